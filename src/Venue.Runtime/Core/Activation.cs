@@ -1,0 +1,365 @@
+using Venue.Runtime.Timers;
+
+namespace Venue.Runtime;
+
+/// <summary>
+/// One live instance of a grain and its mailbox. Turns run one at a time in arrival order; a run of
+/// read-only calls at the head of the queue may run together. An idle activation runs a call inline
+/// on the caller's thread, which keeps the in-process call cost to a lock and a delegate call.
+/// </summary>
+internal sealed class Activation
+{
+    private enum Phase { Activating, Valid, Deactivating, Dead }
+
+    private static readonly Action<Task, object?> ReleaseExclusive = static (_, s) => ((Activation)s!).ReleaseTurn(readOnly: false, keepAlive: true);
+    private static readonly Action<Task, object?> ReleaseShared = static (_, s) => ((Activation)s!).ReleaseTurn(readOnly: true, keepAlive: true);
+
+    private readonly object _gate = new();
+    private readonly Queue<WorkItem> _queue = new();
+    private readonly TaskCompletionSource _deactivated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Phase _phase = Phase.Activating;
+    private bool _exclusive = true; // the activation turn holds the activation until it is valid
+    private int _readers;
+    private DeactivationReason? _pendingDeactivation;
+    private long _lastUsedTicks;
+    private List<GrainTimer>? _timers;
+
+    public Activation(GrainRuntime runtime, GrainRegistration registration, GrainId id)
+    {
+        Runtime = runtime;
+        Registration = registration;
+        Id = id;
+        _lastUsedTicks = runtime.Time.GetUtcNow().UtcTicks;
+    }
+
+    public GrainRuntime Runtime { get; }
+
+    public GrainRegistration Registration { get; }
+
+    public GrainId Id { get; }
+
+    public Grain Instance { get; private set; } = null!;
+
+    /// <summary>Completes when the activation has finished deactivating.</summary>
+    public Task Deactivated => _deactivated.Task;
+
+    public bool IsValid
+    {
+        get { lock (_gate) { return _phase == Phase.Valid; } }
+    }
+
+    /// <summary>Starts the activation turn: create the grain, read its state, run OnActivateAsync.</summary>
+    public void Start() => _ = ActivateAsync();
+
+    private async Task ActivateAsync()
+    {
+        try
+        {
+            var grain = Registration.Factory();
+            grain.Bind(this);
+            Instance = grain;
+            await grain.ReadStateForActivationAsync(CancellationToken.None);
+            await grain.OnActivateAsync(CancellationToken.None);
+        }
+        catch (Exception failure)
+        {
+            WorkItem[] abandoned;
+            lock (_gate)
+            {
+                _phase = Phase.Dead;
+                abandoned = [.. _queue];
+                _queue.Clear();
+            }
+
+            DisposeTimers();
+            Runtime.Remove(this);
+            _deactivated.TrySetResult();
+            foreach (var item in abandoned)
+            {
+                item.Abandon(Runtime, failure);
+            }
+
+            return;
+        }
+
+        lock (_gate)
+        {
+            _phase = Phase.Valid;
+        }
+
+        ReleaseTurn(readOnly: false, keepAlive: true);
+    }
+
+    /// <summary>
+    /// Runs or queues a call. Returns null when the activation is dead and the caller must look up
+    /// the grain again.
+    /// </summary>
+    public Task? Invoke<TResult>(GrainRegistration registration, Func<Grain, object?[]?, Task> body, object?[]? arguments, bool readOnly)
+    {
+        lock (_gate)
+        {
+            if (_phase == Phase.Dead)
+            {
+                return null;
+            }
+
+            var runInline = _phase == Phase.Valid && _queue.Count == 0 && !_exclusive && _pendingDeactivation is null
+                && (readOnly || _readers == 0);
+            if (!runInline)
+            {
+                var item = new CallItem<TResult>(registration, Id, body, arguments, readOnly);
+                _queue.Enqueue(item);
+                return item.Task;
+            }
+
+            if (readOnly)
+            {
+                _readers++;
+            }
+            else
+            {
+                _exclusive = true;
+            }
+        }
+
+        var turn = GrainRuntime.RunBody<TResult>(body, Instance, arguments);
+        if (turn.IsCompleted)
+        {
+            ReleaseTurn(readOnly, keepAlive: true);
+        }
+        else
+        {
+            turn.ContinueWith(readOnly ? ReleaseShared : ReleaseExclusive, this,
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        return turn;
+    }
+
+    /// <summary>Queues a work item (a forwarded call or a timer tick). False when the activation is dead.</summary>
+    public bool Enqueue(WorkItem item)
+    {
+        lock (_gate)
+        {
+            if (_phase == Phase.Dead)
+            {
+                return false;
+            }
+
+            _queue.Enqueue(item);
+            if (_phase != Phase.Valid || _exclusive || _readers > 0)
+            {
+                return true;
+            }
+        }
+
+        // Idle: give the queue a push through the normal release path.
+        ScheduleRunnable();
+        return true;
+    }
+
+    public void ReleaseTurn(WorkItem item) => ReleaseTurn(item.ReadOnly, item.KeepsAlive);
+
+    public void ReleaseTurn(bool readOnly, bool keepAlive)
+    {
+        lock (_gate)
+        {
+            if (readOnly)
+            {
+                _readers--;
+            }
+            else
+            {
+                _exclusive = false;
+            }
+
+            if (keepAlive)
+            {
+                _lastUsedTicks = Runtime.Time.GetUtcNow().UtcTicks;
+            }
+        }
+
+        ScheduleRunnable();
+    }
+
+    /// <summary>Starts what may run now: a pending deactivation first, else the runnable head of the queue.</summary>
+    private void ScheduleRunnable()
+    {
+        WorkItem? first = null;
+        List<WorkItem>? more = null;
+        DeactivationReason? deactivate = null;
+        lock (_gate)
+        {
+            if (_phase != Phase.Valid || _exclusive || (_readers > 0 && _pendingDeactivation is not null))
+            {
+                return;
+            }
+
+            if (_pendingDeactivation is { } reason && _readers == 0)
+            {
+                _phase = Phase.Deactivating;
+                _exclusive = true;
+                deactivate = reason;
+            }
+            else
+            {
+                while (_queue.TryPeek(out var head))
+                {
+                    if (head.ReadOnly)
+                    {
+                        _readers++;
+                    }
+                    else
+                    {
+                        if (_readers > 0)
+                        {
+                            break;
+                        }
+
+                        _exclusive = true;
+                    }
+
+                    _queue.Dequeue();
+                    head.Target = this;
+                    if (first is null)
+                    {
+                        first = head;
+                    }
+                    else
+                    {
+                        (more ??= []).Add(head);
+                    }
+
+                    if (!head.ReadOnly)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+
+        if (deactivate is { } why)
+        {
+            _ = DeactivateAsync(why);
+            return;
+        }
+
+        if (first is not null)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(first, preferLocal: false);
+        }
+
+        if (more is not null)
+        {
+            foreach (var item in more)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(item, preferLocal: false);
+            }
+        }
+    }
+
+    /// <summary>Deactivate once the current turn (if any) has ended.</summary>
+    public Task RequestDeactivation(DeactivationReason reason)
+    {
+        lock (_gate)
+        {
+            if (_phase is Phase.Deactivating or Phase.Dead)
+            {
+                return _deactivated.Task;
+            }
+
+            _pendingDeactivation ??= reason;
+        }
+
+        ScheduleRunnable();
+        return _deactivated.Task;
+    }
+
+    /// <summary>Begins idle deactivation if nothing has used the activation since <paramref name="cutoffTicks"/>.</summary>
+    public bool TryCollect(long cutoffTicks)
+    {
+        lock (_gate)
+        {
+            if (_phase != Phase.Valid || _exclusive || _readers > 0 || _queue.Count > 0 || _lastUsedTicks > cutoffTicks)
+            {
+                return false;
+            }
+
+            _phase = Phase.Deactivating;
+            _exclusive = true;
+        }
+
+        _ = DeactivateAsync(DeactivationReason.IdleCollection);
+        return true;
+    }
+
+    private async Task DeactivateAsync(DeactivationReason reason)
+    {
+        DisposeTimers();
+        try
+        {
+            await Instance.OnDeactivateAsync(reason, CancellationToken.None);
+        }
+        catch (Exception)
+        {
+            // Best effort, as in Orleans: a failing OnDeactivateAsync does not keep the activation alive.
+        }
+
+        // Leave the directory before dying, so a caller that finds this activation dead finds a new one.
+        Runtime.Remove(this);
+        WorkItem[] forwarded;
+        lock (_gate)
+        {
+            _phase = Phase.Dead;
+            forwarded = [.. _queue];
+            _queue.Clear();
+        }
+
+        _deactivated.TrySetResult();
+        foreach (var item in forwarded)
+        {
+            item.Abandon(Runtime, activationFailure: null);
+        }
+    }
+
+    public IGrainTimer RegisterTimer(Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        var timer = new GrainTimer(this, callback, dueTime, period);
+        lock (_gate)
+        {
+            if (_phase is Phase.Deactivating or Phase.Dead)
+            {
+                throw new InvalidOperationException($"Grain {Id} is deactivating; it cannot register timers.");
+            }
+
+            (_timers ??= []).Add(timer);
+        }
+
+        timer.Start();
+        return timer;
+    }
+
+    public void RemoveTimer(GrainTimer timer)
+    {
+        lock (_gate)
+        {
+            _timers?.Remove(timer);
+        }
+    }
+
+    private void DisposeTimers()
+    {
+        GrainTimer[] timers;
+        lock (_gate)
+        {
+            timers = _timers is null ? [] : [.. _timers];
+            _timers = null;
+        }
+
+        foreach (var timer in timers)
+        {
+            timer.Dispose();
+        }
+    }
+}

@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using Venue.Runtime.Streams;
+
+namespace Venue.Runtime;
+
+/// <summary>
+/// A single-process grain runtime: the directory of activations, grain references, idle collection
+/// and in-process streams.
+/// </summary>
+public sealed class GrainRuntime : IGrainFactory, IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<GrainId, Activation> _activations = new();
+    private readonly Dictionary<Type, GrainRegistration> _byInterface;
+    private readonly GrainRuntimeOptions _options;
+    private readonly ITimer _collector;
+    private int _stopped;
+
+    internal GrainRuntime(GrainRuntimeOptions options, TimeProvider time, IReadOnlyList<GrainRegistration> registrations,
+        IReadOnlyList<(string Namespace, Type Interface)> implicitSubscriptions)
+    {
+        _options = options;
+        Time = time;
+        _byInterface = registrations.ToDictionary(r => r.InterfaceType);
+        Streams = new InProcessStreamProvider(this, implicitSubscriptions
+            .Select(s => (s.Namespace, _byInterface[s.Interface])).ToList());
+        _collector = time.CreateTimer(static s => _ = ((GrainRuntime)s!).CollectIdleActivationsAsync(), this,
+            options.CollectionQuantum, options.CollectionQuantum);
+    }
+
+    public TimeProvider Time { get; }
+
+    public IStreamProvider Streams { get; }
+
+    /// <summary>Activations currently in the directory.</summary>
+    public int ActivationCount => _activations.Count;
+
+    public TGrainInterface GetGrain<TGrainInterface>(string key)
+        where TGrainInterface : class, IGrainWithStringKey
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        if (!_byInterface.TryGetValue(typeof(TGrainInterface), out var registration))
+        {
+            throw new ArgumentException($"No grain class is registered for {typeof(TGrainInterface).Name}.");
+        }
+
+        return GrainProxy.Create<TGrainInterface>(this, registration, new GrainId(registration.TypeName, key));
+    }
+
+    internal object GetGrain(GrainRegistration registration, string key) =>
+        typeof(GrainProxy).GetMethod(nameof(GrainProxy.Create), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+            .MakeGenericMethod(registration.InterfaceType)
+            .Invoke(null, [this, registration, new GrainId(registration.TypeName, key)])!;
+
+    /// <summary>True when the grain has a live activation (for tests and diagnostics).</summary>
+    public bool IsActive(GrainId id) => _activations.TryGetValue(id, out var a) && a.IsValid;
+
+    internal static Task InvokeCore<TResult>(GrainRuntime runtime, GrainRegistration registration, GrainId id,
+        Func<Grain, object?[]?, Task> body, object?[]? arguments, bool readOnly)
+    {
+        var spin = new SpinWait();
+        while (true)
+        {
+            var turn = runtime.GetOrActivate(registration, id).Invoke<TResult>(registration, body, arguments, readOnly);
+            if (turn is not null)
+            {
+                return turn;
+            }
+
+            // The activation we found died between look-up and call; the directory no longer holds it.
+            spin.SpinOnce();
+        }
+    }
+
+    /// <summary>Runs a grain method body; a synchronous throw becomes a faulted task of the right type.</summary>
+    internal static Task RunBody<TResult>(Func<Grain, object?[]?, Task> body, Grain grain, object?[]? arguments)
+    {
+        try
+        {
+            return body(grain, arguments);
+        }
+        catch (Exception e)
+        {
+            return typeof(TResult) == typeof(VoidResult) ? Task.FromException(e) : Task.FromException<TResult>(e);
+        }
+    }
+
+    /// <summary>Sends a queued call that outlived its activation to the grain's current activation.</summary>
+    internal void Dispatch(GrainRegistration registration, GrainId id, WorkItem item)
+    {
+        var spin = new SpinWait();
+        while (!GetOrActivate(registration, id).Enqueue(item))
+        {
+            spin.SpinOnce();
+        }
+    }
+
+    private Activation GetOrActivate(GrainRegistration registration, GrainId id)
+    {
+        if (_activations.TryGetValue(id, out var existing))
+        {
+            return existing;
+        }
+
+        if (Volatile.Read(ref _stopped) == 1)
+        {
+            throw new ObjectDisposedException(nameof(GrainRuntime), "The grain runtime has stopped.");
+        }
+
+        var created = new Activation(this, registration, id);
+        var winner = _activations.GetOrAdd(id, created);
+        if (ReferenceEquals(winner, created))
+        {
+            created.Start();
+        }
+
+        return winner;
+    }
+
+    internal void Remove(Activation activation) =>
+        _activations.TryRemove(new KeyValuePair<GrainId, Activation>(activation.Id, activation));
+
+    /// <summary>
+    /// One collection pass now: deactivates every activation unused for longer than the collection
+    /// age, and returns how many it collected once their deactivation has finished.
+    /// </summary>
+    public async Task<int> CollectIdleActivationsAsync()
+    {
+        var cutoff = Time.GetUtcNow().UtcTicks - _options.CollectionAge.Ticks;
+        var collected = new List<Task>();
+        foreach (var activation in _activations.Values)
+        {
+            if (activation.TryCollect(cutoff))
+            {
+                collected.Add(activation.Deactivated);
+            }
+        }
+
+        await Task.WhenAll(collected);
+        return collected.Count;
+    }
+
+    /// <summary>Deactivates every activation (each after its current turn) and stops collection.</summary>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
+        await _collector.DisposeAsync();
+        await Task.WhenAll(_activations.Values.Select(a => a.RequestDeactivation(DeactivationReason.ShuttingDown)));
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+}

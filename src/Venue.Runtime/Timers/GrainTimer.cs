@@ -1,0 +1,127 @@
+namespace Venue.Runtime.Timers;
+
+/// <summary>
+/// Fires a callback as a turn of its activation. The underlying timer is one-shot and re-armed only
+/// after the tick's turn has ended, so ticks never overlap however long a tick takes.
+/// </summary>
+internal sealed class GrainTimer : WorkItem, IGrainTimer
+{
+    private readonly Activation _activation;
+    private readonly Func<CancellationToken, Task> _callback;
+    private readonly CancellationTokenSource _disposed = new();
+    private readonly object _gate = new();
+    private ITimer? _timer;
+    private TimeSpan _dueTime;
+    private TimeSpan _period;
+    private int _queued;
+
+    public GrainTimer(Activation activation, Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period)
+    {
+        _activation = activation;
+        _callback = callback;
+        _dueTime = dueTime;
+        _period = period;
+        Target = activation;
+    }
+
+    public override bool ReadOnly => false;
+
+    public override bool KeepsAlive => false;
+
+    public void Start()
+    {
+        lock (_gate)
+        {
+            _timer = _activation.Runtime.Time.CreateTimer(static s => ((GrainTimer)s!).Fire(), this, _dueTime, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void Fire()
+    {
+        if (_disposed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        // At most one tick waits in the mailbox, even if Change re-arms the timer meanwhile.
+        if (Interlocked.Exchange(ref _queued, 1) == 1)
+        {
+            return;
+        }
+
+        if (!_activation.Enqueue(this))
+        {
+            Dispose();
+        }
+    }
+
+    public override void Execute()
+    {
+        Task tick;
+        try
+        {
+            tick = _disposed.IsCancellationRequested ? Task.CompletedTask : _callback(_disposed.Token);
+        }
+        catch (Exception e)
+        {
+            tick = Task.FromException(e);
+        }
+
+        if (tick.IsCompleted)
+        {
+            Finish();
+        }
+        else
+        {
+            tick.ContinueWith(static (_, s) => ((GrainTimer)s!).Finish(), this,
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private void Finish()
+    {
+        // A failing tick is the grain's business; the timer keeps its schedule, as Orleans' timers do.
+        Volatile.Write(ref _queued, 0);
+        _activation.ReleaseTurn(this);
+        lock (_gate)
+        {
+            if (!_disposed.IsCancellationRequested && _period != Timeout.InfiniteTimeSpan)
+            {
+                _timer?.Change(_period, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    public override void Abandon(GrainRuntime runtime, Exception? activationFailure)
+    {
+        // A tick queued on an activation that died goes nowhere: timers belong to one activation.
+        Dispose();
+    }
+
+    public void Change(TimeSpan dueTime, TimeSpan period)
+    {
+        lock (_gate)
+        {
+            _dueTime = dueTime;
+            _period = period;
+            _timer?.Change(dueTime, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed.IsCancellationRequested)
+            {
+                return;
+            }
+
+            _disposed.Cancel();
+            _timer?.Dispose();
+            _timer = null;
+        }
+
+        _activation.RemoveTimer(this);
+    }
+}
