@@ -1,0 +1,39 @@
+using Venue.Domain.CheckIn;
+
+namespace Venue.Domain.Gates;
+
+/// <summary>
+/// A gate's counters and its recent nonces. Kept in memory and rebuilt from the journal on restart,
+/// so a scanner retrying after an edge restart still gets its first answer.
+/// </summary>
+public sealed class GateState
+{
+    /// <summary>How many recent nonces a gate remembers; scanners retry within seconds.</summary>
+    public const int NonceMemory = 8192;
+
+    private readonly Dictionary<string, ScanResult> _nonces = new(StringComparer.Ordinal);
+    private readonly Queue<string> _nonceOrder = new();
+
+    public long[] ByReason { get; } = new long[ScanReasons.AllCodes.Count];
+
+    public long Scans { get; private set; }
+
+    public DateTimeOffset? LastScanAt { get; private set; }
+
+    public bool TryGetNonce(string nonce, out ScanResult result) => _nonces.TryGetValue(nonce, out result!);
+
+    public void Record(ScanResult result)
+    {
+        Scans++;
+        ByReason[(int)result.Reason]++;
+        LastScanAt = result.At;
+        if (_nonces.TryAdd(result.Nonce, result))
+        {
+            _nonceOrder.Enqueue(result.Nonce);
+            if (_nonceOrder.Count > NonceMemory)
+            {
+                _nonces.Remove(_nonceOrder.Dequeue());
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using Venue.Domain.CheckIn;
+
+namespace Venue.Domain.Journal;
+
+/// <summary>
+/// One scan as the edge journal keeps it: every scan, admitted or refused. <see cref="Sequence"/> and
+/// <see cref="Hlc"/> are assigned by the journal when the entry is appended; (edge id, sequence)
+/// identifies the entry everywhere.
+/// </summary>
+public sealed record JournalEntry(
+    string GateId,
+    string? AttendeeId,
+    ScanDirection Direction,
+    ScanReason Reason,
+    string Nonce,
+    DateTimeOffset ScannedAt,
+    DateTimeOffset At)
+{
+    public long Sequence { get; init; }
+
+    public long Hlc { get; init; }
+
+    public bool Passed => Reason.IsPassage();
+}

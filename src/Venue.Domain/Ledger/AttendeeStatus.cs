@@ -1,0 +1,7 @@
+namespace Venue.Domain.Ledger;
+
+public enum AttendeeStatus : byte
+{
+    Active,
+    Revoked,
+}

@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+
+namespace Venue.Domain.Tickets;
+
+/// <summary>Public keys by key id: what an edge holds to verify badges it has never seen.</summary>
+public sealed class TicketKeyRing
+{
+    private readonly ConcurrentDictionary<string, ECDsa> _keys = new(StringComparer.Ordinal);
+
+    public IReadOnlyCollection<string> KeyIds => [.. _keys.Keys];
+
+    public void Add(string keyId, byte[] subjectPublicKeyInfo)
+    {
+        ValidateKeyId(keyId);
+        var key = ECDsa.Create();
+        try
+        {
+            key.ImportSubjectPublicKeyInfo(subjectPublicKeyInfo, out _);
+        }
+        catch (CryptographicException e)
+        {
+            key.Dispose();
+            throw new InvalidDataException($"Public key '{keyId}' is not a valid EC public key: {e.Message}", e);
+        }
+
+        if (key.KeySize != 256)
+        {
+            key.Dispose();
+            throw new InvalidDataException($"Public key '{keyId}' is {key.KeySize}-bit; badge keys are P-256.");
+        }
+
+        _keys[keyId] = key;
+    }
+
+    public void AddPem(string keyId, string pem)
+    {
+        try
+        {
+            using var key = ECDsa.Create();
+            key.ImportFromPem(pem);
+            Add(keyId, key.ExportSubjectPublicKeyInfo());
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"Public key '{keyId}' is not PEM-encoded: {e.Message}", e);
+        }
+    }
+
+    public bool Contains(string keyId) => _keys.ContainsKey(keyId);
+
+    /// <summary>Checks a badge's signature against the key its key id names.</summary>
+    public SignatureCheck Verify(in DecodedBadge badge)
+    {
+        if (!_keys.TryGetValue(badge.Claims.KeyId, out var key))
+        {
+            return SignatureCheck.UnknownKey;
+        }
+
+        return key.VerifyData(badge.Payload, badge.Signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation)
+            ? SignatureCheck.Valid
+            : SignatureCheck.Invalid;
+    }
+
+    internal static string ValidateKeyId(string keyId)
+    {
+        if (string.IsNullOrWhiteSpace(keyId) || keyId.Length > 32 || !keyId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            throw new ArgumentException($"Key id '{keyId}' must be 1 to 32 letters, digits, '-' or '_'.", nameof(keyId));
+        }
+
+        return keyId;
+    }
+}
+
+public enum SignatureCheck
+{
+    Valid,
+    Invalid,
+    UnknownKey,
+}
