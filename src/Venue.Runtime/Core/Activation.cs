@@ -21,6 +21,7 @@ internal sealed class Activation
     private bool _exclusive = true; // the activation turn holds the activation until it is valid
     private int _readers;
     private DeactivationReason? _pendingDeactivation;
+    private Exception? _activationFailure;
     private long _lastUsedTicks;
     private List<GrainTimer>? _timers;
 
@@ -67,6 +68,7 @@ internal sealed class Activation
             lock (_gate)
             {
                 _phase = Phase.Dead;
+                _activationFailure = failure;
                 abandoned = [.. _queue];
                 _queue.Clear();
             }
@@ -92,7 +94,7 @@ internal sealed class Activation
 
     /// <summary>
     /// Runs or queues a call. Returns null when the activation is dead and the caller must look up
-    /// the grain again.
+    /// the grain again, unless it died failing to activate: then the call fails with that failure.
     /// </summary>
     public Task? Invoke<TResult>(GrainRegistration registration, Func<Grain, object?[]?, Task> body, object?[]? arguments, bool readOnly)
     {
@@ -100,7 +102,9 @@ internal sealed class Activation
         {
             if (_phase == Phase.Dead)
             {
-                return null;
+                // An activation that failed (even before its creator's call got in: activation can fail
+                // synchronously) fails that call as it fails queued ones; retrying would loop or hide it.
+                return _activationFailure is null ? null : FailedActivation<TResult>(_activationFailure);
             }
 
             var runInline = _phase == Phase.Valid && _queue.Count == 0 && !_exclusive && _pendingDeactivation is null
@@ -136,26 +140,50 @@ internal sealed class Activation
         return turn;
     }
 
-    /// <summary>Queues a work item (a forwarded call or a timer tick). False when the activation is dead.</summary>
+    /// <summary>
+    /// Queues a work item (a forwarded call or a timer tick). False when the activation is dead; if it
+    /// died failing to activate, the item fails with that failure instead.
+    /// </summary>
     public bool Enqueue(WorkItem item)
     {
+        Exception? activationFailure = null;
         lock (_gate)
         {
             if (_phase == Phase.Dead)
             {
-                return false;
-            }
+                if (_activationFailure is null)
+                {
+                    return false;
+                }
 
-            _queue.Enqueue(item);
-            if (_phase != Phase.Valid || _exclusive || _readers > 0)
-            {
-                return true;
+                activationFailure = _activationFailure;
             }
+            else
+            {
+                _queue.Enqueue(item);
+                if (_phase != Phase.Valid || _exclusive || _readers > 0)
+                {
+                    return true;
+                }
+            }
+        }
+
+        if (activationFailure is not null)
+        {
+            // As in Invoke: the item fails as it would have, had it been queued before the failure.
+            item.Abandon(Runtime, activationFailure);
+            return true;
         }
 
         // Idle: give the queue a push through the normal release path.
         ScheduleRunnable();
         return true;
+    }
+
+    private Task FailedActivation<TResult>(Exception failure)
+    {
+        var error = new GrainActivationException(Id, failure);
+        return typeof(TResult) == typeof(VoidResult) ? Task.FromException(error) : Task.FromException<TResult>(error);
     }
 
     public void ReleaseTurn(WorkItem item) => ReleaseTurn(item.ReadOnly, item.KeepsAlive);

@@ -1,0 +1,93 @@
+namespace Venue.Runtime.Tests;
+
+public interface IKioskGrain : IGrainWithStringKey
+{
+    Task Touch();
+
+    Task Leave();
+
+    Task Hold(string name);
+}
+
+public sealed class KioskGrain(GrainProbe probe) : Grain, IKioskGrain
+{
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        probe.Activated();
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        probe.Enter($"deactivate {Key}");
+        probe.Deactivated(reason);
+        probe.Exit($"deactivate {Key}");
+        return Task.CompletedTask;
+    }
+
+    public Task Touch() => Task.CompletedTask;
+
+    public Task Leave()
+    {
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
+    public Task Hold(string name) => probe.HoldAsync(name);
+}
+
+public sealed class DeactivationTests
+{
+    private readonly GrainProbe _probe = new();
+
+    private GrainRuntime Build() => new GrainRuntimeBuilder()
+        .AddGrain<IKioskGrain, KioskGrain>(() => new KioskGrain(_probe))
+        .Build();
+
+    [Fact]
+    public async Task DeactivateOnIdle_deactivates_after_the_call_and_the_next_call_activates_afresh()
+    {
+        await using var runtime = Build();
+        var kiosk = runtime.GetGrain<IKioskGrain>("k-1");
+
+        await kiosk.Leave();
+        await _probe.Deactivations.Reaches(1).WithTimeout("the kiosk to deactivate after asking to");
+
+        Assert.Equal(new[] { DeactivationReason.ApplicationRequested }, _probe.DeactivationReasons);
+        await kiosk.Touch();
+        Assert.Equal(2, _probe.Activations.Value);
+    }
+
+    [Fact]
+    public async Task StopAsync_deactivates_every_activation_as_shutting_down_once_its_running_turn_ends()
+    {
+        var runtime = Build();
+        await runtime.GetGrain<IKioskGrain>("k-1").Touch();
+        await runtime.GetGrain<IKioskGrain>("k-2").Touch();
+        var held = runtime.GetGrain<IKioskGrain>("k-3").Hold("h");
+        await _probe.Entered("h").WithTimeout("the holding call to enter");
+
+        var stopping = runtime.StopAsync();
+        await _probe.Deactivations.Reaches(2).WithTimeout("the idle kiosks to deactivate");
+        Assert.DoesNotContain("enter deactivate k-3", _probe.Log);
+        Assert.False(stopping.IsCompleted);
+
+        _probe.Gate("h").SetResult();
+        await Task.WhenAll(held, stopping).WithTimeout("the runtime to stop");
+
+        Assert.Equal(3, _probe.Deactivations.Value);
+        Assert.All(_probe.DeactivationReasons, r => Assert.Equal(DeactivationReason.ShuttingDown, r));
+        Assert.Equal(0, runtime.ActivationCount);
+        var log = _probe.Log.ToList();
+        Assert.True(log.IndexOf("enter deactivate k-3") > log.IndexOf("exit h"), string.Join(", ", log));
+    }
+
+    [Fact]
+    public async Task A_stopped_runtime_refuses_calls_that_would_activate_a_grain()
+    {
+        var runtime = Build();
+        await runtime.StopAsync();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => runtime.GetGrain<IKioskGrain>("k-1").Touch());
+    }
+}
