@@ -1,0 +1,83 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Venue.Domain.Ledger;
+using Venue.Domain.Tickets;
+using Venue.Simulation;
+
+namespace Venue.Cli.Commands;
+
+/// <summary><c>venue ledger generate | inspect</c>: demo ledgers with real signed badges.</summary>
+public static class LedgerCommand
+{
+    public static Command Create()
+    {
+        var ledger = new Command("ledger", "Attendee ledger snapshots (format venue-ledger/1, see docs/ledger-format.md).");
+        ledger.Subcommands.Add(Generate());
+        ledger.Subcommands.Add(Inspect());
+        return ledger;
+    }
+
+    private static Command Generate()
+    {
+        var attendees = new Option<int>("--attendees") { Description = "How many attendees.", DefaultValueFactory = _ => 15_000 };
+        var gates = new Option<int>("--gates") { Description = "How many gates (about one in ten becomes a staff entrance).", DefaultValueFactory = _ => 40 };
+        var eventId = new Option<string>("--event") { Description = "Event id printed into badges.", DefaultValueFactory = _ => "demo" };
+        var keyFile = new Option<FileInfo>("--key") { Description = "Private key PEM from 'venue keys create' (its file name gives the key id).", Required = true };
+        var output = new Option<FileInfo>("--out") { Description = "Ledger snapshot to write.", DefaultValueFactory = _ => new FileInfo("data/ledger.jsonl") };
+        var badges = new Option<FileInfo>("--badges") { Description = "CSV of badges (attendee id, name, ticket type, token) to write.", DefaultValueFactory = _ => new FileInfo("data/badges.csv") };
+        var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
+        var command = new Command("generate", "Generate a realistic demo ledger (Bogus names, ticket mix, revoked and next-day badges) with signed badges.")
+        {
+            attendees, gates, eventId, keyFile, output, badges, seed,
+        };
+        command.SetAction((parse, ct) => VenueCommandLine.Guard(async () =>
+        {
+            var keyPath = parse.GetValue(keyFile)!;
+            if (!keyPath.Exists)
+            {
+                throw new IOException($"Key file {keyPath.FullName} does not exist; create one with 'venue keys create'.");
+            }
+
+            var kid = keyPath.Name.EndsWith(".private.pem", StringComparison.Ordinal) ? keyPath.Name[..^".private.pem".Length] : Path.GetFileNameWithoutExtension(keyPath.Name);
+            using var key = TicketSigningKey.FromPrivatePem(kid, await File.ReadAllTextAsync(keyPath.FullName, ct));
+            var spec = new EventSpec(parse.GetValue(eventId)!, parse.GetValue(attendees), parse.GetValue(gates), parse.GetValue(seed), DateTimeOffset.UtcNow.Date);
+            var watch = Stopwatch.StartNew();
+            var generated = EventGenerator.Generate(spec, key, new Progress<int>(n => Console.Error.WriteLine($"  signed {n:N0} badges")));
+            await EventGenerator.WriteLedgerAsync(generated, parse.GetValue(output)!.FullName, ct);
+            await EventGenerator.WriteBadgesAsync(generated, parse.GetValue(badges)!.FullName, ct);
+            Console.WriteLine($"Generated {generated.Badges.Count:N0} attendees for event '{spec.EventId}' with key '{kid}' in {watch.Elapsed.TotalSeconds:0.0} s.");
+            Console.WriteLine($"  ledger: {parse.GetValue(output)!.FullName}");
+            Console.WriteLine($"  badges: {parse.GetValue(badges)!.FullName}");
+            Console.WriteLine("  gates for the edge's config:");
+            foreach (var g in generated.Gates)
+            {
+                Console.WriteLine($"    {g.Id,-4} {g.Name}{(g.AllowedTicketTypes is { } allowed ? $" (only {string.Join(", ", allowed)})" : "")}");
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Inspect()
+    {
+        var file = new Argument<FileInfo>("ledger") { Description = "A ledger snapshot file." };
+        var command = new Command("inspect", "Validate a ledger snapshot and summarise it.") { file };
+        command.SetAction((parse, ct) => VenueCommandLine.Guard(async () =>
+        {
+            var watch = Stopwatch.StartNew();
+            var ledger = await LedgerSnapshot.ReadFileAsync(parse.GetValue(file)!.FullName, ct);
+            Console.WriteLine($"Event '{ledger.EventId}', version {ledger.Version}: {ledger.Count:N0} attendees, read in {watch.ElapsedMilliseconds} ms.");
+            Console.WriteLine($"  keys: {string.Join(", ", ledger.Keys.KeyIds)}");
+            foreach (var type in ledger.TicketTypes)
+            {
+                var count = ledger.Attendees.Count(a => a.TicketType == type);
+                Console.WriteLine($"  {type.Name,-10} {count,9:N0}  re-entry {(type.Reentry ? "yes" : "no")}");
+            }
+
+            Console.WriteLine($"  revoked attendees: {ledger.Attendees.Count(a => a.Status == AttendeeStatus.Revoked):N0}; revoked tokens: {ledger.RevokedTokens.Count():N0}");
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,140 @@
+using System.CommandLine;
+using System.Text.Json;
+using Spectre.Console;
+using Venue.Simulation;
+
+namespace Venue.Cli.Commands;
+
+/// <summary><c>venue simulate</c>: a whole morning rush against a real edge silo, then a report and a verdict.</summary>
+public static class SimulateCommand
+{
+    public static Command Create()
+    {
+        var attendees = new Option<int>("--attendees") { Description = "Attendees in the event.", DefaultValueFactory = _ => 15_000 };
+        var gates = new Option<int>("--gates") { Description = "Gates (one scanner each).", DefaultValueFactory = _ => 40 };
+        var duration = new Option<double>("--duration") { Description = "Seconds the compressed morning rush lasts.", DefaultValueFactory = _ => 20 };
+        var seed = new Option<int>("--seed") { Description = "Random seed: the same seed plans the same morning.", DefaultValueFactory = _ => 42 };
+        var dataDir = new Option<DirectoryInfo?>("--data-dir") { Description = "Keep the ledger, journal and credentials here (default: a temporary directory, removed after)." };
+        var reportJson = new Option<FileInfo?>("--report-json") { Description = "Also write the report as JSON to this file." };
+        var plain = new Option<bool>("--plain") { Description = "Plain progress lines instead of the live display (the default when output is redirected)." };
+        var command = new Command("simulate", "Simulate a morning rush: an edge silo on embedded storage driven by scanner clients over real HTTP, with duplicates, forgeries and retries; exits non-zero if the verdict fails.")
+        {
+            attendees, gates, duration, seed, dataDir, reportJson, plain,
+        };
+        command.SetAction((parse, ct) => VenueCommandLine.Guard(async () =>
+        {
+            var options = new SimulationOptions
+            {
+                Attendees = parse.GetValue(attendees),
+                Gates = parse.GetValue(gates),
+                Rush = TimeSpan.FromSeconds(parse.GetValue(duration)),
+                Seed = parse.GetValue(seed),
+                DataDirectory = parse.GetValue(dataDir)?.FullName,
+            };
+            options.Validate();
+            var live = !parse.GetValue(plain) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+            var report = live ? await RunLiveAsync(options, ct) : await RunPlainAsync(options, ct);
+            Render(report);
+            if (parse.GetValue(reportJson) is { } file)
+            {
+                await File.WriteAllTextAsync(file.FullName, JsonSerializer.Serialize(report, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }), ct);
+            }
+
+            return report.Passed ? 0 : 1;
+        }));
+        return command;
+    }
+
+    private static async Task<SimulationReport> RunPlainAsync(SimulationOptions options, CancellationToken ct)
+    {
+        var lastPrinted = TimeSpan.MinValue;
+        var lastPhase = "";
+        var progress = new SynchronousProgress(p =>
+        {
+            if (p.Phase != lastPhase || p.Elapsed - lastPrinted >= TimeSpan.FromSeconds(2))
+            {
+                lastPhase = p.Phase;
+                lastPrinted = p.Elapsed;
+                Console.WriteLine(p.Sent > 0
+                    ? $"[{p.Elapsed.TotalSeconds,5:0.0}s] {p.Phase}: {p.Sent:N0}/{p.Planned:N0} scans sent, {p.Admitted:N0} admitted, {p.Refused:N0} refused, round trip p99 {p.RoundTripP99Ms:0.00} ms"
+                    : $"[{p.Elapsed.TotalSeconds,5:0.0}s] {p.Phase}");
+            }
+        });
+        return await SimulationRunner.RunAsync(options, progress, ct);
+    }
+
+    private static async Task<SimulationReport> RunLiveAsync(SimulationOptions options, CancellationToken ct)
+    {
+        SimulationReport? report = null;
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask("Preparing", maxValue: 1);
+                var progress = new SynchronousProgress(p =>
+                {
+                    if (p.Planned > 0)
+                    {
+                        task.MaxValue = p.Planned;
+                        task.Value = p.Sent;
+                    }
+
+                    task.Description = p.Sent > 0
+                        ? $"{p.Phase}: [green]{p.Admitted:N0} admitted[/], [yellow]{p.Refused:N0} refused[/], p99 {p.RoundTripP99Ms:0.00} ms"
+                        : Markup.Escape(p.Phase);
+                });
+                report = await SimulationRunner.RunAsync(options, progress, ct);
+                task.Value = task.MaxValue;
+            });
+        return report!;
+    }
+
+    private static void Render(SimulationReport r)
+    {
+        var console = AnsiConsole.Console;
+        console.WriteLine();
+        var summary = new Table().Border(TableBorder.Rounded).Title($"Morning rush: {r.Attendees:N0} attendees, {r.Gates} gates").AddColumn("").AddColumn(new TableColumn("").RightAligned());
+        summary.AddRow("Scans sent", $"{r.ScansSent:N0}");
+        summary.AddRow("Admitted", $"{r.Admitted:N0}");
+        summary.AddRow("Exits", $"{r.Exited:N0}");
+        foreach (var (reason, count) in r.RefusedByReason)
+        {
+            summary.AddRow($"Refused: {reason}", $"{count:N0}");
+        }
+
+        summary.AddRow("Duplicates blocked (already_inside)", $"{r.DuplicatesBlocked:N0}");
+        summary.AddRow("Broken requests rejected (400)", $"{r.BadRequestsRejected:N0}");
+        summary.AddRow("Throughput, mean / peak second", $"{r.ScansPerSecond:N0} / {r.PeakScansPerSecond:N0} scans/s");
+        summary.AddRow("Journal entries / disk commits", $"{r.JournalEntries:N0} / {r.JournalCommits:N0}");
+        summary.AddRow("Edge start (ledger load)", $"{r.Startup.TotalMs:N0} ms ({r.Startup.LedgerLoadMs:N0} ms)");
+        console.Write(summary);
+
+        var latency = new Table().Border(TableBorder.Rounded).Title("Latency (ms)").AddColumn("").AddColumn("p50").AddColumn("p95").AddColumn("p99").AddColumn("max");
+        latency.AddRow("Server (check-in incl. durable journal)", $"{r.ServerMs.P50:0.000}", $"{r.ServerMs.P95:0.000}", $"{r.ServerMs.P99:0.000}", $"{r.ServerMs.Max:0.000}");
+        latency.AddRow("Round trip (HTTP on loopback)", $"{r.RoundTripMs.P50:0.000}", $"{r.RoundTripMs.P95:0.000}", $"{r.RoundTripMs.P99:0.000}", $"{r.RoundTripMs.Max:0.000}");
+        console.Write(latency);
+
+        var verdict = new Table().Border(TableBorder.Rounded).Title("Verdict").AddColumn("check").AddColumn("").AddColumn("detail");
+        foreach (var c in r.Checks)
+        {
+            verdict.AddRow(Markup.Escape(c.Name), c.Passed ? "[green]pass[/]" : "[red]FAIL[/]", Markup.Escape(c.Detail));
+        }
+
+        console.Write(verdict);
+        console.MarkupLine(r.Passed ? "[green]Verdict: PASS[/]" : "[red]Verdict: FAIL[/]");
+    }
+
+    /// <summary>Progress that reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool, out of order).</summary>
+    private sealed class SynchronousProgress(Action<SimulationProgress> report) : IProgress<SimulationProgress>
+    {
+        private readonly object _gate = new();
+
+        public void Report(SimulationProgress value)
+        {
+            lock (_gate)
+            {
+                report(value);
+            }
+        }
+    }
+}

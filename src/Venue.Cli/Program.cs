@@ -1,0 +1,3 @@
+using Venue.Cli.Commands;
+
+return await VenueCommandLine.Build().Parse(args).InvokeAsync();

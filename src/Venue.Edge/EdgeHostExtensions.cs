@@ -1,0 +1,78 @@
+using System.Security.Claims;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Venue.Domain.Devices;
+using Venue.Edge.ScannerApi;
+using Venue.Edge.Security;
+using Venue.Edge.Silo;
+using Venue.Storage.Sqlite;
+
+namespace Venue.Edge;
+
+public static class EdgeHostExtensions
+{
+    /// <summary>Registers the edge silo, device authentication, per-device rate limits and the OpenAPI document.</summary>
+    public static IHostApplicationBuilder AddVenueEdge(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<EdgeSiloOptions>()
+            .BindConfiguration(EdgeSiloOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => o.Gates.Select(g => g.Id).Distinct(StringComparer.Ordinal).Count() == o.Gates.Count, "Gate ids must be unique.")
+            .Validate(o => o.Gates.All(g => !string.IsNullOrWhiteSpace(g.Id) && !string.IsNullOrWhiteSpace(g.Name)), "Every gate needs an Id and a Name.")
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<EdgeSiloService>();
+        services.AddHostedService(sp => sp.GetRequiredService<EdgeSiloService>());
+        services.AddSingleton<IDeviceCredentialStore>(sp =>
+            new SqliteDeviceCredentialStore(sp.GetRequiredService<IOptions<EdgeSiloOptions>>().Value.DevicesPath, sp.GetRequiredService<TimeProvider>()));
+
+        services.AddProblemDetails();
+        services.AddAuthentication(DeviceTokenAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, DeviceTokenAuthenticationHandler>(DeviceTokenAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder().AddVenuePolicies();
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.OnRejected = (context, _) => new ValueTask(Results.Problem(statusCode: 429, title: "Too many requests",
+                detail: "This credential sends more scans per second than the edge allows (Edge:ScansPerSecondPerDevice).").ExecuteAsync(context.HttpContext));
+            limiter.AddPolicy(ScannerEndpoints.RateLimitPolicy, context =>
+            {
+                var perSecond = context.RequestServices.GetRequiredService<IOptions<EdgeSiloOptions>>().Value.ScansPerSecondPerDevice;
+                var device = context.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? "anonymous";
+                return RateLimitPartition.GetTokenBucketLimiter(device, _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = perSecond,
+                    TokensPerPeriod = perSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                });
+            });
+        });
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ScannerJsonContext.Default));
+        services.AddOpenApi("v1");
+        return builder;
+    }
+
+    /// <summary>Maps the scanner API, health and the OpenAPI document (at /openapi/v1.json).</summary>
+    public static WebApplication MapVenueEdge(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        app.MapEdgeHealth();
+        app.MapScannerApi();
+        app.MapOpenApi().AllowAnonymous();
+        return app;
+    }
+}

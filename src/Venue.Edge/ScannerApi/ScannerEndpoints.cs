@@ -1,0 +1,215 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+using Venue.Domain.CheckIn;
+using Venue.Domain.Gates;
+using Venue.Edge.Security;
+using Venue.Edge.Silo;
+using Venue.Storage.Sqlite;
+
+namespace Venue.Edge.ScannerApi;
+
+/// <summary>The scanner API: what badge scanners on the venue LAN call.</summary>
+public static class ScannerEndpoints
+{
+    public const string RateLimitPolicy = "per-device";
+    private const int MaxTokenLength = 2048;
+    private const int MaxNonceLength = 128;
+
+    public static RouteGroupBuilder MapScannerApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/gates")
+            .WithTags("Scanner")
+            .RequireAuthorization(VenuePolicies.Scanner)
+            .RequireRateLimiting(RateLimitPolicy);
+
+        group.MapPost("/{gateId}/scans", ScanAsync)
+            .Accepts<ScanRequestBody>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .WithSummary("Scan a badge at a gate")
+            .WithDescription("Admits, lets out or refuses; every scan is journaled. A repeated nonce returns the first answer. The Server-Timing header carries the server-side time in ms.");
+        group.MapGet("/{gateId}", GetGateAsync).WithSummary("A gate's state and counters");
+        group.MapGet("/", ListGatesAsync).WithSummary("Every gate this edge serves");
+        return group;
+    }
+
+    public static IEndpointRouteBuilder MapEdgeHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", (EdgeSiloService host) =>
+        {
+            var silo = host.Silo;
+            return TypedResults.Ok(new HealthBody("ok", silo.EdgeId, silo.Ledger.Count, silo.Journal.LastSequence, silo.Journal.Commits, silo.Gates.All.Count));
+        }).WithTags("Health").AllowAnonymous();
+        return app;
+    }
+
+    private static async Task<Results<Ok<ScanResponseBody>, ProblemHttpResult>> ScanAsync(
+        string gateId, HttpContext context, EdgeSiloService host, IOptions<EdgeSiloOptions> options)
+    {
+        var silo = host.Silo;
+        if (!silo.Gates.TryGet(gateId, out _))
+        {
+            return GateNotFound(gateId);
+        }
+
+        var (body, problem) = await ReadBodyAsync(context, options.Value.MaxScanBodyBytes);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var errors = Validate(body!, out var request);
+        if (errors is not null)
+        {
+            return TypedResults.Problem(new Microsoft.AspNetCore.Mvc.ValidationProblemDetails(errors)
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "The scan request is invalid",
+            });
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        ScanResult result;
+        try
+        {
+            result = await silo.ScanAsync(gateId, request!);
+        }
+        catch (JournalWriteException e)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The journal is unavailable",
+                detail: $"The scan was not recorded and nobody was admitted: {e.InnerException?.Message}");
+        }
+
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        context.Response.Headers["Server-Timing"] = string.Create(CultureInfo.InvariantCulture, $"checkin;dur={elapsed.TotalMilliseconds:0.###}");
+        return TypedResults.Ok(ToBody(result));
+    }
+
+    public static ScanResponseBody ToBody(ScanResult r) => new(
+        r.Passed ? "admitted" : "refused",
+        r.Reason.Code(),
+        r.Attendee is { } a ? new AttendeeBody(a.Id, a.Name, a.TicketType) : null,
+        r.GateId,
+        r.At,
+        r.Nonce);
+
+    private static async Task<Results<Ok<GateStatus>, ProblemHttpResult>> GetGateAsync(string gateId, EdgeSiloService host)
+    {
+        if (!host.Silo.Gates.TryGet(gateId, out _))
+        {
+            return GateNotFound(gateId);
+        }
+
+        return TypedResults.Ok(await host.Silo.GetGateStatusAsync(gateId));
+    }
+
+    private static async Task<Ok<IReadOnlyList<GateStatus>>> ListGatesAsync(EdgeSiloService host)
+    {
+        var silo = host.Silo;
+        var all = await Task.WhenAll(silo.Gates.All.OrderBy(g => g.Id, StringComparer.Ordinal).Select(g => silo.GetGateStatusAsync(g.Id)));
+        return TypedResults.Ok<IReadOnlyList<GateStatus>>(all);
+    }
+
+    private static ProblemHttpResult GateNotFound(string gateId) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown gate", detail: $"Gate '{gateId}' is not served by this edge.");
+
+    /// <summary>Reads the body up to the limit: 413 beyond it, 400 for anything that is not a JSON object of the right shape.</summary>
+    private static async Task<(ScanRequestBody? Body, ProblemHttpResult? Problem)> ReadBodyAsync(HttpContext context, int limit)
+    {
+        if (context.Request.ContentLength > limit)
+        {
+            return (null, TooLarge(limit));
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(limit + 1);
+        try
+        {
+            var length = 0;
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(buffer.AsMemory(length, limit + 1 - length), context.RequestAborted)) > 0)
+            {
+                length += read;
+                if (length > limit)
+                {
+                    return (null, TooLarge(limit));
+                }
+            }
+
+            if (length == 0)
+            {
+                return (null, BadRequest("The request has no body; send a JSON object with token, direction, nonce and scannedAt."));
+            }
+
+            try
+            {
+                var body = JsonSerializer.Deserialize(buffer.AsSpan(0, length), ScannerJsonContext.Default.ScanRequestBody);
+                return body is null ? (null, BadRequest("The body must be a JSON object, not null.")) : (body, null);
+            }
+            catch (JsonException e)
+            {
+                return (null, BadRequest($"The body is not valid JSON for a scan: {e.Message}"));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static Dictionary<string, string[]>? Validate(ScanRequestBody body, out ScanRequest? request)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrEmpty(body.Token))
+        {
+            errors["token"] = ["The badge token is required."];
+        }
+        else if (body.Token.Length > MaxTokenLength)
+        {
+            errors["token"] = [$"A badge token is at most {MaxTokenLength} characters."];
+        }
+
+        ScanDirection direction = default;
+        switch (body.Direction)
+        {
+            case "entry":
+                direction = ScanDirection.Entry;
+                break;
+            case "exit":
+                direction = ScanDirection.Exit;
+                break;
+            default:
+                errors["direction"] = ["Direction is 'entry' or 'exit'."];
+                break;
+        }
+
+        if (string.IsNullOrEmpty(body.Nonce) || body.Nonce.Length > MaxNonceLength)
+        {
+            errors["nonce"] = [$"A nonce of 1 to {MaxNonceLength} characters is required; repeat it when retrying the same scan."];
+        }
+
+        if (body.ScannedAt is null)
+        {
+            errors["scannedAt"] = ["The scanner's time of the scan (ISO 8601) is required."];
+        }
+
+        request = errors.Count == 0 ? new ScanRequest(body.Token!, direction, body.Nonce!, body.ScannedAt!.Value) : null;
+        return errors.Count == 0 ? null : errors;
+    }
+
+    private static ProblemHttpResult BadRequest(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Malformed request", detail: detail);
+
+    private static ProblemHttpResult TooLarge(int limit) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large",
+            detail: $"A scan request is at most {limit} bytes.");
+}

@@ -1,0 +1,28 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Venue.Domain.Gates;
+
+namespace Venue.Edge.ScannerApi;
+
+// Scanner API wire format, version 1 (path prefix /v1). Written down in docs/scanner-api.md.
+
+/// <summary>Body of <c>POST /v1/gates/{gateId}/scans</c>.</summary>
+public sealed record ScanRequestBody(string? Token, string? Direction, string? Nonce, DateTimeOffset? ScannedAt);
+
+/// <summary>
+/// Answer to a scan. <c>result</c> is <c>admitted</c> when the passage is allowed (an entry, or an
+/// exit with reason <c>exited</c>) and <c>refused</c> otherwise; <c>reason</c> says why.
+/// </summary>
+public sealed record ScanResponseBody(string Result, string Reason, AttendeeBody? Attendee, string GateId, DateTimeOffset At, string Nonce);
+
+public sealed record AttendeeBody(string Id, string Name, string TicketType);
+
+public sealed record HealthBody(string Status, string EdgeId, int Attendees, long JournalSequence, long JournalCommits, int Gates);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ScanRequestBody))]
+[JsonSerializable(typeof(ScanResponseBody))]
+[JsonSerializable(typeof(GateStatus))]
+[JsonSerializable(typeof(IReadOnlyList<GateStatus>))]
+[JsonSerializable(typeof(HealthBody))]
+internal sealed partial class ScannerJsonContext : JsonSerializerContext;

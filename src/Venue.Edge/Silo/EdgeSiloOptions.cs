@@ -1,0 +1,40 @@
+using System.ComponentModel.DataAnnotations;
+using Venue.Domain.Gates;
+
+namespace Venue.Edge.Silo;
+
+/// <summary>The <c>Edge</c> section of an edge's configuration (see silo-config/edge.json).</summary>
+public sealed class EdgeSiloOptions
+{
+    public const string Section = "Edge";
+
+    /// <summary>This edge's id: unique per event, it names the journal's entries at central.</summary>
+    [Required, RegularExpression("^[a-z0-9][a-z0-9-]{0,31}$", ErrorMessage = "EdgeId is 1 to 32 lowercase letters, digits or '-'.")]
+    public string EdgeId { get; set; } = "";
+
+    /// <summary>Where the journal and device credentials live. Back it up; it is the edge's truth.</summary>
+    [Required]
+    public string DataDirectory { get; set; } = "";
+
+    /// <summary>The ledger snapshot (format venue-ledger/1) to load at start.</summary>
+    [Required]
+    public string LedgerPath { get; set; } = "";
+
+    /// <summary>Largest scan request body accepted; larger bodies get 413.</summary>
+    [Range(256, 1 << 20)]
+    public int MaxScanBodyBytes { get; set; } = 8 * 1024;
+
+    /// <summary>Scans per second one scanner credential may send before getting 429.</summary>
+    [Range(1, 1_000_000)]
+    public int ScansPerSecondPerDevice { get; set; } = 50;
+
+    /// <summary>Idle attendee and gate activations are collected after this long.</summary>
+    public TimeSpan GrainCollectionAge { get; set; } = TimeSpan.FromMinutes(15);
+
+    [Required, MinLength(1, ErrorMessage = "Configure at least one gate.")]
+    public List<GateDefinition> Gates { get; set; } = [];
+
+    public string JournalPath => Path.Combine(DataDirectory, "journal.db");
+
+    public string DevicesPath => Path.Combine(DataDirectory, "devices.db");
+}

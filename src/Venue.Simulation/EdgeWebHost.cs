@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Venue.Domain.Gates;
+using Venue.Edge;
+using Venue.Edge.Silo;
+
+namespace Venue.Simulation;
+
+/// <summary>An edge silo behind real Kestrel on a loopback port, configured in memory.</summary>
+public sealed class EdgeWebHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private EdgeWebHost(WebApplication app, Uri address)
+    {
+        _app = app;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    public EdgeSilo Silo => _app.Services.GetRequiredService<EdgeSiloService>().Silo;
+
+    public static async Task<EdgeWebHost> StartAsync(string edgeId, string dataDirectory, string ledgerPath, IReadOnlyList<GateDefinition> gates,
+        int scansPerSecondPerDevice, CancellationToken cancellationToken = default)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Edge:EdgeId"] = edgeId,
+            ["Edge:DataDirectory"] = dataDirectory,
+            ["Edge:LedgerPath"] = ledgerPath,
+            ["Edge:ScansPerSecondPerDevice"] = scansPerSecondPerDevice.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        for (var i = 0; i < gates.Count; i++)
+        {
+            var g = gates[i];
+            settings[$"Edge:Gates:{i}:Id"] = g.Id;
+            settings[$"Edge:Gates:{i}:Name"] = g.Name;
+            settings[$"Edge:Gates:{i}:Zone"] = g.Zone;
+            for (var j = 0; j < (g.AllowedTicketTypes?.Count ?? 0); j++)
+            {
+                settings[$"Edge:Gates:{i}:AllowedTicketTypes:{j}"] = g.AllowedTicketTypes![j];
+            }
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.AddVenueEdge();
+        var app = builder.Build();
+        app.MapVenueEdge();
+        await app.StartAsync(cancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new EdgeWebHost(app, new Uri(address));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,127 @@
+using Bogus;
+using Venue.Domain.Gates;
+using Venue.Domain.Ledger;
+using Venue.Domain.Tickets;
+
+namespace Venue.Simulation;
+
+/// <summary>
+/// Makes a realistic event: Bogus names, a mix of ticket types, a staff entrance that only some
+/// ticket types may use, a few revoked attendees and some day-two passes, each with a real signed
+/// badge. Deterministic for a seed (signatures aside: ECDSA signing is randomized).
+/// </summary>
+public static class EventGenerator
+{
+    public static readonly IReadOnlyList<TicketType> TicketTypes =
+    [
+        new("general", Reentry: true, Gates: null),
+        new("vip", Reentry: true, Gates: null),
+        new("exhibitor", Reentry: true, Gates: null),
+        new("press", Reentry: true, Gates: null),
+        new("day-pass", Reentry: false, Gates: null),
+    ];
+
+    /// <summary>Ticket types that may use the staff entrances.</summary>
+    public static readonly IReadOnlyList<string> StaffTicketTypes = ["vip", "exhibitor", "press"];
+
+    public static IReadOnlyList<GateDefinition> MakeGates(int count)
+    {
+        // About one gate in ten (at least one when there are four or more) is a staff entrance.
+        var staff = count >= 4 ? Math.Max(1, count / 10) : 0;
+        return [.. Enumerable.Range(1, count).Select(i => i > count - staff
+            ? new GateDefinition($"S{i:D2}", $"Staff entrance {i}", "hall-a", StaffTicketTypes)
+            : new GateDefinition($"G{i:D2}", $"Gate {i}", "hall-a"))];
+    }
+
+    public static GeneratedEvent Generate(EventSpec spec, TicketSigningKey key, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(key);
+        spec.Validate();
+        var faker = new Faker("en") { Random = new Randomizer(spec.Seed) };
+        var random = new Random(spec.Seed);
+        var opening = spec.Opening.ToUnixTimeSeconds();
+        var dayTwo = spec.Opening.AddDays(1).ToUnixTimeSeconds();
+        var closing = spec.Opening.AddDays(3).ToUnixTimeSeconds();
+
+        var drafts = new (string Id, string Name, string Type, AttendeeStatus Status, bool Today)[spec.Attendees];
+        for (var i = 0; i < drafts.Length; i++)
+        {
+            var roll = random.NextDouble();
+            var type = roll switch
+            {
+                < 0.78 => "general",
+                < 0.83 => "vip",
+                < 0.93 => "exhibitor",
+                < 0.96 => "press",
+                _ => "day-pass",
+            };
+            var status = random.NextDouble() < spec.RevokedShare ? AttendeeStatus.Revoked : AttendeeStatus.Active;
+            var today = random.NextDouble() >= spec.NextDayShare;
+            drafts[i] = ($"A{i + 1:D7}", faker.Name.FullName(), type, status, today);
+        }
+
+        // Signing is the slow part (tens of µs a badge): one key instance per worker, since ECDsa
+        // instances are not safe to share across threads.
+        var pem = key.ExportPrivatePem();
+        var tokens = new string[drafts.Length];
+        var done = 0;
+        Parallel.For(0, drafts.Length, () => TicketSigningKey.FromPrivatePem(key.KeyId, pem), (i, _, signer) =>
+        {
+            var d = drafts[i];
+            tokens[i] = signer.Issue(new BadgeClaims(key.KeyId, spec.EventId, d.Id, d.Type, d.Today ? opening : dayTwo, closing));
+            var n = Interlocked.Increment(ref done);
+            if (n % 10_000 == 0)
+            {
+                progress?.Report(n);
+            }
+
+            return signer;
+        }, signer => signer.Dispose());
+
+        var types = TicketTypes.ToDictionary(t => t.Name);
+        var keys = new TicketKeyRing();
+        keys.Add(key.KeyId, key.ExportPublicKey());
+        var ledger = new AttendeeLedger(spec.EventId, TicketTypes, keys, drafts.Length);
+        var badges = new GeneratedBadge[drafts.Length];
+        for (var i = 0; i < drafts.Length; i++)
+        {
+            var d = drafts[i];
+            ledger.Upsert(new AttendeeRecord(d.Id, d.Name, types[d.Type], d.Today ? opening : dayTwo, closing, d.Status, TokenHash.Of(tokens[i]), null));
+            badges[i] = new GeneratedBadge(d.Id, d.Name, d.Type, tokens[i], d.Status, d.Today);
+        }
+
+        var header = new LedgerHeader(LedgerSnapshot.Format, spec.EventId, $"Demo event {spec.EventId}", 1, spec.Opening,
+            [new LedgerKey(key.KeyId, Convert.ToBase64String(key.ExportPublicKey()))],
+            [.. TicketTypes.Select(t => new LedgerTicketType(t.Name, t.Reentry, t.Gates))],
+            []);
+        return new GeneratedEvent(spec, ledger, header, MakeGates(spec.Gates), badges);
+    }
+
+    /// <summary>Writes the ledger snapshot an edge loads.</summary>
+    public static async Task WriteLedgerAsync(GeneratedEvent generated, string path, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var temporary = path + ".tmp";
+        await using (var file = File.Create(temporary))
+        {
+            await LedgerSnapshot.WriteAsync(file, generated.Header, generated.Ledger.Attendees.OrderBy(a => a.Id, StringComparer.Ordinal).Select(LedgerSnapshot.ToLine), cancellationToken);
+            await file.FlushAsync(cancellationToken);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>Writes the badges (id, name, ticket type, token) as CSV, what a badge printer takes.</summary>
+    public static async Task WriteBadgesAsync(GeneratedEvent generated, string path, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        await using var writer = new StreamWriter(path);
+        await writer.WriteLineAsync("attendee_id,name,ticket_type,token");
+        foreach (var b in generated.Badges)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await writer.WriteLineAsync($"{b.AttendeeId},\"{b.Name.Replace("\"", "\"\"", StringComparison.Ordinal)}\",{b.TicketType},{b.Token}");
+        }
+    }
+}

@@ -1,0 +1,12 @@
+namespace Venue.Simulation;
+
+/// <summary>A snapshot of a running simulation, for a live display.</summary>
+public sealed record SimulationProgress(
+    string Phase,
+    int Planned,
+    int Sent,
+    int Admitted,
+    int Refused,
+    int BadRequests,
+    TimeSpan Elapsed,
+    double RoundTripP99Ms);

@@ -1,0 +1,28 @@
+namespace Venue.Simulation;
+
+/// <summary>What a simulated rush did, and whether it was right.</summary>
+public sealed record SimulationReport(
+    int Attendees,
+    int Gates,
+    int ScansSent,
+    int Admitted,
+    int Exited,
+    IReadOnlyDictionary<string, int> RefusedByReason,
+    int DuplicatesBlocked,
+    int BadRequestsRejected,
+    TimeSpan Elapsed,
+    double ScansPerSecond,
+    double PeakScansPerSecond,
+    LatencySummary ServerMs,
+    LatencySummary RoundTripMs,
+    long JournalEntries,
+    long JournalCommits,
+    EdgeStartupFigures Startup,
+    IReadOnlyList<VerdictCheck> Checks)
+{
+    public bool Passed => Checks.All(c => c.Passed);
+}
+
+public sealed record VerdictCheck(string Name, bool Passed, string Detail);
+
+public sealed record EdgeStartupFigures(int Attendees, double LedgerLoadMs, double TotalMs);
