@@ -25,6 +25,9 @@ public sealed class PortalGrain(GrainProbe probe, PortalGrain.TickSettings ticks
 
         /// <summary>When set, each tick waits for it: a tick longer than the period.</summary>
         public TaskCompletionSource? Gate { get; set; }
+
+        /// <summary>When set, each tick changes its own timer to this due time (a back-off).</summary>
+        public TimeSpan? BackOff { get; set; }
     }
 
     private IGrainTimer? _timer;
@@ -50,6 +53,11 @@ public sealed class PortalGrain(GrainProbe probe, PortalGrain.TickSettings ticks
         if (ticks.Gate is { } gate)
         {
             await gate.Task.WithTimeout("the test to let a slow tick finish");
+        }
+
+        if (ticks.BackOff is { } backOff)
+        {
+            _timer!.Change(backOff, TimeSpan.FromMinutes(1));
         }
 
         probe.Exit(name);
@@ -126,6 +134,29 @@ public sealed class GrainTimerTests
 
         Assert.Equal(new[] { start + Minute, start + 12 * Minute }, _ticks.Times);
         Assert.Equal(1, _probe.MaxInside);
+    }
+
+    [Fact]
+    public async Task A_change_made_during_a_tick_decides_when_the_next_tick_comes()
+    {
+        await using var runtime = Build();
+        var portal = runtime.GetGrain<IPortalGrain>("p-1");
+        var start = _time.GetUtcNow();
+        _ticks.BackOff = 5 * Minute;
+        await portal.StartTicking(Minute, Minute);
+
+        var rearmed = _time.NextTimerArmed();
+        _time.Advance(Minute);
+        await _ticks.Count.Reaches(1).WithTimeout("the first tick");
+        await rearmed.WithTimeout("the grain timer to re-arm after its tick");
+        _ticks.BackOff = null;
+        for (var i = 0; i < 5; i++)
+        {
+            _time.Advance(Minute);
+        }
+
+        await _ticks.Count.Reaches(2).WithTimeout("the tick after the back-off");
+        Assert.Equal(new[] { start + Minute, start + 6 * Minute }, _ticks.Times.Take(2));
     }
 
     [Fact]

@@ -14,6 +14,7 @@ internal sealed class GrainTimer : WorkItem, IGrainTimer
     private TimeSpan _dueTime;
     private TimeSpan _period;
     private int _queued;
+    private bool _changedWhileQueued;
 
     public GrainTimer(Activation activation, Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period)
     {
@@ -81,13 +82,16 @@ internal sealed class GrainTimer : WorkItem, IGrainTimer
     private void Finish()
     {
         // A failing tick is the grain's business; the timer keeps its schedule, as Orleans' timers do.
-        Volatile.Write(ref _queued, 0);
         _activation.ReleaseTurn(this);
         lock (_gate)
         {
-            if (!_disposed.IsCancellationRequested && _period != Timeout.InfiniteTimeSpan)
+            Volatile.Write(ref _queued, 0);
+            // A Change made during the tick (a back-off, say) decides the next tick; otherwise the period does.
+            var next = _changedWhileQueued ? _dueTime : _period;
+            _changedWhileQueued = false;
+            if (!_disposed.IsCancellationRequested && next != Timeout.InfiniteTimeSpan)
             {
-                _timer?.Change(_period, Timeout.InfiniteTimeSpan);
+                _timer?.Change(next, Timeout.InfiniteTimeSpan);
             }
         }
     }
@@ -104,7 +108,14 @@ internal sealed class GrainTimer : WorkItem, IGrainTimer
         {
             _dueTime = dueTime;
             _period = period;
-            _timer?.Change(dueTime, Timeout.InfiniteTimeSpan);
+            if (Volatile.Read(ref _queued) == 1)
+            {
+                _changedWhileQueued = true;
+            }
+            else
+            {
+                _timer?.Change(dueTime, Timeout.InfiniteTimeSpan);
+            }
         }
     }
 
