@@ -30,6 +30,12 @@ public sealed class ManualTimeProvider : TimeProvider
         get { lock (_gate) { return _timers.Count(t => t.Due is not null); } }
     }
 
+    /// <summary>When the earliest armed timer is due; null when none is armed.</summary>
+    public DateTimeOffset? EarliestDue
+    {
+        get { lock (_gate) { return _timers.Min(t => t.Due); } }
+    }
+
     public override DateTimeOffset GetUtcNow()
     {
         lock (_gate)

@@ -82,7 +82,7 @@ internal sealed class GrainTimer : WorkItem, IGrainTimer
     private void Finish()
     {
         // A failing tick is the grain's business; the timer keeps its schedule, as Orleans' timers do.
-        _activation.ReleaseTurn(this);
+        // Re-arm before releasing the turn, so whoever runs next sees the timer's next tick scheduled.
         lock (_gate)
         {
             Volatile.Write(ref _queued, 0);
@@ -94,6 +94,8 @@ internal sealed class GrainTimer : WorkItem, IGrainTimer
                 _timer?.Change(next, Timeout.InfiniteTimeSpan);
             }
         }
+
+        _activation.ReleaseTurn(this);
     }
 
     public override void Abandon(GrainRuntime runtime, Exception? activationFailure)
