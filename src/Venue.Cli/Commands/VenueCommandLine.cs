@@ -11,6 +11,7 @@ public static class VenueCommandLine
         root.Subcommands.Add(EdgeCommand.Create());
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(LedgerCommand.Create());
+        root.Subcommands.Add(HealthCommand.Create());
         return root;
     }
 

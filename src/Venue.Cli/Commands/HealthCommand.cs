@@ -1,0 +1,29 @@
+using System.CommandLine;
+
+namespace Venue.Cli.Commands;
+
+/// <summary><c>venue health URL</c>: exit 0 when a silo's health endpoint answers 200 (for container health checks and scripts).</summary>
+public static class HealthCommand
+{
+    public static Command Create()
+    {
+        var url = new Argument<Uri>("url") { Description = "Health endpoint, e.g. http://localhost:5080/healthz." };
+        var command = new Command("health", "Check a silo's health endpoint; exits 0 when it answers 200.") { url };
+        command.SetAction((parse, ct) => VenueCommandLine.Guard(async () =>
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            try
+            {
+                using var response = await http.GetAsync(parse.GetValue(url), ct);
+                Console.WriteLine($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+                return response.IsSuccessStatusCode ? 0 : 1;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                await Console.Error.WriteLineAsync($"venue: {parse.GetValue(url)} did not answer: {e.Message}");
+                return 1;
+            }
+        }));
+        return command;
+    }
+}
