@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -57,7 +58,13 @@ public static class EdgeHostExtensions
                 });
             });
         });
-        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ScannerJsonContext.Default));
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, ScannerJsonContext.Default);
+            // The context's own options do not apply when it serves as a resolver for these: omit
+            // nulls here too, as the wire format says (no "attendee" when the badge names nobody).
+            json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        });
         services.AddOpenApi("v1");
         return builder;
     }

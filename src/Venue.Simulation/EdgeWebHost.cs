@@ -42,6 +42,8 @@ public sealed class EdgeWebHost : IAsyncDisposable
             settings[$"Edge:Gates:{i}:Id"] = g.Id;
             settings[$"Edge:Gates:{i}:Name"] = g.Name;
             settings[$"Edge:Gates:{i}:Zone"] = g.Zone;
+            settings[$"Edge:Gates:{i}:OpensAt"] = g.OpensAt?.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+            settings[$"Edge:Gates:{i}:ClosesAt"] = g.ClosesAt?.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
             for (var j = 0; j < (g.AllowedTicketTypes?.Count ?? 0); j++)
             {
                 settings[$"Edge:Gates:{i}:AllowedTicketTypes:{j}"] = g.AllowedTicketTypes![j];

@@ -177,7 +177,13 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
             for (var i = 0; i < count; i++)
             {
                 var pending = batch[start + i];
-                var e = pending.Entry with { Sequence = ++sequence, Hlc = _clock.Now() };
+                var e = pending.Entry with
+                {
+                    Sequence = ++sequence,
+                    Hlc = _clock.Now(),
+                    At = AsStored(pending.Entry.At),
+                    ScannedAt = AsStored(pending.Entry.ScannedAt),
+                };
                 sql.Insert(e);
                 stored[i] = new Completed(e, pending.Completion);
             }
@@ -289,6 +295,12 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
     public IEnumerable<JournalEntry> ReadAll(long afterSequence = 0) => ReadAll(Path, afterSequence);
 
     private static DateTimeOffset FromMicros(long us) => new(DateTimeOffset.UnixEpoch.UtcTicks + (us * 10), TimeSpan.Zero);
+
+    /// <summary>
+    /// Times are stored as whole microseconds in UTC; the entry an append hands back carries them so,
+    /// and equals what <see cref="ReadAll(string, long)"/> reads after a restart (a retried nonce gets the same answer).
+    /// </summary>
+    private static DateTimeOffset AsStored(DateTimeOffset time) => FromMicros(RawStatements.Micros(time));
 
     private static void Execute(SqliteConnection connection, string sql)
     {

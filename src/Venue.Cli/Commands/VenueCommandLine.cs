@@ -29,7 +29,7 @@ public static class VenueCommandLine
                                        or InvalidOperationException or Venue.Domain.Ledger.LedgerFormatException
                                        or Microsoft.Extensions.Options.OptionsValidationException)
         {
-            await Console.Error.WriteLineAsync($"venue: {e.Message}");
+            await Console.Error.WriteLineAsync($"venue: {OneLine(e)}");
             return 2;
         }
         catch (OperationCanceledException)
@@ -37,5 +37,20 @@ public static class VenueCommandLine
             await Console.Error.WriteLineAsync("venue: cancelled.");
             return 130;
         }
+    }
+
+    /// <summary>
+    /// The message alone, on one line: ArgumentException appends " (Parameter 'x')", and
+    /// ArgumentOutOfRangeException the actual value on a line of its own, neither meant for users.
+    /// </summary>
+    private static string OneLine(Exception e)
+    {
+        var message = e.Message;
+        if (e is ArgumentException { ParamName: { } name })
+        {
+            message = message.Split(Environment.NewLine)[0].Replace($" (Parameter '{name}')", "", StringComparison.Ordinal);
+        }
+
+        return message.ReplaceLineEndings(" ");
     }
 }

@@ -28,7 +28,7 @@ public sealed class AttendeeGrain(ICheckInJournal journal) : Grain<AttendeeState
             await WriteStateAsync();
         }
 
-        return new ScanResult(reason.IsPassage(), reason, request.Attendee, request.GateId, now, request.Nonce, entry.Sequence);
+        return new ScanResult(reason.IsPassage(), reason, request.Attendee, request.GateId, entry.At, request.Nonce, entry.Sequence);
     }
 
     public Task<AttendeePresence> GetPresenceAsync() =>

@@ -41,7 +41,7 @@ public sealed class GateGrain(GateCatalog gates, AttendeeLedger ledger, ICheckIn
         {
             var entry = await journal.AppendAsync(new JournalEntry(Key, verdict.AttendeeId, request.Direction, refusal,
                 request.Nonce, request.ScannedAt, now));
-            result = new ScanResult(false, refusal, verdict.Attendee, Key, now, request.Nonce, entry.Sequence);
+            result = new ScanResult(false, refusal, verdict.Attendee, Key, entry.At, request.Nonce, entry.Sequence);
         }
         else
         {

@@ -75,6 +75,7 @@ public static class ScannerEndpoints
             {
                 Status = StatusCodes.Status400BadRequest,
                 Title = "The scan request is invalid",
+                Detail = $"Fix these fields: {string.Join(", ", errors.Keys)}.",
             });
         }
 

@@ -1,0 +1,200 @@
+using System.Text.Json;
+using Venue.Domain.Ledger;
+using Venue.Domain.Tickets;
+using Venue.Edge.Tests.Infrastructure;
+
+namespace Venue.Edge.Tests;
+
+/// <summary>The <c>venue</c> executable as an operator runs it: exit codes, files and messages.</summary>
+public sealed class CliTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Quick = TimeSpan.FromSeconds(30);
+
+    private bool VenueBuilt() => Requirement.Met(VenueExecutable.Path is not null, "the built venue executable (src/Venue.Cli/bin/...)", output);
+
+    /// <summary>A user error: non-zero exit, exactly one line on stderr that says what is wrong, no stack trace.</summary>
+    private static void AssertOneLineError(ProcessResult result, string mentions, bool logsMayHaveTraces = false)
+    {
+        Assert.True(result.ExitCode != 0, result.ToString());
+        var lines = result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.True(lines.Length == 1, $"expected one line on stderr:\n{result}");
+        Assert.Contains(mentions, lines[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", logsMayHaveTraces ? result.StandardError : result.StandardError + result.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Simulate_runs_a_small_rush_exits_0_and_reports_every_check_passed()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var report = directory.File("report.json");
+
+        var result = await VenueExecutable.RunAsync(directory.Path, TimeSpan.FromSeconds(90),
+            "simulate", "--attendees", "1500", "--gates", "8", "--duration", "2", "--plain", "--report-json", report);
+
+        output.WriteLine(result.StandardOutput);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report));
+        var root = json.RootElement;
+        Assert.Equal(1500, root.GetProperty("attendees").GetInt32());
+        Assert.Equal(8, root.GetProperty("gates").GetInt32());
+        Assert.True(root.GetProperty("admitted").GetInt32() > 0, root.ToString());
+        Assert.True(root.GetProperty("passed").GetBoolean(), root.ToString());
+        var checks = root.GetProperty("checks").EnumerateArray().ToList();
+        Assert.NotEmpty(checks);
+        Assert.All(checks, c => Assert.True(c.GetProperty("passed").GetBoolean(), c.ToString()));
+        Assert.Contains("PASS", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--attendees", "-5", "--attendees")]
+    [InlineData("--attendees", "5", "--attendees")]
+    [InlineData("--gates", "1", "--gates")]
+    [InlineData("--duration", "0", "--duration")]
+    [InlineData("--attendees", "many", "many")]
+    public async Task Simulate_with_a_bad_option_exits_non_zero_with_a_one_line_message(string option, string value, string mentions)
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Quick, "simulate", option, value, "--plain");
+
+        AssertOneLineError(result, mentions);
+        Assert.DoesNotContain("Generating", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Keys_create_writes_a_private_and_a_public_PEM_and_refuses_to_overwrite_them()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var keys = directory.File("keys");
+
+        var created = await VenueExecutable.RunAsync(directory.Path, Quick, "keys", "create", "--kid", "k2030", "--out", keys);
+
+        Assert.True(created.ExitCode == 0, created.ToString());
+        var privatePem = await File.ReadAllTextAsync(Path.Combine(keys, "k2030.private.pem"));
+        var publicPem = await File.ReadAllTextAsync(Path.Combine(keys, "k2030.public.pem"));
+        Assert.Contains("-----BEGIN PRIVATE KEY-----", privatePem, StringComparison.Ordinal);
+        Assert.Contains("-----BEGIN PUBLIC KEY-----", publicPem, StringComparison.Ordinal);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(keys, "k2030.private.pem")));
+        }
+
+        // The pair belongs together: what the private half signs, the public half verifies.
+        using var signer = TicketSigningKey.FromPrivatePem("k2030", privatePem);
+        var ring = new TicketKeyRing();
+        ring.AddPem("k2030", publicPem);
+        Assert.True(BadgeToken.TryDecode(signer.Issue(new BadgeClaims("k2030", "e", "A1", "general", 0, 0)), out var badge, out _));
+        Assert.Equal(SignatureCheck.Valid, ring.Verify(badge));
+
+        var again = await VenueExecutable.RunAsync(directory.Path, Quick, "keys", "create", "--kid", "k2030", "--out", keys);
+
+        AssertOneLineError(again, "already exists");
+        Assert.Equal(privatePem, await File.ReadAllTextAsync(Path.Combine(keys, "k2030.private.pem")));
+        Assert.Equal(publicPem, await File.ReadAllTextAsync(Path.Combine(keys, "k2030.public.pem")));
+    }
+
+    [Fact]
+    public async Task Ledger_generate_writes_a_ledger_that_ledger_inspect_reads_back()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var keys = directory.File("keys");
+        var ledger = directory.File("out/ledger.jsonl");
+        var badges = directory.File("out/badges.csv");
+        Assert.Equal(0, (await VenueExecutable.RunAsync(directory.Path, Quick, "keys", "create", "--kid", "k1", "--out", keys)).ExitCode);
+
+        var generated = await VenueExecutable.RunAsync(directory.Path, Quick, "ledger", "generate", "--attendees", "250", "--gates", "10",
+            "--event", "expo", "--key", Path.Combine(keys, "k1.private.pem"), "--out", ledger, "--badges", badges, "--seed", "5");
+        var inspected = await VenueExecutable.RunAsync(directory.Path, Quick, "ledger", "inspect", ledger);
+
+        Assert.True(generated.ExitCode == 0, generated.ToString());
+        Assert.True(inspected.ExitCode == 0, inspected.ToString());
+        Assert.Contains("Event 'expo'", inspected.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("250 attendees", inspected.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("keys: k1", inspected.StandardOutput, StringComparison.Ordinal);
+
+        // The badges printed are the badges the ledger knows: every token hashes to its attendee's ledger entry.
+        var read = await LedgerSnapshot.ReadFileAsync(ledger);
+        var rows = (await File.ReadAllLinesAsync(badges)).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(250, rows.Count);
+        Assert.All(rows, r =>
+        {
+            Assert.True(read.TryGet(r[0], out var record), $"attendee {r[0]} is in the ledger");
+            Assert.Equal(record.TokenHash, TokenHash.Of(r[^1]));
+            Assert.True(BadgeToken.TryDecode(r[^1], out var badge, out _));
+            Assert.Equal(SignatureCheck.Valid, read.Keys.Verify(badge));
+        });
+    }
+
+    [Fact]
+    public async Task Ledger_inspect_of_a_broken_file_names_the_line_and_exits_non_zero()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var broken = directory.File("broken.jsonl");
+        await File.WriteAllTextAsync(broken, "{\"format\":\"venue-ledger/1\",\"eventId\":\"e\",\"version\":1,\"generatedAt\":\"2030-01-01T00:00:00Z\",\"keys\":[],\"ticketTypes\":[]}\n{oops\n");
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Quick, "ledger", "inspect", broken);
+
+        AssertOneLineError(result, "line 2");
+    }
+
+    [Fact]
+    public async Task Edge_with_a_missing_config_file_exits_non_zero_and_says_so()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "--config", directory.File("missing.json"));
+
+        AssertOneLineError(result, "missing.json does not exist");
+    }
+
+    [Fact]
+    public async Task Edge_with_an_invalid_config_exits_non_zero_and_says_what_is_wrong()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var config = directory.File("edge.json");
+        await File.WriteAllTextAsync(config, $$"""
+            { "Edge": { "EdgeId": "Not Valid!", "DataDirectory": "{{directory.File("data")}}", "LedgerPath": "{{directory.File("ledger.jsonl")}}", "Gates": [] } }
+            """);
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "--config", config, "--urls", $"http://127.0.0.1:{VenueExecutable.FreePort()}");
+
+        // The host's own log (stdout) records the failed start with its trace; the operator's answer is the line on stderr.
+        AssertOneLineError(result, "EdgeId", logsMayHaveTraces: true);
+    }
+}

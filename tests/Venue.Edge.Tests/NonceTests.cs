@@ -1,0 +1,144 @@
+using System.Text.Json;
+using Venue.Edge.Tests.Infrastructure;
+
+namespace Venue.Edge.Tests;
+
+/// <summary>Scanners retry on timeouts with the same nonce: a retry must return the first answer and change nothing.</summary>
+public sealed class NonceTests
+{
+    [Fact]
+    public async Task A_repeated_nonce_returns_the_first_answer_and_changes_nothing()
+    {
+        string badge = "";
+        await using var edge = await EdgeScenario.StartAsync(l => badge = l.Add("A0001"));
+        var scanner = edge.Scanner;
+
+        var first = await scanner.ScanAsync("G01", badge, nonce: "retry-me");
+        var sequence = edge.Edge.Silo.Journal.LastSequence;
+        var counters = (await scanner.GateAsync("G01")).GetRawText();
+
+        var retry = await scanner.ScanAsync("G01", badge, nonce: "retry-me");
+
+        Assert.Equal("admitted", first.Result);
+        Assert.Equal(first.Body, retry.Body);
+        Assert.Equal(sequence, edge.Edge.Silo.Journal.LastSequence);
+        Assert.Equal(counters, (await scanner.GateAsync("G01")).GetRawText());
+        Assert.Single(edge.Journal(), e => e.Nonce == "retry-me");
+    }
+
+    [Fact]
+    public async Task A_retry_of_a_refused_scan_returns_the_same_refusal_and_changes_nothing()
+    {
+        string badge = "";
+        await using var edge = await EdgeScenario.StartAsync(l => badge = l.Add("A0001"));
+        var scanner = edge.Scanner;
+        await scanner.ScanAsync("G01", badge);
+
+        var refused = await scanner.ScanAsync("G02", badge, nonce: "second-look");
+        var sequence = edge.Edge.Silo.Journal.LastSequence;
+        var counters = (await scanner.GateAsync("G02")).GetRawText();
+        var retry = await scanner.ScanAsync("G02", badge, nonce: "second-look");
+
+        Assert.Equal(("refused", "already_inside"), (refused.Result, refused.Reason));
+        Assert.Equal(refused.Body, retry.Body);
+        Assert.Equal(sequence, edge.Edge.Silo.Journal.LastSequence);
+        Assert.Equal(counters, (await scanner.GateAsync("G02")).GetRawText());
+    }
+
+    [Fact]
+    public async Task A_retry_answers_what_the_first_scan_was_answered_even_after_the_attendee_moved_on()
+    {
+        string badge = "";
+        await using var edge = await EdgeScenario.StartAsync(l => badge = l.Add("A0001"));
+        var scanner = edge.Scanner;
+
+        var first = await scanner.ScanAsync("G01", badge, nonce: "late-retry");
+        await scanner.ScanAsync("G01", badge, "exit");
+        var retry = await scanner.ScanAsync("G01", badge, nonce: "late-retry");
+        var presence = await edge.Edge.Silo.GetPresenceAsync("A0001");
+
+        Assert.Equal(first.Body, retry.Body);
+        Assert.False(presence.Inside, "the retried entry must not have let the attendee in again");
+        Assert.Equal(1, presence.Entries);
+    }
+
+    [Fact]
+    public async Task The_same_nonce_sent_sixteen_times_at_once_is_journaled_once_and_answered_alike()
+    {
+        string badge = "";
+        await using var edge = await EdgeScenario.StartAsync(l => badge = l.Add("A0001"));
+        var scanner = edge.Scanner;
+        var body = ScannerClient.ScanJson(badge, "entry", "storm");
+
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sends = Enumerable.Range(0, 16).Select(async _ =>
+        {
+            await go.Task;
+            return await scanner.PostAsync("/v1/gates/G01/scans", body);
+        }).ToList();
+        go.SetResult();
+        var answers = await Task.WhenAll(sends).Within(TimeSpan.FromSeconds(20), "16 concurrent retries");
+
+        Assert.Single(answers.Select(a => a.Body).Distinct());
+        Assert.Equal("admitted", answers[0].Result);
+        Assert.Single(edge.Journal());
+        Assert.Equal(1, (await scanner.GateAsync("G01")).GetProperty("scans").GetInt64());
+    }
+
+    [Fact]
+    public async Task After_an_edge_restart_a_retried_nonce_still_returns_its_first_answer_and_who_was_inside_stays_inside()
+    {
+        string ada = "", bob = "", cy = "";
+        await using var edge = await EdgeScenario.StartAsync(l =>
+        {
+            ada = l.Add("A0001", "vip", name: "Ada Lovelace");
+            bob = l.Add("A0002", "general", name: "Bob Marley");
+            cy = l.Add("A0003", "general", name: "Cy Twombly");
+        });
+        var scanner = edge.Scanner;
+        var admitted = await scanner.ScanAsync("G01", ada, nonce: "n-admitted");
+        var refused = await scanner.ScanAsync("G02", ada, nonce: "n-refused");
+        var forged = await scanner.ScanAsync("G01", "VN1.AAAA", nonce: "n-malformed");
+        await scanner.ScanAsync("G03", bob, nonce: "n-bob-in");
+        var bobOut = await scanner.ScanAsync("G03", bob, "exit", nonce: "n-bob-out");
+        var countersBefore = (await scanner.GetAsync("/v1/gates")).Body;
+        var entriesBefore = edge.Journal().Count;
+
+        await edge.RestartAsync();
+        scanner = edge.Scanner;
+
+        Assert.Equal(entriesBefore, edge.Edge.Silo.Startup.JournalEntriesReplayed);
+        Assert.Equal(countersBefore, (await scanner.GetAsync("/v1/gates")).Body);
+        foreach (var (gate, token, direction, first) in new[]
+                 {
+                     ("G01", ada, "entry", admitted), ("G02", ada, "entry", refused), ("G01", "VN1.AAAA", "entry", forged), ("G03", bob, "exit", bobOut),
+                 })
+        {
+            var retry = await scanner.ScanAsync(gate, token, direction, first.Json.GetProperty("nonce").GetString());
+            Assert.Equal(first.Body, retry.Body);
+        }
+
+        Assert.Equal(entriesBefore, edge.Journal().Count);
+        var again = await scanner.ScanAsync("G04", ada);
+        Assert.Equal(("refused", "already_inside", "A0001"), (again.Result, again.Reason, again.AttendeeId));
+        var bobBack = await scanner.ScanAsync("G04", bob);
+        Assert.Equal(("admitted", "admitted"), (bobBack.Result, bobBack.Reason));
+        var cyIn = await scanner.ScanAsync("G04", cy);
+        Assert.Equal("admitted", cyIn.Result);
+        Assert.Equal(entriesBefore + 3, edge.Journal().Count);
+    }
+
+    [Fact]
+    public async Task After_an_edge_restart_a_walk_in_admitted_before_it_is_still_inside()
+    {
+        string walkIn = "";
+        await using var edge = await EdgeScenario.StartAsync(l => walkIn = l.Issue("W0001", "press"));
+        var admitted = await edge.Scanner.ScanAsync("G01", walkIn, nonce: "walk-in");
+        Assert.Equal("admitted", admitted.Result);
+
+        await edge.RestartAsync();
+
+        var again = await edge.Scanner.ScanAsync("G02", walkIn);
+        Assert.Equal(("refused", "already_inside", "W0001"), (again.Result, again.Reason, again.AttendeeId));
+    }
+}
