@@ -35,6 +35,21 @@ internal sealed class GrainRegistration
 
     public IGrainStorage Storage { get; }
 
+    /// <summary>Makes a reference when only the registration is known (implicit stream delivery), without reflection per call.</summary>
+    public Func<GrainRuntime, GrainId, object> CreateReference => _createReference ??= MakeReferenceFactory();
+
+    private Func<GrainRuntime, GrainId, object>? _createReference;
+
+    private Func<GrainRuntime, GrainId, object> MakeReferenceFactory()
+    {
+        var create = typeof(GrainProxy).GetMethod(nameof(GrainProxy.Create), BindingFlags.NonPublic | BindingFlags.Static)!
+            .MakeGenericMethod(InterfaceType);
+        var runtime = Expression.Parameter(typeof(GrainRuntime), "runtime");
+        var id = Expression.Parameter(typeof(GrainId), "id");
+        var call = Expression.Call(create, runtime, Expression.Constant(this), id);
+        return Expression.Lambda<Func<GrainRuntime, GrainId, object>>(call, runtime, id).Compile();
+    }
+
     public Task Invoke(GrainRuntime runtime, GrainId id, MethodInfo method, object?[]? arguments)
     {
         var m = _methods[method];

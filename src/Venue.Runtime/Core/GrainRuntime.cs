@@ -47,9 +47,7 @@ public sealed class GrainRuntime : IGrainFactory, IAsyncDisposable
     }
 
     internal object GetGrain(GrainRegistration registration, string key) =>
-        typeof(GrainProxy).GetMethod(nameof(GrainProxy.Create), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
-            .MakeGenericMethod(registration.InterfaceType)
-            .Invoke(null, [this, registration, new GrainId(registration.TypeName, key)])!;
+        registration.CreateReference(this, new GrainId(registration.TypeName, key));
 
     /// <summary>True when the grain has a live activation (for tests and diagnostics).</summary>
     public bool IsActive(GrainId id) => _activations.TryGetValue(id, out var a) && a.IsValid;
