@@ -1,0 +1,158 @@
+using System.CommandLine;
+using Venue.LoadHarness.Reporting;
+using Venue.LoadHarness.Targets;
+
+namespace Venue.LoadHarness;
+
+/// <summary>The harness' command line.</summary>
+internal static class HarnessCommand
+{
+    public static RootCommand Create()
+    {
+        var targets = new Option<string>("--targets")
+        {
+            Description = $"Comma-separated targets, or 'all'. Known: {string.Join(", ", TargetCatalog.All)}.",
+            DefaultValueFactory = _ => string.Join(',', TargetCatalog.Defaults),
+        };
+        var rate = new Option<string>("--rate")
+        {
+            Description = "Offered checks per second of the fixed-rate latency phase; a comma-separated list runs one phase per rate.",
+            DefaultValueFactory = _ => "1000,5000",
+        };
+        var seconds = new Option<double>("--seconds") { Description = "Length of each measured phase, in seconds.", DefaultValueFactory = _ => 4 };
+        var workers = new Option<int>("--workers")
+        {
+            Description = "Concurrent workers in the throughput phase (and connections per target).",
+            DefaultValueFactory = _ => 64,
+        };
+        var attendees = new Option<int>("--attendees") { Description = "Attendees in the ledger.", DefaultValueFactory = _ => 200_000 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the workload (attendee order, repeats, gates).", DefaultValueFactory = _ => 42 };
+        var repeatShare = new Option<double>("--repeat-share")
+        {
+            Description = "Share of checks that re-present a badge already presented.",
+            DefaultValueFactory = _ => 0.1,
+        };
+        var gates = new Option<int>("--gates") { Description = "Gates the checks are spread over.", DefaultValueFactory = _ => 40 };
+        var warmup = new Option<double>("--warmup-seconds") { Description = "Unmeasured closed-loop warm-up per target.", DefaultValueFactory = _ => 2 };
+        var output = new Option<string>("--out")
+        {
+            Description = "Markdown file for the results (default benchmarks/results/load-harness.md under the repository).",
+        };
+
+        var command = new RootCommand("Measures check-in (check-and-mark, durably journaled) for Venue and its peers side by side in one run.")
+        {
+            targets, rate, seconds, workers, attendees, seed, repeatShare, gates, warmup, output,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var names = parse.GetValue(targets)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (names is ["all"])
+            {
+                names = [.. TargetCatalog.Defaults];
+            }
+
+            var unknown = names.Where(n => !TargetCatalog.All.Contains(n)).ToList();
+            var problems = new List<string>();
+            if (unknown.Count > 0)
+            {
+                problems.Add($"unknown target(s) {string.Join(", ", unknown)}; known: {string.Join(", ", TargetCatalog.All)}");
+            }
+
+            var rates = new List<double>();
+            foreach (var part in parse.GetValue(rate)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (double.TryParse(part, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var r)
+                    && r is > 0 and <= 1_000_000)
+                {
+                    rates.Add(r);
+                }
+                else
+                {
+                    problems.Add($"--rate: '{part}' is not a rate in (0, 1,000,000]");
+                }
+            }
+
+            if (rates.Count == 0 || rates.Distinct().Count() != rates.Count)
+            {
+                problems.Add("--rate needs at least one rate, each once");
+            }
+
+            if (parse.GetValue(seconds) is <= 0 or > 600)
+            {
+                problems.Add("--seconds must be in (0, 600]");
+            }
+
+            if (parse.GetValue(workers) is < 1 or > 1_000)
+            {
+                problems.Add("--workers must be in [1, 1000]");
+            }
+
+            if (parse.GetValue(attendees) is < 1 or > 9_999_999)
+            {
+                problems.Add("--attendees must be in [1, 9,999,999]");
+            }
+
+            if (parse.GetValue(repeatShare) is < 0 or >= 1)
+            {
+                problems.Add("--repeat-share must be in [0, 1)");
+            }
+
+            if (parse.GetValue(gates) is < 1 or > 256)
+            {
+                problems.Add("--gates must be in [1, 256]");
+            }
+
+            if (parse.GetValue(warmup) is < 0 or > 60)
+            {
+                problems.Add("--warmup-seconds must be in [0, 60]");
+            }
+
+            if (problems.Count > 0)
+            {
+                problems.ForEach(p => Console.Error.WriteLine(p));
+                return 2;
+            }
+
+            var options = new HarnessOptions
+            {
+                Targets = names,
+                Rates = rates,
+                Seconds = parse.GetValue(seconds),
+                Workers = parse.GetValue(workers),
+                Attendees = parse.GetValue(attendees),
+                Seed = parse.GetValue(seed),
+                RepeatShare = parse.GetValue(repeatShare),
+                Gates = parse.GetValue(gates),
+                WarmupSeconds = parse.GetValue(warmup),
+                Out = Path.GetFullPath(parse.GetValue(output) ?? DefaultOutput()),
+                CommandLine = "dotnet run -c Release --project benchmarks/Venue.LoadHarness --"
+                    + string.Concat(parse.Tokens.Select(t => " " + Quote(t.Value))),
+            };
+
+            var report = await new HarnessRunner(options, Console.Out).RunAsync(cancellationToken);
+            Console.Write(ReportWriter.Text(report));
+            Directory.CreateDirectory(Path.GetDirectoryName(options.Out)!);
+            await File.WriteAllTextAsync(options.Out, ReportWriter.Markdown(report), CancellationToken.None);
+            Console.WriteLine($"results written to {options.Out}");
+            return report.Targets.Any(t => t.Failed is not null) ? 1 : 0;
+        });
+        return command;
+    }
+
+    /// <summary>benchmarks/results/ under the repository the harness is run from, else the current directory.</summary>
+    private static string DefaultOutput()
+    {
+        for (var directory = new DirectoryInfo(Environment.CurrentDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Venue.sln")))
+            {
+                return Path.Combine(directory.FullName, "benchmarks", "results", "load-harness.md");
+            }
+        }
+
+        return "load-harness.md";
+    }
+
+    private static string Quote(string token) =>
+        token.Length > 0 && token.All(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' or ',' or '/' or '=' or ':') ? token : $"'{token}'";
+}

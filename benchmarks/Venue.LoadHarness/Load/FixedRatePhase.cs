@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using Venue.LoadHarness.Targets;
+
+namespace Venue.LoadHarness.Load;
+
+/// <summary>
+/// Open-loop latency at a fixed offered rate. Check i is due at start + i / rate whatever happened
+/// to earlier checks, and its latency is counted from that due time, not from when it was actually
+/// sent: a target that stalls is charged for every check that queued behind the stall, so
+/// coordinated omission cannot hide it. One pacing thread starts every check itself, without
+/// waiting for earlier ones; the target's own pool decides how many run at once.
+/// </summary>
+internal sealed class FixedRatePhase(ICheckInTarget target, Workload workload, double rate, TimeSpan duration, double spinMicroseconds)
+{
+    private readonly LatencyRecorder _latency = new((int)Math.Ceiling(rate * duration.TotalSeconds));
+    private readonly LatencyRecorder _lag = new((int)Math.Ceiling(rate * duration.TotalSeconds));
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _inFlight = 1; // the pacing thread holds one until it has started every check
+    private long _admitted;
+    private long _errors;
+    private long _answered;
+    private string? _firstError;
+
+    public async Task<FixedRateResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var total = (int)Math.Ceiling(rate * duration.TotalSeconds);
+        using var phase = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var gc = GcActivity.Now();
+        var start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 100; // 10 ms to get the thread going
+        var started = 0;
+        var pacing = new Thread(() =>
+        {
+            var pacer = new Pacer(spinMicroseconds);
+            pacer.PrepareCurrentThread();
+            for (var i = 0; i < total && !phase.IsCancellationRequested; i++)
+            {
+                var due = start + (long)(i * (Stopwatch.Frequency / rate));
+                pacer.WaitUntil(due);
+                _lag.Record(Stopwatch.GetTimestamp() - due);
+                Interlocked.Increment(ref _inFlight);
+                Task<bool> check;
+                try
+                {
+                    check = target.CheckInAsync(workload.AttendeeAt(i), workload.GateAt(i), phase.Token);
+                }
+                catch (Exception e)
+                {
+                    check = Task.FromException<bool>(e);
+                }
+
+                if (check.IsCompleted)
+                {
+                    Complete(check, due);
+                }
+                else
+                {
+                    check.ContinueWith(static (t, state) => ((Pending)state!).Phase.Complete(t, ((Pending)state!).Due),
+                        new Pending(this, due), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
+
+                started++;
+            }
+
+            Release();
+        })
+        { IsBackground = true, Name = "fixed-rate pacer", Priority = ThreadPriority.AboveNormal };
+        pacing.Start();
+
+        // Checks still queued well after the last one was due are abandoned (and reported) so the
+        // run stays bounded even against a target far slower than the offered rate.
+        var grace = TimeSpan.FromSeconds(Math.Max(5, duration.TotalSeconds));
+        var drained = await Task.WhenAny(_drained.Task, Task.Delay(duration + grace, cancellationToken)) == _drained.Task;
+        if (!drained)
+        {
+            await phase.CancelAsync();
+            await Task.WhenAny(_drained.Task, Task.Delay(TimeSpan.FromSeconds(10), CancellationToken.None));
+        }
+
+        pacing.Join();
+        var answered = Interlocked.Read(ref _answered);
+        var errors = Interlocked.Read(ref _errors);
+        return new FixedRateResult(
+            rate,
+            total,
+            started,
+            answered,
+            Interlocked.Read(ref _admitted),
+            errors,
+            started - answered - errors,
+            _latency.Summarize(),
+            _lag.Summarize(),
+            GcActivity.Now().Since(gc),
+            _firstError);
+    }
+
+    private void Complete(Task<bool> check, long due)
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (check.IsCompletedSuccessfully)
+        {
+            _latency.Record(now - due);
+            Interlocked.Increment(ref _answered);
+            if (check.Result)
+            {
+                Interlocked.Increment(ref _admitted);
+            }
+        }
+        else if (!check.IsCanceled)
+        {
+            // A cancelled check was abandoned when the phase gave up waiting: started - answered - errors.
+            Interlocked.Increment(ref _errors);
+            Interlocked.CompareExchange(ref _firstError, check.Exception?.InnerException?.Message, null);
+        }
+
+        Release();
+    }
+
+    private void Release()
+    {
+        if (Interlocked.Decrement(ref _inFlight) == 0)
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    private sealed record Pending(FixedRatePhase Phase, long Due);
+}
+
+/// <param name="Abandoned">Checks not answered when the phase gave up waiting (cancelled or never finished); not in the percentiles.</param>
+/// <param name="Lag">How late the pacer started checks (generator delay, included in the latency).</param>
+internal sealed record FixedRateResult(
+    double Rate,
+    int Scheduled,
+    int Started,
+    long Answered,
+    long Admitted,
+    long Errors,
+    long Abandoned,
+    LatencySummary Latency,
+    LatencySummary Lag,
+    GcActivity Gc,
+    string? FirstError);

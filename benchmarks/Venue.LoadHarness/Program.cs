@@ -1,0 +1,3 @@
+using Venue.LoadHarness;
+
+return await HarnessCommand.Create().Parse(args).InvokeAsync();
