@@ -193,12 +193,21 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
         catch (Exception failure)
         {
             sql.Rollback();
-            var error = new JournalWriteException(Path, failure);
+            var waiters = new TaskCompletionSource<JournalEntry>[count];
             for (var i = 0; i < count; i++)
             {
-                batch[start + i].Completion.TrySetException(error);
+                waiters[i] = batch[start + i].Completion;
             }
 
+            // As on success, waiters resume on the pool, never on this thread: a waiter's continuation run
+            // here would stall every later commit, and one that disposes the journal would join itself.
+            ThreadPool.UnsafeQueueUserWorkItem(static failed =>
+            {
+                foreach (var waiter in failed.Waiters)
+                {
+                    waiter.TrySetException(failed.Error);
+                }
+            }, (Waiters: waiters, Error: new JournalWriteException(Path, failure)), preferLocal: false);
             return;
         }
 

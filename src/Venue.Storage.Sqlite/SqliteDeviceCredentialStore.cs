@@ -16,33 +16,40 @@ public sealed class SqliteDeviceCredentialStore(string path, TimeProvider time) 
 
     private readonly ConcurrentDictionary<string, (DeviceCredential Credential, byte[] Hash, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
     private readonly string _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, DefaultTimeout = 5 }.ToString();
-    private int _initialized;
+    private readonly object _initializing = new();
+    private volatile bool _initialized;
 
     private SqliteConnection Open()
     {
-        if (Volatile.Read(ref _initialized) == 0)
+        if (!_initialized)
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            // Every first caller waits until the table exists, not only the one that creates it.
+            lock (_initializing)
+            {
+                if (!_initialized)
+                {
+                    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                    using var schema = new SqliteConnection(_connectionString);
+                    schema.Open();
+                    using var create = schema.CreateCommand();
+                    create.CommandText = """
+                        PRAGMA journal_mode=WAL;
+                        CREATE TABLE IF NOT EXISTS devices(
+                            id TEXT PRIMARY KEY,
+                            name TEXT NOT NULL,
+                            role TEXT NOT NULL,
+                            secret_sha256 BLOB NOT NULL,
+                            created_at TEXT NOT NULL,
+                            revoked_at TEXT);
+                        """;
+                    create.ExecuteNonQuery();
+                    _initialized = true;
+                }
+            }
         }
 
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        if (Interlocked.Exchange(ref _initialized, 1) == 0)
-        {
-            using var create = connection.CreateCommand();
-            create.CommandText = """
-                PRAGMA journal_mode=WAL;
-                CREATE TABLE IF NOT EXISTS devices(
-                    id TEXT PRIMARY KEY,
-                    name TEXT NOT NULL,
-                    role TEXT NOT NULL,
-                    secret_sha256 BLOB NOT NULL,
-                    created_at TEXT NOT NULL,
-                    revoked_at TEXT);
-                """;
-            create.ExecuteNonQuery();
-        }
-
         return connection;
     }
 

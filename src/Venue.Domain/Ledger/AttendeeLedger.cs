@@ -12,13 +12,15 @@ public sealed class AttendeeLedger
     private readonly ConcurrentDictionary<string, AttendeeRecord> _attendees;
     private readonly ConcurrentDictionary<UInt128, byte> _revokedTokens = new();
     private readonly Dictionary<string, TicketType> _ticketTypes;
+    private readonly TicketType[] _ticketTypeList;
 
     public AttendeeLedger(string eventId, IEnumerable<TicketType> ticketTypes, TicketKeyRing keys, int capacity = 1024)
     {
         ArgumentException.ThrowIfNullOrEmpty(eventId);
         EventId = eventId;
         Keys = keys;
-        _ticketTypes = ticketTypes.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        _ticketTypeList = [.. ticketTypes];
+        _ticketTypes = _ticketTypeList.ToDictionary(t => t.Name, StringComparer.Ordinal);
         _attendees = new ConcurrentDictionary<string, AttendeeRecord>(Environment.ProcessorCount, capacity, StringComparer.Ordinal);
     }
 
@@ -31,7 +33,7 @@ public sealed class AttendeeLedger
 
     public int Count => _attendees.Count;
 
-    public IReadOnlyCollection<TicketType> TicketTypes => _ticketTypes.Values;
+    public IReadOnlyList<TicketType> TicketTypes => _ticketTypeList;
 
     public bool TryGetTicketType(string name, out TicketType ticketType) => _ticketTypes.TryGetValue(name, out ticketType!);
 

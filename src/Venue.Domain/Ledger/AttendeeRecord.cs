@@ -31,7 +31,7 @@ public sealed class AttendeeRecord(
     /// <summary>Hash of the attendee's current token (<see cref="Tickets.TokenHash"/>).</summary>
     public UInt128 TokenHash { get; } = tokenHash;
 
-    /// <summary>Gates this attendee may use in addition to the ticket type's rule; null: the ticket type decides.</summary>
+    /// <summary>Gates this attendee may use, in place of the ticket type's gate list; null: the ticket type decides.</summary>
     public string[]? Gates { get; } = gates;
 
     public bool AllowsGate(string gateId) =>

@@ -38,13 +38,40 @@ public static class LedgerSnapshot
     /// </summary>
     public static async Task<AttendeeLedger> ReadAsync(Stream input, string sourceName, CancellationToken cancellationToken = default)
     {
-        using var reader = new StreamReader(input, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
-        var headerLine = await reader.ReadLineAsync(cancellationToken)
-            ?? throw new LedgerFormatException(sourceName, 1, "the file is empty; the first line must be the header");
-        var header = Parse(headerLine, LedgerJsonContext.Default.LedgerHeader, sourceName, 1);
+        var capacity = input.CanSeek ? (int)Math.Min(int.MaxValue / 2, input.Length / 150) : 1024;
+        return await LedgerBlockReader.ReadAsync(input, sourceName, header => CreateLedger(header, sourceName, capacity), cancellationToken);
+    }
+
+    /// <summary>Validates the header line and makes the empty ledger the attendee lines go into.</summary>
+    private static AttendeeLedger CreateLedger(ReadOnlySpan<byte> headerLine, string sourceName, int capacity)
+    {
+        LedgerHeader header;
+        try
+        {
+            header = JsonSerializer.Deserialize(headerLine, LedgerJsonContext.Default.LedgerHeader)
+                ?? throw new LedgerFormatException(sourceName, 1, "the header is null");
+        }
+        catch (JsonException e)
+        {
+            throw new LedgerFormatException(sourceName, 1, e.Message);
+        }
+
         if (header.Format != Format)
         {
             throw new LedgerFormatException(sourceName, 1, $"format is '{header.Format}', expected '{Format}'");
+        }
+
+        if (string.IsNullOrEmpty(header.EventId))
+        {
+            throw new LedgerFormatException(sourceName, 1, "eventId is required");
+        }
+
+        var duplicateTicketType = (header.TicketTypes ?? []).GroupBy(t => t.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if ((header.TicketTypes ?? []).Any(t => string.IsNullOrEmpty(t.Name)) || duplicateTicketType is not null)
+        {
+            throw new LedgerFormatException(sourceName, 1, duplicateTicketType is null
+                ? "every ticket type needs a name"
+                : $"ticket type '{duplicateTicketType.Key}' is listed twice");
         }
 
         var keys = new TicketKeyRing();
@@ -61,7 +88,7 @@ public static class LedgerSnapshot
         }
 
         var ticketTypes = (header.TicketTypes ?? []).Select(t => new TicketType(t.Name, t.Reentry, t.Gates)).ToList();
-        var ledger = new AttendeeLedger(header.EventId, ticketTypes, keys) { Version = header.Version };
+        var ledger = new AttendeeLedger(header.EventId, ticketTypes, keys, Math.Max(1024, capacity)) { Version = header.Version };
         foreach (var revoked in header.RevokedTokens ?? [])
         {
             if (!TokenHash.TryParse(revoked, out var hash))
@@ -70,19 +97,6 @@ public static class LedgerSnapshot
             }
 
             ledger.RevokeToken(hash);
-        }
-
-        var lineNumber = 1;
-        while (await reader.ReadLineAsync(cancellationToken) is { } line)
-        {
-            lineNumber++;
-            if (line.Length == 0)
-            {
-                continue;
-            }
-
-            var a = Parse(line, LedgerJsonContext.Default.LedgerAttendee, sourceName, lineNumber);
-            ledger.Upsert(ToRecord(a, ledger, sourceName, lineNumber));
         }
 
         return ledger;
@@ -95,44 +109,4 @@ public static class LedgerSnapshot
         r.Status == AttendeeStatus.Revoked ? "revoked" : "active",
         TokenHash.Format(r.TokenHash),
         r.Gates);
-
-    private static AttendeeRecord ToRecord(LedgerAttendee a, AttendeeLedger ledger, string source, int line)
-    {
-        if (string.IsNullOrEmpty(a.Id) || string.IsNullOrEmpty(a.Name) || string.IsNullOrEmpty(a.TicketType))
-        {
-            throw new LedgerFormatException(source, line, "id, name and ticketType are required");
-        }
-
-        if (!ledger.TryGetTicketType(a.TicketType, out var ticketType))
-        {
-            throw new LedgerFormatException(source, line, $"unknown ticket type '{a.TicketType}'");
-        }
-
-        var status = a.Status switch
-        {
-            "active" => AttendeeStatus.Active,
-            "revoked" => AttendeeStatus.Revoked,
-            _ => throw new LedgerFormatException(source, line, $"status '{a.Status}' is neither 'active' nor 'revoked'"),
-        };
-        if (!TokenHash.TryParse(a.TokenHash, out var hash))
-        {
-            throw new LedgerFormatException(source, line, "tokenHash must be 22 base64url characters");
-        }
-
-        return new AttendeeRecord(a.Id, a.Name, ticketType,
-            a.ValidFrom?.ToUnixTimeSeconds() ?? 0, a.ValidUntil?.ToUnixTimeSeconds() ?? 0,
-            status, hash, a.Gates is null ? null : [.. a.Gates]);
-    }
-
-    private static T Parse<T>(string line, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string source, int lineNumber)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(line, type) ?? throw new LedgerFormatException(source, lineNumber, "null line");
-        }
-        catch (JsonException e)
-        {
-            throw new LedgerFormatException(source, lineNumber, e.Message);
-        }
-    }
 }

@@ -35,16 +35,21 @@ public sealed class TicketKeyRing
 
     public void AddPem(string keyId, string pem)
     {
+        // Validate the id first: the catch below is for the PEM, and would misreport a bad id as a bad key.
+        ValidateKeyId(keyId);
+        byte[] subjectPublicKeyInfo;
         try
         {
             using var key = ECDsa.Create();
             key.ImportFromPem(pem);
-            Add(keyId, key.ExportSubjectPublicKeyInfo());
+            subjectPublicKeyInfo = key.ExportSubjectPublicKeyInfo();
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or CryptographicException)
         {
-            throw new InvalidDataException($"Public key '{keyId}' is not PEM-encoded: {e.Message}", e);
+            throw new InvalidDataException($"Public key '{keyId}' is not a PEM-encoded EC key: {e.Message}", e);
         }
+
+        Add(keyId, subjectPublicKeyInfo);
     }
 
     public bool Contains(string keyId) => _keys.ContainsKey(keyId);

@@ -23,10 +23,13 @@ public sealed class TicketSigningKey : IDisposable
 
     public static TicketSigningKey FromPrivatePem(string keyId, string pem)
     {
+        TicketKeyRing.ValidateKeyId(keyId);
         var key = ECDsa.Create();
         try
         {
             key.ImportFromPem(pem);
+            // ImportFromPem takes a public key as readily: a key that cannot export its private half cannot sign.
+            CryptographicOperations.ZeroMemory(key.ExportParameters(includePrivateParameters: true).D);
         }
         catch (Exception e) when (e is ArgumentException or CryptographicException)
         {

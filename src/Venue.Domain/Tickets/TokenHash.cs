@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 
@@ -37,8 +38,9 @@ public static class TokenHash
             return false;
         }
 
+        // The OperationStatus overload: TryDecodeFromChars throws FormatException on a non-base64url character.
         Span<byte> bytes = stackalloc byte[16];
-        if (!System.Buffers.Text.Base64Url.TryDecodeFromChars(text, bytes, out var written) || written != 16)
+        if (System.Buffers.Text.Base64Url.DecodeFromChars(text, bytes, out _, out var written) != OperationStatus.Done || written != 16)
         {
             return false;
         }

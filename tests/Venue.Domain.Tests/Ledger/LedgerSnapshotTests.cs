@@ -1,0 +1,254 @@
+using System.Security.Cryptography;
+using System.Text;
+using Venue.Domain.Ledger;
+using Venue.Domain.Tickets;
+
+namespace Venue.Domain.Tests.Ledger;
+
+public sealed class LedgerSnapshotTests : IDisposable
+{
+    private const string Source = "test-ledger.jsonl";
+
+    private readonly TicketSigningKey _k1 = TicketSigningKey.Create("k1");
+    private readonly TicketSigningKey _k2 = TicketSigningKey.Create("k2");
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose()
+    {
+        _k1.Dispose();
+        _k2.Dispose();
+        _directory.Dispose();
+    }
+
+    private static readonly LedgerTicketType[] TicketTypes =
+    [
+        new("general", true, null),
+        new("day-pass", false, null),
+        new("vip", true, ["north", "vip-lounge"]),
+    ];
+
+    private LedgerHeader Header(IReadOnlyList<string>? revoked = null) => new(
+        "whatever the caller says", "expo-2030", "Expo 2030", 42, TestEvent.Now,
+        [new LedgerKey("k1", Convert.ToBase64String(_k1.ExportPublicKey())), new LedgerKey("k2", Convert.ToBase64String(_k2.ExportPublicKey()))],
+        TicketTypes,
+        revoked);
+
+    private static LedgerAttendee Attendee(string id, string ticketType = "general", string status = "active", string? tokenHash = null) =>
+        new(id, $"Attendee {id}", ticketType, null, null, status, tokenHash ?? TokenHash.Format(UInt128.One), null);
+
+    private static async Task<string> WriteToText(LedgerHeader header, IEnumerable<LedgerAttendee> attendees)
+    {
+        using var stream = new MemoryStream();
+        await LedgerSnapshot.WriteAsync(stream, header, attendees);
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static Task<AttendeeLedger> ReadText(string text) =>
+        LedgerSnapshot.ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(text)), Source);
+
+    private static async Task AssertRefusedAtLine(int line, string text, string problem)
+    {
+        var thrown = await Assert.ThrowsAsync<LedgerFormatException>(() => ReadText(text));
+        Assert.Equal(line, thrown.Line);
+        Assert.Equal(Source, thrown.SourceName);
+        Assert.Contains($"{Source} line {line}:", thrown.Message, StringComparison.Ordinal);
+        Assert.Contains(problem, thrown.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_written_snapshot_reads_back_with_every_field()
+    {
+        var revokedHash = new UInt128(7, 11);
+        var general = new TicketType("general", true, null);
+        var vip = new TicketType("vip", true, ["north", "vip-lounge"]);
+        var token = _k2.Issue(new BadgeClaims("k2", "expo-2030", "A-2", "vip", 0, 0));
+        AttendeeRecord[] records =
+        [
+            new("A-1", "Zoë \"Zo\" Ångström", general, 0, 0, AttendeeStatus.Active, new UInt128(1, 2), null),
+            new("A-2", "Kim Lee", vip, TestEvent.Unix(TestEvent.Now), TestEvent.Unix(TestEvent.Now.AddDays(2)), AttendeeStatus.Active,
+                TokenHash.Of(token), ["press-door", "north"]),
+            new("A-3", "Sam Revoked", general, 0, TestEvent.Unix(TestEvent.Now.AddHours(5)), AttendeeStatus.Revoked, UInt128.MaxValue, []),
+        ];
+        var path = _directory.File("ledger.jsonl");
+        await using (var file = File.Create(path))
+        {
+            await LedgerSnapshot.WriteAsync(file, Header([TokenHash.Format(revokedHash)]), records.Select(LedgerSnapshot.ToLine));
+        }
+
+        var ledger = await LedgerSnapshot.ReadFileAsync(path);
+
+        Assert.StartsWith("{\"format\":\"venue-ledger/1\"", File.ReadLines(path).First(), StringComparison.Ordinal);
+        Assert.Equal("expo-2030", ledger.EventId);
+        Assert.Equal(42, ledger.Version);
+        Assert.Equal(["k1", "k2"], ledger.Keys.KeyIds.Order(StringComparer.Ordinal));
+        Assert.True(BadgeToken.TryDecode(token, out var badge, out _));
+        Assert.Equal(SignatureCheck.Valid, ledger.Keys.Verify(badge));
+        Assert.Equal(
+            TicketTypes.Select(t => (t.Name, t.Reentry, Gates: string.Join(',', t.Gates ?? ["(all)"]))).OrderBy(t => t.Name),
+            ledger.TicketTypes.Select(t => (t.Name, t.Reentry, Gates: string.Join(',', t.Gates ?? ["(all)"]))).OrderBy(t => t.Name));
+        Assert.Equal([revokedHash], ledger.RevokedTokens);
+        Assert.Equal(records.Length, ledger.Count);
+        foreach (var written in records)
+        {
+            Assert.True(ledger.TryGet(written.Id, out var read), written.Id);
+            Assert.Equal(written.Name, read.Name);
+            Assert.Equal(written.TicketType.Name, read.TicketType.Name);
+            Assert.Same(ledger.TicketTypes.Single(t => t.Name == written.TicketType.Name), read.TicketType);
+            Assert.Equal(written.ValidFromUnix, read.ValidFromUnix);
+            Assert.Equal(written.ValidUntilUnix, read.ValidUntilUnix);
+            Assert.Equal(written.Status, read.Status);
+            Assert.Equal(written.TokenHash, read.TokenHash);
+            Assert.Equal(written.Gates, read.Gates);
+        }
+    }
+
+    [Fact]
+    public async Task Blank_lines_are_skipped_but_still_counted()
+    {
+        var lines = (await WriteToText(Header(), [Attendee("A-1")])).Split('\n');
+        var text = string.Join('\n', lines[0], "", lines[1], "", "{bad");
+
+        await AssertRefusedAtLine(5, text, "");
+        Assert.Equal(1, (await ReadText(string.Join('\n', lines[0], "", lines[1], "", ""))).Count);
+    }
+
+    [Fact]
+    public async Task An_empty_file_is_refused_at_line_1()
+    {
+        await AssertRefusedAtLine(1, "", "empty");
+    }
+
+    [Fact]
+    public async Task A_header_of_another_format_is_refused_at_line_1()
+    {
+        var text = (await WriteToText(Header(), [])).Replace("venue-ledger/1", "venue-ledger/2", StringComparison.Ordinal);
+
+        await AssertRefusedAtLine(1, text, "'venue-ledger/2'");
+    }
+
+    [Fact]
+    public async Task A_header_without_an_event_id_is_refused_at_line_1()
+    {
+        var text = (await WriteToText(Header(), [])).Replace("\"eventId\":\"expo-2030\",", "", StringComparison.Ordinal);
+
+        await AssertRefusedAtLine(1, text, "eventId");
+    }
+
+    [Fact]
+    public async Task A_header_naming_a_ticket_type_twice_is_refused_at_line_1()
+    {
+        var text = await WriteToText(Header() with { TicketTypes = [.. TicketTypes, new LedgerTicketType("vip", false, null)] }, []);
+
+        await AssertRefusedAtLine(1, text, "'vip'");
+    }
+
+    [Fact]
+    public async Task A_header_with_a_nameless_ticket_type_is_refused_at_line_1()
+    {
+        var text = await WriteToText(Header() with { TicketTypes = [.. TicketTypes, new LedgerTicketType(null!, false, null)] }, []);
+
+        await AssertRefusedAtLine(1, text, "ticket type needs a name");
+    }
+
+    [Fact]
+    public async Task A_line_of_bad_JSON_is_refused_with_its_line_number()
+    {
+        var text = await WriteToText(Header(), [Attendee("A-1"), Attendee("A-2")]) + "{\"id\": \"A-3\", \"name\": \n";
+
+        await AssertRefusedAtLine(4, text, "");
+    }
+
+    [Fact]
+    public async Task A_header_of_bad_JSON_is_refused_at_line_1()
+    {
+        await AssertRefusedAtLine(1, "not json at all\n", "");
+    }
+
+    [Fact]
+    public async Task A_field_of_the_wrong_type_is_refused_with_its_line_number()
+    {
+        var text = await WriteToText(Header(), [Attendee("A-1")]) +
+            "{\"id\":\"A-2\",\"name\":\"N\",\"ticketType\":\"general\",\"validFrom\":\"yesterday\",\"status\":\"active\",\"tokenHash\":\"AAAAAAAAAAAAAAAAAAAAAA\"}\n";
+
+        await AssertRefusedAtLine(3, text, "");
+    }
+
+    [Fact]
+    public async Task An_attendee_of_an_unknown_ticket_type_is_refused_with_its_line_number()
+    {
+        var text = await WriteToText(Header(), [Attendee("A-1"), Attendee("A-2"), Attendee("A-3", ticketType: "backstage")]);
+
+        await AssertRefusedAtLine(4, text, "unknown ticket type 'backstage'");
+    }
+
+    [Fact]
+    public async Task An_attendee_with_a_bad_status_is_refused_with_its_line_number()
+    {
+        var text = await WriteToText(Header(), [Attendee("A-1", status: "banned")]);
+
+        await AssertRefusedAtLine(2, text, "status 'banned'");
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("AAAA")]
+    [InlineData("AAAAAAAAAAAAAAAAAAAAA!")]
+    public async Task An_attendee_with_a_bad_token_hash_is_refused_with_its_line_number(string tokenHash)
+    {
+        var text = await WriteToText(Header(), [Attendee("A-1"), Attendee("A-2", tokenHash: tokenHash)]);
+
+        await AssertRefusedAtLine(3, text, "tokenHash");
+    }
+
+    [Fact]
+    public async Task An_attendee_without_a_name_is_refused_with_its_line_number()
+    {
+        var text = await WriteToText(Header(), [Attendee("A-1") with { Name = "" }]);
+
+        await AssertRefusedAtLine(2, text, "required");
+    }
+
+    [Fact]
+    public async Task A_key_that_is_not_base64_is_refused_at_line_1()
+    {
+        var text = await WriteToText(Header() with { Keys = [new LedgerKey("k1", "not base64!")] }, []);
+
+        await AssertRefusedAtLine(1, text, "key 'k1'");
+    }
+
+    [Fact]
+    public async Task A_key_that_is_not_P256_is_refused_at_line_1()
+    {
+        using var p384 = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        var text = await WriteToText(Header() with { Keys = [new LedgerKey("k1", Convert.ToBase64String(p384.ExportSubjectPublicKeyInfo()))] }, []);
+
+        await AssertRefusedAtLine(1, text, "P-256");
+    }
+
+    [Fact]
+    public async Task A_key_with_an_invalid_key_id_is_refused_at_line_1()
+    {
+        var text = await WriteToText(Header() with { Keys = [new LedgerKey("k 1", Convert.ToBase64String(_k1.ExportPublicKey()))] }, []);
+
+        await AssertRefusedAtLine(1, text, "key 'k 1'");
+    }
+
+    [Fact]
+    public async Task A_bad_revoked_token_hash_is_refused_at_line_1()
+    {
+        var text = await WriteToText(Header(["short"]), []);
+
+        await AssertRefusedAtLine(1, text, "revoked token hash 'short'");
+    }
+
+    [Fact]
+    public async Task A_missing_file_is_refused_with_a_message_naming_it()
+    {
+        var path = _directory.File("no-such-ledger.jsonl");
+
+        var thrown = await Assert.ThrowsAsync<LedgerFormatException>(() => LedgerSnapshot.ReadFileAsync(path));
+
+        Assert.Equal($"{path}: the file does not exist", thrown.Message);
+        Assert.Equal(0, thrown.Line);
+    }
+}
