@@ -22,8 +22,8 @@ internal sealed class RawStatements : IDisposable
         _commit = Prepare("COMMIT");
         _rollback = Prepare("ROLLBACK");
         _insert = Prepare("""
-            INSERT INTO journal(seq, hlc, at_us, scanned_at_us, gate, attendee, direction, reason, nonce)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            INSERT INTO journal(seq, hlc, at_us, scanned_at_us, gate, attendee, direction, reason, nonce, ticket_type)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
             """);
     }
 
@@ -49,6 +49,7 @@ internal sealed class RawStatements : IDisposable
         Check(raw.sqlite3_bind_int(_insert, 7, (int)e.Direction));
         Check(raw.sqlite3_bind_int(_insert, 8, (int)e.Reason));
         Check(raw.sqlite3_bind_text(_insert, 9, e.Nonce));
+        Check(e.TicketType is null ? raw.sqlite3_bind_null(_insert, 10) : raw.sqlite3_bind_text(_insert, 10, e.TicketType));
         Step(_insert);
     }
 

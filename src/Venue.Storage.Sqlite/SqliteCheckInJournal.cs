@@ -18,6 +18,7 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
     private const int SchemaVersion = 1;
 
     private readonly SqliteConnection _connection;
+    private readonly RawStatements _statements;
     private readonly HybridLogicalClock _clock;
     private readonly Thread _writer;
     private readonly object _gate = new();
@@ -36,6 +37,8 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
     private SqliteCheckInJournal(SqliteConnection connection, TimeProvider time, long lastSequence, long lastHlc)
     {
         _connection = connection;
+        // Prepared here, on the opening thread: a failure is the caller's exception, not a dead writer thread.
+        _statements = new RawStatements(connection.Handle!);
         _clock = new HybridLogicalClock(time);
         _clock.Observe(lastHlc);
         _lastSequence = lastSequence;
@@ -74,6 +77,7 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
             PRAGMA journal_mode=WAL;
             PRAGMA synchronous=FULL;
             PRAGMA wal_autocheckpoint=0;
+            PRAGMA busy_timeout=5000;
             CREATE TABLE IF NOT EXISTS journal_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS journal(
                 seq INTEGER PRIMARY KEY,
@@ -84,7 +88,8 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
                 attendee TEXT,
                 direction INTEGER NOT NULL,
                 reason INTEGER NOT NULL,
-                nonce TEXT NOT NULL);
+                nonce TEXT NOT NULL,
+                ticket_type TEXT);
             """);
         using (var check = connection.CreateCommand())
         {
@@ -137,7 +142,7 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
 
     private void WriteLoop()
     {
-        using var statements = new RawStatements(_connection.Handle!);
+        var statements = _statements;
         while (true)
         {
             List<Pending> batch;
@@ -246,25 +251,39 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
     /// </summary>
     private void CheckpointLoop()
     {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path, Pooling = false }.ToString());
-        connection.Open();
-        using var checkpoint = connection.CreateCommand();
-        checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+        SqliteConnection? connection = null;
         while (!_stopping)
         {
             _checkpointDue.WaitOne(TimeSpan.FromSeconds(1));
-            if (Interlocked.Exchange(ref _commitsSinceCheckpoint, 0) > 0)
+            if (Interlocked.Exchange(ref _commitsSinceCheckpoint, 0) == 0)
             {
-                try
-                {
-                    checkpoint.ExecuteNonQuery();
-                }
-                catch (SqliteException)
-                {
-                    // A busy or failed checkpoint is retried on the next round; the WAL keeps everything meanwhile.
-                }
+                continue;
+            }
+
+            try
+            {
+                connection ??= OpenCheckpointConnection();
+                using var checkpoint = connection.CreateCommand();
+                checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+                checkpoint.ExecuteNonQuery();
+            }
+            catch (SqliteException)
+            {
+                // A busy or failed checkpoint is retried on the next round; the WAL keeps everything meanwhile.
+                connection?.Dispose();
+                connection = null;
+                Interlocked.Increment(ref _commitsSinceCheckpoint);
             }
         }
+
+        connection?.Dispose();
+    }
+
+    private SqliteConnection OpenCheckpointConnection()
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path, Pooling = false }.ToString());
+        connection.Open();
+        return connection;
     }
 
     /// <summary>Reads entries in sequence order, from <paramref name="afterSequence"/> on. Uses its own connection.</summary>
@@ -279,7 +298,7 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT seq, hlc, at_us, scanned_at_us, gate, attendee, direction, reason, nonce
+            SELECT seq, hlc, at_us, scanned_at_us, gate, attendee, direction, reason, nonce, ticket_type
             FROM journal WHERE seq > $after ORDER BY seq
             """;
         command.Parameters.AddWithValue("$after", afterSequence);
@@ -297,6 +316,7 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
             {
                 Sequence = reader.GetInt64(0),
                 Hlc = reader.GetInt64(1),
+                TicketType = reader.IsDBNull(9) ? null : reader.GetString(9),
             };
         }
     }
@@ -336,6 +356,7 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
         _checkpointDue.Set();
         _checkpointer?.Join();
         _checkpointDue.Dispose();
+        _statements.Dispose();
         _connection.Dispose();
     }
 }

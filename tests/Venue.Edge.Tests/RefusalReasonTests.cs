@@ -215,8 +215,8 @@ public sealed class RefusalReasonTests
         string badge = "";
         await using var edge = await EdgeScenario.StartAsync(l => badge = l.Add("A0001", "vip"));
 
-        await AssertRefusedAsync(edge, "C01", badge, "gate_closed");
-        await AssertRefusedAsync(edge, "L01", badge, "gate_closed");
+        await AssertRefusedAsync(edge, "C01", badge, "gate_closed", "A0001");
+        await AssertRefusedAsync(edge, "L01", badge, "gate_closed", "A0001");
         Assert.Equal("admitted", (await edge.Scanner.ScanAsync("G01", badge)).Result);
     }
 

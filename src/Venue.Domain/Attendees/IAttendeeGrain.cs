@@ -7,11 +7,12 @@ namespace Venue.Domain.Attendees;
 public interface IAttendeeGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Check-and-mark: admits once, refuses a second entry, lets out only who is inside. The answer
-    /// comes after the journal entry is durable; turns are serialized, so two gates scanning one badge
-    /// at the same instant get exactly one admission.
+    /// Check-and-mark: admits once, refuses a second entry, lets out only who is inside, and
+    /// journals every scan of this badge. The answer comes after the journal entry is durable; turns
+    /// are serialized, so two gates scanning one badge at the same instant get exactly one admission.
+    /// A nonce this attendee has seen at that gate gets the first answer back and changes nothing.
     /// </summary>
-    Task<ScanResult> PassAsync(PassageRequest request);
+    Task<AttendeeScanOutcome> ScanAsync(AttendeeScan scan);
 
     [ReadOnly]
     Task<AttendeePresence> GetPresenceAsync();

@@ -8,10 +8,13 @@ namespace Venue.Domain.CheckIn;
 /// Decides what a badge allows at a gate, from the ledger and the public keys alone (no presence).
 /// A token whose hash is the ledger's current hash for its attendee is genuine without an ECDSA
 /// check; any other token is verified, so attendees registered after the last sync still get in.
+/// An exit is refused only for a badge that is not genuine or not the attendee's current one: nobody
+/// inside is kept in because their ticket expired, was revoked or belongs at another gate.
 /// </summary>
 public static class BadgeValidator
 {
-    public static BadgeVerdict Validate(string token, GateDefinition gate, AttendeeLedger ledger, DateTimeOffset now)
+    public static BadgeVerdict Validate(string token, GateDefinition gate, AttendeeLedger ledger, DateTimeOffset now,
+        ScanDirection direction = ScanDirection.Entry)
     {
         if (!BadgeToken.TryDecode(token, out var badge, out _))
         {
@@ -47,6 +50,11 @@ public static class BadgeValidator
         }
 
         var attendee = known ? Summary(record) : new AttendeeSummary(claims.AttendeeId, "", ticketType.Name);
+        if (direction == ScanDirection.Exit)
+        {
+            return new BadgeVerdict(null, attendee.Id, attendee, ticketType.Reentry);
+        }
+
         if (ledger.IsTokenRevoked(hash) || (known && record.Status == AttendeeStatus.Revoked))
         {
             return BadgeVerdict.Refuse(ScanReason.Revoked, attendee.Id, attendee);

@@ -1,16 +1,14 @@
-using Venue.Domain.Attendees;
 using Venue.Domain.CheckIn;
 using Venue.Domain.Journal;
-using Venue.Domain.Ledger;
 using Venue.Runtime;
 
 namespace Venue.Domain.Gates;
 
 /// <summary>
-/// A gate: remembers recent nonces, validates badges and asks the attendee's grain to admit or let
-/// out. Refusals decided here (before any attendee is involved) are journaled here.
+/// A gate: its counters, and the refusals of badges that name nobody. It is never held while an
+/// attendee's scan is written to disk, so one busy gate does not queue scans behind disk syncs.
 /// </summary>
-public sealed class GateGrain(GateCatalog gates, AttendeeLedger ledger, ICheckInJournal journal) : Grain<GateState>, IGateGrain
+public sealed class GateGrain(GateCatalog gates, ICheckInJournal journal) : Grain<GateState>, IGateGrain
 {
     private GateDefinition _definition = null!;
 
@@ -24,34 +22,26 @@ public sealed class GateGrain(GateCatalog gates, AttendeeLedger ledger, ICheckIn
         return Task.CompletedTask;
     }
 
-    public async Task<ScanResult> ScanAsync(ScanRequest request)
+    public async Task<ScanResult> RefuseAsync(ScanRequest request, ScanReason reason)
     {
         if (State.TryGetNonce(request.Nonce, out var first))
         {
             return first;
         }
 
-        var now = Time.GetUtcNow();
-        var verdict = _definition.IsOpenAt(now)
-            ? BadgeValidator.Validate(request.Token, _definition, ledger, now)
-            : BadgeVerdict.Refuse(ScanReason.GateClosed);
-
-        ScanResult result;
-        if (verdict.Refusal is { } refusal)
-        {
-            var entry = await journal.AppendAsync(new JournalEntry(Key, verdict.AttendeeId, request.Direction, refusal,
-                request.Nonce, request.ScannedAt, now));
-            result = new ScanResult(false, refusal, verdict.Attendee, Key, entry.At, request.Nonce, entry.Sequence);
-        }
-        else
-        {
-            result = await GrainFactory.GetGrain<IAttendeeGrain>(verdict.AttendeeId!)
-                .PassAsync(new PassageRequest(Key, request.Direction, request.Nonce, request.ScannedAt, verdict.Reentry, verdict.Attendee!));
-        }
-
-        State.Record(result);
+        var entry = await journal.AppendAsync(new JournalEntry(Key, null, request.Direction, reason,
+            request.Nonce, request.ScannedAt, Time.GetUtcNow()));
+        var result = new ScanResult(false, reason, null, Key, entry.At, request.Nonce, entry.Sequence);
+        State.Remember(result);
+        State.Count(result);
         await WriteStateAsync();
         return result;
+    }
+
+    public Task RecordAsync(ScanResult result)
+    {
+        State.Count(result);
+        return WriteStateAsync();
     }
 
     public Task<GateStatus> GetStatusAsync()

@@ -3,8 +3,9 @@ using Venue.Domain.CheckIn;
 namespace Venue.Domain.Gates;
 
 /// <summary>
-/// A gate's counters and its recent nonces. Kept in memory and rebuilt from the journal on restart,
-/// so a scanner retrying after an edge restart still gets its first answer.
+/// A gate's counters, and the nonces of scans whose badge named no attendee (those of known
+/// attendees are remembered by the attendee's grain). Rebuilt from the journal on restart, so a
+/// scanner retrying after an edge restart still gets its first answer.
 /// </summary>
 public sealed class GateState
 {
@@ -22,11 +23,20 @@ public sealed class GateState
 
     public bool TryGetNonce(string nonce, out ScanResult result) => _nonces.TryGetValue(nonce, out result!);
 
-    public void Record(ScanResult result)
+    /// <summary>Counts a scan answered at this gate.</summary>
+    public void Count(ScanResult result)
     {
         Scans++;
         ByReason[(int)result.Reason]++;
-        LastScanAt = result.At;
+        if (LastScanAt is null || result.At > LastScanAt)
+        {
+            LastScanAt = result.At;
+        }
+    }
+
+    /// <summary>Remembers the answer to a nonce, forgetting the oldest beyond <see cref="NonceMemory"/>.</summary>
+    public void Remember(ScanResult result)
+    {
         if (_nonces.TryAdd(result.Nonce, result))
         {
             _nonceOrder.Enqueue(result.Nonce);

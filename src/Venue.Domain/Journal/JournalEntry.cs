@@ -20,5 +20,8 @@ public sealed record JournalEntry(
 
     public long Hlc { get; init; }
 
+    /// <summary>The ticket type the badge was judged by, when it named an attendee (walk-ins are in no ledger yet).</summary>
+    public string? TicketType { get; init; }
+
     public bool Passed => Reason.IsPassage();
 }

@@ -18,6 +18,7 @@ namespace Venue.Edge.Silo;
 public sealed class EdgeSilo : IAsyncDisposable
 {
     private readonly GrainRuntime _runtime;
+    private readonly CheckInService _checkIn;
 
     private EdgeSilo(string edgeId, AttendeeLedger ledger, GateCatalog gates, SqliteCheckInJournal journal, GrainRuntime runtime, EdgeStartup startup)
     {
@@ -26,6 +27,7 @@ public sealed class EdgeSilo : IAsyncDisposable
         Gates = gates;
         Journal = journal;
         _runtime = runtime;
+        _checkIn = new CheckInService(runtime, gates, ledger, runtime.Time);
         Startup = startup;
     }
 
@@ -73,7 +75,7 @@ public sealed class EdgeSilo : IAsyncDisposable
 
         var builder = new GrainRuntimeBuilder().UseTimeProvider(time).UseStorage(state);
         builder.Options.CollectionAge = options.GrainCollectionAge;
-        builder.AddGrain<IGateGrain, GateGrain>(() => new GateGrain(gates, ledger, journal));
+        builder.AddGrain<IGateGrain, GateGrain>(() => new GateGrain(gates, journal));
         builder.AddGrain<IAttendeeGrain, AttendeeGrain>(() => new AttendeeGrain(journal));
         var runtime = builder.Build();
         var startup = new EdgeStartup(ledger.Count, replayed, ledgerElapsed, started.Elapsed);
@@ -89,29 +91,32 @@ public sealed class EdgeSilo : IAsyncDisposable
         foreach (var entry in journal.ReadAll())
         {
             count++;
-            AttendeeSummary? summary = null;
-            if (entry.AttendeeId is { } attendeeId)
-            {
-                summary = ledger.TryGet(attendeeId, out var record)
-                    ? new AttendeeSummary(record.Id, record.Name, record.TicketType.Name)
-                    : new AttendeeSummary(attendeeId, "", "");
-                if (entry.Passed)
-                {
-                    if (!attendees.TryGetValue(attendeeId, out var presence))
-                    {
-                        attendees[attendeeId] = presence = new AttendeeState();
-                    }
-
-                    AttendeeGrain.Apply(presence, entry);
-                }
-            }
-
             if (!gates.TryGetValue(entry.GateId, out var gate))
             {
                 gates[entry.GateId] = gate = new GateState();
             }
 
-            gate.Record(new ScanResult(entry.Passed, entry.Reason, summary, entry.GateId, entry.At, entry.Nonce, entry.Sequence));
+            if (entry.AttendeeId is { } attendeeId)
+            {
+                var summary = ledger.TryGet(attendeeId, out var record)
+                    ? new AttendeeSummary(record.Id, record.Name, record.TicketType.Name)
+                    : new AttendeeSummary(attendeeId, "", entry.TicketType ?? "");
+                if (!attendees.TryGetValue(attendeeId, out var attendee))
+                {
+                    attendees[attendeeId] = attendee = new AttendeeState();
+                }
+
+                var result = new ScanResult(entry.Passed, entry.Reason, summary, entry.GateId, entry.At, entry.Nonce, entry.Sequence);
+                AttendeeGrain.Apply(attendee, entry);
+                attendee.Remember(result);
+                gate.Count(result);
+            }
+            else
+            {
+                var result = new ScanResult(false, entry.Reason, null, entry.GateId, entry.At, entry.Nonce, entry.Sequence);
+                gate.Remember(result);
+                gate.Count(result);
+            }
         }
 
         foreach (var (id, gate) in gates)
@@ -119,24 +124,16 @@ public sealed class EdgeSilo : IAsyncDisposable
             state.Seed(new GrainId("gate", id), gate);
         }
 
-        foreach (var (id, presence) in attendees)
+        foreach (var (id, attendee) in attendees)
         {
-            state.Seed(new GrainId("attendee", id), presence);
+            state.Seed(new GrainId("attendee", id), attendee);
         }
 
         return count;
     }
 
     /// <summary>Scans a badge at a gate. Throws <see cref="UnknownGateException"/> for a gate this edge does not serve.</summary>
-    public Task<ScanResult> ScanAsync(string gateId, ScanRequest request)
-    {
-        if (!Gates.TryGet(gateId, out _))
-        {
-            throw new UnknownGateException(gateId);
-        }
-
-        return _runtime.GetGrain<IGateGrain>(gateId).ScanAsync(request);
-    }
+    public Task<ScanResult> ScanAsync(string gateId, ScanRequest request) => _checkIn.ScanAsync(gateId, request);
 
     public Task<GateStatus> GetGateStatusAsync(string gateId)
     {

@@ -41,7 +41,7 @@ public sealed class GateCheckInTests : IAsyncLifetime, IDisposable
         Assert.Equal(TestEvent.Now, result.At);
         var entry = Assert.Single(_rig.Journal.Entries);
         Assert.Equal(result.JournalSequence, entry.Sequence);
-        Assert.Equal(new JournalEntry("main", "A-1", ScanDirection.Entry, ScanReason.Admitted, "n-1", TestEvent.Now, TestEvent.Now),
+        Assert.Equal(new JournalEntry("main", "A-1", ScanDirection.Entry, ScanReason.Admitted, "n-1", TestEvent.Now, TestEvent.Now) { TicketType = "general" },
             entry with { Sequence = 0, Hlc = 0 });
         var presence = await _rig.PresenceAsync("A-1");
         Assert.True(presence.Inside);
@@ -172,11 +172,26 @@ public sealed class GateCheckInTests : IAsyncLifetime, IDisposable
     {
         var first = await _rig.ScanAsync("main", "garbage", nonce: "n-1");
 
-        var repeated = await _rig.ScanAsync("main", _event.Register("A-1"), nonce: "n-1");
+        var repeated = await _rig.ScanAsync("main", "garbage", nonce: "n-1");
 
         Assert.Equal(first, repeated);
         AssertReason(ScanReason.Malformed, repeated);
         Assert.Single(_rig.Journal.Entries);
+    }
+
+    [Fact]
+    public async Task A_repeated_nonce_of_a_refusal_naming_an_attendee_returns_the_first_refusal_even_once_it_would_pass()
+    {
+        var token = _event.Register("A-1");
+        var first = await _rig.ScanAsync("evening", token, nonce: "n-1"); // closed for another hour
+        _rig.Time.Advance(TimeSpan.FromHours(1));
+
+        var repeated = await _rig.ScanAsync("evening", token, nonce: "n-1");
+
+        Assert.Equal(first, repeated);
+        AssertReason(ScanReason.GateClosed, repeated);
+        Assert.Single(_rig.Journal.Entries);
+        Assert.False((await _rig.PresenceAsync("A-1")).Inside);
     }
 
     [Fact]
@@ -212,13 +227,13 @@ public sealed class GateCheckInTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task A_gate_refuses_as_gate_closed_before_it_opens_and_from_the_moment_it_closes()
+    public async Task A_gate_refuses_entry_as_gate_closed_before_it_opens_and_from_the_moment_it_closes_but_lets_people_out()
     {
         var token = _event.Register("A-1");
 
         var early = await _rig.ScanAsync("evening", token);
         AssertReason(ScanReason.GateClosed, early);
-        Assert.Null(_rig.Journal.Entries[^1].AttendeeId);
+        Assert.Equal("A-1", _rig.Journal.Entries[^1].AttendeeId);
         Assert.False((await _rig.Runtime.GetGrain<IGateGrain>("evening").GetStatusAsync()).Open);
 
         _rig.Time.Advance(TimeSpan.FromHours(1));
@@ -226,8 +241,9 @@ public sealed class GateCheckInTests : IAsyncLifetime, IDisposable
         Assert.True((await _rig.Runtime.GetGrain<IGateGrain>("evening").GetStatusAsync()).Open);
 
         _rig.Time.Advance(TimeSpan.FromHours(9));
-        AssertReason(ScanReason.GateClosed, await _rig.ScanAsync("evening", token, ScanDirection.Exit));
         AssertReason(ScanReason.GateClosed, await _rig.ScanAsync("evening", "garbage"));
+        AssertReason(ScanReason.Exited, await _rig.ScanAsync("evening", token, ScanDirection.Exit));
+        AssertReason(ScanReason.GateClosed, await _rig.ScanAsync("evening", token));
     }
 
     [Fact]
@@ -273,11 +289,12 @@ public sealed class GateCheckInTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task A_scan_at_a_gate_this_edge_does_not_serve_fails_to_activate_the_gate()
+    public async Task A_scan_at_a_gate_this_edge_does_not_serve_is_refused_before_any_grain_is_involved()
     {
-        var thrown = await Assert.ThrowsAsync<GrainActivationException>(() => _rig.ScanAsync("nowhere", "garbage"));
+        var thrown = await Assert.ThrowsAsync<UnknownGateException>(() => _rig.ScanAsync("nowhere", "garbage"));
 
-        Assert.IsType<UnknownGateException>(thrown.InnerException);
+        Assert.Equal("nowhere", thrown.GateId);
         Assert.Empty(_rig.Journal.Entries);
+        Assert.Equal(0, _rig.Runtime.ActivationCount);
     }
 }

@@ -18,10 +18,14 @@ internal sealed class CheckInRig : IAsyncDisposable
         // No test here is about idle collection; keep it out of the way when a test moves the clock by hours.
         builder.Options.CollectionAge = TimeSpan.FromDays(365);
         builder.Options.CollectionQuantum = TimeSpan.FromDays(365);
-        builder.AddGrain<IGateGrain, GateGrain>(() => new GateGrain(catalog, testEvent.Ledger, Journal));
+        builder.AddGrain<IGateGrain, GateGrain>(() => new GateGrain(catalog, Journal));
         builder.AddGrain<IAttendeeGrain, AttendeeGrain>(() => new AttendeeGrain(Journal));
         Runtime = builder.Build();
+        CheckIn = new CheckInService(Runtime, catalog, testEvent.Ledger, Time);
     }
+
+    /// <summary>The check-in front the edge uses: validates, then routes to the attendee's or the gate's grain.</summary>
+    public CheckInService CheckIn { get; }
 
     public ManualTimeProvider Time { get; } = new(TestEvent.Now);
 
@@ -34,8 +38,7 @@ internal sealed class CheckInRig : IAsyncDisposable
     /// <summary>A scan as a scanner sends it; the scanner's clock agrees with the server's unless told otherwise.</summary>
     public Task<ScanResult> ScanAsync(string gateId, string token, ScanDirection direction = ScanDirection.Entry,
         string? nonce = null, DateTimeOffset? scannedAt = null) =>
-        Runtime.GetGrain<IGateGrain>(gateId)
-            .ScanAsync(new ScanRequest(token, direction, nonce ?? NextNonce(), scannedAt ?? Time.GetUtcNow()))
+        CheckIn.ScanAsync(gateId, new ScanRequest(token, direction, nonce ?? NextNonce(), scannedAt ?? Time.GetUtcNow()))
             .WithTimeout($"a scan at gate '{gateId}'");
 
     public Task<AttendeePresence> PresenceAsync(string attendeeId) =>

@@ -1,0 +1,46 @@
+using Venue.Domain.Attendees;
+using Venue.Domain.Gates;
+using Venue.Domain.Ledger;
+using Venue.Runtime;
+
+namespace Venue.Domain.CheckIn;
+
+/// <summary>
+/// The front of check-in (Orleans would make it a stateless worker): validates the badge on the
+/// caller's thread, then sends the scan to the grain that owns its state. A badge naming an
+/// attendee goes to that attendee's grain, which serializes every scan of it, remembers its nonces
+/// and journals it; a badge naming nobody is refused by the gate's grain. Neither holds a gate
+/// while a scan is written to disk.
+/// </summary>
+public sealed class CheckInService(IGrainFactory grains, GateCatalog gates, AttendeeLedger ledger, TimeProvider time)
+{
+    /// <summary>Scans a badge at a gate. Throws <see cref="UnknownGateException"/> for a gate not served here.</summary>
+    public async Task<ScanResult> ScanAsync(string gateId, ScanRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!gates.TryGet(gateId, out var gate))
+        {
+            throw new UnknownGateException(gateId);
+        }
+
+        var now = time.GetUtcNow();
+        var verdict = BadgeValidator.Validate(request.Token, gate, ledger, now, request.Direction);
+        // A closed gate refuses every entry; whoever a genuine badge names is still recorded. Exits stay open.
+        var refusal = request.Direction == ScanDirection.Entry && !gate.IsOpenAt(now) ? ScanReason.GateClosed : verdict.Refusal;
+
+        if (verdict.AttendeeId is not { } attendeeId)
+        {
+            return await grains.GetGrain<IGateGrain>(gateId).RefuseAsync(request, refusal ?? ScanReason.UnknownTicket);
+        }
+
+        var outcome = await grains.GetGrain<IAttendeeGrain>(attendeeId).ScanAsync(
+            new AttendeeScan(gateId, request.Direction, request.Nonce, request.ScannedAt, refusal, verdict.Reentry, verdict.Attendee));
+        if (!outcome.Replayed)
+        {
+            // One-way: later calls to the gate queue behind this one, so a status read after the answer sees it counted.
+            _ = grains.GetGrain<IGateGrain>(gateId).RecordAsync(outcome.Result);
+        }
+
+        return outcome.Result;
+    }
+}
