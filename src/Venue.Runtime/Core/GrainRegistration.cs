@@ -35,6 +35,9 @@ internal sealed class GrainRegistration
 
     public IGrainStorage Storage { get; }
 
+    /// <summary>A reference to no grain, cloned to make references cheaply (see <see cref="GrainProxy"/>).</summary>
+    internal GrainProxy? ProxyPrototype { get; set; }
+
     /// <summary>Makes a reference when only the registration is known (implicit stream delivery), without reflection per call.</summary>
     public Func<GrainRuntime, GrainId, object> CreateReference => _createReference ??= MakeReferenceFactory();
 
