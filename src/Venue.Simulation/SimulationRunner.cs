@@ -263,17 +263,19 @@ public static class SimulationRunner
             badRequests.All(o => o.Status == 400) && failures.Count == 0,
             $"{badRequests.Count(o => o.Status == 400)}/{badRequests.Count} broken requests got 400; {failures.Count} other failures{(failures.Count > 0 ? $", e.g. {failures[0].Status} {failures[0].Failure}" : "")}"));
 
-        var refusedByReason = answered.Where(o => o.Result == "refused").GroupBy(o => o.Reason!).OrderByDescending(g => g.Count())
+        // Counted per scan: a retried nonce is one scan, answered twice.
+        var refusedByReason = answered.Where(o => o.Result == "refused").DistinctBy(o => (o.Scan.GateId, o.Scan.Nonce))
+            .GroupBy(o => o.Reason!).OrderByDescending(g => g.Count())
             .ToDictionary(g => g.Key, g => g.Count());
         var peak = answered.GroupBy(o => (int)o.CompletedAt.TotalSeconds).Select(g => g.Count()).DefaultIfEmpty(0).Max();
         return new SimulationReport(
             options.Attendees,
             options.Gates,
             outcomes.Count,
-            answered.Count(o => o.Reason == "admitted"),
-            answered.Count(o => o.Reason == "exited"),
+            admittedAnswers.Count,
+            answered.Where(o => o.Reason == "exited").Select(o => (o.Scan.GateId, o.Scan.Nonce)).Distinct().Count(),
             refusedByReason,
-            answered.Count(o => o.Reason == "already_inside"),
+            answered.Where(o => o.Reason == "already_inside").Select(o => (o.Scan.GateId, o.Scan.Nonce)).Distinct().Count(),
             badRequests.Count(o => o.Status == 400),
             elapsed,
             answered.Count / Math.Max(elapsed.TotalSeconds, 0.001),
