@@ -14,6 +14,7 @@ internal sealed class RawStatements : IDisposable
     private readonly sqlite3_stmt _commit;
     private readonly sqlite3_stmt _rollback;
     private readonly sqlite3_stmt _insert;
+    private readonly sqlite3_stmt _checkpoint;
 
     public RawStatements(sqlite3 db)
     {
@@ -21,6 +22,7 @@ internal sealed class RawStatements : IDisposable
         _begin = Prepare("BEGIN IMMEDIATE");
         _commit = Prepare("COMMIT");
         _rollback = Prepare("ROLLBACK");
+        _checkpoint = Prepare("PRAGMA wal_checkpoint(PASSIVE)");
         _insert = Prepare("""
             INSERT INTO journal(seq, hlc, at_us, scanned_at_us, gate, attendee, direction, reason, nonce, ticket_type)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
@@ -51,6 +53,26 @@ internal sealed class RawStatements : IDisposable
         Check(raw.sqlite3_bind_text(_insert, 9, e.Nonce));
         Check(e.TicketType is null ? raw.sqlite3_bind_null(_insert, 10) : raw.sqlite3_bind_text(_insert, 10, e.TicketType));
         Step(_insert);
+    }
+
+    /// <summary>Copies the WAL into the database; true when every frame was copied (the next commit rewinds the WAL).</summary>
+    public bool Checkpoint()
+    {
+        try
+        {
+            var rc = raw.sqlite3_step(_checkpoint);
+            if (rc != raw.SQLITE_ROW)
+            {
+                throw new InvalidOperationException($"SQLite error {rc}: {raw.sqlite3_errmsg(_db).utf8_to_string()}");
+            }
+
+            // Columns: busy, frames in the WAL, frames copied.
+            return raw.sqlite3_column_int(_checkpoint, 0) == 0 && raw.sqlite3_column_int(_checkpoint, 1) == raw.sqlite3_column_int(_checkpoint, 2);
+        }
+        finally
+        {
+            raw.sqlite3_reset(_checkpoint);
+        }
     }
 
     public static long Micros(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
@@ -85,5 +107,6 @@ internal sealed class RawStatements : IDisposable
         _commit.Dispose();
         _rollback.Dispose();
         _insert.Dispose();
+        _checkpoint.Dispose();
     }
 }

@@ -14,7 +14,6 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
 {
     private const int MaxBatch = 4096;
     private const int CompletionSlice = 64;
-    private const int CheckpointEveryCommits = 256;
     private const int SchemaVersion = 1;
 
     private readonly SqliteConnection _connection;
@@ -29,13 +28,17 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
     private long _commits;
     private long _appended;
     private long _commitsSinceCheckpoint;
+    private int _restartWanted;
+    private long _walRestarts;
+    private readonly JournalOptions _options;
     private readonly AutoResetEvent _checkpointDue = new(false);
     private Thread? _checkpointer;
 
     private readonly record struct Pending(JournalEntry Entry, TaskCompletionSource<JournalEntry> Completion);
 
-    private SqliteCheckInJournal(SqliteConnection connection, TimeProvider time, long lastSequence, long lastHlc)
+    private SqliteCheckInJournal(SqliteConnection connection, TimeProvider time, long lastSequence, long lastHlc, JournalOptions options)
     {
+        _options = options;
         _connection = connection;
         // Prepared here, on the opening thread: a failure is the caller's exception, not a dead writer thread.
         _statements = new RawStatements(connection.Handle!);
@@ -62,8 +65,9 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
 
     public long Appended => Interlocked.Read(ref _appended);
 
-    public static SqliteCheckInJournal Open(string path, TimeProvider time)
+    public static SqliteCheckInJournal Open(string path, TimeProvider time, JournalOptions? options = null)
     {
+        options ??= new JournalOptions();
         ArgumentException.ThrowIfNullOrEmpty(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
@@ -78,6 +82,7 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
             PRAGMA synchronous=FULL;
             PRAGMA wal_autocheckpoint=0;
             PRAGMA busy_timeout=5000;
+            PRAGMA journal_size_limit=67108864;
             CREATE TABLE IF NOT EXISTS journal_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS journal(
                 seq INTEGER PRIMARY KEY,
@@ -118,7 +123,7 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
             }
         }
 
-        var journal = new SqliteCheckInJournal(connection, time, lastSeq, lastHlc) { Path = path };
+        var journal = new SqliteCheckInJournal(connection, time, lastSeq, lastHlc, options) { Path = path };
         journal.StartCheckpointer();
         return journal;
     }
@@ -169,6 +174,10 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
             }
 
             batch.Clear();
+            if (Interlocked.Exchange(ref _restartWanted, 0) == 1)
+            {
+                FinishCheckpoint(statements);
+            }
         }
     }
 
@@ -219,7 +228,7 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
         Interlocked.Exchange(ref _lastSequence, sequence);
         Interlocked.Increment(ref _commits);
         Interlocked.Add(ref _appended, count);
-        if (Interlocked.Increment(ref _commitsSinceCheckpoint) == CheckpointEveryCommits)
+        if (Interlocked.Increment(ref _commitsSinceCheckpoint) == _options.CheckpointEveryCommits)
         {
             _checkpointDue.Set();
         }
@@ -229,6 +238,24 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
         for (var slice = 0; slice < count; slice += CompletionSlice)
         {
             ThreadPool.UnsafeQueueUserWorkItem(new CompletionWork(stored, slice, Math.Min(count, slice + CompletionSlice)), preferLocal: false);
+        }
+    }
+
+    /// <summary>WAL rewinds the writer has brought about (see <see cref="JournalOptions.RestartWalAfterFrames"/>).</summary>
+    public long WalRestarts => Interlocked.Read(ref _walRestarts);
+
+    private void FinishCheckpoint(RawStatements sql)
+    {
+        try
+        {
+            if (sql.Checkpoint())
+            {
+                Interlocked.Increment(ref _walRestarts);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // A reader holding an old snapshot can stop the copy; the checkpointer asks again later.
         }
     }
 
@@ -265,7 +292,14 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
                 connection ??= OpenCheckpointConnection();
                 using var checkpoint = connection.CreateCommand();
                 checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
-                checkpoint.ExecuteNonQuery();
+                using var reader = checkpoint.ExecuteReader();
+                if (reader.Read() && reader.GetInt64(1) >= _options.RestartWalAfterFrames)
+                {
+                    // Copying alongside a busy writer never quite catches up, so the WAL would never
+                    // start over and would grow all morning; the writer finishes the copy between two
+                    // commits (only the frames since this pass), and the next commit rewinds the WAL.
+                    Volatile.Write(ref _restartWanted, 1);
+                }
             }
             catch (SqliteException)
             {

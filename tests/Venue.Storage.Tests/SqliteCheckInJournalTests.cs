@@ -142,6 +142,31 @@ public sealed class SqliteCheckInJournalTests : IDisposable
     }
 
     [Fact]
+    public async Task The_write_ahead_log_starts_over_under_sustained_load_instead_of_growing_without_bound()
+    {
+        const int Rounds = 600;
+        const int PerRound = 8;
+        const int Frame = 4096;
+        var journal = SqliteCheckInJournal.Open(JournalPath, _time, new JournalOptions { CheckpointEveryCommits = 8, RestartWalAfterFrames = 64 });
+        long largestWal = 0;
+        for (var round = 0; round < Rounds; round++)
+        {
+            // Each round is at least one commit, and each commit adds at least one frame to the WAL.
+            await Task.WhenAll(Enumerable.Range(0, PerRound).Select(i => journal.AppendAsync(Entry((round * PerRound) + i))))
+                .WithTimeout($"round {round} of appends");
+            largestWal = Math.Max(largestWal, new FileInfo(JournalPath + "-wal").Length);
+        }
+
+        var restarts = journal.WalRestarts;
+        journal.Dispose();
+
+        Assert.True(restarts > 0, "the writer never rewound the WAL");
+        // Without rewinds the WAL would hold at least one frame per commit: Rounds frames or more.
+        Assert.True(largestWal < Rounds * Frame * 2 / 3, $"the WAL reached {largestWal:N0} bytes over {Rounds} commits");
+        Assert.Equal(Rounds * PerRound, SqliteCheckInJournal.ReadAll(JournalPath).Count());
+    }
+
+    [Fact]
     public async Task Dispose_commits_every_append_already_queued()
     {
         const int Appends = 2000;
