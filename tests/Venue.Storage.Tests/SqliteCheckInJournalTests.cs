@@ -13,7 +13,12 @@ public sealed class SqliteCheckInJournalTests : IDisposable
     private readonly TempDirectory _directory = new();
     private readonly ManualTimeProvider _time = new(Start);
 
-    public void Dispose() => _directory.Dispose();
+    public void Dispose()
+    {
+        // Pooled connections (the credential store uses the default pool) keep the files open.
+        SqliteConnection.ClearAllPools();
+        _directory.Dispose();
+    }
 
     private string JournalPath => _directory.File("journal.db");
 

@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using System.Text;
 using Venue.Domain.Devices;
 using Venue.Storage.Sqlite;
@@ -11,7 +12,12 @@ public sealed class SqliteDeviceCredentialStoreTests : IDisposable
     private readonly TempDirectory _directory = new();
     private readonly ManualTimeProvider _time = new(Start);
 
-    public void Dispose() => _directory.Dispose();
+    public void Dispose()
+    {
+        // Pooled connections (the credential store uses the default pool) keep the files open.
+        SqliteConnection.ClearAllPools();
+        _directory.Dispose();
+    }
 
     private string StorePath => _directory.File("devices.db");
 

@@ -1,9 +1,9 @@
-namespace Venue.Domain.Tests;
+namespace Venue.Testing;
 
 /// <summary>
 /// Fake time for tests: the clock moves only when <see cref="Advance"/> is called, and timers fire
 /// on the advancing thread, in due order, each seeing the clock at its own due time.
-/// (Microsoft.Extensions.TimeProvider.Testing does not restore here; copied from Venue.Runtime.Tests.)
+/// (Microsoft.Extensions.TimeProvider.Testing does not restore here.)
 /// </summary>
 public sealed class ManualTimeProvider : TimeProvider
 {

@@ -1,11 +1,11 @@
-namespace Venue.Edge.Tests.Infrastructure;
+namespace Venue.Testing;
 
 /// <summary>A directory of its own for one test, removed with everything in it on dispose.</summary>
 public sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "venue-edge-tests", Guid.NewGuid().ToString("N"));
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "venue-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path);
     }
 

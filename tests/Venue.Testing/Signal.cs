@@ -1,7 +1,7 @@
-namespace Venue.Runtime.Tests;
+namespace Venue.Testing;
 
 /// <summary>Awaiting with a time limit and a message that says what was awaited.</summary>
-internal static class Signal
+public static class Signal
 {
     public static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
 
