@@ -33,7 +33,7 @@ internal static class HarnessCommand
             DefaultValueFactory = _ => 0.1,
         };
         var gates = new Option<int>("--gates") { Description = "Gates the checks are spread over.", DefaultValueFactory = _ => 40 };
-        var warmup = new Option<double>("--warmup-seconds") { Description = "Unmeasured closed-loop warm-up per target.", DefaultValueFactory = _ => 2 };
+        var warmup = new Option<double>("--warmup-seconds") { Description = "Unmeasured closed-loop warm-up per target; venue-http also warms up every restarted edge process this long, at least 20 s.", DefaultValueFactory = _ => 2 };
         var output = new Option<string>("--out")
         {
             Description = "Markdown file for the results (default benchmarks/results/load-harness.md under the repository).",

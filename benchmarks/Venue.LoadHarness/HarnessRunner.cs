@@ -40,7 +40,8 @@ internal sealed class HarnessRunner(HarnessOptions options, TextWriter console)
         {
             console.Write($"{name,-15} starting ... ");
             var setupClock = Stopwatch.StartNew();
-            var setup = new TargetSetup(workload.Ledger, workload.Gates, options.Workers, directory.FullName);
+            var setup = new TargetSetup(workload.Ledger, workload.Gates, options.Workers, directory.FullName,
+                TimeSpan.FromSeconds(options.WarmupSeconds));
             using (var setupLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
                 setupLimit.CancelAfter(TimeSpan.FromMinutes(3));

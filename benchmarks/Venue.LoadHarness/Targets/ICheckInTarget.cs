@@ -44,7 +44,11 @@ public interface ICheckInTarget : IAsyncDisposable
 /// <summary>What a target gets to start with.</summary>
 /// <param name="Concurrency">The most concurrent checks the harness will make (size connection pools to it).</param>
 /// <param name="WorkDirectory">An empty directory of the target's own, deleted after the run.</param>
-public sealed record TargetSetup(Ledger Ledger, int Gates, int Concurrency, string WorkDirectory);
+/// <param name="Warmup">
+/// The harness' warm-up time (--warmup-seconds); a target that starts a fresh server process in
+/// <see cref="ICheckInTarget.ResetAsync"/> warms that process up for as long, off the workload.
+/// </param>
+public sealed record TargetSetup(Ledger Ledger, int Gates, int Concurrency, string WorkDirectory, TimeSpan Warmup);
 
 /// <summary>State read back after a phase, to check the target did what it answered.</summary>
 public sealed record TargetTally(long Inside, long Journaled);

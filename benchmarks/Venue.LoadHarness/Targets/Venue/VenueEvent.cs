@@ -10,18 +10,26 @@ namespace Venue.LoadHarness.Targets.Venue;
 /// a real ECDSA P-256 signed badge per attendee, and the snapshot file an edge loads at start.
 /// Built once per run and shared by the Venue targets (signing is the slow part).
 /// </summary>
+/// <remarks>
+/// The event also holds <see cref="WarmupAttendees"/> attendees that the workload never presents
+/// (<c>W0000000</c>...): an edge process started for a phase warms up on them, so that its JIT is
+/// as settled as a long-running server's without anyone of the workload being inside.
+/// </remarks>
 internal sealed class VenueEvent
 {
     public const string EventId = "load-harness";
+    public const int WarmupAttendees = 4_096;
     private const string KeyId = "harness-key";
     private static readonly SemaphoreSlim Building = new(1, 1);
     private static VenueEvent? _current;
 
-    private VenueEvent(HarnessLedger source, AttendeeLedger ledger, string[] tokens, IReadOnlyList<GateDefinition> gates, string snapshotPath)
+    private VenueEvent(HarnessLedger source, AttendeeLedger ledger, string[] tokens, string[] warmupTokens, IReadOnlyList<GateDefinition> gates,
+        string snapshotPath)
     {
         Source = source;
         Ledger = ledger;
         Tokens = tokens;
+        WarmupTokens = warmupTokens;
         Gates = gates;
         SnapshotPath = snapshotPath;
     }
@@ -32,6 +40,9 @@ internal sealed class VenueEvent
 
     /// <summary>Attendee i's badge token.</summary>
     public string[] Tokens { get; }
+
+    /// <summary>Badges of the warm-up attendees, who are in the ledger but never in the workload.</summary>
+    public string[] WarmupTokens { get; }
 
     /// <summary>Gate i of the workload.</summary>
     public IReadOnlyList<GateDefinition> Gates { get; }
@@ -64,22 +75,26 @@ internal sealed class VenueEvent
         var keys = new TicketKeyRing();
         keys.Add(KeyId, key.ExportPublicKey());
 
+        // Workload attendees first, then the warm-up attendees.
+        var ids = Enumerable.Range(0, source.Count).Select(i => source[i])
+            .Concat(Enumerable.Range(0, WarmupAttendees).Select(i => $"W{i:D7}")).ToArray();
+
         // ECDsa instances are not safe to share across threads: one signer per worker.
         var pem = key.ExportPrivatePem();
-        var tokens = new string[source.Count];
-        Parallel.For(0, source.Count, new ParallelOptions { CancellationToken = cancellationToken },
+        var allTokens = new string[ids.Length];
+        Parallel.For(0, ids.Length, new ParallelOptions { CancellationToken = cancellationToken },
             () => TicketSigningKey.FromPrivatePem(KeyId, pem),
             (i, _, signer) =>
             {
-                tokens[i] = signer.Issue(new BadgeClaims(KeyId, EventId, source[i], ticketType.Name, 0, 0));
+                allTokens[i] = signer.Issue(new BadgeClaims(KeyId, EventId, ids[i], ticketType.Name, 0, 0));
                 return signer;
             },
             signer => signer.Dispose());
 
-        var ledger = new AttendeeLedger(EventId, [ticketType], keys, source.Count);
-        for (var i = 0; i < source.Count; i++)
+        var ledger = new AttendeeLedger(EventId, [ticketType], keys, ids.Length);
+        for (var i = 0; i < ids.Length; i++)
         {
-            ledger.Upsert(new AttendeeRecord(source[i], $"Attendee {i}", ticketType, 0, 0, AttendeeStatus.Active, TokenHash.Of(tokens[i]), null));
+            ledger.Upsert(new AttendeeRecord(ids[i], $"Attendee {i}", ticketType, 0, 0, AttendeeStatus.Active, TokenHash.Of(allTokens[i]), null));
         }
 
         var gates = Enumerable.Range(0, gateCount).Select(g => new GateDefinition($"G{g:D3}", $"Gate {g}")).ToList();
@@ -90,15 +105,15 @@ internal sealed class VenueEvent
             []);
         await using (var file = File.Create(snapshotPath))
         {
-            var lines = Enumerable.Range(0, source.Count).Select(i =>
+            var lines = ids.Select(id =>
             {
-                ledger.TryGet(source[i], out var record);
+                ledger.TryGet(id, out var record);
                 return LedgerSnapshot.ToLine(record);
             });
             await LedgerSnapshot.WriteAsync(file, header, lines, cancellationToken);
         }
 
         Hosting.ExitCleanup.Register(() => File.Delete(snapshotPath));
-        return new VenueEvent(source, ledger, tokens, gates, snapshotPath);
+        return new VenueEvent(source, ledger, allTokens[..source.Count], allTokens[source.Count..], gates, snapshotPath);
     }
 }
