@@ -98,6 +98,18 @@ public sealed class BadRequestTests
         Assert.Equal(["direction"], problem.GetProperty("errors").EnumerateObject().Select(p => p.Name));
     }
 
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]
+    public async Task A_scan_whose_body_is_not_declared_as_JSON_is_rejected_with_415(string mediaType)
+    {
+        await using var edge = await EdgeScenario.StartAsync(_ => { });
+        var body = ScannerClient.ScanJson(Badge(edge), "entry", "n1");
+
+        await AssertRejectedAsync(edge, HttpStatusCode.UnsupportedMediaType,
+            () => edge.Scanner.SendAsync(HttpMethod.Post, "/v1/gates/G01/scans", new StringContent(body, Encoding.UTF8, mediaType)));
+    }
+
     [Fact]
     public async Task A_one_megabyte_body_is_rejected_with_413()
     {
