@@ -37,10 +37,25 @@ public sealed class CheckInService(IGrainFactory grains, GateCatalog gates, Atte
             new AttendeeScan(gateId, request.Direction, request.Nonce, request.ScannedAt, refusal, verdict.Reentry, verdict.Attendee));
         if (!outcome.Replayed)
         {
-            // One-way: later calls to the gate queue behind this one, so a status read after the answer sees it counted.
-            _ = grains.GetGrain<IGateGrain>(gateId).RecordAsync(outcome.Result);
+            Count(gateId, outcome.Result);
         }
 
         return outcome.Result;
+    }
+
+    /// <summary>
+    /// One-way: later calls to the gate queue behind this one, so a status read after the answer sees
+    /// it counted. The scan is journaled by now, so nothing here may turn its answer into an error.
+    /// </summary>
+    private void Count(string gateId, ScanResult result)
+    {
+        try
+        {
+            _ = grains.GetGrain<IGateGrain>(gateId).RecordAsync(result);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The silo is stopping; gate counters are rebuilt from the journal on the next start.
+        }
     }
 }
