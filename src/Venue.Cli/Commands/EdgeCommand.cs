@@ -26,7 +26,16 @@ public static class EdgeCommand
         edge.SetAction((parse, ct) => VenueCommandLine.Guard(async () =>
         {
             var builder = WebApplication.CreateBuilder();
-            AddConfig(builder.Configuration, parse.GetValue(Config)!);
+            var file = parse.GetValue(Config)!;
+            AddConfig(builder.Configuration, file);
+
+            // Checked here rather than only by the host, which would log a failed start with a stack trace.
+            var problems = (builder.Configuration.GetSection(EdgeSiloOptions.Section).Get<EdgeSiloOptions>() ?? new EdgeSiloOptions()).Problems();
+            if (problems.Count > 0)
+            {
+                throw new InvalidDataException($"{file.FullName}: {string.Join(" ", problems)}");
+            }
+
             if (parse.GetValue(urls) is { } listen)
             {
                 builder.WebHost.UseUrls(listen);

@@ -36,5 +36,32 @@ public sealed class EdgeSiloOptions
 
     public string JournalPath => Path.Combine(DataDirectory, "journal.db");
 
+    /// <summary>
+    /// Everything wrong with these options, in words for an operator: the attribute rules, unique
+    /// gates, and a ledger file that exists. Empty when the edge can start.
+    /// </summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
+        var problems = results.Select(r => $"{string.Join(", ", r.MemberNames.Select(m => $"{Section}:{m}"))}: {r.ErrorMessage}").ToList();
+        if (Gates.Any(g => string.IsNullOrWhiteSpace(g.Id) || string.IsNullOrWhiteSpace(g.Name)))
+        {
+            problems.Add($"{Section}:Gates: every gate needs an Id and a Name.");
+        }
+
+        foreach (var duplicate in Gates.GroupBy(g => g.Id, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            problems.Add($"{Section}:Gates: gate id '{duplicate.Key}' is configured twice.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(LedgerPath) && !File.Exists(LedgerPath))
+        {
+            problems.Add($"{Section}:LedgerPath: {Path.GetFullPath(LedgerPath)} does not exist (make one with 'venue ledger generate').");
+        }
+
+        return problems;
+    }
+
     public string DevicesPath => Path.Combine(DataDirectory, "devices.db");
 }
