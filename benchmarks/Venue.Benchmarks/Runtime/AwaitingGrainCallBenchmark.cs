@@ -9,24 +9,11 @@ namespace Venue.Benchmarks.Runtime;
 /// </summary>
 [MemoryDiagnoser]
 [MedianColumn]
-public class AwaitingGrainCallBenchmark
+public class AwaitingGrainCallBenchmark : CounterGrainBenchmark
 {
-    private CounterGrainHost _host = null!;
-    private CounterGrain _plain = null!;
-
-    [GlobalSetup]
-    public async Task SetupAsync()
-    {
-        _host = await CounterGrainHost.StartAsync();
-        _plain = new CounterGrain();
-    }
-
-    [GlobalCleanup]
-    public async Task CleanupAsync() => await _host.DisposeAsync();
-
     [Benchmark(Baseline = true)]
-    public Task<int> DirectAwaitingCall() => _plain.IncrementAfterYieldAsync();
+    public Task<int> DirectAwaitingCall() => Plain.IncrementAfterYieldAsync();
 
     [Benchmark]
-    public Task<int> AwaitingGrainCall() => _host.Grain.IncrementAfterYieldAsync();
+    public Task<int> AwaitingGrainCall() => Host.Grain.IncrementAfterYieldAsync();
 }

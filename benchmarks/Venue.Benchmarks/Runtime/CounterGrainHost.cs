@@ -3,7 +3,7 @@ using Venue.Runtime;
 namespace Venue.Benchmarks.Runtime;
 
 /// <summary>A grain runtime with one counter grain already activated, shared by the grain call benchmarks.</summary>
-internal sealed class CounterGrainHost : IAsyncDisposable
+public sealed class CounterGrainHost : IAsyncDisposable
 {
     private CounterGrainHost(GrainRuntime runtime, ICounterGrain grain)
     {

@@ -9,24 +9,11 @@ namespace Venue.Benchmarks.Runtime;
 /// </summary>
 [MemoryDiagnoser]
 [MedianColumn]
-public class GrainCallBenchmark
+public class GrainCallBenchmark : CounterGrainBenchmark
 {
-    private CounterGrainHost _host = null!;
-    private CounterGrain _plain = null!;
-
-    [GlobalSetup]
-    public async Task SetupAsync()
-    {
-        _host = await CounterGrainHost.StartAsync();
-        _plain = new CounterGrain();
-    }
-
-    [GlobalCleanup]
-    public async Task CleanupAsync() => await _host.DisposeAsync();
-
     [Benchmark(Baseline = true)]
-    public Task<int> DirectMethodCall() => _plain.IncrementAsync();
+    public Task<int> DirectMethodCall() => Plain.IncrementAsync();
 
     [Benchmark]
-    public Task<int> GrainCall() => _host.Grain.IncrementAsync();
+    public Task<int> GrainCall() => Host.Grain.IncrementAsync();
 }
