@@ -45,4 +45,12 @@ public static class ScanReasons
     public static bool IsPassage(this ScanReason reason) => reason is ScanReason.Admitted or ScanReason.Exited;
 
     public static IReadOnlyList<string> AllCodes => Codes;
+
+    /// <summary>Reads a wire code back; false for anything that is not one of <see cref="AllCodes"/>.</summary>
+    public static bool TryParse(string? code, out ScanReason reason)
+    {
+        var index = code is null ? -1 : Array.IndexOf(Codes, code);
+        reason = (ScanReason)Math.Max(index, 0);
+        return index >= 0;
+    }
 }

@@ -6,4 +6,6 @@ public enum DeviceRole
     Scanner,
     Reader,
     Ops,
+    /// <summary>An edge silo syncing with central.</summary>
+    Edge,
 }

@@ -1,0 +1,30 @@
+namespace Venue.Domain.Central;
+
+/// <summary>Attendees at central and the ledger versions edges sync by.</summary>
+public interface IRegistrationStore
+{
+    /// <summary>
+    /// Inserts or replaces the attendees (by id) and records the revoked token hashes, all in one
+    /// transaction: either every row is written or none. Each attendee row and each revoked token
+    /// gets the next ledger version, in commit order, so a reader following versions never skips a
+    /// change. Returns the rows as stored (with <see cref="RegisteredAttendee.Version"/>).
+    /// </summary>
+    Task<IReadOnlyList<RegisteredAttendee>> UpsertAttendeesAsync(
+        IReadOnlyList<RegisteredAttendee> attendees,
+        IReadOnlyList<UInt128> revokedTokens,
+        DateTimeOffset at,
+        CancellationToken cancellationToken = default);
+
+    Task<RegisteredAttendee?> GetAttendeeAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>The current ledger version (0 when nothing is registered).</summary>
+    Task<long> GetLedgerVersionAsync(CancellationToken cancellationToken = default);
+
+    Task<long> CountAttendeesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Changes after <paramref name="afterVersion"/>, at most <paramref name="limit"/> attendees per page.</summary>
+    Task<LedgerChanges> ReadLedgerChangesAsync(long afterVersion, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Opens a consistent whole-ledger read (for snapshots to fresh edges).</summary>
+    Task<ILedgerSnapshotView> OpenLedgerSnapshotAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,25 @@
+namespace Venue.Domain.Central;
+
+/// <summary>Webhook subscriptions and their delivery outbox, which survives restarts.</summary>
+public interface IWebhookStore
+{
+    Task<Webhook> CreateWebhookAsync(string url, IReadOnlyList<string> eventTypes, string secret, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<Webhook>> ListWebhooksAsync(CancellationToken cancellationToken = default);
+
+    Task<bool> DeleteWebhookAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds one outbox row per (event, webhook subscribed to its type), due at once. Returns the number of rows added.</summary>
+    Task<int> EnqueueWebhookEventsAsync(IReadOnlyList<WebhookEvent> events, CancellationToken cancellationToken = default);
+
+    /// <summary>Deliveries due at <paramref name="now"/>, oldest first, that are neither delivered nor given up.</summary>
+    Task<IReadOnlyList<WebhookDelivery>> ReadDueDeliveriesAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
+
+    Task MarkDeliveredAsync(long deliveryId, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>Records a failed attempt: retried at <paramref name="nextAttemptAt"/>, or given up when it is null.</summary>
+    Task MarkFailedAsync(long deliveryId, string error, DateTimeOffset? nextAttemptAt, CancellationToken cancellationToken = default);
+
+    /// <summary>Counts of outbox rows: pending, delivered, given up.</summary>
+    Task<(long Pending, long Delivered, long Failed)> CountDeliveriesAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,10 @@
+namespace Venue.Domain.Central;
+
+/// <summary>An integrator's webhook: where to POST which event types, and the secret deliveries are signed with.</summary>
+public sealed record Webhook(string Id, string Url, IReadOnlyList<string> EventTypes, string Secret, DateTimeOffset CreatedAt);
+
+/// <summary>Something that happened, to be delivered to every webhook registered for its type.</summary>
+public sealed record WebhookEvent(string Type, string PayloadJson, DateTimeOffset At);
+
+/// <summary>One event on its way to one webhook (a row of the outbox).</summary>
+public sealed record WebhookDelivery(long Id, Webhook Webhook, string EventType, string PayloadJson, DateTimeOffset EventAt, int Attempts, DateTimeOffset NextAttemptAt);
