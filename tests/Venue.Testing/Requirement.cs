@@ -1,9 +1,12 @@
-namespace Venue.Edge.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Venue.Testing;
 
 /// <summary>
-/// For tests that need something from the machine (a built executable, a POSIX signal): on a
-/// developer's machine a missing part skips the test with a message; with <c>CI=true</c> it fails,
-/// so a broken CI set-up cannot hide behind skips. (xunit 2 has no dynamic skip.)
+/// For tests that need something from the machine (a built executable, a POSIX signal, a database
+/// server): on a developer's machine a missing part skips the test with a message; with
+/// <c>CI=true</c> it fails, so a broken CI set-up cannot hide behind skips. (xunit 2 has no dynamic skip.)
 /// </summary>
 public static class Requirement
 {

@@ -1,1 +1,0 @@
-namespace Venue.Storage.Postgres;

@@ -1,0 +1,124 @@
+using System.Data;
+using Npgsql;
+using Venue.Domain.Central;
+using Venue.Domain.Devices;
+using Venue.Runtime.Storage;
+
+namespace Venue.Storage.Postgres;
+
+/// <summary>
+/// Central's production store: PostgreSQL through one <see cref="NpgsqlDataSource"/>. Numbers that
+/// readers follow (ledger versions, feed ids, conflict ids) are taken from a counter row inside the
+/// writing transaction, so they become visible in commit order. Bulk work goes through arrays
+/// (<c>unnest</c>) in one round trip; streams read keyset pages, never a whole table.
+/// </summary>
+public sealed partial class PostgresCentralStore : ICentralStore
+{
+    private const int PageSize = 1000;
+
+    private readonly NpgsqlDataSource _dataSource;
+
+    private PostgresCentralStore(NpgsqlDataSource dataSource, TimeProvider time)
+    {
+        _dataSource = dataSource;
+        GrainStorage = new PostgresGrainStorage(dataSource);
+        Devices = new PostgresDeviceCredentialStore(dataSource, time);
+    }
+
+    public string Kind => "postgres";
+
+    public IGrainStorage GrainStorage { get; }
+
+    public IDeviceCredentialStore Devices { get; }
+
+    /// <summary>
+    /// A store over the database the connection string names. Nothing is created until
+    /// <see cref="MigrateAsync"/>, which the host runs at start-up.
+    /// </summary>
+    public static PostgresCentralStore Create(string connectionString, TimeProvider time)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        ArgumentNullException.ThrowIfNull(time);
+        return new PostgresCentralStore(NpgsqlDataSource.Create(connectionString), time);
+    }
+
+    public async Task<int> MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        var migrations = PostgresCentralSchema.Migrations;
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Concurrent migrators (several central instances starting at once) wait here for each other.
+        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection).With("key", PostgresCentralSchema.MigrationLock))
+        {
+            await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var create = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS schema_version(id integer PRIMARY KEY CHECK (id = 1), version integer NOT NULL)", connection))
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var read = new NpgsqlCommand("SELECT version FROM schema_version WHERE id = 1", connection);
+        var version = await read.ExecuteScalarAsync(cancellationToken) as int? ?? 0;
+        if (version > migrations.Count)
+        {
+            throw new InvalidDataException($"The database has schema version {version}; this build knows versions up to {migrations.Count}.");
+        }
+
+        for (var step = version; step < migrations.Count; step++)
+        {
+            await using var migrate = new NpgsqlCommand(migrations[step], connection);
+            await migrate.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var record = new NpgsqlCommand(
+            "INSERT INTO schema_version(id, version) VALUES (1, @v) ON CONFLICT (id) DO UPDATE SET version = excluded.version", connection)
+            .With("v", migrations.Count))
+        {
+            await record.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return migrations.Count;
+    }
+
+    public async Task EnsureEventAsync(string eventId, string name, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(eventId);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        await using var upsert = _dataSource.CreateCommand("""
+            INSERT INTO events(id, name, created_at) VALUES (@id, @name, @at)
+            ON CONFLICT (id) DO UPDATE SET name = excluded.name
+            """).With("id", eventId).With("name", name).With("at", PostgresValues.Utc(at));
+        await upsert.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="work"/> in one transaction on a connection of its own; an exception rolls it back.</summary>
+    private async Task<T> InTransactionAsync<T>(
+        Func<NpgsqlConnection, CancellationToken, Task<T>> work,
+        CancellationToken cancellationToken,
+        IsolationLevel isolation = IsolationLevel.ReadCommitted)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(isolation, cancellationToken);
+        var result = await work(connection, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return result;
+    }
+
+    /// <summary>Takes <paramref name="count"/> numbers from a counter (locking its row until commit); returns the first.</summary>
+    private static async Task<long> TakeNumbersAsync(NpgsqlConnection connection, string name, long count, CancellationToken cancellationToken)
+    {
+        await using var take = new NpgsqlCommand("UPDATE counters SET value = value + @n WHERE name = @name RETURNING value", connection)
+            .With("n", count).With("name", name);
+        return (long)(await take.ExecuteScalarAsync(cancellationToken))! - count + 1;
+    }
+
+    private async Task<long> ReadCounterAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var read = _dataSource.CreateCommand("SELECT value FROM counters WHERE name = @name").With("name", name);
+        return (long)(await read.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+}
