@@ -1,4 +1,4 @@
-# The one image for every role: venue edge, venue central (later), venue simulate.
+# The one image for every role: venue edge, venue central, venue simulate.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY . .

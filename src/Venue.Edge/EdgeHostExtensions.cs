@@ -11,15 +11,16 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Venue.Domain.Devices;
 using Venue.Edge.ScannerApi;
-using Venue.Edge.Security;
+using Venue.Hosting.Security;
 using Venue.Edge.Silo;
+using Venue.Edge.Sync;
 using Venue.Storage.Sqlite;
 
 namespace Venue.Edge;
 
 public static class EdgeHostExtensions
 {
-    /// <summary>Registers the edge silo, device authentication, per-device rate limits and the OpenAPI document.</summary>
+    /// <summary>Registers the edge silo, its uplink to central (when Edge:Central:Url is set), device authentication, per-device rate limits and the OpenAPI document.</summary>
     public static IHostApplicationBuilder AddVenueEdge(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -29,9 +30,12 @@ public static class EdgeHostExtensions
             .Validate(o => o.Gates.Select(g => g.Id).Distinct(StringComparer.Ordinal).Count() == o.Gates.Count, "Gate ids must be unique.")
             .Validate(o => o.Gates.All(g => !string.IsNullOrWhiteSpace(g.Id) && !string.IsNullOrWhiteSpace(g.Name)), "Every gate needs an Id and a Name.")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<EdgeSiloOptions>, CentralSyncValidation>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EdgeSiloService>();
         services.AddHostedService(sp => sp.GetRequiredService<EdgeSiloService>());
+        // After the silo's: hosted services start in order and stop in reverse, so the uplink stops first.
+        services.AddHostedService<CentralSyncService>();
         services.AddSingleton<IDeviceCredentialStore>(sp =>
             new SqliteDeviceCredentialStore(sp.GetRequiredService<IOptions<EdgeSiloOptions>>().Value.DevicesPath, sp.GetRequiredService<TimeProvider>()));
 

@@ -9,6 +9,7 @@ public static class VenueCommandLine
         var root = new RootCommand("Venue: offline-first access control and crowd telemetry for large events.");
         root.Subcommands.Add(SimulateCommand.Create());
         root.Subcommands.Add(EdgeCommand.Create());
+        root.Subcommands.Add(CentralCommand.Create());
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(LedgerCommand.Create());
         root.Subcommands.Add(HealthCommand.Create());

@@ -21,6 +21,18 @@ public static class LedgerSnapshot
         }
     }
 
+    /// <summary>Writes a snapshot whose attendees arrive from a stream (central writes one straight from its database).</summary>
+    public static async Task WriteAsync(Stream output, LedgerHeader header, IAsyncEnumerable<LedgerAttendee> attendees, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        await using var writer = new StreamWriter(output, new UTF8Encoding(false), bufferSize: 1 << 16, leaveOpen: true);
+        await writer.WriteLineAsync(JsonSerializer.Serialize(header with { Format = Format }, LedgerJsonContext.Default.LedgerHeader));
+        await foreach (var attendee in attendees.WithCancellation(cancellationToken))
+        {
+            await writer.WriteLineAsync(JsonSerializer.Serialize(attendee, LedgerJsonContext.Default.LedgerAttendee));
+        }
+    }
+
     public static async Task<AttendeeLedger> ReadFileAsync(string path, CancellationToken cancellationToken = default)
     {
         if (!File.Exists(path))
@@ -101,6 +113,21 @@ public static class LedgerSnapshot
 
         return ledger;
     }
+
+    /// <summary>
+    /// Reads one attendee line (UTF-8 JSON, as in a snapshot) against a ledger's ticket types, with
+    /// the same rules as a snapshot's lines; a bad line throws <see cref="LedgerFormatException"/>.
+    /// Ledger changes from central arrive in this shape.
+    /// </summary>
+    public static AttendeeRecord ParseLine(ReadOnlySpan<byte> utf8Line, AttendeeLedger ledger, string sourceName, int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(ledger);
+        return LedgerBlockReader.ParseAttendee(utf8Line, ledger, sourceName, line);
+    }
+
+    /// <summary>The inverse of <see cref="ToLine"/>, through the snapshot reader's own parser (<see cref="ParseLine"/>).</summary>
+    public static AttendeeRecord ToRecord(LedgerAttendee line, AttendeeLedger ledger, string sourceName = "ledger change") =>
+        ParseLine(JsonSerializer.SerializeToUtf8Bytes(line, LedgerJsonContext.Default.LedgerAttendee), ledger, sourceName);
 
     public static LedgerAttendee ToLine(AttendeeRecord r) => new(
         r.Id, r.Name, r.TicketType.Name,

@@ -54,6 +54,9 @@ public sealed class TicketKeyRing
 
     public bool Contains(string keyId) => _keys.ContainsKey(keyId);
 
+    /// <summary>The DER SubjectPublicKeyInfo of a key held, as snapshots carry it.</summary>
+    public byte[] ExportPublicKey(string keyId) => _keys[keyId].ExportSubjectPublicKeyInfo();
+
     /// <summary>Checks a badge's signature against the key its key id names.</summary>
     public SignatureCheck Verify(in DecodedBadge badge)
     {

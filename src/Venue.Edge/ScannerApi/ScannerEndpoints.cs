@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Venue.Domain.CheckIn;
 using Venue.Domain.Gates;
-using Venue.Edge.Security;
+using Venue.Hosting.Security;
 using Venue.Edge.Silo;
 using Venue.Storage.Sqlite;
 
@@ -48,7 +48,7 @@ public static class ScannerEndpoints
         app.MapGet("/healthz", (EdgeSiloService host) =>
         {
             var silo = host.Silo;
-            return TypedResults.Ok(new HealthBody("ok", silo.EdgeId, silo.Ledger.Count, silo.Journal.LastSequence, silo.Journal.Commits, silo.Gates.All.Count));
+            return TypedResults.Ok(new HealthBody("ok", silo.EdgeId, silo.Ledger.Count, silo.Journal.LastSequence, silo.Journal.Commits, silo.Gates.All.Count, silo.SyncStatus));
         }).WithTags("Health").AllowAnonymous();
         return app;
     }

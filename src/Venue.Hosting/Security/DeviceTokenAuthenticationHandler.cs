@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Venue.Domain.Devices;
 
-namespace Venue.Edge.Security;
+namespace Venue.Hosting.Security;
 
 /// <summary>
 /// Authenticates <c>Authorization: Bearer vdt_...</c> tokens of scanners, readers and ops users

@@ -1,0 +1,74 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Venue.Central.Silo;
+using Venue.Central.Sync;
+using Venue.Domain.Devices;
+using Venue.Domain.Sync;
+using Venue.Hosting.Security;
+
+namespace Venue.Central;
+
+public static class CentralHostExtensions
+{
+    /// <summary>Registers the central silo, edge and ops authentication, the sync API's JSON and the OpenAPI document.</summary>
+    public static IHostApplicationBuilder AddVenueCentral(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<CentralOptions>()
+            .BindConfiguration(CentralOptions.Section)
+            .Validate(o => o.Problems().Count == 0, "The Central section is invalid; run 'venue central' for the list of problems.")
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<CentralSiloService>();
+        services.AddHostedService(sp => sp.GetRequiredService<CentralSiloService>());
+        services.AddSingleton(sp => sp.GetRequiredService<CentralSiloService>().Silo);
+        services.AddSingleton<IDeviceCredentialStore>(sp => sp.GetRequiredService<CentralSilo>().Store.Devices);
+
+        services.AddProblemDetails();
+        services.AddAuthentication(DeviceTokenAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, DeviceTokenAuthenticationHandler>(DeviceTokenAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder().AddVenuePolicies();
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, SyncJsonContext.Default);
+            json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        });
+        services.AddOpenApi("v1");
+        return builder;
+    }
+
+    /// <summary>Maps health, the sync API for edges and the OpenAPI document (at /openapi/v1.json).</summary>
+    public static WebApplication MapVenueCentral(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapCentralHealth();
+        app.MapSyncApi();
+        app.MapOpenApi().AllowAnonymous();
+        return app;
+    }
+
+    public static IEndpointRouteBuilder MapCentralHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", (CentralSilo silo) => TypedResults.Ok(new
+        {
+            status = "ok",
+            siloId = silo.Options.SiloId,
+            eventId = silo.Event.EventId,
+            store = silo.Store.Kind,
+            ledgerVersion = silo.Feed.LedgerVersion,
+            feedId = silo.Feed.FeedId,
+            inside = silo.Reconciler.Inside,
+            admitted = silo.Reconciler.Admitted,
+        })).WithTags("Health").AllowAnonymous();
+        return app;
+    }
+}

@@ -1,0 +1,254 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Venue.Central.Sync;
+using Venue.Central.Webhooks;
+using Venue.Domain.Central;
+using Venue.Domain.CheckIn;
+using Venue.Domain.Journal;
+using Venue.Domain.Ledger;
+using Venue.Domain.Reconciliation;
+using Venue.Domain.Sync;
+using Venue.Domain.Tickets;
+using Venue.Runtime;
+using Venue.Runtime.Storage;
+
+namespace Venue.Central.Silo;
+
+/// <summary>
+/// The central silo: the store, the event, the grains that reconcile every edge's journal, and the
+/// operations the sync API and the integrator API call. On start it rebuilds every attendee's
+/// history from the stored check-ins, so a crash between storing an upload and reconciling it
+/// loses nothing.
+/// </summary>
+public sealed class CentralSilo : IAsyncDisposable
+{
+    /// <summary>Attendees per page of ledger changes.</summary>
+    public const int ChangesPageSize = 5_000;
+
+    /// <summary>Passages per page of the feed to edges.</summary>
+    public const int PassagesPageSize = 5_000;
+
+    private readonly GrainRuntime _runtime;
+    private readonly ILogger _logger;
+
+    private CentralSilo(CentralOptions options, CentralEvent @event, ICentralStore store, GrainRuntime runtime, Reconciler reconciler,
+        ChangeFeed feed, WebhookOutbox outbox, TimeProvider time, ILogger logger)
+    {
+        Options = options;
+        Event = @event;
+        Store = store;
+        _runtime = runtime;
+        Reconciler = reconciler;
+        Feed = feed;
+        Outbox = outbox;
+        Time = time;
+        _logger = logger;
+    }
+
+    public CentralOptions Options { get; }
+
+    public CentralEvent Event { get; }
+
+    public ICentralStore Store { get; }
+
+    public Reconciler Reconciler { get; }
+
+    public ChangeFeed Feed { get; }
+
+    public WebhookOutbox Outbox { get; }
+
+    public TimeProvider Time { get; }
+
+    public IGrainFactory Grains => _runtime;
+
+    /// <summary>What the start did: passages replayed into attendee histories and how long it took.</summary>
+    public CentralStartup Startup { get; private set; } = new(0, TimeSpan.Zero);
+
+    /// <summary>Starts on an open, migrated store; the silo owns it from here and disposes it.</summary>
+    public static async Task<CentralSilo> StartAsync(CentralOptions options, ICentralStore store, TimeProvider time, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(store);
+        logger ??= NullLogger.Instance;
+        var started = Stopwatch.StartNew();
+        var @event = CentralEvent.Load(options);
+        await store.EnsureEventAsync(@event.EventId, @event.Name, time.GetUtcNow(), cancellationToken);
+
+        var feed = new ChangeFeed(await store.GetLedgerVersionAsync(cancellationToken), await store.GetLastFeedIdAsync(cancellationToken));
+        var outbox = new WebhookOutbox(store);
+        var builder = new GrainRuntimeBuilder().UseTimeProvider(time).UseStorage(store.GrainStorage);
+        var histories = new MemoryGrainStorage();
+        Reconciler? reconciler = null;
+        builder.AddGrain<IAttendeeHistoryGrain, AttendeeHistoryGrain>(() => new AttendeeHistoryGrain(store), histories);
+        builder.AddGrain<IEdgeLinkGrain, EdgeLinkGrain>(() => new EdgeLinkGrain(store, reconciler!, feed.FeedAdvanced, options.LateAfter));
+        var runtime = builder.Build();
+        reconciler = new Reconciler(runtime, outbox, store);
+
+        var silo = new CentralSilo(options, @event, store, runtime, reconciler, feed, outbox, time, logger);
+        try
+        {
+            var replayed = await silo.RebuildAsync(cancellationToken);
+            silo.Startup = new CentralStartup(replayed, started.Elapsed);
+            logger.LogInformation("Central {SiloId} started on {Store}: {Passages} passages reconciled in {Elapsed} ms; {Inside} inside, ledger version {Version}.",
+                options.SiloId, store.Kind, replayed, (long)started.Elapsed.TotalMilliseconds, reconciler.Inside, feed.LedgerVersion);
+            return silo;
+        }
+        catch
+        {
+            await silo.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Replays every stored passage into the attendee histories, then brings stored conflicts in line with them.</summary>
+    private async Task<long> RebuildAsync(CancellationToken cancellationToken)
+    {
+        long count = 0;
+        var page = new List<StoredCheckIn>(10_000);
+        await foreach (var checkIn in Store.StreamCheckInsAsync(0, passagesOnly: true, cancellationToken))
+        {
+            page.Add(checkIn);
+            if (page.Count == page.Capacity)
+            {
+                count += await ReplayAsync(page, cancellationToken);
+            }
+        }
+
+        count += await ReplayAsync(page, cancellationToken);
+
+        // A conflict stored before a crash may since have been explained by a late exit; ask each such attendee again.
+        long after = 0;
+        while (true)
+        {
+            var stored = await Store.ListConflictsAsync(after, 1_000, cancellationToken);
+            if (stored.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var attendee in stored.Select(c => c.AttendeeId).Distinct(StringComparer.Ordinal))
+            {
+                await _runtime.GetGrain<IAttendeeHistoryGrain>(attendee).StoreConflictsAsync();
+            }
+
+            after = stored[^1].Id;
+        }
+
+        return count;
+    }
+
+    private async Task<long> ReplayAsync(List<StoredCheckIn> page, CancellationToken cancellationToken)
+    {
+        var count = page.Count;
+        // Conflicts found again are already stored (ReplaceConflicts returns only new ones); anything new is published.
+        await Reconciler.ApplyAsync(page, publish: true, cancellationToken);
+        page.Clear();
+        return count;
+    }
+
+    /// <summary>Stores an upload from an edge and reconciles what was new.</summary>
+    public async Task<EdgeLinkReceipt> IngestAsync(string edgeId, IReadOnlyList<JournalEntry> entries) =>
+        await _runtime.GetGrain<IEdgeLinkGrain>(edgeId).IngestAsync(entries);
+
+    public async Task<long> GetJournalPositionAsync(string edgeId, CancellationToken cancellationToken = default) =>
+        await Store.GetContiguousSequenceAsync(edgeId, cancellationToken);
+
+    /// <summary>Called after attendees are written: wakes edges waiting for ledger changes.</summary>
+    public void LedgerChanged(long version) => Feed.LedgerChanged(version);
+
+    /// <summary>
+    /// Ledger changes after a version and other edges' passages after a feed cursor; waits up to
+    /// <paramref name="wait"/> when there is nothing new (long poll).
+    /// </summary>
+    public async Task<LedgerChangesWire> ReadChangesAsync(string edgeId, long ledgerAfter, long passagesAfter, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        if (wait > TimeSpan.Zero)
+        {
+            await Feed.WaitAsync(ledgerAfter, passagesAfter, wait, Time, cancellationToken);
+        }
+
+        // Read the feed's position before the page: every id up to it is committed, so the cursor may move there.
+        var feedBefore = Feed.FeedId;
+        var ledger = await Store.ReadLedgerChangesAsync(ledgerAfter, ChangesPageSize, cancellationToken);
+        var rows = await Store.ReadCheckInsAsync(passagesAfter, PassagesPageSize, passagesOnly: true, cancellationToken);
+        var morePassages = rows.Count == PassagesPageSize;
+        var cursor = morePassages ? rows[^1].FeedId : Math.Max(passagesAfter, Math.Max(feedBefore, rows.Count > 0 ? rows[^1].FeedId : 0));
+        var passages = rows
+            .Where(r => r.EdgeId != edgeId && r.Entry.AttendeeId is not null)
+            .Select(r => new PassageWire(r.Entry.AttendeeId!, r.EdgeId, r.Entry.Sequence, r.Entry.GateId, r.Entry.Reason.Code(), r.Entry.Hlc, r.Entry.At))
+            .ToList();
+        return new LedgerChangesWire(
+            Math.Max(ledger.Version, ledgerAfter),
+            [.. ledger.Attendees.Select(ToLedgerLine)],
+            [.. ledger.RevokedTokens.Select(TokenHash.Format)],
+            cursor,
+            passages,
+            ledger.More || morePassages);
+    }
+
+    /// <summary>Writes the whole ledger as a venue-ledger/1 snapshot; returns its version and the passage cursor to follow from.</summary>
+    public async Task<(long Version, long PassagesCursor)> WriteSnapshotAsync(Stream output, Func<long, long, Task> beforeBody, CancellationToken cancellationToken)
+    {
+        var passagesCursor = 0L;
+        await using var view = await Store.OpenLedgerSnapshotAsync(cancellationToken);
+        var revoked = new List<string>();
+        await foreach (var hash in view.ReadRevokedTokensAsync(cancellationToken))
+        {
+            revoked.Add(TokenHash.Format(hash));
+        }
+
+        await beforeBody(view.Version, passagesCursor);
+        var header = new LedgerHeader(LedgerSnapshot.Format, Event.EventId, Event.Name, view.Version, Time.GetUtcNow(), Event.PublicKeys,
+            [.. Event.TicketTypes.Select(t => new LedgerTicketType(t.Name, t.Reentry, t.Gates))], revoked);
+        await LedgerSnapshot.WriteAsync(output, header, view.ReadAttendeesAsync(cancellationToken).Select(ToLedgerLine), cancellationToken);
+        return (view.Version, passagesCursor);
+    }
+
+    /// <summary>Records what an edge reports about itself in the silo table.</summary>
+    public Task ReportStatusAsync(EdgeStatusWire status, CancellationToken cancellationToken) =>
+        Store.UpsertSiloAsync(new SiloRecord(status.EdgeId, "edge", status.Status, status.JournalSequence, status.UploadedSequence,
+            status.LedgerVersion, Math.Max(0, status.JournalSequence - status.UploadedSequence), status.JournalLagMs, status.SyncLagMs,
+            Time.GetUtcNow()), cancellationToken);
+
+    /// <summary>An edge that has not reported for this long is shown offline.</summary>
+    public static readonly TimeSpan OfflineAfter = TimeSpan.FromSeconds(30);
+
+    /// <summary>Writes central's own row of the silo table (called at start and then periodically).</summary>
+    public Task HeartbeatAsync(CancellationToken cancellationToken = default) =>
+        Store.UpsertSiloAsync(new SiloRecord(Options.SiloId, "central", "online", Feed.FeedId, Feed.FeedId, Feed.LedgerVersion, 0, 0, 0,
+            Time.GetUtcNow()), cancellationToken);
+
+    /// <summary>The silo table as ops see it: a silo silent for longer than <see cref="OfflineAfter"/> is offline, whatever it last said.</summary>
+    public async Task<IReadOnlyList<SiloRecord>> ListSilosAsync(CancellationToken cancellationToken = default)
+    {
+        var now = Time.GetUtcNow();
+        return [.. (await Store.ListSilosAsync(cancellationToken))
+            .Select(s => now - s.LastSeenAt > OfflineAfter ? s with { Status = "offline" } : s)];
+    }
+
+    public async Task<EventStats> GetStatsAsync(CancellationToken cancellationToken = default) => new(
+        Event.EventId,
+        await Store.CountAttendeesAsync(cancellationToken),
+        Feed.LedgerVersion,
+        Reconciler.Inside,
+        Reconciler.Admitted,
+        await Store.CountConflictsAsync(cancellationToken),
+        await Store.GetTotalsAsync(cancellationToken),
+        await ListSilosAsync(cancellationToken),
+        Time.GetUtcNow());
+
+    internal static LedgerAttendee ToLedgerLine(RegisteredAttendee a) => new(
+        a.Id, a.Name, a.TicketType, a.ValidFrom, a.ValidUntil,
+        a.Status == AttendeeStatus.Revoked ? "revoked" : "active", TokenHash.Format(a.TokenHash), a.Gates);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _runtime.StopAsync();
+        await Store.DisposeAsync();
+        Event.Dispose();
+    }
+}
+
+/// <summary>What a start did.</summary>
+public sealed record CentralStartup(long PassagesReplayed, TimeSpan Elapsed);

@@ -1,0 +1,161 @@
+using System.Text.Json;
+using Venue.Central.Webhooks;
+using Venue.Domain.Central;
+using Venue.Domain.Reconciliation;
+using Venue.Runtime;
+
+namespace Venue.Central.Sync;
+
+/// <summary>
+/// Applies stored check-ins to the attendees' history grains, in hybrid-logical-clock order within
+/// each upload, keeps the live counts (inside, admitted at least once) and publishes the conflicts
+/// raised. Counting is by change of standing, so an attendee admitted at two edges counts once.
+/// Applying is idempotent, which is what makes repair simple: when an upload failed after its
+/// transaction may have committed (or a conflict could not be stored), the reconciler is marked
+/// dirty and the next upload first replays every stored passage.
+/// </summary>
+public sealed class Reconciler(IGrainFactory grains, WebhookOutbox outbox, ICheckInStore store)
+{
+    private readonly SemaphoreSlim _repair = new(1, 1);
+    private int _dirty;
+    private long _inside;
+    private long _admitted;
+    private long _conflictsRaised;
+
+    public long Inside => Interlocked.Read(ref _inside);
+
+    public long Admitted => Interlocked.Read(ref _admitted);
+
+    /// <summary>Conflicts raised since this central started (the store holds the total).</summary>
+    public long ConflictsRaised => Interlocked.Read(ref _conflictsRaised);
+
+    public async Task<IReadOnlyList<Conflict>> ApplyAsync(IReadOnlyList<StoredCheckIn> checkIns, bool publish = true, CancellationToken cancellationToken = default)
+    {
+        var byAttendee = new Dictionary<string, List<Passage>>(StringComparer.Ordinal);
+        foreach (var c in checkIns)
+        {
+            if (!c.Entry.Passed || c.Entry.AttendeeId is not { } attendee)
+            {
+                continue;
+            }
+
+            if (!byAttendee.TryGetValue(attendee, out var list))
+            {
+                byAttendee[attendee] = list = [];
+            }
+
+            list.Add(new Passage(c.EdgeId, c.Entry.Sequence, c.Entry.Hlc, c.Entry.GateId, c.Entry.Reason, c.Entry.At));
+        }
+
+        if (byAttendee.Count == 0)
+        {
+            return [];
+        }
+
+        var calls = new Task<HistoryChange>[byAttendee.Count];
+        var i = 0;
+        foreach (var (attendee, passages) in byAttendee)
+        {
+            passages.Sort();
+            calls[i++] = grains.GetGrain<IAttendeeHistoryGrain>(attendee).ApplyAsync(passages);
+        }
+
+        var changes = await Task.WhenAll(calls);
+        List<Conflict>? raised = null;
+        Exception? failure = null;
+        foreach (var change in changes)
+        {
+            Count(change.WasInside, change.IsInside, ref _inside);
+            Count(change.WasAdmitted, change.IsAdmitted, ref _admitted);
+            failure ??= change.ConflictStoreFailure;
+            if (change.Raised.Count > 0)
+            {
+                (raised ??= []).AddRange(change.Raised);
+            }
+        }
+
+        if (raised is not null)
+        {
+            Interlocked.Add(ref _conflictsRaised, raised.Count);
+            if (publish)
+            {
+                await outbox.PublishAsync([.. raised.Select(ToWebhookEvent)], cancellationToken);
+            }
+        }
+
+        if (failure is not null)
+        {
+            MarkDirty();
+            throw new InvalidOperationException("Conflicts could not be stored; they are retried before the next upload is taken.", failure);
+        }
+
+        return raised ?? [];
+    }
+
+    /// <summary>Says that stored check-ins may not all be reconciled (an upload failed part way).</summary>
+    public void MarkDirty() => Volatile.Write(ref _dirty, 1);
+
+    public bool IsDirty => Volatile.Read(ref _dirty) == 1;
+
+    /// <summary>When dirty, replays every stored passage (idempotent) and returns the highest feed id seen; otherwise does nothing.</summary>
+    public async Task<long?> RepairIfDirtyAsync(CancellationToken cancellationToken = default)
+    {
+        if (!IsDirty)
+        {
+            return null;
+        }
+
+        await _repair.WaitAsync(cancellationToken);
+        try
+        {
+            if (!IsDirty)
+            {
+                return null;
+            }
+
+            // Cleared first: a failure during the replay marks it dirty again.
+            Volatile.Write(ref _dirty, 0);
+            long last = 0;
+            var page = new List<StoredCheckIn>(10_000);
+            await foreach (var checkIn in store.StreamCheckInsAsync(0, passagesOnly: true, cancellationToken))
+            {
+                page.Add(checkIn);
+                last = Math.Max(last, checkIn.FeedId);
+                if (page.Count == page.Capacity)
+                {
+                    await ApplyAsync(page, publish: true, cancellationToken);
+                    page.Clear();
+                }
+            }
+
+            await ApplyAsync(page, publish: true, cancellationToken);
+            return Math.Max(last, await store.GetLastFeedIdAsync(cancellationToken));
+        }
+        catch
+        {
+            MarkDirty();
+            throw;
+        }
+        finally
+        {
+            _repair.Release();
+        }
+    }
+
+    private static void Count(bool before, bool after, ref long counter)
+    {
+        if (before != after)
+        {
+            Interlocked.Add(ref counter, after ? 1 : -1);
+        }
+    }
+
+    private static WebhookEvent ToWebhookEvent(Conflict c) => new(WebhookOutbox.ConflictRaised, JsonSerializer.Serialize(new
+    {
+        id = c.Id,
+        attendeeId = c.AttendeeId,
+        first = new { edge = c.First.EdgeId, gate = c.First.GateId, at = c.First.At, seq = c.First.Sequence },
+        second = new { edge = c.Second.EdgeId, gate = c.Second.GateId, at = c.Second.At, seq = c.Second.Sequence },
+        detectedAt = c.DetectedAt,
+    }), c.DetectedAt);
+}

@@ -1,0 +1,188 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Venue.Central.Silo;
+using Venue.Domain.Journal;
+using Venue.Domain.Sync;
+using Venue.Hosting.Security;
+
+namespace Venue.Central.Sync;
+
+/// <summary>
+/// The edges' side of central (protocol venue-sync/1, docs/sync-protocol.md): snapshot and changes
+/// down, journal batches and status up. Every call is made with an edge credential whose name is the
+/// edge id, and an edge may only speak for itself.
+/// </summary>
+public static class SyncEndpoints
+{
+    /// <summary>Longest a changes request is held open when nothing is new.</summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(30);
+
+    public static RouteGroupBuilder MapSyncApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/sync").WithTags("Sync").RequireAuthorization(VenuePolicies.Edge);
+        group.MapGet("/ledger", GetSnapshotAsync).WithSummary("The whole ledger as a venue-ledger/1 snapshot");
+        group.MapGet("/changes", GetChangesAsync).WithSummary("Ledger changes and other edges' passages after a cursor (long poll)");
+        group.MapGet("/journal/position", GetPositionAsync).WithSummary("Where central's copy of this edge's journal ends without a gap");
+        group.MapPost("/journal", PostJournalAsync)
+            .Accepts<JournalBatchWire>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .WithSummary("Upload journal entries (idempotent by edge and sequence)");
+        group.MapPut("/status", PutStatusAsync).WithSummary("Report this edge's status for the silo table");
+        return group;
+    }
+
+    private static string EdgeOf(ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.Name) ?? "";
+
+    private static async Task GetSnapshotAsync(HttpContext context, CentralSilo silo)
+    {
+        context.Response.ContentType = "application/x-ndjson";
+        await silo.WriteSnapshotAsync(context.Response.Body, (version, cursor) =>
+        {
+            context.Response.Headers[SyncHeaders.LedgerVersion] = version.ToString(CultureInfo.InvariantCulture);
+            context.Response.Headers[SyncHeaders.PassagesCursor] = cursor.ToString(CultureInfo.InvariantCulture);
+            return Task.CompletedTask;
+        }, context.RequestAborted);
+    }
+
+    private static async Task<Results<Ok<LedgerChangesWire>, ProblemHttpResult>> GetChangesAsync(
+        HttpContext context, CentralSilo silo, long? ledgerAfter, long? passagesAfter, double? wait)
+    {
+        if (ledgerAfter is < 0 || passagesAfter is < 0 || wait is < 0 or > 30)
+        {
+            return BadRequest("ledgerAfter and passagesAfter must be 0 or more, and wait between 0 and 30 seconds.");
+        }
+
+        var changes = await silo.ReadChangesAsync(EdgeOf(context.User), ledgerAfter ?? 0, passagesAfter ?? 0,
+            TimeSpan.FromSeconds(wait ?? 0), context.RequestAborted);
+        return TypedResults.Ok(changes);
+    }
+
+    private static async Task<Ok<JournalPositionWire>> GetPositionAsync(HttpContext context, CentralSilo silo)
+    {
+        var edge = EdgeOf(context.User);
+        return TypedResults.Ok(new JournalPositionWire(edge, await silo.GetJournalPositionAsync(edge, context.RequestAborted)));
+    }
+
+    private static async Task<Results<Ok<JournalReceiptWire>, ProblemHttpResult>> PostJournalAsync(HttpContext context, CentralSilo silo)
+    {
+        if (!IsJson(context.Request))
+        {
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "Send the batch as application/json.");
+        }
+
+        var limit = silo.Options.MaxSyncBodyBytes;
+        var body = await ReadBoundedAsync(context, limit);
+        if (body is null)
+        {
+            return Problem(StatusCodes.Status413PayloadTooLarge, "Batch too large", $"A sync request body may be at most {limit} bytes; send smaller batches.");
+        }
+
+        JournalBatchWire? batch;
+        try
+        {
+            batch = JsonSerializer.Deserialize(body, SyncJsonContext.Default.JournalBatchWire);
+        }
+        catch (JsonException e)
+        {
+            // A truncated or garbled batch is refused whole: nothing of it is stored.
+            return BadRequest($"The batch is not valid venue-sync/1 JSON: {e.Message}");
+        }
+
+        if (batch?.Entries is null || string.IsNullOrEmpty(batch.EdgeId))
+        {
+            return BadRequest("The batch needs an edgeId and an entries array.");
+        }
+
+        var edge = EdgeOf(context.User);
+        if (batch.EdgeId != edge)
+        {
+            return Problem(StatusCodes.Status403Forbidden, "Wrong edge", $"This credential belongs to edge '{edge}' and may not upload for '{batch.EdgeId}'.");
+        }
+
+        if (batch.Entries.Count > silo.Options.MaxSyncBatchEntries)
+        {
+            return Problem(StatusCodes.Status413PayloadTooLarge, "Batch too large", $"A batch may hold at most {silo.Options.MaxSyncBatchEntries} entries.");
+        }
+
+        var entries = new List<JournalEntry>(batch.Entries.Count);
+        var seen = new HashSet<long>();
+        foreach (var wire in batch.Entries)
+        {
+            if (!SyncWireMapping.TryFromWire(wire, out var entry, out var problem))
+            {
+                return BadRequest(problem!);
+            }
+
+            if (!seen.Add(entry.Sequence))
+            {
+                return BadRequest($"seq {entry.Sequence} appears twice in the batch.");
+            }
+
+            entries.Add(entry);
+        }
+
+        var receipt = await silo.IngestAsync(edge, entries);
+        return TypedResults.Ok(new JournalReceiptWire(receipt.HighestContiguous, receipt.Inserted, receipt.Duplicates));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> PutStatusAsync(HttpContext context, CentralSilo silo)
+    {
+        EdgeStatusWire? status;
+        try
+        {
+            status = await context.Request.ReadFromJsonAsync(SyncJsonContext.Default.EdgeStatusWire, context.RequestAborted);
+        }
+        catch (JsonException e)
+        {
+            return BadRequest($"The status is not valid venue-sync/1 JSON: {e.Message}");
+        }
+
+        var edge = EdgeOf(context.User);
+        if (status is null || status.EdgeId != edge)
+        {
+            return Problem(StatusCodes.Status403Forbidden, "Wrong edge", $"This credential belongs to edge '{edge}' and may report only for it.");
+        }
+
+        await silo.ReportStatusAsync(status, context.RequestAborted);
+        return TypedResults.NoContent();
+    }
+
+    private static bool IsJson(HttpRequest request) =>
+        request.ContentType is { } type && type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The body, or null when it is longer than <paramref name="limit"/> bytes.</summary>
+    private static async Task<byte[]?> ReadBoundedAsync(HttpContext context, int limit)
+    {
+        if (context.Request.ContentLength > limit)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[64 * 1024];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static ProblemHttpResult BadRequest(string detail) => Problem(StatusCodes.Status400BadRequest, "Bad sync request", detail);
+
+    private static ProblemHttpResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title);
+}

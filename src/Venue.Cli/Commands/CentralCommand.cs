@@ -1,0 +1,80 @@
+using System.CommandLine;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Venue.Central;
+using Venue.Central.Silo;
+using Venue.Domain.Devices;
+
+namespace Venue.Cli.Commands;
+
+/// <summary><c>venue central</c>: run the central silo; <c>migrate</c> its schema; <c>devices</c>: edge and ops credentials.</summary>
+public static class CentralCommand
+{
+    public static readonly Option<FileInfo> Config = new("--config")
+    {
+        Description = "Central configuration file (see silo-config/central.json). Environment variables VENUE_Central__... override it.",
+        DefaultValueFactory = _ => new FileInfo("silo-config/central.json"),
+    };
+
+    public static Command Create()
+    {
+        var urls = new Option<string?>("--urls") { Description = "Addresses to listen on (overrides the config's Urls), e.g. http://0.0.0.0:5090." };
+        var central = new Command("central", "Run the central silo: registration, the edges' sync, reconciliation and the integrator API.") { Config, urls };
+        central.SetAction((parse, ct) => VenueCommandLine.Guard(async () =>
+        {
+            var builder = WebApplication.CreateBuilder();
+            var file = parse.GetValue(Config)!;
+            ConfigFiles.Add(builder.Configuration, file);
+            CheckOptions(builder.Configuration.GetSection(CentralOptions.Section).Get<CentralOptions>() ?? new CentralOptions(), file);
+            if (parse.GetValue(urls) is { } listen)
+            {
+                builder.WebHost.UseUrls(listen);
+            }
+
+            builder.AddVenueCentral();
+            var app = builder.Build();
+            app.MapVenueCentral();
+            await app.StartAsync(ct);
+            await app.WaitForShutdownAsync(ct);
+            return 0;
+        }));
+
+        var migrate = new Command("migrate", "Create or upgrade central's schema (PostgreSQL or the embedded SQLite) and exit.") { Config };
+        migrate.SetAction((parse, ct) => VenueCommandLine.Guard(async () =>
+        {
+            var options = LoadOptions(parse.GetValue(Config)!);
+            await using var store = await CentralStoreFactory.OpenAsync(options, TimeProvider.System, ct);
+            Console.WriteLine($"Central store ({store.Kind}) is at schema version {await store.MigrateAsync(ct)}.");
+            return 0;
+        }));
+
+        central.Subcommands.Add(migrate);
+        central.Subcommands.Add(DevicesCommand.Create("Edge and ops credentials of central (an edge's credential name is its EdgeId).", Config,
+            async (file, ct) =>
+            {
+                var store = await CentralStoreFactory.OpenAsync(LoadOptions(file), TimeProvider.System, ct);
+                return (store.Devices, store);
+            },
+            DeviceRole.Edge, "edge or ops"));
+        return central;
+    }
+
+    /// <summary>The options, checked: every problem in one line rather than a host's stack trace.</summary>
+    public static CentralOptions LoadOptions(FileInfo file)
+    {
+        var options = ConfigFiles.Load<CentralOptions>(file, CentralOptions.Section);
+        CheckOptions(options, file);
+        return options;
+    }
+
+    private static void CheckOptions(CentralOptions options, FileInfo file)
+    {
+        var problems = options.Problems();
+        if (problems.Count > 0)
+        {
+            throw new InvalidDataException($"{file.FullName}: {string.Join(" ", problems)}");
+        }
+    }
+}

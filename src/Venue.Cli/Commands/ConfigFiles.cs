@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Venue.Cli.Commands;
+
+/// <summary>A silo's configuration: its JSON file (comments allowed), overridden by VENUE_ environment variables.</summary>
+public static class ConfigFiles
+{
+    public static void Add(IConfigurationBuilder configuration, FileInfo file)
+    {
+        if (!file.Exists)
+        {
+            throw new IOException($"Configuration file {file.FullName} does not exist (give one with --config).");
+        }
+
+        configuration.AddJsonFile(file.FullName, optional: false, reloadOnChange: false);
+        configuration.AddEnvironmentVariables("VENUE_");
+    }
+
+    /// <summary>Binds one section, or says which file lacks it.</summary>
+    public static T Load<T>(FileInfo file, string section) where T : new()
+    {
+        var configuration = new ConfigurationBuilder();
+        Add(configuration, file);
+        return configuration.Build().GetSection(section).Get<T>()
+            ?? throw new InvalidDataException($"{file.FullName} has no '{section}' section.");
+    }
+}

@@ -1,0 +1,66 @@
+using Venue.Domain.Central;
+using Venue.Runtime;
+
+namespace Venue.Domain.Reconciliation;
+
+/// <summary>
+/// Keeps an attendee's <see cref="PassageHistory"/> and stores its conflicts. Central holds every
+/// passage in its check-in table, so histories live in memory storage rebuilt from there on start,
+/// as an edge rebuilds its grains from its journal; idle collection is harmless because the state
+/// outlives the activation. Conflicts are written inside the turn, so two uploads touching one
+/// attendee cannot store their conflict sets in the wrong order.
+/// </summary>
+public sealed class AttendeeHistoryGrain(IConflictStore conflicts) : Grain<PassageHistory>, IAttendeeHistoryGrain
+{
+    public async Task<HistoryChange> ApplyAsync(IReadOnlyList<Passage> passages)
+    {
+        var added = 0;
+        foreach (var passage in passages)
+        {
+            if (State.Add(passage))
+            {
+                added++;
+            }
+        }
+
+        var before = State.Verdict;
+        var after = before;
+        if (added > 0)
+        {
+            after = State.Fold(Key, Time.GetUtcNow());
+            if (!before.Conflicts.Select(c => c.Key).SequenceEqual(after.Conflicts.Select(c => c.Key), StringComparer.Ordinal))
+            {
+                State.ConflictsStored = false;
+            }
+
+            await WriteStateAsync();
+        }
+
+        // A failed conflict write must not lose the change of standing the caller counts: it is reported
+        // as pending and tried again by the next apply of this attendee (a repair replays them all).
+        IReadOnlyList<Conflict> raised = [];
+        if (!State.ConflictsStored)
+        {
+            try
+            {
+                raised = await conflicts.ReplaceConflictsAsync(Key, after.Conflicts);
+                State.ConflictsStored = true;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return new HistoryChange(before.Inside, after.Inside, before.EverAdmitted, after.EverAdmitted, added, [], e);
+            }
+        }
+
+        return new HistoryChange(before.Inside, after.Inside, before.EverAdmitted, after.EverAdmitted, added, raised);
+    }
+
+    public async Task<IReadOnlyList<Conflict>> StoreConflictsAsync()
+    {
+        var raised = await conflicts.ReplaceConflictsAsync(Key, State.Verdict.Conflicts);
+        State.ConflictsStored = true;
+        return raised;
+    }
+
+    public Task<HistoryVerdict> GetVerdictAsync() => Task.FromResult(State.Verdict);
+}

@@ -1,0 +1,100 @@
+using Venue.Domain.Tickets;
+using Venue.Testing.Processes;
+
+namespace Venue.Central.Tests.Cli;
+
+/// <summary>The real <c>venue central</c> command line, as operators run it.</summary>
+public sealed class CentralCliTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
+
+    private static async Task<string> WriteConfigAsync(TempDirectory directory, string? signingKey = "keys/k1.private.pem", string ticketTypes = """[{ "Name": "general", "Reentry": true }]""")
+    {
+        if (signingKey is not null)
+        {
+            Directory.CreateDirectory(directory.File("keys"));
+            using var key = TicketSigningKey.Create("k1");
+            await File.WriteAllTextAsync(directory.File("keys/k1.private.pem"), key.ExportPrivatePem());
+        }
+
+        var path = directory.File("central.json");
+        await File.WriteAllTextAsync(path, $$"""
+            {
+              // comments are allowed, as in silo-config/central.json
+              "Central": {
+                "DataDirectory": "data",
+                "EventId": "cli-test",
+                "SigningKeyPath": "{{signingKey ?? "keys/missing.private.pem"}}",
+                "TicketTypes": {{ticketTypes}}
+              }
+            }
+            """);
+        return path;
+    }
+
+    [Fact]
+    public async Task Migrate_creates_the_embedded_store_and_running_it_again_changes_nothing()
+    {
+        if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable", output))
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var config = await WriteConfigAsync(directory);
+
+        var first = await VenueExecutable.RunAsync(directory.Path, Limit, "central", "migrate", "--config", config);
+        var second = await VenueExecutable.RunAsync(directory.Path, Limit, "central", "migrate", "--config", config);
+
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.True(File.Exists(directory.File("data/central.db")));
+        Assert.Contains("(sqlite) is at schema version", first.StandardOutput);
+        Assert.Equal(first.StandardOutput, second.StandardOutput);
+    }
+
+    [Fact]
+    public async Task An_edge_credential_added_at_central_is_listed_and_can_be_revoked()
+    {
+        if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable", output))
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var config = await WriteConfigAsync(directory);
+
+        var added = await VenueExecutable.RunAsync(directory.Path, Limit, "central", "devices", "add", "--config", config, "--name", "north");
+        Assert.True(added.ExitCode == 0, added.ToString());
+        var token = added.StandardOutput.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("vdt_", StringComparison.Ordinal));
+        Assert.True(Domain.Devices.DeviceToken.TryParse(token, out var id, out _));
+
+        var listed = await VenueExecutable.RunAsync(directory.Path, Limit, "central", "devices", "list", "--config", config);
+        Assert.Contains($"{id}  edge     active", listed.StandardOutput);
+
+        var revoked = await VenueExecutable.RunAsync(directory.Path, Limit, "central", "devices", "revoke", "--config", config, "--id", id);
+        var again = await VenueExecutable.RunAsync(directory.Path, Limit, "central", "devices", "list", "--config", config);
+        Assert.True(revoked.ExitCode == 0, revoked.ToString());
+        Assert.Contains($"{id}  edge     revoked", again.StandardOutput);
+    }
+
+    [Fact]
+    public async Task A_missing_signing_key_and_a_duplicate_ticket_type_stop_central_with_one_line_naming_both()
+    {
+        if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable", output))
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var config = await WriteConfigAsync(directory, signingKey: null, ticketTypes: """[{ "Name": "vip" }, { "Name": "vip" }]""");
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Limit, "central", "--config", config, "--urls", "http://127.0.0.1:0");
+
+        Assert.Equal(2, result.ExitCode);
+        var message = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("Central:SigningKeyPath", message);
+        Assert.Contains("'vip' is configured twice", message);
+        Assert.False(Directory.Exists(directory.File("data")), "nothing may be created by a central that refused to start");
+    }
+}

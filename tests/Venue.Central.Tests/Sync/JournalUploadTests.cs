@@ -1,0 +1,130 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Venue.Central.Tests.Infrastructure;
+using Venue.Domain.CheckIn;
+using Venue.Domain.Sync;
+using static Venue.Central.Tests.Infrastructure.TestCentral;
+
+namespace Venue.Central.Tests.Sync;
+
+/// <summary>Journal uploads as edges send them, and as broken or hostile clients might.</summary>
+public sealed class JournalUploadTests : IAsyncLifetime
+{
+    private TestCentral _central = null!;
+
+    public async Task InitializeAsync()
+    {
+        _central = await TestCentral.StartAsync();
+        await _central.RegisterAsync(10);
+    }
+
+    public async Task DisposeAsync() => await _central.DisposeAsync();
+
+    [Fact]
+    public async Task Uploading_the_same_batch_twice_stores_each_entry_once()
+    {
+        var north = await _central.EdgeClientAsync("north");
+        var batch = new[] { Entry(1, "a1", ScanReason.Admitted, Hlc()), Entry(2, "a2", ScanReason.Admitted, Hlc(0, 1)), Entry(3, "a3", ScanReason.AlreadyInside, Hlc(0, 2)) };
+
+        var first = await UploadOkAsync(north, "north", batch);
+        var again = await UploadOkAsync(north, "north", batch);
+
+        Assert.Equal(new JournalReceiptWire(3, 3, 0), first);
+        Assert.Equal(new JournalReceiptWire(3, 0, 3), again);
+        var totals = await _central.Silo.Store.GetTotalsAsync();
+        Assert.Equal(3, totals.Entries);
+        Assert.Equal(2, (await _central.Silo.GetStatsAsync()).Inside);
+    }
+
+    [Fact]
+    public async Task Reordered_batches_with_a_gap_answer_the_sequence_held_without_a_gap()
+    {
+        var north = await _central.EdgeClientAsync("north");
+
+        var later = await UploadOkAsync(north, "north", Entry(5, "a5", ScanReason.Admitted, Hlc(0, 5)), Entry(3, "a3", ScanReason.Admitted, Hlc(0, 3)));
+        var earlier = await UploadOkAsync(north, "north", Entry(2, "a2", ScanReason.Admitted, Hlc(0, 2)), Entry(1, "a1", ScanReason.Admitted, Hlc(0, 1)));
+        var gap = await UploadOkAsync(north, "north", Entry(4, "a4", ScanReason.Admitted, Hlc(0, 4)));
+
+        Assert.Equal(0, later.HighestContiguous);
+        Assert.Equal(3, earlier.HighestContiguous);
+        Assert.Equal(5, gap.HighestContiguous);
+        var position = await north.GetFromJsonAsync("/v1/sync/journal/position", SyncJsonContext.Default.JournalPositionWire);
+        Assert.Equal(new JournalPositionWire("north", 5), position);
+    }
+
+    [Fact]
+    public async Task A_truncated_batch_is_refused_whole_and_stores_nothing()
+    {
+        var north = await _central.EdgeClientAsync("north");
+        var json = System.Text.Json.JsonSerializer.Serialize(new JournalBatchWire("north",
+            [Entry(1, "a1", ScanReason.Admitted, Hlc()), Entry(2, "a2", ScanReason.Admitted, Hlc(0, 1))]), SyncJsonContext.Default.JournalBatchWire);
+
+        using var response = await north.PostAsync("/v1/sync/journal", new StringContent(json[..(json.Length * 2 / 3)], Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(0, (await _central.Silo.Store.GetTotalsAsync()).Entries);
+    }
+
+    [Fact]
+    public async Task A_batch_with_one_bad_entry_is_refused_whole()
+    {
+        var north = await _central.EdgeClientAsync("north");
+        var bad = Entry(2, "a2", ScanReason.Admitted, Hlc(0, 1)) with { Reason = "teleported" };
+
+        using var response = await UploadAsync(north, "north", Entry(1, "a1", ScanReason.Admitted, Hlc()), bad);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("teleported", await response.Content.ReadAsStringAsync());
+        Assert.Equal(0, (await _central.Silo.Store.GetTotalsAsync()).Entries);
+    }
+
+    [Fact]
+    public async Task An_edge_may_not_upload_for_another_edge()
+    {
+        var north = await _central.EdgeClientAsync("north");
+
+        using var response = await UploadAsync(north, "south", Entry(1, "a1", ScanReason.Admitted, Hlc()));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal(0, (await _central.Silo.Store.GetTotalsAsync()).Entries);
+    }
+
+    [Fact]
+    public async Task A_forged_or_missing_edge_credential_is_refused()
+    {
+        var forged = _central.Client("vdt_000000000000_bm90LWEtcmVhbC1zZWNyZXQtYXQtYWxsLW5vdC1hdC1hbGw");
+        var anonymous = _central.Client(null);
+
+        using var withForged = await UploadAsync(forged, "north", Entry(1, "a1", ScanReason.Admitted, Hlc()));
+        using var withNone = await UploadAsync(anonymous, "north", Entry(1, "a1", ScanReason.Admitted, Hlc()));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, withForged.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, withNone.StatusCode);
+        Assert.Equal(0, (await _central.Silo.Store.GetTotalsAsync()).Entries);
+    }
+
+    [Fact]
+    public async Task An_ops_credential_cannot_upload_a_journal()
+    {
+        var (_, token) = await _central.Silo.Store.Devices.CreateAsync("north", Domain.Devices.DeviceRole.Ops);
+
+        using var response = await UploadAsync(_central.Client(token), "north", Entry(1, "a1", ScanReason.Admitted, Hlc()));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_batch_over_the_entry_limit_is_refused_as_too_large()
+    {
+        var north = await _central.EdgeClientAsync("north");
+        var limit = _central.Silo.Options.MaxSyncBatchEntries;
+        var entries = Enumerable.Range(1, limit + 1).Select(i => Entry(i, "a1", ScanReason.AlreadyInside, Hlc(0, i))).ToArray();
+
+        using var response = await UploadAsync(north, "north", entries);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal(0, (await _central.Silo.Store.GetTotalsAsync()).Entries);
+    }
+}

@@ -1,0 +1,89 @@
+using System.Net.Http.Json;
+using Venue.Central.Tests.Infrastructure;
+using Venue.Domain.CheckIn;
+using Venue.Domain.Ledger;
+using Venue.Domain.Sync;
+using Venue.Domain.Tickets;
+using static Venue.Central.Tests.Infrastructure.TestCentral;
+
+namespace Venue.Central.Tests.Sync;
+
+/// <summary>What edges pull from central: the snapshot, ledger changes and other edges' passages.</summary>
+public sealed class LedgerFeedTests : IAsyncLifetime
+{
+    private TestCentral _central = null!;
+
+    public async Task InitializeAsync() => _central = await TestCentral.StartAsync();
+
+    public async Task DisposeAsync() => await _central.DisposeAsync();
+
+    [Fact]
+    public async Task The_snapshot_is_a_venue_ledger_that_an_edge_can_load_and_check_badges_with()
+    {
+        var registered = await _central.RegisterAsync(50);
+        var north = await _central.EdgeClientAsync("north");
+
+        using var response = await north.GetAsync("/v1/sync/ledger");
+        response.EnsureSuccessStatusCode();
+        var ledger = await LedgerSnapshot.ReadAsync(await response.Content.ReadAsStreamAsync(), "central");
+
+        Assert.Equal(50, ledger.Count);
+        Assert.Equal(registered.Max(a => a.Version).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            response.Headers.GetValues(SyncHeaders.LedgerVersion).Single());
+        Assert.True(ledger.TryGet("a7", out var a7));
+        Assert.Equal(TokenHash.Of(registered.Single(a => a.Id == "a7").Token), a7.TokenHash);
+        Assert.True(BadgeToken.TryDecode(registered[0].Token, out var badge, out _));
+        Assert.Equal(SignatureCheck.Valid, ledger.Keys.Verify(badge));
+    }
+
+    [Fact]
+    public async Task Changes_carry_new_attendees_and_other_edges_passages_but_not_the_asking_edges_own()
+    {
+        var first = await _central.RegisterAsync(3);
+        var north = await _central.EdgeClientAsync("north");
+        var south = await _central.EdgeClientAsync("south");
+        await UploadOkAsync(south, "south", Entry(1, "a1", ScanReason.Admitted, Hlc(), gate: "G09"), Entry(2, "a2", ScanReason.AlreadyInside, Hlc(0, 1)));
+        await UploadOkAsync(north, "north", Entry(1, "a2", ScanReason.Admitted, Hlc(0, 2)));
+
+        var changes = await north.GetFromJsonAsync("/v1/sync/changes?ledgerAfter=0&passagesAfter=0", SyncJsonContext.Default.LedgerChangesWire);
+
+        Assert.Equal(first.Max(a => a.Version), changes!.LedgerVersion);
+        Assert.Equal(["a0", "a1", "a2"], changes.Attendees.Select(a => a.Id).Order());
+        var passage = Assert.Single(changes.Passages);
+        Assert.Equal(("a1", "south", "G09", "admitted"), (passage.Attendee, passage.Edge, passage.Gate, passage.Reason));
+        Assert.False(changes.More);
+
+        var nothingNew = await north.GetFromJsonAsync($"/v1/sync/changes?ledgerAfter={changes.LedgerVersion}&passagesAfter={changes.PassagesCursor}",
+            SyncJsonContext.Default.LedgerChangesWire);
+        Assert.Empty(nothingNew!.Attendees);
+        Assert.Empty(nothingNew.Passages);
+    }
+
+    [Fact]
+    public async Task A_waiting_changes_request_returns_as_soon_as_another_edge_uploads_an_admission()
+    {
+        await _central.RegisterAsync(3);
+        var north = await _central.EdgeClientAsync("north");
+        var south = await _central.EdgeClientAsync("south");
+        var now = await north.GetFromJsonAsync("/v1/sync/changes?ledgerAfter=0&passagesAfter=0", SyncJsonContext.Default.LedgerChangesWire);
+
+        var waiting = north.GetFromJsonAsync($"/v1/sync/changes?ledgerAfter={now!.LedgerVersion}&passagesAfter={now.PassagesCursor}&wait=25",
+            SyncJsonContext.Default.LedgerChangesWire);
+        Assert.False(waiting.IsCompleted);
+        await UploadOkAsync(south, "south", Entry(1, "a0", ScanReason.Admitted, Hlc()));
+
+        var changes = await waiting.WithTimeout("the long poll to return with south's admission");
+        Assert.Equal("a0", Assert.Single(changes!.Passages).Attendee);
+    }
+
+    [Fact]
+    public async Task Bad_cursors_get_a_problem_body()
+    {
+        var north = await _central.EdgeClientAsync("north");
+
+        using var response = await north.GetAsync("/v1/sync/changes?ledgerAfter=-1&wait=99");
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+}
