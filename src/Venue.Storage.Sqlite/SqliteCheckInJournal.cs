@@ -33,6 +33,10 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
     private readonly JournalOptions _options;
     private readonly AutoResetEvent _checkpointDue = new(false);
     private Thread? _checkpointer;
+    // Highest clock reading seen from elsewhere (remote passages); the writer moves its clock past it before each commit.
+    private long _observedHlc;
+    // Set only while someone awaits an append, so a commit with nobody waiting costs one volatile read.
+    private TaskCompletionSource? _appendSignal;
 
     private readonly record struct Pending(JournalEntry Entry, TaskCompletionSource<JournalEntry> Completion);
 
@@ -128,6 +132,66 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
         return journal;
     }
 
+    /// <summary>
+    /// Moves the journal's hybrid logical clock past a reading seen elsewhere (another edge's passage),
+    /// so every entry appended after this returns is stamped later than it. Thread-safe; the writer
+    /// thread takes it in before its next commit.
+    /// </summary>
+    public void ObserveHlc(long hlc)
+    {
+        var seen = Interlocked.Read(ref _observedHlc);
+        while (hlc > seen)
+        {
+            var before = Interlocked.CompareExchange(ref _observedHlc, hlc, seen);
+            if (before == seen)
+            {
+                return;
+            }
+
+            seen = before;
+        }
+    }
+
+    /// <summary>
+    /// Completes once an entry after <paramref name="afterSequence"/> is committed (at once if one is
+    /// already). Lets the uplink wait for new entries without polling the database.
+    /// </summary>
+    public Task WaitForAppendAsync(long afterSequence, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            ObjectDisposedException.ThrowIf(_stopping, this);
+            var signal = Volatile.Read(ref _appendSignal);
+            if (signal is null)
+            {
+                signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                if (Interlocked.CompareExchange(ref _appendSignal, signal, null) is not null)
+                {
+                    continue;
+                }
+            }
+
+            // Read after publishing the signal: the writer stores the sequence before it takes the
+            // signal, so either this read sees the new entry or the writer sees (and completes) the signal.
+            if (Interlocked.Read(ref _lastSequence) > afterSequence)
+            {
+                return Task.CompletedTask;
+            }
+
+            // Likewise against Dispose, which sets _stopping before it fails the signal it finds.
+            ObjectDisposedException.ThrowIf(_stopping, this);
+            return signal.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    private void SignalAppend()
+    {
+        if (Volatile.Read(ref _appendSignal) is { } signal && Interlocked.CompareExchange(ref _appendSignal, null, signal) == signal)
+        {
+            signal.TrySetResult();
+        }
+    }
+
     public Task<JournalEntry> AppendAsync(JournalEntry entry, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
@@ -185,6 +249,7 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
     {
         var stored = new Completed[count];
         var sequence = _lastSequence;
+        _clock.Observe(Interlocked.Read(ref _observedHlc));
         try
         {
             sql.Begin();
@@ -226,6 +291,7 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
         }
 
         Interlocked.Exchange(ref _lastSequence, sequence);
+        SignalAppend();
         Interlocked.Increment(ref _commits);
         Interlocked.Add(ref _appended, count);
         if (Interlocked.Increment(ref _commitsSinceCheckpoint) == _options.CheckpointEveryCommits)
@@ -387,6 +453,11 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
         }
 
         _writer.Join();
+        if (Interlocked.Exchange(ref _appendSignal, null) is { } waiting)
+        {
+            waiting.TrySetException(new ObjectDisposedException(nameof(SqliteCheckInJournal)));
+        }
+
         _checkpointDue.Set();
         _checkpointer?.Join();
         _checkpointDue.Dispose();

@@ -32,6 +32,18 @@ public sealed class AttendeeGrain(ICheckInJournal journal) : Grain<AttendeeState
         return new AttendeeScanOutcome(result, Replayed: false);
     }
 
+    public async Task<bool> ApplyRemoteAsync(RemotePassage passage)
+    {
+        ArgumentNullException.ThrowIfNull(passage);
+        if (!ApplyRemote(State, passage))
+        {
+            return false;
+        }
+
+        await WriteStateAsync();
+        return true;
+    }
+
     public Task<AttendeePresence> GetPresenceAsync() =>
         Task.FromResult(new AttendeePresence(Key, State.Inside, State.Entries, State.Exits, State.LastGate, State.LastPassageAt));
 
@@ -54,5 +66,68 @@ public sealed class AttendeeGrain(ICheckInJournal journal) : Grain<AttendeeState
 
         state.LastGate = entry.GateId;
         state.LastPassageAt = entry.At;
+        // Max, not assignment: on restart remote passages are restored after the whole journal (see RestoreRemote).
+        state.LastPassageHlc = Math.Max(state.LastPassageHlc, entry.Hlc);
+    }
+
+    /// <summary>
+    /// The live rule for a passage made at another edge: it applies only if newer (by HLC) than the
+    /// latest passage this attendee has seen, local or remote; an older one lost the race and changes nothing.
+    /// </summary>
+    public static bool ApplyRemote(AttendeeState state, RemotePassage passage)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(passage);
+        if (!passage.Reason.IsPassage() || passage.Hlc <= state.LastPassageHlc)
+        {
+            return false;
+        }
+
+        Count(state, passage);
+        Move(state, passage);
+        return true;
+    }
+
+    /// <summary>
+    /// Restores, after the journal replay, a remote passage that <see cref="ApplyRemote"/> applied
+    /// before a restart. Live, applied passages (local and remote) arrive in HLC order, because the
+    /// journal's clock observes every remote passage before it is applied; so replaying the local
+    /// ones first and then these gives the same state: each counts, and the newest decides where
+    /// the attendee is.
+    /// </summary>
+    public static void RestoreRemote(AttendeeState state, RemotePassage passage)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(passage);
+        if (!passage.Reason.IsPassage())
+        {
+            return;
+        }
+
+        Count(state, passage);
+        if (passage.Hlc > state.LastPassageHlc)
+        {
+            Move(state, passage);
+        }
+    }
+
+    private static void Count(AttendeeState state, RemotePassage passage)
+    {
+        if (passage.Reason == ScanReason.Admitted)
+        {
+            state.Entries++;
+        }
+        else
+        {
+            state.Exits++;
+        }
+    }
+
+    private static void Move(AttendeeState state, RemotePassage passage)
+    {
+        state.Inside = passage.Reason == ScanReason.Admitted;
+        state.LastGate = passage.GateId;
+        state.LastPassageAt = passage.At;
+        state.LastPassageHlc = passage.Hlc;
     }
 }

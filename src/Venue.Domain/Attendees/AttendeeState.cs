@@ -20,6 +20,9 @@ public sealed class AttendeeState
 
     public DateTimeOffset? LastPassageAt { get; set; }
 
+    /// <summary>Hybrid logical clock of the latest passage, local or remote: what a remote passage must beat to apply.</summary>
+    public long LastPassageHlc { get; set; }
+
     public bool TryGetRecent(string gateId, string nonce, out ScanResult result)
     {
         foreach (var r in _recent ?? [])

@@ -14,6 +14,13 @@ public interface IAttendeeGrain : IGrainWithStringKey
     /// </summary>
     Task<AttendeeScanOutcome> ScanAsync(AttendeeScan scan);
 
+    /// <summary>
+    /// Takes in a passage made at another edge. Last writer wins by hybrid logical clock: a passage
+    /// newer than this attendee's latest moves them (in or out) and is counted; an older one changes
+    /// nothing. Returns whether it was applied.
+    /// </summary>
+    Task<bool> ApplyRemoteAsync(RemotePassage passage);
+
     [ReadOnly]
     Task<AttendeePresence> GetPresenceAsync();
 }

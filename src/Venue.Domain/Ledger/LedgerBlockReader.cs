@@ -157,7 +157,7 @@ internal static class LedgerBlockReader
         }
     }
 
-    private static AttendeeRecord ParseAttendee(ReadOnlySpan<byte> json, AttendeeLedger ledger, string source, int line)
+    internal static AttendeeRecord ParseAttendee(ReadOnlySpan<byte> json, AttendeeLedger ledger, string source, int line)
     {
         string? id = null, name = null, status = null;
         TicketType? ticketType = null;

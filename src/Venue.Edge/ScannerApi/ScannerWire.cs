@@ -17,7 +17,8 @@ public sealed record ScanResponseBody(string Result, string Reason, AttendeeBody
 
 public sealed record AttendeeBody(string Id, string Name, string TicketType);
 
-public sealed record HealthBody(string Status, string EdgeId, int Attendees, long JournalSequence, long JournalCommits, int Gates);
+/// <summary>GET /healthz. <c>sync</c>: how the uplink to central stands; absent on a standalone edge.</summary>
+public sealed record HealthBody(string Status, string EdgeId, int Attendees, long JournalSequence, long JournalCommits, int Gates, Sync.SyncStatus? Sync = null);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ScanRequestBody))]

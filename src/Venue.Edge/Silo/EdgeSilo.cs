@@ -1,9 +1,12 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Venue.Domain.Attendees;
 using Venue.Domain.CheckIn;
 using Venue.Domain.Gates;
 using Venue.Domain.Journal;
 using Venue.Domain.Ledger;
+using Venue.Edge.Sync;
 using Venue.Runtime;
 using Venue.Runtime.Storage;
 using Venue.Storage.Sqlite;
@@ -14,24 +17,35 @@ namespace Venue.Edge.Silo;
 /// One edge silo: the ledger, the durable journal, and the grain runtime hosting gate and attendee
 /// grains. On start it replays the journal, so attendees inside stay inside and scanners retrying a
 /// nonce get their first answer. This is the in-process API; the scanner HTTP API sits on top.
+/// With a central, <see cref="StartSync"/> runs the uplink (docs/sync-protocol.md).
 /// </summary>
 public sealed class EdgeSilo : IAsyncDisposable
 {
     private readonly GrainRuntime _runtime;
     private readonly CheckInService _checkIn;
+    private readonly ILoggerFactory _loggers;
+    private readonly object _syncGate = new();
+    private EdgeSyncStore? _syncStore;
+    private CentralSync? _sync;
 
-    private EdgeSilo(string edgeId, AttendeeLedger ledger, GateCatalog gates, SqliteCheckInJournal journal, GrainRuntime runtime, EdgeStartup startup)
+    private EdgeSilo(EdgeSiloOptions options, AttendeeLedger ledger, GateCatalog gates, SqliteCheckInJournal journal, GrainRuntime runtime,
+        EdgeStartup startup, EdgeSyncStore? syncStore, ILoggerFactory loggers)
     {
-        EdgeId = edgeId;
+        EdgeId = options.EdgeId;
+        DataDirectory = options.DataDirectory;
         Ledger = ledger;
         Gates = gates;
         Journal = journal;
         _runtime = runtime;
         _checkIn = new CheckInService(runtime, gates, ledger, runtime.Time);
         Startup = startup;
+        _syncStore = syncStore;
+        _loggers = loggers;
     }
 
     public string EdgeId { get; }
+
+    internal string DataDirectory { get; }
 
     public AttendeeLedger Ledger { get; }
 
@@ -43,29 +57,75 @@ public sealed class EdgeSilo : IAsyncDisposable
 
     public EdgeStartup Startup { get; }
 
-    public static async Task<EdgeSilo> StartAsync(EdgeSiloOptions options, TimeProvider time, CancellationToken cancellationToken = default)
+    /// <summary>The running uplink to central; null for a standalone edge (or before <see cref="StartSync"/>).</summary>
+    public CentralSync? Sync
+    {
+        get { lock (_syncGate) { return _sync; } }
+    }
+
+    /// <summary>How the uplink stands, as /healthz shows it; null when the edge does not sync.</summary>
+    public SyncStatus? SyncStatus => Sync?.GetStatus();
+
+    public static Task<EdgeSilo> StartAsync(EdgeSiloOptions options, TimeProvider time, CancellationToken cancellationToken = default) =>
+        StartAsync(options, time, loggers: null, centralHandler: null, cancellationToken);
+
+    /// <summary>
+    /// Starts on the edge's own stored snapshot plus the changes stored since, else on
+    /// <see cref="EdgeSiloOptions.LedgerPath"/>, else (with a central) on a snapshot downloaded first,
+    /// retried until it comes. An edge with a stored snapshot starts without any link.
+    /// <paramref name="centralHandler"/> carries that download, as in <see cref="StartSync"/>.
+    /// </summary>
+    public static async Task<EdgeSilo> StartAsync(EdgeSiloOptions options, TimeProvider time, ILoggerFactory? loggers,
+        HttpMessageHandler? centralHandler, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        loggers ??= NullLoggerFactory.Instance;
         var started = Stopwatch.StartNew();
-        var ledger = await LedgerSnapshot.ReadFileAsync(options.LedgerPath, cancellationToken);
-        var ledgerElapsed = started.Elapsed;
-        return Start(options, ledger, time, started, ledgerElapsed);
+        var store = LedgerBootstrap.OpenStore(options);
+        try
+        {
+            var (ledger, source) = await LedgerBootstrap.LoadAsync(options, store, time, loggers.CreateLogger<EdgeSilo>(), centralHandler, cancellationToken);
+            var ledgerElapsed = started.Elapsed;
+            return Start(options, ledger, source, store, time, loggers, started, ledgerElapsed);
+        }
+        catch
+        {
+            store?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Starts on a ledger already in memory (the simulator and benchmarks build one).</summary>
-    public static EdgeSilo Start(EdgeSiloOptions options, AttendeeLedger ledger, TimeProvider time) =>
-        Start(options, ledger, time, Stopwatch.StartNew(), TimeSpan.Zero);
+    public static EdgeSilo Start(EdgeSiloOptions options, AttendeeLedger ledger, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var store = LedgerBootstrap.OpenStore(options);
+        try
+        {
+            return Start(options, ledger, "memory", store, time, NullLoggerFactory.Instance, Stopwatch.StartNew(), TimeSpan.Zero);
+        }
+        catch
+        {
+            store?.Dispose();
+            throw;
+        }
+    }
 
-    private static EdgeSilo Start(EdgeSiloOptions options, AttendeeLedger ledger, TimeProvider time, Stopwatch started, TimeSpan ledgerElapsed)
+    private static EdgeSilo Start(EdgeSiloOptions options, AttendeeLedger ledger, string ledgerSource, EdgeSyncStore? store, TimeProvider time,
+        ILoggerFactory loggers, Stopwatch started, TimeSpan ledgerElapsed)
     {
         var gates = new GateCatalog(options.Gates);
         Directory.CreateDirectory(options.DataDirectory);
+        var changes = store is null ? 0 : LedgerBootstrap.ApplyStoredChanges(store, ledger, loggers.CreateLogger<EdgeSilo>());
+        IReadOnlyList<RemotePassage> remote = store?.ReadAppliedPassages() ?? [];
         var journal = SqliteCheckInJournal.Open(options.JournalPath, time);
         var state = new MemoryGrainStorage();
         long replayed;
         try
         {
-            replayed = Replay(journal, ledger, state);
+            // Before any new entry: the journal's clock stays past every remote passage taken in so far.
+            journal.ObserveHlc(store?.MaxPassageHlc() ?? 0);
+            replayed = Replay(journal, ledger, state, remote);
         }
         catch
         {
@@ -78,12 +138,59 @@ public sealed class EdgeSilo : IAsyncDisposable
         builder.AddGrain<IGateGrain, GateGrain>(() => new GateGrain(gates, journal));
         builder.AddGrain<IAttendeeGrain, AttendeeGrain>(() => new AttendeeGrain(journal));
         var runtime = builder.Build();
-        var startup = new EdgeStartup(ledger.Count, replayed, ledgerElapsed, started.Elapsed);
-        return new EdgeSilo(options.EdgeId, ledger, gates, journal, runtime, startup);
+        var startup = new EdgeStartup(ledger.Count, replayed, ledgerElapsed, started.Elapsed)
+        {
+            LedgerSource = ledgerSource,
+            LedgerVersion = ledger.Version,
+            LedgerChangesApplied = changes,
+            RemotePassages = remote.Count,
+        };
+        return new EdgeSilo(options, ledger, gates, journal, runtime, startup, store, loggers);
     }
 
-    /// <summary>Rebuilds gate counters, recent nonces and who is inside from the journal.</summary>
-    private static long Replay(SqliteCheckInJournal journal, AttendeeLedger ledger, MemoryGrainStorage state)
+    /// <summary>
+    /// Starts the uplink to central: journal upload, ledger changes and status reports, until the
+    /// returned object is disposed (or the silo is). <paramref name="handler"/> replaces the HTTP
+    /// stack (a fault-injecting proxy's, a test server's) and stays the caller's to dispose.
+    /// </summary>
+    public CentralSync StartSync(CentralSyncOptions central, HttpMessageHandler? handler = null)
+    {
+        ArgumentNullException.ThrowIfNull(central);
+        var problems = central.Problems();
+        if (!central.IsEnabled || problems.Count > 0)
+        {
+            throw new ArgumentException(central.IsEnabled ? string.Join(" ", problems) : "Edge:Central:Url is not set.", nameof(central));
+        }
+
+        lock (_syncGate)
+        {
+            if (_sync is not null)
+            {
+                throw new InvalidOperationException($"Edge {EdgeId} is already syncing with {_sync.Client.BaseAddress}.");
+            }
+
+            _syncStore ??= EdgeSyncStore.Open(LedgerBootstrap.StorePath(DataDirectory));
+            CentralSync? started = null;
+            started = new CentralSync(this, _syncStore, central, handler, _loggers, _runtime.Time, () =>
+            {
+                lock (_syncGate)
+                {
+                    if (ReferenceEquals(_sync, started))
+                    {
+                        _sync = null;
+                    }
+                }
+            });
+            _sync = started;
+            return started;
+        }
+    }
+
+    /// <summary>
+    /// Rebuilds gate counters, recent nonces and who is inside from the journal, then adds the
+    /// passages made at other edges that had been applied before the restart.
+    /// </summary>
+    private static long Replay(SqliteCheckInJournal journal, AttendeeLedger ledger, MemoryGrainStorage state, IReadOnlyList<RemotePassage> remote)
     {
         var gates = new Dictionary<string, GateState>(StringComparer.Ordinal);
         var attendees = new Dictionary<string, AttendeeState>(StringComparer.Ordinal);
@@ -119,6 +226,16 @@ public sealed class EdgeSilo : IAsyncDisposable
             }
         }
 
+        foreach (var passage in remote)
+        {
+            if (!attendees.TryGetValue(passage.AttendeeId, out var attendee))
+            {
+                attendees[passage.AttendeeId] = attendee = new AttendeeState();
+            }
+
+            AttendeeGrain.RestoreRemote(attendee, passage);
+        }
+
         foreach (var (id, gate) in gates)
         {
             state.Seed(new GrainId("gate", id), gate);
@@ -150,10 +267,28 @@ public sealed class EdgeSilo : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Sync is { } sync)
+        {
+            await sync.DisposeAsync();
+        }
+
         await _runtime.StopAsync();
         Journal.Dispose();
+        _syncStore?.Dispose();
     }
 }
 
 /// <summary>What a start did: attendees loaded, journal entries replayed, and how long it took.</summary>
-public sealed record EdgeStartup(int Attendees, long JournalEntriesReplayed, TimeSpan LedgerLoad, TimeSpan Total);
+public sealed record EdgeStartup(int Attendees, long JournalEntriesReplayed, TimeSpan LedgerLoad, TimeSpan Total)
+{
+    /// <summary>The snapshot started on: a file path, central's address (downloaded), or "memory".</summary>
+    public string LedgerSource { get; init; } = "";
+
+    public long LedgerVersion { get; init; }
+
+    /// <summary>Ledger changes from central stored since that snapshot and applied on top of it.</summary>
+    public int LedgerChangesApplied { get; init; }
+
+    /// <summary>Passages made at other edges restored into attendee state.</summary>
+    public int RemotePassages { get; init; }
+}

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Venue.Domain.Gates;
+using Venue.Edge.Sync;
 
 namespace Venue.Edge.Silo;
 
@@ -16,9 +17,15 @@ public sealed class EdgeSiloOptions
     [Required]
     public string DataDirectory { get; set; } = "";
 
-    /// <summary>The ledger snapshot (format venue-ledger/1) to load at start.</summary>
-    [Required]
+    /// <summary>
+    /// The ledger snapshot (format venue-ledger/1) to load at start. With a central, only the first
+    /// boot's seed (the edge then keeps its own in {DataDirectory}/ledger.jsonl), and optional: an edge
+    /// without one downloads the snapshot from central.
+    /// </summary>
     public string LedgerPath { get; set; } = "";
+
+    /// <summary>The uplink to central (<c>Edge:Central</c>); no Url: a standalone edge.</summary>
+    public CentralSyncOptions Central { get; set; } = new();
 
     /// <summary>Largest scan request body accepted; larger bodies get 413.</summary>
     [Range(256, 1 << 20)]
@@ -55,13 +62,25 @@ public sealed class EdgeSiloOptions
             problems.Add($"{Section}:Gates: gate id '{duplicate.Key}' is configured twice.");
         }
 
-        if (!string.IsNullOrWhiteSpace(LedgerPath) && !File.Exists(LedgerPath))
+        // Only when the edge has nothing else to start on: its own stored snapshot, or central to download one from.
+        var stored = !string.IsNullOrWhiteSpace(DataDirectory) && File.Exists(LedgerBootstrap.SnapshotPath(DataDirectory));
+        if (!Central.IsEnabled && !stored)
         {
-            problems.Add($"{Section}:LedgerPath: {Path.GetFullPath(LedgerPath)} does not exist (make one with 'venue ledger generate').");
+            if (string.IsNullOrWhiteSpace(LedgerPath))
+            {
+                problems.Add(LedgerPathRequired);
+            }
+            else if (!File.Exists(LedgerPath))
+            {
+                problems.Add($"{Section}:LedgerPath: {Path.GetFullPath(LedgerPath)} does not exist (make one with 'venue ledger generate').");
+            }
         }
 
+        problems.AddRange(Central.Problems($"{Section}:{CentralSyncOptions.Section}"));
         return problems;
     }
+
+    internal const string LedgerPathRequired = $"{Section}:LedgerPath: required unless {Section}:{CentralSyncOptions.Section}:Url is set.";
 
     public string DevicesPath => Path.Combine(DataDirectory, "devices.db");
 }

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace Venue.Edge.Silo;
 
 /// <summary>Starts the edge silo before the server takes requests, and stops it after.</summary>
-public sealed class EdgeSiloService(IOptions<EdgeSiloOptions> options, TimeProvider time, ILogger<EdgeSiloService> logger) : IHostedService
+public sealed class EdgeSiloService(IOptions<EdgeSiloOptions> options, TimeProvider time, ILoggerFactory loggers) : IHostedService
 {
     private EdgeSilo? _silo;
 
@@ -13,10 +13,12 @@ public sealed class EdgeSiloService(IOptions<EdgeSiloOptions> options, TimeProvi
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _silo = await EdgeSilo.StartAsync(options.Value, time, cancellationToken);
+        _silo = await EdgeSilo.StartAsync(options.Value, time, loggers, centralHandler: null, cancellationToken);
         var s = _silo.Startup;
-        logger.LogInformation("Edge {EdgeId} started in {Total} ms: {Attendees} attendees (ledger {Ledger} ms), {Replayed} journal entries replayed, {Gates} gates",
-            _silo.EdgeId, (int)s.Total.TotalMilliseconds, s.Attendees, (int)s.LedgerLoad.TotalMilliseconds, s.JournalEntriesReplayed, _silo.Gates.All.Count);
+        loggers.CreateLogger<EdgeSiloService>().LogInformation(
+            "Edge {EdgeId} started in {Total} ms: {Attendees} attendees (ledger {Ledger} ms, version {Version} from {Source}, {Changes} stored changes), {Replayed} journal entries replayed, {Remote} remote passages, {Gates} gates",
+            _silo.EdgeId, (int)s.Total.TotalMilliseconds, s.Attendees, (int)s.LedgerLoad.TotalMilliseconds, s.LedgerVersion, s.LedgerSource,
+            s.LedgerChangesApplied, s.JournalEntriesReplayed, s.RemotePassages, _silo.Gates.All.Count);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -1,0 +1,10 @@
+using Venue.Domain.CheckIn;
+
+namespace Venue.Domain.Attendees;
+
+/// <summary>
+/// An admission or exit journaled at another edge, relayed by central. <see cref="Reason"/> is
+/// <see cref="ScanReason.Admitted"/> or <see cref="ScanReason.Exited"/>; <see cref="Hlc"/> is the
+/// other edge's journal clock, which orders it against this edge's own passages.
+/// </summary>
+public sealed record RemotePassage(string AttendeeId, string EdgeId, string GateId, ScanReason Reason, long Hlc, DateTimeOffset At);

@@ -1,0 +1,107 @@
+using System.Globalization;
+using Venue.Domain.Devices;
+
+namespace Venue.Edge.Sync;
+
+/// <summary>
+/// The <c>Edge:Central</c> section: the uplink to the central silo (protocol venue-sync/1,
+/// docs/sync-protocol.md). No <see cref="Url"/>: a standalone edge that never syncs.
+/// </summary>
+public sealed class CentralSyncOptions
+{
+    public const string Section = "Central";
+
+    /// <summary>Longest long poll central grants on <c>GET /v1/sync/changes</c>.</summary>
+    public static readonly TimeSpan MaxChangesWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>Largest upload batch: 2,000 entries of at most about 600 bytes stay well under central's 4 MiB body limit.</summary>
+    public const int MaxUploadBatchSize = 2000;
+
+    /// <summary>Central's base address, e.g. <c>https://central.example:5090/</c>.</summary>
+    public string? Url { get; set; }
+
+    /// <summary>
+    /// This edge's device token at central (<c>vdt_...</c>, role Edge, named after the edge id). Never
+    /// in a file under version control: set <c>VENUE_Edge__Central__Token</c> in the environment.
+    /// </summary>
+    public string? Token { get; set; }
+
+    /// <summary>Journal entries per upload (1 to 2,000). Halved for a while when central answers 413.</summary>
+    public int UploadBatchSize { get; set; } = 1000;
+
+    /// <summary>How long central may hold a <c>/changes</c> request when nothing is new (at most 30 s).</summary>
+    public TimeSpan ChangesWait { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>First retry delay after a failure; each further failure doubles it, up to <see cref="RetryMax"/>, with full jitter.</summary>
+    public TimeSpan RetryMin { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan RetryMax { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the edge reports its status (the silo table at central).</summary>
+    public TimeSpan StatusEvery { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Longest wait for one answer, on top of <see cref="ChangesWait"/> for a long poll; a snapshot download may take longer as long as bytes keep coming.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Stored ledger changes after which the edge rewrites its snapshot (ledger.jsonl) and drops them.</summary>
+    public int CompactAfterChanges { get; set; } = 50_000;
+
+    public bool IsEnabled => !string.IsNullOrWhiteSpace(Url);
+
+    /// <summary>What is wrong with these options, in words for an operator; empty when the uplink can start (or is off).</summary>
+    public IReadOnlyList<string> Problems(string prefix = "Edge:Central")
+    {
+        var problems = new List<string>();
+        if (!IsEnabled)
+        {
+            return problems;
+        }
+
+        if (!Uri.TryCreate(Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            problems.Add($"{prefix}:Url: '{Url}' is not an absolute http:// or https:// address.");
+        }
+
+        if (string.IsNullOrWhiteSpace(Token))
+        {
+            problems.Add($"{prefix}:Token: required when {prefix}:Url is set; set it in the environment as VENUE_Edge__Central__Token (a 'vdt_...' token of role Edge issued by central).");
+        }
+        else if (!DeviceToken.TryParse(Token.Trim(), out _, out _))
+        {
+            // Never echo the value: it is a secret, and this line ends up in logs.
+            problems.Add($"{prefix}:Token: is not a device token (it starts with '{DeviceToken.Prefix}').");
+        }
+
+        if (UploadBatchSize is < 1 or > MaxUploadBatchSize)
+        {
+            problems.Add($"{prefix}:UploadBatchSize: {UploadBatchSize} is not between 1 and {MaxUploadBatchSize}.");
+        }
+
+        if (ChangesWait < TimeSpan.Zero || ChangesWait > MaxChangesWait)
+        {
+            problems.Add($"{prefix}:ChangesWait: {ChangesWait} is not between 0 and {MaxChangesWait}.");
+        }
+
+        if (RetryMin <= TimeSpan.Zero || RetryMax < RetryMin)
+        {
+            problems.Add($"{prefix}:RetryMin/RetryMax: need 0 < RetryMin <= RetryMax (they are {RetryMin} and {RetryMax}).");
+        }
+
+        if (StatusEvery <= TimeSpan.Zero)
+        {
+            problems.Add($"{prefix}:StatusEvery: must be positive.");
+        }
+
+        if (RequestTimeout <= TimeSpan.Zero)
+        {
+            problems.Add($"{prefix}:RequestTimeout: must be positive.");
+        }
+
+        if (CompactAfterChanges < 1)
+        {
+            problems.Add($"{prefix}:CompactAfterChanges: must be at least 1 (it is {CompactAfterChanges.ToString(CultureInfo.InvariantCulture)}).");
+        }
+
+        return problems;
+    }
+}

@@ -1,0 +1,298 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Venue.Domain.Attendees;
+using Venue.Domain.CheckIn;
+
+namespace Venue.Edge.Sync;
+
+/// <summary>
+/// What the edge keeps of its sync with central, in <c>{DataDirectory}/sync.db</c>: the ledger
+/// changes applied since the snapshot in ledger.jsonl (so a restart rebuilds the ledger as snapshot
+/// plus changes), the ledger version and passage cursor to ask central from, and the passages made
+/// at other edges (so who is inside survives a restart with no link). SQLite, WAL,
+/// <c>synchronous=FULL</c>: a page is stored whole or not at all.
+/// </summary>
+/// <remarks>
+/// Change rows carry the ledger version of the page they came in. On start, rows above the
+/// snapshot's own version are applied in order; rows at or below it are already in the snapshot.
+/// That rule makes every crash point safe: a snapshot renamed into place but not yet recorded here,
+/// or a compaction whose rows were not yet deleted, only means rows that are skipped.
+/// </remarks>
+internal sealed class EdgeSyncStore : IDisposable
+{
+    private const int SchemaVersion = 1;
+
+    private readonly SqliteConnection _connection;
+    private readonly object _gate = new();
+    private int _changeRows;
+
+    private EdgeSyncStore(SqliteConnection connection) => _connection = connection;
+
+    public string Path { get; private init; } = "";
+
+    /// <summary>Ledger change rows (attendees and revoked tokens) stored since the last compaction.</summary>
+    public int ChangeRows
+    {
+        get { lock (_gate) { return _changeRows; } }
+    }
+
+    public static EdgeSyncStore Open(string path)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+        }.ToString());
+        connection.Open();
+        try
+        {
+            Execute(connection, """
+                PRAGMA journal_mode=WAL;
+                PRAGMA synchronous=FULL;
+                PRAGMA busy_timeout=5000;
+                CREATE TABLE IF NOT EXISTS sync_meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                CREATE TABLE IF NOT EXISTS ledger_change(
+                    id INTEGER PRIMARY KEY,
+                    version INTEGER NOT NULL,
+                    attendee TEXT,
+                    revoked_token TEXT);
+                CREATE TABLE IF NOT EXISTS remote_passage(
+                    edge TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    attendee TEXT NOT NULL,
+                    gate TEXT NOT NULL,
+                    reason INTEGER NOT NULL,
+                    hlc INTEGER NOT NULL,
+                    at_us INTEGER NOT NULL,
+                    applied INTEGER NOT NULL,
+                    PRIMARY KEY(edge, seq)) WITHOUT ROWID;
+                INSERT OR IGNORE INTO sync_meta(key, value) VALUES ('schema', 1);
+                """);
+            var schema = Scalar(connection, "SELECT value FROM sync_meta WHERE key = 'schema'");
+            if (schema != SchemaVersion)
+            {
+                throw new InvalidDataException($"{path} has schema version {schema}; this build reads version {SchemaVersion}.");
+            }
+
+            return new EdgeSyncStore(connection)
+            {
+                Path = path,
+                _changeRows = (int)Scalar(connection, "SELECT count(*) FROM ledger_change"),
+            };
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Where to ask central from; zeros when nothing was ever stored.</summary>
+    public SyncCursor ReadCursor()
+    {
+        lock (_gate)
+        {
+            return new SyncCursor(Meta("ledger_version"), Meta("passages_cursor"));
+        }
+    }
+
+    /// <summary>Change rows above <paramref name="afterVersion"/>, in the order they were applied.</summary>
+    public IReadOnlyList<StoredLedgerChange> ReadChanges(long afterVersion)
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT version, attendee, revoked_token FROM ledger_change WHERE version > $after ORDER BY id";
+            command.Parameters.AddWithValue("$after", afterVersion);
+            using var reader = command.ExecuteReader();
+            var changes = new List<StoredLedgerChange>();
+            while (reader.Read())
+            {
+                changes.Add(new StoredLedgerChange(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+            }
+
+            return changes;
+        }
+    }
+
+    /// <summary>The remote passages that were applied to attendees before the last stop, oldest first by HLC.</summary>
+    public IReadOnlyList<RemotePassage> ReadAppliedPassages()
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT attendee, edge, gate, reason, hlc, at_us FROM remote_passage WHERE applied = 1 ORDER BY hlc";
+            using var reader = command.ExecuteReader();
+            var passages = new List<RemotePassage>();
+            while (reader.Read())
+            {
+                passages.Add(new RemotePassage(reader.GetString(0), reader.GetString(1), reader.GetString(2), (ScanReason)reader.GetInt32(3),
+                    reader.GetInt64(4), DateTimeOffset.UnixEpoch.AddTicks(reader.GetInt64(5) * 10)));
+            }
+
+            return passages;
+        }
+    }
+
+    /// <summary>The newest clock reading among all remote passages stored: the journal's clock must stay past it.</summary>
+    public long MaxPassageHlc()
+    {
+        lock (_gate)
+        {
+            return Scalar(_connection, "SELECT coalesce(max(hlc), 0) FROM remote_passage");
+        }
+    }
+
+    /// <summary>A fresh snapshot is in ledger.jsonl: follow on from its version and cursor; older change rows are in it.</summary>
+    public void RecordSnapshot(long ledgerVersion, long passagesCursor)
+    {
+        lock (_gate)
+        {
+            using var transaction = _connection.BeginTransaction();
+            SetMeta("ledger_version", ledgerVersion, transaction);
+            SetMeta("passages_cursor", passagesCursor, transaction);
+            DeleteChanges(ledgerVersion, transaction);
+            transaction.Commit();
+        }
+    }
+
+    /// <summary>Stores one applied page of /changes, with the version and cursor to ask from next, in one transaction.</summary>
+    public void RecordPage(long ledgerVersion, long passagesCursor, IReadOnlyList<string> attendeeLines, IReadOnlyList<string> revokedTokens,
+        IReadOnlyList<StoredPassage> passages)
+    {
+        lock (_gate)
+        {
+            using var transaction = _connection.BeginTransaction();
+            if (attendeeLines.Count + revokedTokens.Count > 0)
+            {
+                using var change = _connection.CreateCommand();
+                change.Transaction = transaction;
+                change.CommandText = "INSERT INTO ledger_change(version, attendee, revoked_token) VALUES ($version, $attendee, $revoked)";
+                var version = change.Parameters.Add("$version", SqliteType.Integer);
+                var attendee = change.Parameters.Add("$attendee", SqliteType.Text);
+                var revoked = change.Parameters.Add("$revoked", SqliteType.Text);
+                version.Value = ledgerVersion;
+                foreach (var line in attendeeLines)
+                {
+                    attendee.Value = line;
+                    revoked.Value = DBNull.Value;
+                    change.ExecuteNonQuery();
+                }
+
+                foreach (var token in revokedTokens)
+                {
+                    attendee.Value = DBNull.Value;
+                    revoked.Value = token;
+                    change.ExecuteNonQuery();
+                }
+            }
+
+            if (passages.Count > 0)
+            {
+                using var insert = _connection.CreateCommand();
+                insert.Transaction = transaction;
+                // A passage delivered again keeps its first row: whether it applied was decided then.
+                insert.CommandText = """
+                    INSERT OR IGNORE INTO remote_passage(edge, seq, attendee, gate, reason, hlc, at_us, applied)
+                    VALUES ($edge, $seq, $attendee, $gate, $reason, $hlc, $at, $applied)
+                    """;
+                var edge = insert.Parameters.Add("$edge", SqliteType.Text);
+                var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
+                var who = insert.Parameters.Add("$attendee", SqliteType.Text);
+                var gate = insert.Parameters.Add("$gate", SqliteType.Text);
+                var reason = insert.Parameters.Add("$reason", SqliteType.Integer);
+                var hlc = insert.Parameters.Add("$hlc", SqliteType.Integer);
+                var at = insert.Parameters.Add("$at", SqliteType.Integer);
+                var applied = insert.Parameters.Add("$applied", SqliteType.Integer);
+                foreach (var p in passages)
+                {
+                    edge.Value = p.Passage.EdgeId;
+                    seq.Value = p.Seq;
+                    who.Value = p.Passage.AttendeeId;
+                    gate.Value = p.Passage.GateId;
+                    reason.Value = (int)p.Passage.Reason;
+                    hlc.Value = p.Passage.Hlc;
+                    at.Value = (p.Passage.At.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+                    applied.Value = p.Applied ? 1 : 0;
+                    insert.ExecuteNonQuery();
+                }
+            }
+
+            SetMeta("ledger_version", ledgerVersion, transaction);
+            SetMeta("passages_cursor", passagesCursor, transaction);
+            transaction.Commit();
+            _changeRows += attendeeLines.Count + revokedTokens.Count;
+        }
+    }
+
+    /// <summary>ledger.jsonl now holds the ledger at <paramref name="ledgerVersion"/>: the rows it covers can go.</summary>
+    public void RecordCompaction(long ledgerVersion)
+    {
+        lock (_gate)
+        {
+            using var transaction = _connection.BeginTransaction();
+            DeleteChanges(ledgerVersion, transaction);
+            transaction.Commit();
+        }
+    }
+
+    private void DeleteChanges(long upToVersion, SqliteTransaction transaction)
+    {
+        using var delete = _connection.CreateCommand();
+        delete.Transaction = transaction;
+        delete.CommandText = "DELETE FROM ledger_change WHERE version <= $version";
+        delete.Parameters.AddWithValue("$version", upToVersion);
+        _changeRows -= delete.ExecuteNonQuery();
+    }
+
+    private long Meta(string key)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT value FROM sync_meta WHERE key = $key";
+        command.Parameters.AddWithValue("$key", key);
+        return command.ExecuteScalar() is long value ? value : 0;
+    }
+
+    private void SetMeta(string key, long value, SqliteTransaction transaction)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT INTO sync_meta(key, value) VALUES ($key, $value) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+        command.Parameters.AddWithValue("$key", key);
+        command.Parameters.AddWithValue("$value", value);
+        command.ExecuteNonQuery();
+    }
+
+    private static long Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _connection.Dispose();
+        }
+    }
+}
+
+/// <summary>Where the edge follows central from: the ledger version it holds and the passage feed cursor.</summary>
+internal readonly record struct SyncCursor(long LedgerVersion, long PassagesCursor);
+
+/// <summary>A stored ledger change: an attendee line (venue-ledger/1 JSON) or a revoked token hash.</summary>
+internal sealed record StoredLedgerChange(long Version, string? AttendeeLine, string? RevokedToken);
+
+/// <summary>A remote passage as stored, with its sequence at its edge and whether it applied.</summary>
+internal sealed record StoredPassage(RemotePassage Passage, long Seq, bool Applied);

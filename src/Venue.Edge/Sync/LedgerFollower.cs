@@ -1,0 +1,182 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Venue.Domain.Attendees;
+using Venue.Domain.CheckIn;
+using Venue.Domain.Ledger;
+using Venue.Domain.Sync;
+using Venue.Domain.Tickets;
+using Venue.Runtime;
+using Venue.Storage.Sqlite;
+
+namespace Venue.Edge.Sync;
+
+/// <summary>
+/// Follows central's ledger and passage feed with long polls on <c>/changes</c>: new and changed
+/// attendees go into the ledger, revoked tokens onto its list, and admissions and exits made at
+/// other edges to the attendees' grains (last writer wins by HLC), so a badge admitted at the north
+/// entrance is refused at the south one. Each page is applied, then stored in sync.db with the
+/// version and cursor to ask from next, in one transaction: a crash in between means the page comes
+/// again, and applying a page twice changes nothing.
+/// </summary>
+internal sealed class LedgerFollower(
+    string edgeId,
+    AttendeeLedger ledger,
+    IGrainFactory grains,
+    SqliteCheckInJournal journal,
+    EdgeSyncStore store,
+    string snapshotPath,
+    CentralClient client,
+    CentralSyncOptions options,
+    TimeProvider time,
+    LinkHealth health,
+    ILogger logger,
+    Action progressed)
+{
+    private readonly object _gate = new();
+    private long _passagesCursor = store.ReadCursor().PassagesCursor;
+    private long _remoteApplied;
+    private DateTimeOffset? _lastAnswerAt;
+
+    public long PassagesCursor => Interlocked.Read(ref _passagesCursor);
+
+    /// <summary>Remote passages that moved an attendee since start (older ones lost to a newer passage).</summary>
+    public long RemotePassagesApplied => Interlocked.Read(ref _remoteApplied);
+
+    /// <summary>When central last answered /changes; null before its first answer.</summary>
+    public DateTimeOffset? LastAnswerAt
+    {
+        get { lock (_gate) { return _lastAnswerAt; } }
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var backoff = new Backoff(options.RetryMin, options.RetryMax);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var asked = time.GetTimestamp();
+            try
+            {
+                var page = await client.GetChangesAsync(ledger.Version, PassagesCursor, options.ChangesWait, cancellationToken);
+                await ApplyAsync(page, cancellationToken);
+                lock (_gate)
+                {
+                    _lastAnswerAt = time.GetUtcNow();
+                }
+
+                health.Succeeded();
+                backoff.Reset();
+                progressed();
+                var empty = page.Attendees is not { Count: > 0 } && page.RevokedTokens is not { Count: > 0 } && page.Passages is not { Count: > 0 };
+                if (empty && !page.More && time.GetElapsedTime(asked) < options.ChangesWait / 2)
+                {
+                    // Central answered "nothing new" without holding the request (it restarted, or ignores
+                    // wait): pause a little rather than asking again in a tight loop.
+                    await Task.Delay(options.RetryMin, time, cancellationToken);
+                }
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                if (e is not (CentralException or SqliteException or IOException))
+                {
+                    logger.LogError(e, "Applying ledger changes from central failed unexpectedly; asking again.");
+                }
+
+                var delay = backoff.Next();
+                health.Failed(e, delay);
+                progressed();
+                await Task.Delay(delay, time, cancellationToken);
+            }
+        }
+    }
+
+    private async Task ApplyAsync(LedgerChangesWire page, CancellationToken cancellationToken)
+    {
+        if (page.LedgerVersion < ledger.Version)
+        {
+            logger.LogWarning("Central answered ledger version {Version}, older than this edge's {Current}: was central's database replaced? Following it.",
+                page.LedgerVersion, ledger.Version);
+        }
+
+        var lines = new List<string>(page.Attendees?.Count ?? 0);
+        foreach (var attendee in page.Attendees ?? [])
+        {
+            // Through the snapshot reader's own parser: a change line obeys exactly the rules of a snapshot line.
+            var utf8 = JsonSerializer.SerializeToUtf8Bytes(attendee, SyncJsonContext.Default.LedgerAttendee);
+            try
+            {
+                ledger.Upsert(LedgerSnapshot.ParseLine(utf8, ledger, $"{client.BaseAddress} /changes"));
+                lines.Add(Encoding.UTF8.GetString(utf8));
+            }
+            catch (Exception e) when (e is LedgerFormatException or ArgumentException)
+            {
+                // Ticket types and keys come only with a snapshot; an attendee this ledger cannot hold is skipped, loudly.
+                logger.LogError("Ledger change for attendee '{Attendee}' skipped: {Problem}", attendee?.Id, e.Message);
+            }
+        }
+
+        var revoked = new List<string>(page.RevokedTokens?.Count ?? 0);
+        foreach (var token in page.RevokedTokens ?? [])
+        {
+            if (TokenHash.TryParse(token, out var hash))
+            {
+                ledger.RevokeToken(hash);
+                revoked.Add(token);
+            }
+            else
+            {
+                logger.LogError("Revoked token hash '{Token}' from central skipped: not 22 base64url characters.", token);
+            }
+        }
+
+        var passages = await ApplyPassagesAsync(page.Passages ?? [], cancellationToken);
+        store.RecordPage(page.LedgerVersion, page.PassagesCursor, lines, revoked, passages);
+        ledger.Version = page.LedgerVersion;
+        Interlocked.Exchange(ref _passagesCursor, page.PassagesCursor);
+
+        if (store.ChangeRows >= options.CompactAfterChanges)
+        {
+            var version = await LedgerBootstrap.WriteSnapshotAsync(ledger, snapshotPath, time, cancellationToken);
+            store.RecordCompaction(version);
+            logger.LogInformation("Rewrote {Snapshot} at ledger version {Version} ({Attendees} attendees) and dropped the stored changes it holds.",
+                snapshotPath, version, ledger.Count);
+        }
+    }
+
+    private async Task<IReadOnlyList<StoredPassage>> ApplyPassagesAsync(IReadOnlyList<PassageWire> wires, CancellationToken cancellationToken)
+    {
+        var passages = new List<(RemotePassage Passage, long Seq)>(wires.Count);
+        foreach (var w in wires)
+        {
+            if (w is null || string.IsNullOrEmpty(w.Attendee) || string.IsNullOrEmpty(w.Edge) || string.IsNullOrEmpty(w.Gate) || w.Hlc <= 0
+                || !ScanReasons.TryParse(w.Reason, out var reason) || !reason.IsPassage())
+            {
+                logger.LogError("Passage from central skipped: {Passage} is not an admission or exit with attendee, edge, gate and a positive hlc.", w);
+                continue;
+            }
+
+            if (string.Equals(w.Edge, edgeId, StringComparison.Ordinal))
+            {
+                continue; // our own, relayed back: already in this edge's journal
+            }
+
+            passages.Add((new RemotePassage(w.Attendee, w.Edge, w.Gate, reason, w.Hlc, w.At), w.Seq));
+        }
+
+        if (passages.Count == 0)
+        {
+            return [];
+        }
+
+        // Before any is applied: every local entry journaled from now on is stamped later than these,
+        // which keeps applied passages in HLC order and makes a restart rebuild the same state.
+        journal.ObserveHlc(passages.Max(p => p.Passage.Hlc));
+        passages.Sort((a, b) => a.Passage.Hlc.CompareTo(b.Passage.Hlc));
+        // Issued in HLC order; calls to one attendee's grain run in that order, different attendees in parallel.
+        var applied = await Task.WhenAll(passages.Select(p => grains.GetGrain<IAttendeeGrain>(p.Passage.AttendeeId).ApplyRemoteAsync(p.Passage)))
+            .WaitAsync(cancellationToken);
+        Interlocked.Add(ref _remoteApplied, applied.Count(a => a));
+        return [.. passages.Select((p, i) => new StoredPassage(p.Passage, p.Seq, applied[i]))];
+    }
+}

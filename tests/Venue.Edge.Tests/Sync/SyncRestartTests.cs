@@ -1,0 +1,148 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Venue.Domain.CheckIn;
+using Venue.Domain.Ledger;
+using Venue.Edge.Silo;
+using Venue.Edge.Sync;
+
+namespace Venue.Edge.Tests.Sync;
+
+/// <summary>What an edge starts on: central's snapshot the first time, then its own stored snapshot and changes, link or no link.</summary>
+public sealed class SyncRestartTests(ITestOutputHelper output)
+{
+    private const string Snapshot = "GET /v1/sync/ledger";
+
+    /// <summary>Nothing listens on port 1 of the loopback address: connections are refused at once.</summary>
+    private static readonly Uri Unreachable = new("http://127.0.0.1:1/");
+
+    [Fact]
+    public async Task A_fresh_edge_downloads_its_ledger_from_central_retrying_until_it_gets_a_valid_one()
+    {
+        await using var world = await SyncWorld.StartAsync(output);
+        var badge = world.Central.Register("A-1");
+        world.Central.FailNext(Snapshot, 503);
+        world.Central.MalformedNext(Snapshot, body: """{"format":"not-a-ledger","eventId":"x"}""" + "\n");
+        var options = world.Edge("north");
+
+        await using var edge = await world.StartEdgeAsync(options, sync: false);
+        var scan = await edge.ScanAsync("G01", badge);
+
+        Assert.Equal(world.Central.Address.ToString(), edge.Silo.Startup.LedgerSource);
+        Assert.Equal((1, world.Central.LedgerVersion), (edge.Silo.Ledger.Count, edge.Silo.Ledger.Version));
+        Assert.True(File.Exists(Path.Combine(options.DataDirectory, "ledger.jsonl")));
+        Assert.Equal(ScanReason.Admitted, scan.Reason);
+        Assert.Equal(3, world.Central.Requests(Snapshot));
+        Assert.Equal(2, world.Log.Entries.Count(e => e.Level == LogLevel.Warning && e.Message.Contains("could not download", StringComparison.Ordinal)));
+        Assert.True(world.Log.Contains(LogLevel.Warning, "not a valid venue-ledger/1 file"), "the bad snapshot is named as such");
+    }
+
+    [Fact]
+    public async Task Any_kind_of_network_failure_is_retried_at_start_and_while_syncing_through_a_callers_handler()
+    {
+        await using var world = await SyncWorld.StartAsync(output);
+        var badge = world.Central.Register("A-1");
+        var options = world.Edge("north");
+        using var handler = new FlakyHandler();
+        // A connection reset while connecting comes out of HttpClient as a bare SocketException.
+        handler.FailNext(
+            new SocketException((int)SocketError.NotConnected),
+            new HttpRequestException("Connection refused"),
+            new IOException("Unable to read data from the transport connection.", new SocketException((int)SocketError.ConnectionReset)));
+
+        await using var silo = await EdgeSilo.StartAsync(options, TimeProvider.System, world.Loggers, handler).WithTimeout("the edge to start");
+        handler.FailNext(new SocketException((int)SocketError.ConnectionReset), new SocketException((int)SocketError.ConnectionReset));
+        var sync = silo.StartSync(options.Central, handler);
+        var scan = await silo.ScanAsync("G01", new ScanRequest(badge, ScanDirection.Entry, "n-1", DateTimeOffset.UtcNow));
+        await world.Central.UntilAsync(c => c.HighestContiguous("north") == 1, "the scan, through the flaky handler");
+
+        Assert.Equal(ScanReason.Admitted, scan.Reason);
+        Assert.Equal(5, handler.Failed);
+        Assert.Equal(1, world.Central.Requests(Snapshot));
+        Assert.Same(sync, silo.Sync);
+    }
+
+    [Fact]
+    public async Task With_central_unreachable_a_restarted_edge_runs_on_its_stored_snapshot_changes_and_remote_passages_then_catches_up()
+    {
+        await using var world = await SyncWorld.StartAsync(output);
+        var insideElsewhere = world.Central.Register("A-1");
+        var lost = world.Central.Register("A-2");
+        var options = world.Edge("north");
+        long southHlc;
+        string late;
+        await using (var first = await world.StartEdgeAsync(options))
+        {
+            southHlc = DateTimeOffset.UtcNow.AddMinutes(10).ToUnixTimeMilliseconds() << 16;
+            late = world.Central.Register("A-3", name: "Registered after the snapshot");
+            world.Central.RevokeToken(lost);
+            world.Central.AddPassage("A-1", "south", "S-1", "admitted", southHlc, DateTimeOffset.UtcNow);
+            await first.UntilAsync(s => s.LedgerVersion == world.Central.LedgerVersion && s.RemotePassagesApplied == 1, "the changes and south's passage");
+        }
+
+        var offline = SyncedEdge.OptionsFor(options.DataDirectory, "north", SyncedEdge.Fast(Unreachable, options.Central.Token!));
+        await using var second = await world.StartEdgeAsync(offline);
+        var inside = await second.ScanAsync("G01", insideElsewhere);
+        var revoked = await second.ScanAsync("G01", lost);
+        var registered = await second.ScanAsync("G01", late);
+        await second.UntilAsync(s => s.Status == SyncStatus.Degraded && s.LastError is not null, "the link failure to show");
+
+        Assert.EndsWith("ledger.jsonl", second.Silo.Startup.LedgerSource, StringComparison.Ordinal);
+        Assert.Equal((2, 1), (second.Silo.Startup.LedgerChangesApplied, second.Silo.Startup.RemotePassages));
+        Assert.Equal(world.Central.LedgerVersion, second.Silo.Ledger.Version);
+        Assert.Equal(ScanReason.AlreadyInside, inside.Reason);
+        Assert.Equal(ScanReason.Revoked, revoked.Reason);
+        Assert.Equal((ScanReason.Admitted, "Registered after the snapshot"), (registered.Reason, registered.Attendee?.Name));
+        Assert.All(second.Silo.Journal.ReadAll(), e => Assert.True(e.Hlc > southHlc, $"entry {e.Sequence} is stamped after south's passage"));
+
+        // The link comes back: everything journaled meanwhile goes up.
+        await second.Sync.DisposeAsync();
+        second.Silo.StartSync(options.Central);
+        await world.Central.UntilAsync(c => c.HighestContiguous("north") == 3, "the 3 entries made while central was unreachable");
+    }
+
+    [Fact]
+    public async Task Compaction_rewrites_the_stored_snapshot_and_a_restart_still_has_every_change()
+    {
+        await using var world = await SyncWorld.StartAsync(output);
+        world.Central.Register("A-1");
+        var options = world.Edge("north", c => c.CompactAfterChanges = 2);
+        var snapshot = Path.Combine(options.DataDirectory, "ledger.jsonl");
+        await using (var first = await world.StartEdgeAsync(options))
+        {
+            foreach (var id in new[] { "A-5", "A-6", "A-7" })
+            {
+                world.Central.Register(id);
+                await first.UntilAsync(s => s.LedgerVersion == world.Central.LedgerVersion, $"{id} to arrive");
+            }
+        }
+
+        // A-5 and A-6 made two stored changes: the snapshot was rewritten at A-6's version; A-7 is a change on top.
+        var compacted = await LedgerSnapshot.ReadFileAsync(snapshot);
+        var offline = SyncedEdge.OptionsFor(options.DataDirectory, "north", SyncedEdge.Fast(Unreachable, options.Central.Token!));
+        await using var second = await world.StartEdgeAsync(offline, sync: false);
+
+        Assert.Equal((3, 3L), (compacted.Count, compacted.Version));
+        Assert.Equal(1, second.Silo.Startup.LedgerChangesApplied);
+        Assert.Equal(4L, second.Silo.Ledger.Version);
+        Assert.All(new[] { "A-1", "A-5", "A-6", "A-7" }, id => Assert.True(second.Silo.Ledger.TryGet(id, out _), $"{id} in the ledger"));
+    }
+
+    [Fact]
+    public async Task A_standalone_edge_neither_downloads_nor_writes_any_sync_state()
+    {
+        await using var world = await SyncWorld.StartAsync(output);
+        var seed = world.Directory.File("seed.jsonl");
+        world.Keys.Add("A-1");
+        await world.Keys.WriteAsync(seed);
+        var options = SyncedEdge.OptionsFor(world.Directory.File("alone"), "alone", new CentralSyncOptions(), seed);
+
+        await using var edge = await world.StartEdgeAsync(options, sync: false);
+
+        Assert.Null(edge.Silo.Sync);
+        Assert.Null(edge.Silo.SyncStatus);
+        Assert.Equal(seed, edge.Silo.Startup.LedgerSource);
+        Assert.False(File.Exists(Path.Combine(options.DataDirectory, "sync.db")));
+        Assert.False(File.Exists(Path.Combine(options.DataDirectory, "ledger.jsonl")));
+        Assert.Equal(0, world.Central.Requests(Snapshot));
+    }
+}
