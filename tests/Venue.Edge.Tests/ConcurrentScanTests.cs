@@ -3,7 +3,6 @@ using Venue.Domain.CheckIn;
 using Venue.Domain.Devices;
 using Venue.Domain.Ledger;
 using Venue.Domain.Tickets;
-using Venue.Edge.Tests.Infrastructure;
 using Venue.Simulation;
 using Venue.Storage.Sqlite;
 

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Venue.Domain.CheckIn;
 using Venue.Domain.Ledger;
 using Venue.Domain.Tickets;
-using Venue.Edge.Tests.Infrastructure;
 using Venue.Simulation;
 using Venue.Storage.Sqlite;
 
@@ -49,7 +48,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         var admittedCount = 0;
         var killTime = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var first = await EdgeProcess.StartAsync(config, directory.Path, TimeSpan.FromSeconds(30));
+        var first = await SiloProcess.StartEdgeAsync(config, directory.Path, TimeSpan.FromSeconds(30));
         await using (first)
         {
             using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = InFlight }) { BaseAddress = first.Address, Timeout = TimeSpan.FromSeconds(30) };
@@ -98,7 +97,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         Assert.True(failed > 0, "the kill should land while scans were still in flight");
         Assert.InRange(admitted.Count, KillAfterAdmissions, badges.Count);
 
-        await using var second = await EdgeProcess.StartAsync(config, directory.Path, TimeSpan.FromSeconds(30));
+        await using var second = await SiloProcess.StartEdgeAsync(config, directory.Path, TimeSpan.FromSeconds(30));
         using var http2 = new HttpClient { BaseAddress = second.Address, Timeout = TimeSpan.FromSeconds(30) };
         var scanner2 = new ScannerClient(http2, deviceToken);
 

@@ -3,8 +3,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Xunit;
 
-namespace Venue.Edge.Tests.Infrastructure;
+namespace Venue.Testing.Processes;
 
 /// <summary>What a scanner sends and gets back over HTTP: the raw body as well as its JSON.</summary>
 public sealed record HttpAnswer(HttpStatusCode Status, string Body, HttpResponseHeaders Headers, string? MediaType)

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Reflection;
 using System.Text;
 
-namespace Venue.Edge.Tests.Infrastructure;
+namespace Venue.Testing.Processes;
 
 /// <summary>What a finished <c>venue</c> process left behind.</summary>
 public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError)
@@ -30,16 +30,19 @@ public static class VenueExecutable
 
     private static string? Locate()
     {
+        // The test assembly names the Cli's build output (its VenueCliOutput metadata); this helper
+        // lives in a library, so look through what is loaded rather than at its own assembly.
         var candidates = new List<string>();
-        var assembly = typeof(VenueExecutable).Assembly;
-        if (assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "VenueCliOutput")?.Value is { Length: > 0 } built)
+        var testAssembly = AppDomain.CurrentDomain.GetAssemblies()
+            .FirstOrDefault(a => !a.IsDynamic && a.GetCustomAttributes<AssemblyMetadataAttribute>().Any(m => m.Key == "VenueCliOutput"));
+        if (testAssembly?.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "VenueCliOutput").Value is { Length: > 0 } built)
         {
             candidates.Add(System.IO.Path.Combine(built, "venue.dll"));
         }
 
         // Fallback when the tree moved after the build: find the repository root above the test
         // assembly and the Cli's output for the same configuration and framework.
-        var configuration = assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        var configuration = (testAssembly ?? typeof(VenueExecutable).Assembly).GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
         var framework = new DirectoryInfo(AppContext.BaseDirectory).Name;
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
