@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Venue.Central.Integrator;
 using Venue.Central.Silo;
 using Venue.Central.Sync;
 using Venue.Domain.Devices;
@@ -16,7 +17,7 @@ namespace Venue.Central;
 
 public static class CentralHostExtensions
 {
-    /// <summary>Registers the central silo, edge and ops authentication, the sync API's JSON and the OpenAPI document.</summary>
+    /// <summary>Registers the central silo, edge and ops authentication, the sync API's JSON, the integrator API and the OpenAPI documents.</summary>
     public static IHostApplicationBuilder AddVenueCentral(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -40,18 +41,21 @@ public static class CentralHostExtensions
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
         services.AddOpenApi("v1");
+        services.AddIntegratorApi();
         return builder;
     }
 
-    /// <summary>Maps health, the sync API for edges and the OpenAPI document (at /openapi/v1.json).</summary>
+    /// <summary>Maps health, the sync API for edges, the integrator API (/v1/...) and the OpenAPI documents.</summary>
     public static WebApplication MapVenueCentral(this WebApplication app)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.MapCentralHealth();
         app.MapSyncApi();
+        app.MapIntegratorApi();
         app.MapOpenApi().AllowAnonymous();
         return app;
     }

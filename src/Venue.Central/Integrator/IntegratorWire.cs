@@ -1,0 +1,128 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Venue.Central.Integrator;
+
+// Integrator API wire format, version 1 (path prefix /v1). Written down in docs/integrator-api.md;
+// change these records only together with that document.
+
+/// <summary>An attendee as central holds them, with their current badge token.</summary>
+public sealed record AttendeeBody(
+    string Id,
+    string Name,
+    string? Email,
+    string? Company,
+    string TicketType,
+    DateTimeOffset? ValidFrom,
+    DateTimeOffset? ValidUntil,
+    string Status,
+    IReadOnlyList<string>? Gates,
+    string Token,
+    string TokenHash,
+    long Version,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>
+/// What an import did. <c>imported</c> counts the rows stored (created, updated, or equal to what was
+/// stored); <c>failed</c> the rows refused, listed in <c>errors</c> (at most 1,000 errors;
+/// <c>errorsOmitted</c> failed rows beyond them are counted only).
+/// </summary>
+public sealed record ImportResultBody(
+    int Imported,
+    int Created,
+    int Updated,
+    int Unchanged,
+    int Failed,
+    IReadOnlyList<RowErrorBody> Errors,
+    int ErrorsOmitted,
+    long LedgerVersion);
+
+/// <summary>One problem with one row (row and line null for a single attendee; field null for the row as a whole).</summary>
+public sealed record RowErrorBody(int? Row, long? Line, string? Field, string Message);
+
+/// <summary>One journal entry of an edge, as central stores it (a line of the check-in export).</summary>
+public sealed record CheckInBody(
+    long FeedId,
+    string EdgeId,
+    long Seq,
+    long Hlc,
+    DateTimeOffset At,
+    DateTimeOffset ScannedAt,
+    DateTimeOffset ReceivedAt,
+    string Gate,
+    string? Attendee,
+    string? TicketType,
+    string Direction,
+    string Reason,
+    string Nonce,
+    bool Late);
+
+/// <summary>One badge admitted at two edges with no exit between: both passages, and whether ops has seen it.</summary>
+public sealed record ConflictBody(
+    long Id,
+    string AttendeeId,
+    PassageBody First,
+    PassageBody Second,
+    DateTimeOffset DetectedAt,
+    DateTimeOffset? AcknowledgedAt,
+    string? AcknowledgedBy);
+
+public sealed record PassageBody(string EdgeId, long Seq, string Gate, DateTimeOffset At, long Hlc);
+
+/// <summary>A page of conflicts; ask again with <c>after=nextCursor</c> while <c>more</c>.</summary>
+public sealed record ConflictPageBody(IReadOnlyList<ConflictBody> Conflicts, long NextCursor, bool More);
+
+public sealed record SiloBody(
+    string SiloId,
+    string Role,
+    string Status,
+    long JournalSequence,
+    long UploadedSequence,
+    long LedgerVersion,
+    long JournalLagEntries,
+    double JournalLagMs,
+    double SyncLagMs,
+    DateTimeOffset LastSeenAt);
+
+public sealed record SilosBody(IReadOnlyList<SiloBody> Silos);
+
+/// <summary>The event at a glance; <c>byReason</c> is keyed by the scanner API's reason codes.</summary>
+public sealed record StatsBody(
+    string EventId,
+    long Registered,
+    long LedgerVersion,
+    long Inside,
+    long Admitted,
+    long Conflicts,
+    CheckInStatsBody CheckIns,
+    IReadOnlyList<SiloBody> Silos,
+    DateTimeOffset At);
+
+public sealed record CheckInStatsBody(long Entries, long Late, IReadOnlyDictionary<string, long> ByReason, IReadOnlyDictionary<string, long> ByEdge);
+
+/// <summary>Body of <c>POST /v1/webhooks</c>.</summary>
+public sealed record WebhookRequestBody(string? Url, IReadOnlyList<string>? EventTypes);
+
+/// <summary>A webhook as listed (its secret is shown only once, at creation).</summary>
+public sealed record WebhookBody(string Id, string Url, IReadOnlyList<string> EventTypes, DateTimeOffset CreatedAt);
+
+/// <summary>A webhook just created, with the secret its deliveries are signed with: store it now, it is not shown again.</summary>
+public sealed record WebhookCreatedBody(string Id, string Url, IReadOnlyList<string> EventTypes, string Secret, DateTimeOffset CreatedAt);
+
+public sealed record WebhooksBody(IReadOnlyList<WebhookBody> Webhooks);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+[JsonSerializable(typeof(AttendeeBody))]
+[JsonSerializable(typeof(ImportResultBody))]
+[JsonSerializable(typeof(List<RowErrorBody>))]
+[JsonSerializable(typeof(CheckInBody))]
+[JsonSerializable(typeof(ConflictPageBody))]
+[JsonSerializable(typeof(ConflictBody))]
+[JsonSerializable(typeof(SilosBody))]
+[JsonSerializable(typeof(StatsBody))]
+[JsonSerializable(typeof(WebhookRequestBody))]
+[JsonSerializable(typeof(WebhookBody))]
+[JsonSerializable(typeof(WebhookCreatedBody))]
+[JsonSerializable(typeof(WebhooksBody))]
+[JsonSerializable(typeof(JsonElement))]
+internal sealed partial class IntegratorJsonContext : JsonSerializerContext;

@@ -1,0 +1,51 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Venue.Domain.Central;
+
+namespace Venue.Central.Security;
+
+/// <summary>
+/// Checks integrator tokens against the key store, remembering a good answer for
+/// <see cref="CacheFor"/> so a busy integrator does not cost a store read and a hash per request.
+/// Only successes are cached (a key created a moment ago works at once); a revocation made by
+/// another process (<c>venue keys api revoke</c>) takes effect within <see cref="CacheFor"/>.
+/// </summary>
+public sealed class ApiKeyAuthenticator(IApiKeyStore store, TimeProvider time)
+{
+    public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(10);
+    private const int MaxCached = 10_000;
+
+    // Keyed by a hash of the whole token, never the token itself.
+    private readonly ConcurrentDictionary<string, (ApiKey Key, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
+
+    public async Task<ApiKey?> AuthenticateAsync(string token, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(token) || token.Length > 512)
+        {
+            return null;
+        }
+
+        var cacheKey = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+        var now = time.GetUtcNow();
+        if (_cache.TryGetValue(cacheKey, out var cached) && cached.Until > now)
+        {
+            return cached.Key;
+        }
+
+        var key = await store.AuthenticateApiKeyAsync(token, cancellationToken);
+        if (key is null)
+        {
+            _cache.TryRemove(cacheKey, out _);
+            return null;
+        }
+
+        if (_cache.Count >= MaxCached)
+        {
+            _cache.Clear();
+        }
+
+        _cache[cacheKey] = (key, now + CacheFor);
+        return key;
+    }
+}

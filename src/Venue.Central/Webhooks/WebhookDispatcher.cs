@@ -1,0 +1,265 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Venue.Central.Silo;
+using Venue.Domain.Central;
+
+namespace Venue.Central.Webhooks;
+
+/// <summary>
+/// Sends webhook deliveries from the store's outbox: POSTs each due one, signed
+/// (<see cref="WebhookSignature"/>), with a time limit; a 2xx marks it delivered, anything else is
+/// retried later with exponential back-off and jitter, and given up after
+/// <see cref="WebhookDispatcherOptions.MaxAttempts"/>. The outbox lives in the store, so deliveries
+/// pending when central stops are sent after it starts again. Between rounds it waits for
+/// <see cref="WebhookOutbox"/> to say something was published, for the next retry it knows of, or
+/// for the poll interval, whichever comes first.
+/// </summary>
+public sealed class WebhookDispatcher : BackgroundService
+{
+    public const string IdHeader = "Venue-Webhook-Id";
+    public const string EventTypeHeader = "Venue-Event-Type";
+
+    private readonly Func<CancellationToken, Task<(IWebhookStore Store, WebhookOutbox Outbox)>> _target;
+    private readonly TimeProvider _time;
+    private readonly WebhookDispatcherOptions _options;
+    private readonly ILogger _logger;
+    private readonly HttpClient _http;
+    private readonly object _retryGate = new();
+    private DateTimeOffset? _earliestRetry;
+
+    /// <param name="handler">Where requests go (tests may pass their own); by default a handler that follows no redirects.</param>
+    public WebhookDispatcher(IWebhookStore store, WebhookOutbox outbox, TimeProvider time, WebhookDispatcherOptions options, ILogger<WebhookDispatcher>? logger = null, HttpMessageHandler? handler = null)
+        : this(_ => Task.FromResult((store, outbox)), time, options, logger, handler)
+    {
+    }
+
+    private WebhookDispatcher(Func<CancellationToken, Task<(IWebhookStore, WebhookOutbox)>> target, TimeProvider time, WebhookDispatcherOptions options, ILogger? logger, HttpMessageHandler? handler)
+    {
+        _target = target;
+        _time = time;
+        _options = options;
+        _logger = logger ?? NullLogger.Instance;
+        // A redirect is a failed delivery: following it would send signed events somewhere nobody registered.
+        _http = new HttpClient(handler ?? new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("Venue-Webhooks", "1"));
+    }
+
+    /// <summary>The dispatcher of the central host: starts sending once the host (and so the central silo) has started.</summary>
+    public static WebhookDispatcher ForCentral(IServiceProvider services)
+    {
+        var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
+        return new WebhookDispatcher(
+            async cancellationToken =>
+            {
+                var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+                {
+                    await started.Task.WaitAsync(cancellationToken);
+                }
+
+                var silo = services.GetRequiredService<CentralSilo>();
+                return (silo.Store, silo.Outbox);
+            },
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<IOptions<WebhookDispatcherOptions>>().Value,
+            services.GetRequiredService<ILogger<WebhookDispatcher>>(),
+            handler: null);
+    }
+
+    /// <summary>Raised after each attempt is recorded in the store (for metrics and tests).</summary>
+    public event Action<WebhookAttempt>? Attempted;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        IWebhookStore store;
+        WebhookOutbox outbox;
+        try
+        {
+            (store, outbox) = await _target(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            // Taken before reading, so an event published while this round runs wakes the next one.
+            var published = outbox.WaitForPublishAsync(_options.PollInterval, _time, stoppingToken);
+            try
+            {
+                await DeliverDueAsync(store, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // The store is unavailable (a PostgreSQL restart, a locked file): try again next round.
+                _logger.LogWarning(e, "Reading the webhook outbox failed; retrying in {Interval}.", _options.PollInterval);
+            }
+
+            var wake = NextRetryIn();
+            if (wake is { } delay && delay < _options.PollInterval)
+            {
+                await Task.WhenAny(published, Task.Delay(delay, _time, stoppingToken)).ConfigureAwait(false);
+            }
+            else
+            {
+                await published;
+            }
+        }
+    }
+
+    private TimeSpan? NextRetryIn()
+    {
+        lock (_retryGate)
+        {
+            if (_earliestRetry is not { } at)
+            {
+                return null;
+            }
+
+            var now = _time.GetUtcNow();
+            if (at <= now)
+            {
+                _earliestRetry = null;
+                return TimeSpan.Zero;
+            }
+
+            return at - now;
+        }
+    }
+
+    /// <summary>Sends every delivery due now, a batch at a time.</summary>
+    private async Task DeliverDueAsync(IWebhookStore store, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var due = await store.ReadDueDeliveriesAsync(_time.GetUtcNow(), _options.BatchSize, cancellationToken);
+            if (due.Count == 0)
+            {
+                return;
+            }
+
+            await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
+                async (delivery, ct) => await AttemptAsync(store, delivery, ct));
+            if (due.Count < _options.BatchSize)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task AttemptAsync(IWebhookStore store, WebhookDelivery delivery, CancellationToken cancellationToken)
+    {
+        var body = Envelope(delivery);
+        string? error;
+        try
+        {
+            using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Webhook.Url) { Content = new ByteArrayContent(body) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+            request.Headers.Add(IdHeader, delivery.Id.ToString(CultureInfo.InvariantCulture));
+            request.Headers.Add(EventTypeHeader, delivery.EventType);
+            request.Headers.Add(WebhookSignature.Header, WebhookSignature.Create(delivery.Webhook.Secret, _time.GetUtcNow().ToUnixTimeSeconds(), body));
+            try
+            {
+                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
+                error = response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                error = $"no answer within {_options.RequestTimeout.TotalSeconds:0.###} s";
+            }
+        }
+        catch (HttpRequestException e)
+        {
+            error = e.Message;
+        }
+        catch (Exception e) when (e is InvalidOperationException or UriFormatException)
+        {
+            error = $"the URL cannot be called: {e.Message}";
+        }
+
+        var now = _time.GetUtcNow();
+        DateTimeOffset? next = null;
+        if (error is null)
+        {
+            await store.MarkDeliveredAsync(delivery.Id, now, CancellationToken.None);
+        }
+        else
+        {
+            var attempts = delivery.Attempts + 1;
+            next = attempts >= _options.MaxAttempts ? null : now + Backoff(attempts, _options, Random.Shared.NextDouble());
+            await store.MarkFailedAsync(delivery.Id, error, next, CancellationToken.None);
+            if (next is { } retry)
+            {
+                lock (_retryGate)
+                {
+                    _earliestRetry = _earliestRetry is { } earlier && earlier < retry ? earlier : retry;
+                }
+
+                _logger.LogInformation("Webhook delivery {Delivery} to {Url} failed ({Error}); attempt {Attempt} of {Max}, next at {Next:O}.",
+                    delivery.Id, delivery.Webhook.Url, error, attempts, _options.MaxAttempts, retry);
+            }
+            else
+            {
+                _logger.LogWarning("Webhook delivery {Delivery} to {Url} given up after {Attempts} attempts: {Error}.", delivery.Id, delivery.Webhook.Url, attempts, error);
+            }
+        }
+
+        Attempted?.Invoke(new WebhookAttempt(delivery, error, next));
+    }
+
+    /// <summary>The wait after the <paramref name="failures"/>-th failed attempt: doubling from the initial back-off, capped, ±20 % by <paramref name="random"/> in [0, 1).</summary>
+    public static TimeSpan Backoff(int failures, WebhookDispatcherOptions options, double random)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(failures, 1);
+        var doubled = options.InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 40));
+        var capped = Math.Min(doubled, options.MaxBackoff.TotalMilliseconds);
+        // Jitter spreads out retries of deliveries that failed together (a receiver that was down for everyone).
+        return TimeSpan.FromMilliseconds(capped * (0.8 + 0.4 * random));
+    }
+
+    /// <summary>The body POSTed: <c>{"id":…,"type":…,"at":…,"data":{payload}}</c>, the same bytes on every attempt.</summary>
+    public static byte[] Envelope(WebhookDelivery delivery)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("id", delivery.Id);
+            json.WriteString("type", delivery.EventType);
+            json.WriteString("at", delivery.EventAt);
+            json.WritePropertyName("data");
+            json.WriteRawValue(delivery.PayloadJson, skipInputValidation: false);
+            json.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
+    public override void Dispose()
+    {
+        _http.Dispose();
+        base.Dispose();
+    }
+}
+
+/// <summary>One attempt as recorded: <see cref="Error"/> null when delivered; <see cref="NextAttemptAt"/> null when delivered or given up.</summary>
+public sealed record WebhookAttempt(WebhookDelivery Delivery, string? Error, DateTimeOffset? NextAttemptAt)
+{
+    public bool Delivered => Error is null;
+}

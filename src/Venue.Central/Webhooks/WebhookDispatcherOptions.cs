@@ -1,0 +1,38 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Venue.Central.Webhooks;
+
+/// <summary>
+/// The <c>Central:Webhooks</c> section: how deliveries are sent and retried. The retry after the
+/// n-th failed attempt waits <see cref="InitialBackoff"/> × 2^(n-1), at most <see cref="MaxBackoff"/>,
+/// ±20 % jitter; after <see cref="MaxAttempts"/> attempts the delivery is given up. The defaults
+/// (1 s doubling to 10 min, 20 attempts) keep trying for about two hours.
+/// </summary>
+public sealed class WebhookDispatcherOptions
+{
+    public const string Section = "Central:Webhooks";
+
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:05:00")]
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(10);
+
+    [Range(1, 1_000)]
+    public int MaxAttempts { get; set; } = 20;
+
+    /// <summary>How often the outbox is read when nothing is published in this process (deliveries left by another process, a restart).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Deliveries read from the outbox at a time.</summary>
+    [Range(1, 10_000)]
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>Deliveries in flight at once.</summary>
+    [Range(1, 256)]
+    public int MaxConcurrency { get; set; } = 8;
+}

@@ -1,0 +1,193 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Venue.Central.Webhooks;
+using Venue.Domain.Central;
+using Venue.Storage.Sqlite.Central;
+
+namespace Venue.Central.Tests.Integrator;
+
+/// <summary>Webhooks end to end: registered over the API, delivered signed to a real receiver, retried, and kept across a restart.</summary>
+public sealed class WebhookDeliveryTests
+{
+    /// <summary>What a recipient does with the documented recipe: recompute the HMAC over "{t}." and the raw body.</summary>
+    private static void AssertSignedWith(string secret, ReceivedWebhook hook, DateTimeOffset? now = null)
+    {
+        var header = hook.Headers[WebhookSignature.Header];
+        var parts = header.Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        var t = long.Parse(parts["t"], CultureInfo.InvariantCulture);
+        byte[] signed = [.. Encoding.UTF8.GetBytes($"{t}."), .. hook.Body];
+        var mac = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), signed);
+        Assert.Equal(Convert.ToHexStringLower(mac), parts["v1"]);
+        Assert.InRange((now ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds() - t, -5, 60);
+    }
+
+    [Fact]
+    public async Task A_registration_reaches_a_registered_webhook_signed()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var central = await IntegratorHost.StartAsync();
+        var api = central.Client(await central.CreateKeyAsync(ApiScope.WebhooksWrite, ApiScope.AttendeesWrite));
+
+        using var created = await api.PostAsJsonAsync("/v1/webhooks", new { url = receiver.Url, eventTypes = new[] { "attendee.registered", "attendee.revoked" } });
+        var webhook = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement;
+        var secret = webhook.GetProperty("secret").GetString()!;
+        await api.PostAsync("/v1/attendees", new StringContent("""{"id": "A1", "name": "Ada", "ticketType": "general"}""", Encoding.UTF8, "application/json"));
+        await api.PatchAsync("/v1/attendees/A1", new StringContent("""{"name": "Ada King"}""", Encoding.UTF8, "application/json"));
+        await api.PostAsync("/v1/attendees/A1/revoke", null);
+        await receiver.Requests(2).WithTimeout("the registration and the revocation to be delivered");
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.StartsWith("whsec_", secret);
+        var hooks = receiver.Received.OrderBy(h => long.Parse(h.Headers[WebhookDispatcher.IdHeader], CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(["attendee.registered", "attendee.revoked"], hooks.Select(h => h.Headers[WebhookDispatcher.EventTypeHeader]));
+        foreach (var hook in hooks)
+        {
+            AssertSignedWith(secret, hook);
+            Assert.True(WebhookSignature.Verify(hook.Headers[WebhookSignature.Header], secret, hook.Body, DateTimeOffset.UtcNow, WebhookSignature.DefaultTolerance));
+        }
+
+        var registered = JsonDocument.Parse(hooks[0].Body).RootElement;
+        Assert.Equal("attendee.registered", registered.GetProperty("type").GetString());
+        Assert.Equal(("A1", "Ada", "general", "active"), (
+            registered.GetProperty("data").GetProperty("id").GetString(),
+            registered.GetProperty("data").GetProperty("name").GetString(),
+            registered.GetProperty("data").GetProperty("ticketType").GetString(),
+            registered.GetProperty("data").GetProperty("status").GetString()));
+        Assert.Equal("revoked", JsonDocument.Parse(hooks[1].Body).RootElement.GetProperty("data").GetProperty("status").GetString());
+
+        var listed = JsonDocument.Parse(await api.GetStringAsync("/v1/webhooks")).RootElement.GetProperty("webhooks");
+        Assert.False(listed[0].TryGetProperty("secret", out _), "a secret is shown once, at creation");
+    }
+
+    [Fact]
+    public async Task A_failing_receiver_is_retried_with_the_same_delivery_id_until_it_answers_2xx()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(500, 503);
+        await using var central = await IntegratorHost.StartAsync();
+        var api = central.Client(await central.CreateKeyAsync(ApiScope.WebhooksWrite, ApiScope.AttendeesWrite));
+        await api.PostAsJsonAsync("/v1/webhooks", new { url = receiver.Url, eventTypes = new[] { "attendee.registered" } });
+        var delivered = Signal.New();
+        central.Dispatcher.Attempted += a =>
+        {
+            if (a.Delivered)
+            {
+                delivered.TrySetResult();
+            }
+        };
+
+        await api.PostAsync("/v1/attendees", new StringContent("""{"id": "A1", "name": "Ada", "ticketType": "general"}""", Encoding.UTF8, "application/json"));
+        await receiver.Requests(3).WithTimeout("two failed attempts and a third that succeeds");
+        await delivered.Task.WithTimeout("the third attempt to be recorded as delivered");
+
+        var hooks = receiver.Received;
+        Assert.Equal([500, 503, 200], hooks.Select(h => h.AnsweredWith));
+        Assert.Single(hooks.Select(h => h.Headers[WebhookDispatcher.IdHeader]).Distinct());
+        Assert.Single(hooks.Select(h => h.Text).Distinct());
+        Assert.True(hooks[2].At - hooks[1].At >= hooks[1].At - hooks[0].At - TimeSpan.FromMilliseconds(30), "the second wait is not shorter than the first");
+        var counts = await central.Silo.Store.CountDeliveriesAsync();
+        Assert.Equal((0L, 1L, 0L), counts);
+    }
+
+    [Fact]
+    public async Task A_delivery_pending_at_a_restart_is_delivered_by_the_next_dispatcher()
+    {
+        using var directory = new TempDirectory();
+        var path = directory.File("central.db");
+        await using var receiver = await WebhookReceiver.StartAsync(503);
+
+        // Before the restart: the receiver is down (503); the retry is due in an hour, long after this dispatcher stops.
+        await using (var store = await SqliteCentralStore.OpenAsync(path, TimeProvider.System))
+        {
+            var outbox = new WebhookOutbox(store);
+            await store.CreateWebhookAsync(receiver.Url.ToString(), [WebhookOutbox.AttendeeRegistered], "whsec_restart", DateTimeOffset.UtcNow);
+            using var first = new WebhookDispatcher(store, outbox, TimeProvider.System, new WebhookDispatcherOptions { InitialBackoff = TimeSpan.FromHours(1) });
+            var attempted = Signal.New();
+            first.Attempted += _ => attempted.TrySetResult();
+            await first.StartAsync(CancellationToken.None);
+            await outbox.PublishAsync([new WebhookEvent(WebhookOutbox.AttendeeRegistered, """{"id":"A1"}""", DateTimeOffset.UtcNow)]);
+            await attempted.Task.WithTimeout("the first attempt, refused by the receiver");
+            await first.StopAsync(CancellationToken.None);
+            Assert.Equal((1L, 0L, 0L), await store.CountDeliveriesAsync());
+        }
+
+        // After: a new store over the same file and a new dispatcher, two hours later; the receiver is back.
+        var later = new OffsetTime(TimeSpan.FromHours(2));
+        await using (var store = await SqliteCentralStore.OpenAsync(path, later))
+        {
+            using var second = new WebhookDispatcher(store, new WebhookOutbox(store), later, new WebhookDispatcherOptions());
+            var delivered = Signal.New();
+            second.Attempted += a =>
+            {
+                if (a.Delivered)
+                {
+                    delivered.TrySetResult();
+                }
+            };
+
+            await second.StartAsync(CancellationToken.None);
+            await delivered.Task.WithTimeout("the pending delivery to be sent after the restart");
+            await second.StopAsync(CancellationToken.None);
+            Assert.Equal((0L, 1L, 0L), await store.CountDeliveriesAsync());
+        }
+
+        Assert.Equal([503, 200], receiver.Received.Select(h => h.AnsweredWith));
+        Assert.Equal(receiver.Received[0].Text, receiver.Received[1].Text);
+        Assert.Equal("""{"id":"A1"}""", JsonDocument.Parse(receiver.Received[1].Body).RootElement.GetProperty("data").GetRawText());
+        AssertSignedWith("whsec_restart", receiver.Received[1], later.GetUtcNow());
+    }
+
+    /// <summary>The system clock moved forward: timers are real, the wall clock reads later.</summary>
+    private sealed class OffsetTime(TimeSpan offset) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + offset;
+    }
+
+    [Fact]
+    public async Task A_delivery_is_given_up_after_the_last_attempt()
+    {
+        using var directory = new TempDirectory();
+        await using var receiver = await WebhookReceiver.StartAsync(500, 500, 500, 500);
+        await using var store = await SqliteCentralStore.OpenAsync(directory.File("central.db"), TimeProvider.System);
+        var outbox = new WebhookOutbox(store);
+        await store.CreateWebhookAsync(receiver.Url.ToString(), [WebhookOutbox.AttendeeRevoked], "whsec_x", DateTimeOffset.UtcNow);
+        using var dispatcher = new WebhookDispatcher(store, outbox, TimeProvider.System,
+            new WebhookDispatcherOptions { InitialBackoff = TimeSpan.FromMilliseconds(10), MaxAttempts = 3, PollInterval = TimeSpan.FromMilliseconds(100) });
+        var givenUp = Signal.New();
+        dispatcher.Attempted += a =>
+        {
+            if (!a.Delivered && a.NextAttemptAt is null)
+            {
+                givenUp.TrySetResult();
+            }
+        };
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        await outbox.PublishAsync([new WebhookEvent(WebhookOutbox.AttendeeRevoked, """{"id":"A1"}""", DateTimeOffset.UtcNow)]);
+        await givenUp.Task.WithTimeout("the third failed attempt to give the delivery up");
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        Assert.Equal(3, receiver.Received.Count);
+        Assert.Equal((0L, 0L, 1L), await store.CountDeliveriesAsync());
+    }
+
+    [Fact]
+    public async Task A_webhook_with_a_bad_url_or_event_type_is_refused()
+    {
+        await using var central = await IntegratorHost.StartAsync();
+        var api = central.Client(await central.CreateKeyAsync(ApiScope.WebhooksWrite));
+
+        using var badUrl = await api.PostAsJsonAsync("/v1/webhooks", new { url = "ftp://example.com/x", eventTypes = new[] { "attendee.registered" } });
+        using var badType = await api.PostAsJsonAsync("/v1/webhooks", new { url = "https://example.com/x", eventTypes = new[] { "attendee.deleted" } });
+        using var extra = await api.PostAsJsonAsync("/v1/webhooks", new { url = "https://example.com/x", eventTypes = new[] { "attendee.registered" }, secret = "mine" });
+        using var gone = await api.DeleteAsync("/v1/webhooks/nope");
+
+        Assert.Equal([HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.NotFound],
+            new[] { badUrl.StatusCode, badType.StatusCode, extra.StatusCode, gone.StatusCode });
+        Assert.Contains("attendee.deleted", await badType.Content.ReadAsStringAsync());
+        Assert.Empty(await central.Silo.Store.ListWebhooksAsync());
+    }
+}
