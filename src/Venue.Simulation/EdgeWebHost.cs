@@ -26,8 +26,13 @@ public sealed class EdgeWebHost : IAsyncDisposable
 
     public EdgeSilo Silo => _app.Services.GetRequiredService<EdgeSiloService>().Silo;
 
-    public static async Task<EdgeWebHost> StartAsync(string edgeId, string dataDirectory, string ledgerPath, IReadOnlyList<GateDefinition> gates,
-        int scansPerSecondPerDevice, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts an edge. <paramref name="ledgerPath"/> null: none (with <c>Edge:Central:Url</c> in
+    /// <paramref name="more"/>, the edge downloads its ledger from central). <paramref name="more"/>
+    /// adds or overrides settings (<c>Edge:Central:Url</c>, <c>Edge:Central:Token</c> ...).
+    /// </summary>
+    public static async Task<EdgeWebHost> StartAsync(string edgeId, string dataDirectory, string? ledgerPath, IReadOnlyList<GateDefinition> gates,
+        int scansPerSecondPerDevice, IReadOnlyDictionary<string, string?>? more = null, CancellationToken cancellationToken = default)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -48,6 +53,11 @@ public sealed class EdgeWebHost : IAsyncDisposable
             {
                 settings[$"Edge:Gates:{i}:AllowedTicketTypes:{j}"] = g.AllowedTicketTypes![j];
             }
+        }
+
+        foreach (var (key, value) in more ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
         }
 
         var builder = WebApplication.CreateSlimBuilder();

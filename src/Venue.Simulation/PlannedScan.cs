@@ -18,6 +18,12 @@ public enum ScanKind
     UnknownKey,
     Malformed,
     BadRequest,
+
+    /// <summary>The badge again at another edge's gate a few seconds after its admission, with every link up: refused as already inside.</summary>
+    OtherEdge,
+
+    /// <summary>The badge again at another edge while one of the two is cut off: both admit, and central must raise a conflict.</summary>
+    PartitionDouble,
 }
 
 /// <summary>

@@ -1,6 +1,6 @@
 namespace Venue.Simulation;
 
-/// <summary>How big and how long a simulated morning rush is.</summary>
+/// <summary>How big and how long a simulated morning rush is, on how many edges, and whether one is cut off.</summary>
 public sealed record SimulationOptions
 {
     public int Attendees { get; init; } = 15_000;
@@ -12,7 +12,19 @@ public sealed record SimulationOptions
 
     public int Seed { get; init; } = 42;
 
-    /// <summary>Where the edge keeps its journal; null: a temporary directory removed afterwards.</summary>
+    /// <summary>Edges (north, south, east, west), each serving its share of the gates and syncing with one central.</summary>
+    public int Edges { get; init; } = 2;
+
+    /// <summary>Cut the first edge (north) off from central from 35 % to 70 % of the rush, then heal.</summary>
+    public bool Partition { get; init; } = true;
+
+    /// <summary>When the partition starts, as a fraction of the rush.</summary>
+    public double PartitionFrom { get; init; } = 0.35;
+
+    /// <summary>When the partition heals, as a fraction of the rush.</summary>
+    public double PartitionTo { get; init; } = 0.70;
+
+    /// <summary>Where central and the edges keep their data; null: a temporary directory removed afterwards.</summary>
     public string? DataDirectory { get; init; }
 
     public void Validate()
@@ -30,6 +42,22 @@ public sealed record SimulationOptions
         if (Rush < TimeSpan.FromSeconds(1) || Rush > TimeSpan.FromHours(2))
         {
             throw new ArgumentOutOfRangeException(nameof(Rush), Rush, "--duration must be between 1 second and 2 hours.");
+        }
+
+        if (Edges is < 1 or > VenueLayout.MaxEdges)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Edges), Edges, $"--edges must be between 1 and {VenueLayout.MaxEdges}.");
+        }
+
+        var publicGates = EventGenerator.MakeGates(Gates).Count(g => g.AllowedTicketTypes is null);
+        if (publicGates < Edges)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Gates), Gates, $"--gates {Gates} gives {publicGates} public gates, too few for --edges {Edges} (each edge needs one).");
+        }
+
+        if (PartitionFrom is <= 0 or >= 1 || PartitionTo <= PartitionFrom || PartitionTo >= 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PartitionFrom), (PartitionFrom, PartitionTo), "The partition must start and heal inside the rush (0 < from < to < 1).");
         }
     }
 }

@@ -1,6 +1,6 @@
 namespace Venue.Simulation;
 
-/// <summary>A snapshot of a running simulation, for a live display.</summary>
+/// <summary>A snapshot of a running simulation, for a live display. <see cref="Link"/> says which edge is cut off, if one is.</summary>
 public sealed record SimulationProgress(
     string Phase,
     int Planned,
@@ -9,4 +9,5 @@ public sealed record SimulationProgress(
     int Refused,
     int BadRequests,
     TimeSpan Elapsed,
-    double RoundTripP99Ms);
+    double RoundTripP99Ms,
+    string? Link = null);

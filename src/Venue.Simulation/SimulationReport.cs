@@ -18,6 +18,7 @@ public sealed record SimulationReport(
     long JournalEntries,
     long JournalCommits,
     EdgeStartupFigures Startup,
+    SyncFigures Sync,
     IReadOnlyList<VerdictCheck> Checks)
 {
     public bool Passed => Checks.All(c => c.Passed);
@@ -25,4 +26,5 @@ public sealed record SimulationReport(
 
 public sealed record VerdictCheck(string Name, bool Passed, string Detail);
 
+/// <summary>The slowest edge's start: attendees in its ledger, loading it (download from central included), and the whole start.</summary>
 public sealed record EdgeStartupFigures(int Attendees, double LedgerLoadMs, double TotalMs);

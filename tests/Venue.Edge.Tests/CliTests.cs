@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Venue.Domain.Ledger;
 using Venue.Domain.Tickets;
-using Venue.Edge.Tests.Infrastructure;
 
 namespace Venue.Edge.Tests;
 
@@ -49,6 +48,41 @@ public sealed class CliTests(ITestOutputHelper output)
         Assert.NotEmpty(checks);
         Assert.All(checks, c => Assert.True(c.GetProperty("passed").GetBoolean(), c.ToString()));
         Assert.Contains("PASS", result.StandardOutput, StringComparison.Ordinal);
+
+        // By default: central and two edges, north cut off mid-rush and healed, and central holding every journal entry.
+        var sync = root.GetProperty("sync");
+        var edges = sync.GetProperty("edges").EnumerateArray().ToList();
+        Assert.Equal(["north", "south"], edges.Select(e => e.GetProperty("edgeId").GetString()));
+        Assert.All(edges, e => Assert.Equal(e.GetProperty("journalEntries").GetInt64(), e.GetProperty("heldAtCentral").GetInt64()));
+        var partition = sync.GetProperty("partition");
+        Assert.Equal("north", partition.GetProperty("edgeId").GetString());
+        Assert.True(partition.GetProperty("entriesBuffered").GetInt64() > 0, partition.ToString());
+        Assert.Equal(sync.GetProperty("plannedConflicts").GetInt32(), sync.GetProperty("conflicts").GetInt64());
+        Assert.Contains("cut off from central", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Simulate_with_one_edge_and_no_partition_runs_against_central_and_passes()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var report = directory.File("report.json");
+
+        var result = await VenueExecutable.RunAsync(directory.Path, TimeSpan.FromSeconds(90),
+            "simulate", "--attendees", "800", "--gates", "4", "--duration", "2", "--edges", "1", "--no-partition", "--plain", "--report-json", report);
+
+        output.WriteLine(result.StandardOutput);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report));
+        var sync = json.RootElement.GetProperty("sync");
+        Assert.True(json.RootElement.GetProperty("passed").GetBoolean(), json.RootElement.ToString());
+        Assert.Equal(["north"], sync.GetProperty("edges").EnumerateArray().Select(e => e.GetProperty("edgeId").GetString()));
+        Assert.Equal(JsonValueKind.Null, sync.GetProperty("partition").ValueKind);
+        Assert.Equal(0, sync.GetProperty("conflicts").GetInt64());
     }
 
     [Theory]
@@ -57,6 +91,8 @@ public sealed class CliTests(ITestOutputHelper output)
     [InlineData("--gates", "1", "--gates")]
     [InlineData("--duration", "0", "--duration")]
     [InlineData("--attendees", "many", "many")]
+    [InlineData("--edges", "0", "--edges")]
+    [InlineData("--edges", "5", "--edges")]
     public async Task Simulate_with_a_bad_option_exits_non_zero_with_a_one_line_message(string option, string value, string mentions)
     {
         if (!VenueBuilt())

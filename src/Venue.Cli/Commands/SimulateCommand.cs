@@ -5,7 +5,7 @@ using Venue.Simulation;
 
 namespace Venue.Cli.Commands;
 
-/// <summary><c>venue simulate</c>: a whole morning rush against a real edge silo, then a report and a verdict.</summary>
+/// <summary><c>venue simulate</c>: a whole morning rush against central and its edges, one of them cut off mid-rush, then a report and a verdict.</summary>
 public static class SimulateCommand
 {
     public static Command Create()
@@ -14,12 +14,14 @@ public static class SimulateCommand
         var gates = new Option<int>("--gates") { Description = "Gates (one scanner each).", DefaultValueFactory = _ => 40 };
         var duration = new Option<double>("--duration") { Description = "Seconds the compressed morning rush lasts.", DefaultValueFactory = _ => 20 };
         var seed = new Option<int>("--seed") { Description = "Random seed: the same seed plans the same morning.", DefaultValueFactory = _ => 42 };
-        var dataDir = new Option<DirectoryInfo?>("--data-dir") { Description = "Keep the ledger, journal and credentials here (default: a temporary directory, removed after)." };
+        var edges = new Option<int>("--edges") { Description = "Edges (north, south, east, west) sharing the gates, each syncing with one central.", DefaultValueFactory = _ => 2 };
+        var noPartition = new Option<bool>("--no-partition") { Description = "Keep every link up (by default north is cut off from central from 35 % to 70 % of the rush)." };
+        var dataDir = new Option<DirectoryInfo?>("--data-dir") { Description = "Keep central's and the edges' data, the ledger and the credentials here (default: a temporary directory, removed after)." };
         var reportJson = new Option<FileInfo?>("--report-json") { Description = "Also write the report as JSON to this file." };
         var plain = new Option<bool>("--plain") { Description = "Plain progress lines instead of the live display (the default when output is redirected)." };
-        var command = new Command("simulate", "Simulate a morning rush: an edge silo on embedded storage driven by scanner clients over real HTTP, with duplicates, forgeries and retries; exits non-zero if the verdict fails.")
+        var command = new Command("simulate", "Simulate a morning rush: central and edges in one process on embedded storage, driven by scanner clients over real HTTP, with duplicates, forgeries, retries and one edge cut off from central mid-rush; exits non-zero if the verdict fails.")
         {
-            attendees, gates, duration, seed, dataDir, reportJson, plain,
+            attendees, gates, duration, edges, noPartition, seed, dataDir, reportJson, plain,
         };
         command.SetAction((parse, ct) => VenueCommandLine.Guard(async () =>
         {
@@ -29,6 +31,8 @@ public static class SimulateCommand
                 Gates = parse.GetValue(gates),
                 Rush = TimeSpan.FromSeconds(parse.GetValue(duration)),
                 Seed = parse.GetValue(seed),
+                Edges = parse.GetValue(edges),
+                Partition = !parse.GetValue(noPartition),
                 DataDirectory = parse.GetValue(dataDir)?.FullName,
             };
             options.Validate();
@@ -56,7 +60,7 @@ public static class SimulateCommand
                 lastPhase = p.Phase;
                 lastPrinted = p.Elapsed;
                 Console.WriteLine(p.Sent > 0
-                    ? $"[{p.Elapsed.TotalSeconds,5:0.0}s] {p.Phase}: {p.Sent:N0}/{p.Planned:N0} scans sent, {p.Admitted:N0} admitted, {p.Refused:N0} refused, round trip p99 {p.RoundTripP99Ms:0.00} ms"
+                    ? $"[{p.Elapsed.TotalSeconds,5:0.0}s] {p.Phase}: {p.Sent:N0}/{p.Planned:N0} scans sent, {p.Admitted:N0} admitted, {p.Refused:N0} refused, round trip p99 {p.RoundTripP99Ms:0.00} ms{(p.Link is null ? "" : $"; {p.Link}")}"
                     : $"[{p.Elapsed.TotalSeconds,5:0.0}s] {p.Phase}");
             }
         });
@@ -80,7 +84,7 @@ public static class SimulateCommand
                     }
 
                     task.Description = p.Sent > 0
-                        ? $"{p.Phase}: [green]{p.Admitted:N0} admitted[/], [yellow]{p.Refused:N0} refused[/], p99 {p.RoundTripP99Ms:0.00} ms"
+                        ? $"{p.Phase}: [green]{p.Admitted:N0} admitted[/], [yellow]{p.Refused:N0} refused[/], p99 {p.RoundTripP99Ms:0.00} ms{(p.Link is null ? "" : $", [red]{Markup.Escape(p.Link)}[/]")}"
                         : Markup.Escape(p.Phase);
                 });
                 report = await SimulationRunner.RunAsync(options, progress, ct);
@@ -106,8 +110,10 @@ public static class SimulateCommand
         summary.AddRow("Broken requests rejected (400)", $"{r.BadRequestsRejected:N0}");
         summary.AddRow("Throughput, mean / peak second", $"{r.ScansPerSecond:N0} / {r.PeakScansPerSecond:N0} scans/s");
         summary.AddRow("Journal entries / disk commits", $"{r.JournalEntries:N0} / {r.JournalCommits:N0}");
-        summary.AddRow("Edge start (ledger load)", $"{r.Startup.TotalMs:N0} ms ({r.Startup.LedgerLoadMs:N0} ms)");
+        summary.AddRow("Edge start (ledger from central)", $"{r.Startup.TotalMs:N0} ms ({r.Startup.LedgerLoadMs:N0} ms)");
         console.Write(summary);
+
+        RenderSync(console, r.Sync);
 
         var latency = new Table().Border(TableBorder.Rounded).Title("Latency (ms)").AddColumn("").AddColumn("p50").AddColumn("p95").AddColumn("p99").AddColumn("max");
         latency.AddRow("Server (check-in incl. durable journal)", $"{r.ServerMs.P50:0.000}", $"{r.ServerMs.P95:0.000}", $"{r.ServerMs.P99:0.000}", $"{r.ServerMs.Max:0.000}");
@@ -122,6 +128,41 @@ public static class SimulateCommand
 
         console.Write(verdict);
         console.MarkupLine(r.Passed ? "[green]Verdict: PASS[/]" : "[red]Verdict: FAIL[/]");
+    }
+
+    private static void RenderSync(IAnsiConsole console, SyncFigures s)
+    {
+        var edges = new Table().Border(TableBorder.Rounded).Title($"Edges and central ({s.Edges.Count} edge{(s.Edges.Count == 1 ? "" : "s")}, one central)")
+            .AddColumn("edge").AddColumn(new TableColumn("gates").RightAligned()).AddColumn(new TableColumn("journal").RightAligned())
+            .AddColumn(new TableColumn("held at central").RightAligned()).AddColumn(new TableColumn("passages from other edges").RightAligned());
+        foreach (var e in s.Edges)
+        {
+            edges.AddRow(e.EdgeId, $"{e.Gates}", $"{e.JournalEntries:N0}", $"{e.HeldAtCentral:N0}", $"{e.RemotePassagesApplied:N0}");
+        }
+
+        console.Write(edges);
+
+        var sync = new Table().Border(TableBorder.Rounded).Title("Sync").AddColumn("").AddColumn(new TableColumn("").RightAligned());
+        if (s.Partition is { } p)
+        {
+            sync.AddRow($"Partition: {p.EdgeId} cut off from central", p.HealedAtSeconds is { } healed ? $"{p.CutAtSeconds:0.0} s to {healed:0.0} s into the rush" : $"from {p.CutAtSeconds:0.0} s, never healed");
+            sync.AddRow("  connections cut / refused while cut off", $"{p.ConnectionsCut:N0} / {p.RefusedWhilePartitioned:N0}");
+            sync.AddRow($"  entries {p.EdgeId} buffered during the partition", $"{p.EntriesBuffered:N0}");
+            sync.AddRow("  catch-up after the heal: journal up / others' passages down",
+                p.CatchUpSeconds is not null ? $"{p.UploadCatchUpSeconds:0.00} s / {p.FeedCatchUpSeconds:0.00} s" : "not caught up");
+        }
+        else
+        {
+            sync.AddRow("Partition", "none (--no-partition)");
+        }
+
+        sync.AddRow("Sync lag, journaled to held at central (link up), p50 / p99 / max", $"{s.LagMs.P50:N0} / {s.LagMs.P99:N0} / {s.LagMs.Max:N0} ms");
+        sync.AddRow("Entries at central / late (arrived > " + $"{s.LateAfter.TotalSeconds:0.#} s after)", $"{s.CentralEntries:N0} / {s.LateEntries:N0}");
+        sync.AddRow("Conflicts found / badges admitted at two edges while cut off", $"{s.Conflicts:N0} / {s.PlannedConflicts:N0}");
+        sync.AddRow("Badges shown at another edge / refused there", $"{s.OtherEdgeScans:N0} / {s.OtherEdgeRefused:N0}");
+        sync.AddRow("Inside / admitted at least once (central)", $"{s.CentralInside:N0} / {s.CentralAdmitted:N0}");
+        sync.AddRow("Registration at central / drain after the rush", $"{s.RegistrationMs:N0} ms / {s.DrainSeconds:0.00} s");
+        console.Write(sync);
     }
 
     /// <summary>Progress that reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool, out of order).</summary>

@@ -1,0 +1,44 @@
+using Venue.Domain.Gates;
+using Venue.Simulation.Network;
+
+namespace Venue.Simulation;
+
+/// <summary>One edge of a <see cref="SimulatedVenue"/>: its host, its proxy to central, its gates and their scanners' tokens.</summary>
+public sealed class SimulatedEdge(
+    string edgeId,
+    EdgeWebHost host,
+    FaultProxy proxy,
+    IReadOnlyList<GateDefinition> gates,
+    IReadOnlyDictionary<string, string> scannerTokens,
+    string dataDirectory) : IAsyncDisposable
+{
+    private int _disposed;
+
+    public string EdgeId { get; } = edgeId;
+
+    public EdgeWebHost Host { get; } = host;
+
+    /// <summary>The edge's only way to central: partition it to cut this edge off.</summary>
+    public FaultProxy Proxy { get; } = proxy;
+
+    public IReadOnlyList<GateDefinition> Gates { get; } = gates;
+
+    /// <summary>Bearer token of the one scanner registered per gate, by gate id.</summary>
+    public IReadOnlyDictionary<string, string> ScannerTokens { get; } = scannerTokens;
+
+    public string DataDirectory { get; } = dataDirectory;
+
+    public string JournalPath => Path.Combine(DataDirectory, "journal.db");
+
+    /// <summary>Stops the edge (its uplink first), then its proxy.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await Host.DisposeAsync();
+        await Proxy.DisposeAsync();
+    }
+}

@@ -1,0 +1,48 @@
+using Venue.Simulation;
+
+namespace Venue.Central.Tests.Simulation;
+
+/// <summary>
+/// <c>venue simulate</c>'s engine end to end, small: central and three edges in this process on
+/// SQLite, real HTTP, north cut off through its proxy mid-rush and healed.
+/// </summary>
+public sealed class SimulationTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_rush_with_north_cut_off_mid_rush_passes_and_central_raises_exactly_the_planned_conflicts()
+    {
+        using var directory = new TempDirectory();
+        var options = new SimulationOptions
+        {
+            Attendees = 2_000,
+            Gates = 8,
+            Rush = TimeSpan.FromSeconds(6),
+            // Three edges: south and east keep their link while north is cut off, so badges cross between edges all morning.
+            Edges = 3,
+            DataDirectory = directory.File("run"),
+        };
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(55));
+
+        var report = await SimulationRunner.RunAsync(options, null, deadline.Token);
+
+        foreach (var check in report.Checks)
+        {
+            output.WriteLine($"{(check.Passed ? "pass" : "FAIL")}  {check.Name}: {check.Detail}");
+        }
+
+        var sync = report.Sync;
+        var partition = sync.Partition;
+        output.WriteLine($"{sync}\n{partition}");
+        Assert.True(report.Passed, string.Join("\n", report.Checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Detail}")));
+        Assert.NotNull(partition);
+        Assert.Equal("north", partition.EdgeId);
+        Assert.True(partition.EntriesBuffered > 0, "north journaled entries while cut off");
+        Assert.NotNull(partition.CatchUpSeconds);
+        Assert.True(sync.PlannedConflicts > 0, "the plan admitted some badges at two edges during the partition");
+        Assert.Equal(sync.PlannedConflicts, sync.Conflicts);
+        Assert.True(sync.OtherEdgeScans > 0, "the plan showed some badges at another edge while the links were up");
+        Assert.Equal(sync.OtherEdgeScans, sync.OtherEdgeRefused);
+        Assert.All(sync.Edges, e => Assert.Equal(e.JournalEntries, e.HeldAtCentral));
+        Assert.Equal(["north", "south", "east"], sync.Edges.Select(e => e.EdgeId));
+    }
+}
