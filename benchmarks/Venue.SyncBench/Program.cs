@@ -1,0 +1,3 @@
+using Venue.SyncBench;
+
+return await SyncBenchCommand.Create().Parse(args).InvokeAsync();
