@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Venue.Domain.Devices;
 
 namespace Venue.Domain.Central;
@@ -12,33 +11,9 @@ public static class ApiKeyToken
 {
     public const string Prefix = "vak_";
 
-    public static (string Id, string Token) Create()
-    {
-        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
-        var secret = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-        return (id, $"{Prefix}{id}_{secret}");
-    }
+    public static (string Id, string Token) Create() => DeviceToken.Create(Prefix);
 
-    public static bool TryParse(string? token, out string id, out string secret)
-    {
-        id = secret = "";
-        if (token is null || !token.StartsWith(Prefix, StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        // The id is hex, so the first '_' after the prefix ends it; the secret (base64url) may hold more.
-        var rest = token.AsSpan(Prefix.Length);
-        var split = rest.IndexOf('_');
-        if (split <= 0 || split == rest.Length - 1)
-        {
-            return false;
-        }
-
-        id = rest[..split].ToString();
-        secret = rest[(split + 1)..].ToString();
-        return true;
-    }
+    public static bool TryParse(string? token, out string id, out string secret) => DeviceToken.TryParse(Prefix, token, out id, out secret);
 
     public static byte[] HashSecret(string secret) => DeviceToken.HashSecret(secret);
 

@@ -11,22 +11,28 @@ public static class DeviceToken
 {
     public const string Prefix = "vdt_";
 
-    public static (string Id, string Token) Create()
+    public static (string Id, string Token) Create() => Create(Prefix);
+
+    public static bool TryParse(string? token, out string id, out string secret) => TryParse(Prefix, token, out id, out secret);
+
+    /// <summary>A new <c>{prefix}{id}_{secret}</c> token: 48-bit hex id, 256-bit base64url secret.</summary>
+    internal static (string Id, string Token) Create(string prefix)
     {
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
         var secret = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-        return (id, $"{Prefix}{id}_{secret}");
+        return (id, $"{prefix}{id}_{secret}");
     }
 
-    public static bool TryParse(string? token, out string id, out string secret)
+    internal static bool TryParse(string prefix, string? token, out string id, out string secret)
     {
         id = secret = "";
-        if (token is null || !token.StartsWith(Prefix, StringComparison.Ordinal))
+        if (token is null || !token.StartsWith(prefix, StringComparison.Ordinal))
         {
             return false;
         }
 
-        var rest = token.AsSpan(Prefix.Length);
+        // The id is hex, so the first '_' after the prefix ends it; the secret (base64url) may hold more.
+        var rest = token.AsSpan(prefix.Length);
         var split = rest.IndexOf('_');
         if (split <= 0 || split == rest.Length - 1)
         {
