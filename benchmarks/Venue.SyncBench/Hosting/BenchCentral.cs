@@ -57,30 +57,9 @@ internal sealed class BenchCentral : IAsyncDisposable
         return new BenchCentral(store, host, host.Address, () => host.Silo, postgres);
     }
 
-    /// <summary>
-    /// A central that serves the integrator API: <see cref="CentralWebHost"/> when it maps it (an
-    /// anonymous <c>GET /v1/checkins</c> is refused with 401), else <see cref="IntegratorCentralHost"/>
-    /// on the same store.
-    /// </summary>
-    public static async Task<BenchCentral> StartWithIntegratorAsync(BenchEnvironment environment, string store, string name,
-        CancellationToken cancellationToken = default)
-    {
-        var (options, postgres) = await OptionsAsync(environment, store, name, cancellationToken);
-        var host = await CentralWebHost.StartAsync(options.EventId, options.DataDirectory, options.SigningKeyPath, TicketTypes, postgres, null,
-            environment.Logging, cancellationToken);
-        using (var probe = new HttpClient { BaseAddress = host.Address })
-        using (var answer = await probe.GetAsync("v1/checkins", cancellationToken))
-        {
-            if (answer.StatusCode != HttpStatusCode.NotFound)
-            {
-                return new BenchCentral(store, host, host.Address, () => host.Silo, postgres);
-            }
-        }
-
-        await host.DisposeAsync();
-        var composed = await IntegratorCentralHost.StartAsync(options, environment, cancellationToken);
-        return new BenchCentral(store, composed, composed.Address, () => composed.Silo, postgres) { HostName = nameof(IntegratorCentralHost) };
-    }
+    /// <summary>A central whose integrator API (the check-in export) the bench calls: the same host, which maps it.</summary>
+    public static Task<BenchCentral> StartWithIntegratorAsync(BenchEnvironment environment, string store, string name,
+        CancellationToken cancellationToken = default) => StartAsync(environment, store, name, cancellationToken: cancellationToken);
 
     /// <summary>
     /// Central's options over a fresh store and a new signing key, for a measurement that opens the

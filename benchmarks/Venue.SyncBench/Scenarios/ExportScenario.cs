@@ -106,13 +106,6 @@ internal sealed class ExportScenario : ISyncScenario
                 "Npgsql, counted by lines: how fast the database alone hands the rows out.");
         }
 
-        if (hosts.Contains(nameof(IntegratorCentralHost)))
-        {
-            report.Method.Add("Host: `CentralWebHost` answered 404 for `/v1/checkins` in this run (`MapVenueCentral` does not map the integrator API yet), " +
-                "so central was composed as the integrator tests compose it: `AddVenueCentral` + `AddIntegratorApi`, `MapVenueCentral`, " +
-                "`UseRateLimiter`, `MapIntegratorApi` (`IntegratorCentralHost`). The export code is the same.");
-        }
-
         report.Tables.Add(("Exports in order:", table));
         return report;
     }

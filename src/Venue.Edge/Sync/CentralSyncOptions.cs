@@ -35,7 +35,8 @@ public sealed class CentralSyncOptions
     /// <summary>First retry delay after a failure; each further failure doubles it, up to <see cref="RetryMax"/>, with full jitter.</summary>
     public TimeSpan RetryMin { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    public TimeSpan RetryMax { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Cap of the retry delay: also the longest an edge may sleep after its link heals before trying again.</summary>
+    public TimeSpan RetryMax { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How often the edge reports its status (the silo table at central).</summary>
     public TimeSpan StatusEvery { get; set; } = TimeSpan.FromSeconds(5);
