@@ -201,16 +201,9 @@ public sealed class PostgresServer : IAsyncDisposable
                 }
             }
 
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (victims.Any(IsAlive))
-            {
-                if (DateTime.UtcNow > deadline)
-                {
-                    throw new TimeoutException($"Waited 30 s for the killed PostgreSQL processes ({string.Join(", ", victims.Where(IsAlive))}) to end.");
-                }
-
-                await Task.Delay(20, cancellationToken);
-            }
+            // Not our children (runuser's are), so there is nothing to await but their disappearance.
+            await Processes.Eventually.UntilAsync(() => Task.FromResult(!victims.Any(IsAlive)), TimeSpan.FromSeconds(30),
+                () => $"the killed PostgreSQL processes ({string.Join(", ", victims.Where(IsAlive))}) to end");
 
             // A killed postmaster that nobody reaps stays a zombie, which a new one would take for a live
             // server; every process of the old one is gone, so its lock files are stale.
