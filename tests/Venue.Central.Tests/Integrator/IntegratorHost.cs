@@ -1,19 +1,12 @@
-using System.Globalization;
 using System.Net.Http.Headers;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Venue.Central.Integrator;
 using Venue.Central.Registration;
 using Venue.Central.Silo;
 using Venue.Central.Webhooks;
 using Venue.Domain.Ledger;
 using Venue.Domain.Tickets;
+using Venue.Simulation;
 
 namespace Venue.Central.Tests.Integrator;
 
@@ -30,28 +23,27 @@ internal sealed class IntegratorHost : IAsyncDisposable
         new("day-pass", Reentry: false, Gates: null),
     ];
 
-    private readonly WebApplication _app;
+    private readonly CentralWebHost _host;
     private readonly TempDirectory _directory;
     private readonly List<HttpClient> _clients = [];
 
-    private IntegratorHost(WebApplication app, Uri address, TempDirectory directory)
+    private IntegratorHost(CentralWebHost host, TempDirectory directory)
     {
-        _app = app;
-        Address = address;
+        _host = host;
         _directory = directory;
     }
 
-    public Uri Address { get; }
+    public Uri Address => _host.Address;
 
     /// <summary>The test's own directory: central.db under central/, the signing key k1.private.pem.</summary>
     public TempDirectory Directory => _directory;
 
-    public CentralSilo Silo => _app.Services.GetRequiredService<CentralSilo>();
+    public CentralSilo Silo => _host.Silo;
 
-    public AttendeeRegistry Registry => _app.Services.GetRequiredService<AttendeeRegistry>();
+    public AttendeeRegistry Registry => _host.Services.GetRequiredService<AttendeeRegistry>();
 
     /// <summary>The webhook dispatcher the host runs (to await its attempts).</summary>
-    public WebhookDispatcher Dispatcher => _app.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().Single();
+    public WebhookDispatcher Dispatcher => _host.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().Single();
 
     public static async Task<IntegratorHost> StartAsync(IReadOnlyDictionary<string, string?>? more = null)
     {
@@ -65,35 +57,18 @@ internal sealed class IntegratorHost : IAsyncDisposable
 
             var settings = new Dictionary<string, string?>
             {
-                ["Central:EventId"] = "test-event",
-                ["Central:DataDirectory"] = directory.File("central"),
-                ["Central:SigningKeyPath"] = directory.File("k1.private.pem"),
                 // Retries come quickly in tests; the schedule itself is tested on its own.
                 ["Central:Webhooks:InitialBackoff"] = "00:00:00.050",
                 ["Central:Webhooks:MaxBackoff"] = "00:00:00.200",
                 ["Central:Webhooks:PollInterval"] = "00:00:01",
             };
-            for (var i = 0; i < TicketTypes.Count; i++)
-            {
-                settings[$"Central:TicketTypes:{i}:Name"] = TicketTypes[i].Name;
-                settings[$"Central:TicketTypes:{i}:Reentry"] = TicketTypes[i].Reentry.ToString(CultureInfo.InvariantCulture);
-            }
-
             foreach (var (key, value) in more ?? new Dictionary<string, string?>())
             {
                 settings[key] = value;
             }
 
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Configuration.AddInMemoryCollection(settings);
-            builder.Logging.ClearProviders();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.AddVenueCentral();
-            var app = builder.Build();
-            app.MapVenueCentral();
-            await app.StartAsync();
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            return new IntegratorHost(app, new Uri(address), directory);
+            var host = await CentralWebHost.StartAsync("test-event", directory.File("central"), directory.File("k1.private.pem"), TicketTypes, more: settings);
+            return new IntegratorHost(host, directory);
         }
         catch
         {
@@ -132,8 +107,7 @@ internal sealed class IntegratorHost : IAsyncDisposable
 
         try
         {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
+            await _host.DisposeAsync();
         }
         finally
         {
