@@ -1,9 +1,5 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Venue.Central;
@@ -55,22 +51,8 @@ public sealed class CentralWebHost : IAsyncDisposable
             }
         }
 
-        foreach (var (key, value) in more ?? new Dictionary<string, string?>())
-        {
-            settings[key] = value;
-        }
-
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Logging.ClearProviders();
-        logging?.Invoke(builder.Logging);
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.AddVenueCentral();
-        var app = builder.Build();
-        app.MapVenueCentral();
-        await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new CentralWebHost(app, new Uri(address));
+        var (app, address) = await LoopbackApp.StartAsync(settings, more, b => b.AddVenueCentral(), a => a.MapVenueCentral(), logging, cancellationToken);
+        return new CentralWebHost(app, address);
     }
 
     /// <summary>Registers an edge with central and returns the token it syncs with.</summary>

@@ -1,8 +1,4 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Venue.Domain.Gates;
@@ -55,21 +51,8 @@ public sealed class EdgeWebHost : IAsyncDisposable
             }
         }
 
-        foreach (var (key, value) in more ?? new Dictionary<string, string?>())
-        {
-            settings[key] = value;
-        }
-
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.AddVenueEdge();
-        var app = builder.Build();
-        app.MapVenueEdge();
-        await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new EdgeWebHost(app, new Uri(address));
+        var (app, address) = await LoopbackApp.StartAsync(settings, more, b => b.AddVenueEdge(), a => a.MapVenueEdge(), null, cancellationToken);
+        return new EdgeWebHost(app, address);
     }
 
     public async ValueTask DisposeAsync()
