@@ -1,0 +1,9 @@
+namespace Venue.Domain.Readers;
+
+/// <summary>
+/// One tag read as a UHF reader reported it (Zebra IoT Connector or Impinj IoT device interface,
+/// see docs/reader-payloads.md). (<see cref="ReaderId"/>, <see cref="EventNum"/>) identifies it:
+/// a broker redelivery or a reader's replay of the same event is the same read. <see cref="PeakRssi"/>
+/// is in dBm. <see cref="ReadAt"/> is the reader's clock; late, out-of-order reads are normal.
+/// </summary>
+public sealed record TagRead(string ReaderId, long EventNum, string Epc, int Antenna, double PeakRssi, DateTimeOffset ReadAt);
