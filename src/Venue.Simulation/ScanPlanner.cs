@@ -26,10 +26,10 @@ public static class ScanPlanner
     public static IReadOnlyList<PlannedScan> Plan(GeneratedEvent generated, TimeSpan rush, int seed)
     {
         ArgumentNullException.ThrowIfNull(generated);
-        return Plan(generated, VenueLayout.Split(generated.Gates, 1, partition: null), rush, seed);
+        return Plan(generated, EdgeTopology.Split(generated.Gates, 1, partition: null), rush, seed);
     }
 
-    public static IReadOnlyList<PlannedScan> Plan(GeneratedEvent generated, VenueLayout layout, TimeSpan rush, int seed)
+    public static IReadOnlyList<PlannedScan> Plan(GeneratedEvent generated, EdgeTopology layout, TimeSpan rush, int seed)
     {
         ArgumentNullException.ThrowIfNull(generated);
         ArgumentNullException.ThrowIfNull(layout);

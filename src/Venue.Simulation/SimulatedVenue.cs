@@ -9,7 +9,7 @@ namespace Venue.Simulation;
 
 /// <summary>
 /// The venue a simulation runs against, all in this process on embedded storage: central behind
-/// Kestrel, its attendees registered, and one edge per <see cref="VenueLayout"/> edge behind Kestrel,
+/// Kestrel, its attendees registered, and one edge per <see cref="EdgeTopology"/> edge behind Kestrel,
 /// each reaching central only through a <see cref="FaultProxy"/> of its own, so cutting one edge off
 /// is a real network failure for it and for nobody else.
 /// </summary>
@@ -44,7 +44,7 @@ public sealed class SimulatedVenue : IAsyncDisposable
     /// from central through their proxies. <paramref name="lateAfter"/> is central's threshold for
     /// marking an upload late.
     /// </summary>
-    public static async Task<SimulatedVenue> StartAsync(GeneratedEvent generated, TicketSigningKey key, VenueLayout layout, string dataDirectory,
+    public static async Task<SimulatedVenue> StartAsync(GeneratedEvent generated, TicketSigningKey key, EdgeTopology layout, string dataDirectory,
         TimeSpan lateAfter, Action<string>? say = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(generated);

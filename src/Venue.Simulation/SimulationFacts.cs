@@ -11,7 +11,7 @@ namespace Venue.Simulation;
 /// </summary>
 internal sealed record SimulationFacts(
     SimulationOptions Options,
-    VenueLayout Layout,
+    EdgeTopology Layout,
     IReadOnlyList<PlannedScan> Plan,
     IReadOnlyList<ScanOutcome> Outcomes,
     IReadOnlyDictionary<string, IReadOnlyList<JournalEntry>> Journals,

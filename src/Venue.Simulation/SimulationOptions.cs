@@ -44,9 +44,9 @@ public sealed record SimulationOptions
             throw new ArgumentOutOfRangeException(nameof(Rush), Rush, "--duration must be between 1 second and 2 hours.");
         }
 
-        if (Edges is < 1 or > VenueLayout.MaxEdges)
+        if (Edges is < 1 or > EdgeTopology.MaxEdges)
         {
-            throw new ArgumentOutOfRangeException(nameof(Edges), Edges, $"--edges must be between 1 and {VenueLayout.MaxEdges}.");
+            throw new ArgumentOutOfRangeException(nameof(Edges), Edges, $"--edges must be between 1 and {EdgeTopology.MaxEdges}.");
         }
 
         var publicGates = EventGenerator.MakeGates(Gates).Count(g => g.AllowedTicketTypes is null);

@@ -77,7 +77,7 @@ public static class SimulationRunner
         // Written for whoever keeps --data-dir and wants to look; the edges take central's copy, not this one.
         await EventGenerator.WriteLedgerAsync(generated, Path.Combine(dataDirectory, "ledger.jsonl"), cancellationToken);
         var partition = options.Partition ? new PartitionWindow("north", options.Rush * options.PartitionFrom, options.Rush * options.PartitionTo, Settle) : null;
-        var layout = VenueLayout.Split(generated.Gates, options.Edges, partition);
+        var layout = EdgeTopology.Split(generated.Gates, options.Edges, partition);
         var plan = ScanPlanner.Plan(generated, layout, options.Rush, options.Seed);
 
         var outcomes = new ConcurrentQueue<ScanOutcome>();

@@ -9,11 +9,11 @@ public sealed class ScanPlannerTests
     private static readonly TimeSpan Rush = TimeSpan.FromSeconds(20);
     private static readonly PartitionWindow Cut = new("north", TimeSpan.FromSeconds(7), TimeSpan.FromSeconds(14), TimeSpan.FromSeconds(3));
 
-    private static (GeneratedEvent Event, VenueLayout Layout, IReadOnlyList<PlannedScan> Plan) MakePlan(int edges)
+    private static (GeneratedEvent Event, EdgeTopology Layout, IReadOnlyList<PlannedScan> Plan) MakePlan(int edges)
     {
         using var key = TicketSigningKey.Create("k1");
         var generated = EventGenerator.Generate(new EventSpec("plan", 3_000, 10, Seed: 3, DateTimeOffset.UtcNow), key);
-        var layout = VenueLayout.Split(generated.Gates, edges, Cut);
+        var layout = EdgeTopology.Split(generated.Gates, edges, Cut);
         return (generated, layout, ScanPlanner.Plan(generated, layout, Rush, seed: 3));
     }
 

@@ -7,13 +7,13 @@ namespace Venue.Simulation;
 /// planner uses it to know which scans two edges can and cannot agree on; the runner to route
 /// each scan to its gate's edge and to time the partition.
 /// </summary>
-public sealed class VenueLayout
+public sealed class EdgeTopology
 {
     private static readonly string[] Names = ["north", "south", "east", "west"];
 
     private readonly Dictionary<string, string> _edgeOfGate;
 
-    private VenueLayout(IReadOnlyList<string> edges, IReadOnlyDictionary<string, IReadOnlyList<GateDefinition>> gates, PartitionWindow? partition)
+    private EdgeTopology(IReadOnlyList<string> edges, IReadOnlyDictionary<string, IReadOnlyList<GateDefinition>> gates, PartitionWindow? partition)
     {
         Edges = edges;
         Gates = gates;
@@ -36,7 +36,7 @@ public sealed class VenueLayout
     /// Splits the gates between <paramref name="edges"/> edges (north, south, east, west): public
     /// gates dealt out in turn, then staff gates, so each edge gets a fair share of both kinds.
     /// </summary>
-    public static VenueLayout Split(IReadOnlyList<GateDefinition> gates, int edges, PartitionWindow? partition)
+    public static EdgeTopology Split(IReadOnlyList<GateDefinition> gates, int edges, PartitionWindow? partition)
     {
         ArgumentNullException.ThrowIfNull(gates);
         ArgumentOutOfRangeException.ThrowIfLessThan(edges, 1);
@@ -66,7 +66,7 @@ public sealed class VenueLayout
             throw new ArgumentException($"The partitioned edge '{partition.Edge}' is not one of {string.Join(", ", names)}.", nameof(partition));
         }
 
-        return new VenueLayout(names, split.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<GateDefinition>)[.. kv.Value.OrderBy(g => g.Id, StringComparer.Ordinal)], StringComparer.Ordinal), partition);
+        return new EdgeTopology(names, split.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<GateDefinition>)[.. kv.Value.OrderBy(g => g.Id, StringComparer.Ordinal)], StringComparer.Ordinal), partition);
     }
 
     /// <summary>
