@@ -50,12 +50,12 @@ internal sealed class CatchUpScenario : ISyncScenario
 
         report.Goals.Add(figure.ToLine());
         report.Method.Add($"Central (a fresh store) with {o.CatchUpEntries:N0} attendees registered. One edge (`EdgeSilo`, default `Edge:Central` settings: " +
-            "upload batches of 1,000, retries from 200 ms doubling to 10 s with full jitter) reaches central through `FaultProxy`, " +
+            $"upload batches of 1,000, retries from 200 ms doubling to {RetryCeiling.TotalSeconds:0} s with full jitter) reaches central through `FaultProxy`, " +
             "downloads the ledger, starts its uplink and waits until it is online.");
         report.Method.Add($"`FaultProxy.Partition()`: open connections are reset, new ones refused. The edge then scans {o.CatchUpEntries:N0} badges, " +
             $"{ScansInFlight} at a time (each registered attendee once in a random order, {RepeatShare:P0} presented again, {JunkShare:P0} codes that are no badge), " +
             $"all journaled and answered offline. The link stays cut at least {o.PartitionHold.TotalSeconds:0} s, long enough for the uplink's retry delay " +
-            "to reach its 10 s ceiling as it would in any long partition.");
+            $"to reach its {RetryCeiling.TotalSeconds:0} s ceiling as it would in any long partition.");
         report.Method.Add($"The edge's clock runs {minutes} minutes behind (`ShiftedTimeProvider`), so its entries reach central {minutes} minutes old " +
             "and central marks them late, as after a real partition of that length; timers are the system's.");
         report.Method.Add("`FaultProxy.Heal()`, then the clock runs until the edge's uplink reports that central holds its journal without a gap up to the " +
@@ -65,8 +65,8 @@ internal sealed class CatchUpScenario : ISyncScenario
         report.Method.Add("Read back at central: the edge's contiguous sequence and stored count equal the journal's last sequence, every entry is late, " +
             "and central's count of attendees admitted equals the edge's admissions.");
         report.Tables.Add(("Catch-up by central store:", table));
-        report.Notes.Add("The retry wait after the heal is a random draw (full jitter, up to the 10 s ceiling): one run shows one draw, " +
-            "between 0 and 10 s whatever the store, about 3.3 s on average for an uplink retrying at the ceiling. The upload part is what the " +
+        report.Notes.Add($"The retry wait after the heal is a random draw (full jitter, up to the {RetryCeiling.TotalSeconds:0} s ceiling): one run shows one draw, " +
+            $"between 0 and {RetryCeiling.TotalSeconds:0} s whatever the store. The upload part is what the " +
             $"store and central decide. Upload in this run: {string.Join("; ", uploads)} from the heal, depending on the draw.");
         return report;
     }
