@@ -17,52 +17,34 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
     private const int SchemaVersion = 1;
 
     private readonly SqliteConnection _connection;
-    private readonly RawStatements _statements;
+    private readonly CheckInStatements _statements;
     private readonly HybridLogicalClock _clock;
-    private readonly Thread _writer;
-    private readonly object _gate = new();
-    private List<Pending> _queue = [];
-    private List<Pending> _spare = [];
-    private volatile bool _stopping;
-    private long _lastSequence;
+    private readonly GroupCommitWriter<Pending> _writer;
+    private readonly CommittedSequence _committed;
     private long _commits;
     private long _appended;
-    private long _commitsSinceCheckpoint;
-    private int _restartWanted;
-    private long _walRestarts;
-    private readonly JournalOptions _options;
-    private readonly AutoResetEvent _checkpointDue = new(false);
-    private Thread? _checkpointer;
     // Highest clock reading seen from elsewhere (remote passages); the writer moves its clock past it before each commit.
     private long _observedHlc;
-    // Set only while someone awaits an append, so a commit with nobody waiting costs one volatile read.
-    private TaskCompletionSource? _appendSignal;
 
     private readonly record struct Pending(JournalEntry Entry, TaskCompletionSource<JournalEntry> Completion);
 
-    private SqliteCheckInJournal(SqliteConnection connection, TimeProvider time, long lastSequence, long lastHlc, JournalOptions options)
+    private SqliteCheckInJournal(SqliteConnection connection, string path, TimeProvider time, long lastSequence, long lastHlc, JournalOptions options)
     {
-        _options = options;
+        Path = path;
         _connection = connection;
         // Prepared here, on the opening thread: a failure is the caller's exception, not a dead writer thread.
-        _statements = new RawStatements(connection.Handle!);
+        _statements = new CheckInStatements(connection.Handle!);
         _clock = new HybridLogicalClock(time);
         _clock.Observe(lastHlc);
-        _lastSequence = lastSequence;
-        _writer = new Thread(WriteLoop) { IsBackground = true, Name = "venue-journal-writer" };
+        _committed = new CommittedSequence(lastSequence);
+        _writer = new GroupCommitWriter<Pending>("venue-journal", path, _statements, options, this, CommitQueued);
         _writer.Start();
     }
 
-    private void StartCheckpointer()
-    {
-        _checkpointer = new Thread(CheckpointLoop) { IsBackground = true, Name = "venue-journal-checkpoint" };
-        _checkpointer.Start();
-    }
-
-    public string Path { get; private init; } = "";
+    public string Path { get; }
 
     /// <summary>Highest sequence committed so far.</summary>
-    public long LastSequence => Interlocked.Read(ref _lastSequence);
+    public long LastSequence => _committed.Value;
 
     /// <summary>Disk commits so far; <see cref="Appended"/> / <see cref="Commits"/> is the mean group size.</summary>
     public long Commits => Interlocked.Read(ref _commits);
@@ -72,22 +54,7 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
     public static SqliteCheckInJournal Open(string path, TimeProvider time, JournalOptions? options = null)
     {
         options ??= new JournalOptions();
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-        }.ToString());
-        connection.Open();
-        Execute(connection, """
-            PRAGMA journal_mode=WAL;
-            PRAGMA synchronous=FULL;
-            PRAGMA wal_autocheckpoint=0;
-            PRAGMA busy_timeout=5000;
-            PRAGMA journal_size_limit=67108864;
-            CREATE TABLE IF NOT EXISTS journal_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        var connection = JournalFile.Open(path, "Journal", "journal_meta", SchemaVersion, """
             CREATE TABLE IF NOT EXISTS journal(
                 seq INTEGER PRIMARY KEY,
                 hlc INTEGER NOT NULL,
@@ -100,20 +67,6 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
                 nonce TEXT NOT NULL,
                 ticket_type TEXT);
             """);
-        using (var check = connection.CreateCommand())
-        {
-            check.CommandText = "SELECT value FROM journal_meta WHERE key = 'schema'";
-            var version = check.ExecuteScalar() as string;
-            if (version is null)
-            {
-                Execute(connection, $"INSERT INTO journal_meta(key, value) VALUES ('schema', '{SchemaVersion}')");
-            }
-            else if (version != SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            {
-                connection.Dispose();
-                throw new InvalidDataException($"Journal {path} has schema version {version}; this build reads version {SchemaVersion}.");
-            }
-        }
 
         long lastSeq = 0, lastHlc = 0;
         using (var last = connection.CreateCommand())
@@ -127,9 +80,7 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
             }
         }
 
-        var journal = new SqliteCheckInJournal(connection, time, lastSeq, lastHlc, options) { Path = path };
-        journal.StartCheckpointer();
-        return journal;
+        return new SqliteCheckInJournal(connection, path, time, lastSeq, lastHlc, options);
     }
 
     /// <summary>
@@ -158,97 +109,30 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
     /// </summary>
     public Task WaitForAppendAsync(long afterSequence, CancellationToken cancellationToken = default)
     {
-        while (true)
-        {
-            ObjectDisposedException.ThrowIf(_stopping, this);
-            var signal = Volatile.Read(ref _appendSignal);
-            if (signal is null)
-            {
-                signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                if (Interlocked.CompareExchange(ref _appendSignal, signal, null) is not null)
-                {
-                    continue;
-                }
-            }
-
-            // Read after publishing the signal: the writer stores the sequence before it takes the
-            // signal, so either this read sees the new entry or the writer sees (and completes) the signal.
-            if (Interlocked.Read(ref _lastSequence) > afterSequence)
-            {
-                return Task.CompletedTask;
-            }
-
-            // Likewise against Dispose, which sets _stopping before it fails the signal it finds.
-            ObjectDisposedException.ThrowIf(_stopping, this);
-            return signal.Task.WaitAsync(cancellationToken);
-        }
-    }
-
-    private void SignalAppend()
-    {
-        if (Volatile.Read(ref _appendSignal) is { } signal && Interlocked.CompareExchange(ref _appendSignal, null, signal) == signal)
-        {
-            signal.TrySetResult();
-        }
+        ObjectDisposedException.ThrowIf(_writer.Stopping, this);
+        return _committed.WaitBeyondAsync(afterSequence, this, cancellationToken);
     }
 
     public Task<JournalEntry> AppendAsync(JournalEntry entry, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
         var completion = new TaskCompletionSource<JournalEntry>();
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_stopping, this);
-            _queue.Add(new Pending(entry, completion));
-            if (_queue.Count == 1)
-            {
-                Monitor.Pulse(_gate);
-            }
-        }
-
+        _writer.Enqueue(new Pending(entry, completion));
         return completion.Task;
     }
 
-    private void WriteLoop()
+    private void CommitQueued(List<Pending> batch)
     {
-        var statements = _statements;
-        while (true)
+        for (var start = 0; start < batch.Count; start += MaxBatch)
         {
-            List<Pending> batch;
-            lock (_gate)
-            {
-                while (_queue.Count == 0 && !_stopping)
-                {
-                    Monitor.Wait(_gate);
-                }
-
-                if (_queue.Count == 0)
-                {
-                    return;
-                }
-
-                batch = _queue;
-                _queue = _spare;
-                _spare = batch;
-            }
-
-            for (var start = 0; start < batch.Count; start += MaxBatch)
-            {
-                Commit(batch, start, Math.Min(MaxBatch, batch.Count - start), statements);
-            }
-
-            batch.Clear();
-            if (Interlocked.Exchange(ref _restartWanted, 0) == 1)
-            {
-                FinishCheckpoint(statements);
-            }
+            Commit(batch, start, Math.Min(MaxBatch, batch.Count - start), _statements);
         }
     }
 
-    private void Commit(List<Pending> batch, int start, int count, RawStatements sql)
+    private void Commit(List<Pending> batch, int start, int count, CheckInStatements sql)
     {
         var stored = new Completed[count];
-        var sequence = _lastSequence;
+        var sequence = _committed.Value;
         _clock.Observe(Interlocked.Read(ref _observedHlc));
         try
         {
@@ -290,14 +174,10 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
             return;
         }
 
-        Interlocked.Exchange(ref _lastSequence, sequence);
-        SignalAppend();
+        _committed.Advance(sequence);
         Interlocked.Increment(ref _commits);
         Interlocked.Add(ref _appended, count);
-        if (Interlocked.Increment(ref _commitsSinceCheckpoint) == _options.CheckpointEveryCommits)
-        {
-            _checkpointDue.Set();
-        }
+        _writer.Committed();
 
         // Waiters resume inline on a few pool threads, one hop per slice rather than one per entry:
         // on a 2-core edge the per-entry thread wake-ups cost more than the entries themselves.
@@ -308,22 +188,7 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
     }
 
     /// <summary>WAL rewinds the writer has brought about (see <see cref="JournalOptions.RestartWalAfterFrames"/>).</summary>
-    public long WalRestarts => Interlocked.Read(ref _walRestarts);
-
-    private void FinishCheckpoint(RawStatements sql)
-    {
-        try
-        {
-            if (sql.Checkpoint())
-            {
-                Interlocked.Increment(ref _walRestarts);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // A reader holding an old snapshot can stop the copy; the checkpointer asks again later.
-        }
-    }
+    public long WalRestarts => _writer.WalRestarts;
 
     private readonly record struct Completed(JournalEntry Entry, TaskCompletionSource<JournalEntry> Completion);
 
@@ -338,64 +203,10 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
         }
     }
 
-    /// <summary>
-    /// Checkpoints the WAL into the database on a thread of its own (PASSIVE: never blocks the
-    /// writer), so the copy and its disk sync stay out of the commit path.
-    /// </summary>
-    private void CheckpointLoop()
-    {
-        SqliteConnection? connection = null;
-        while (!_stopping)
-        {
-            _checkpointDue.WaitOne(TimeSpan.FromSeconds(1));
-            if (Interlocked.Exchange(ref _commitsSinceCheckpoint, 0) == 0)
-            {
-                continue;
-            }
-
-            try
-            {
-                connection ??= OpenCheckpointConnection();
-                using var checkpoint = connection.CreateCommand();
-                checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
-                using var reader = checkpoint.ExecuteReader();
-                if (reader.Read() && reader.GetInt64(1) >= _options.RestartWalAfterFrames)
-                {
-                    // Copying alongside a busy writer never quite catches up, so the WAL would never
-                    // start over and would grow all morning; the writer finishes the copy between two
-                    // commits (only the frames since this pass), and the next commit rewinds the WAL.
-                    Volatile.Write(ref _restartWanted, 1);
-                }
-            }
-            catch (SqliteException)
-            {
-                // A busy or failed checkpoint is retried on the next round; the WAL keeps everything meanwhile.
-                connection?.Dispose();
-                connection = null;
-                Interlocked.Increment(ref _commitsSinceCheckpoint);
-            }
-        }
-
-        connection?.Dispose();
-    }
-
-    private SqliteConnection OpenCheckpointConnection()
-    {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path, Pooling = false }.ToString());
-        connection.Open();
-        return connection;
-    }
-
     /// <summary>Reads entries in sequence order, from <paramref name="afterSequence"/> on. Uses its own connection.</summary>
     public static IEnumerable<JournalEntry> ReadAll(string path, long afterSequence = 0)
     {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadOnly,
-            Pooling = false,
-        }.ToString());
-        connection.Open();
+        using var connection = JournalFile.OpenReadOnly(path);
         using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT seq, hlc, at_us, scanned_at_us, gate, attendee, direction, reason, nonce, ticket_type
@@ -411,8 +222,8 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
                 (ScanDirection)reader.GetInt32(6),
                 (ScanReason)reader.GetInt32(7),
                 reader.GetString(8),
-                FromMicros(reader.GetInt64(3)),
-                FromMicros(reader.GetInt64(2)))
+                RawStatements.FromMicros(reader.GetInt64(3)),
+                RawStatements.FromMicros(reader.GetInt64(2)))
             {
                 Sequence = reader.GetInt64(0),
                 Hlc = reader.GetInt64(1),
@@ -423,44 +234,21 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
 
     public IEnumerable<JournalEntry> ReadAll(long afterSequence = 0) => ReadAll(Path, afterSequence);
 
-    private static DateTimeOffset FromMicros(long us) => new(DateTimeOffset.UnixEpoch.UtcTicks + (us * 10), TimeSpan.Zero);
-
     /// <summary>
     /// Times are stored as whole microseconds in UTC; the entry an append hands back carries them so,
     /// and equals what <see cref="ReadAll(string, long)"/> reads after a restart (a retried nonce gets the same answer).
     /// </summary>
-    private static DateTimeOffset AsStored(DateTimeOffset time) => FromMicros(RawStatements.Micros(time));
-
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    private static DateTimeOffset AsStored(DateTimeOffset time) => RawStatements.AsStored(time);
 
     /// <summary>Commits what is queued, then stops the writer and closes the database.</summary>
     public void Dispose()
     {
-        lock (_gate)
+        if (!_writer.Stop())
         {
-            if (_stopping)
-            {
-                return;
-            }
-
-            _stopping = true;
-            Monitor.PulseAll(_gate);
+            return;
         }
 
-        _writer.Join();
-        if (Interlocked.Exchange(ref _appendSignal, null) is { } waiting)
-        {
-            waiting.TrySetException(new ObjectDisposedException(nameof(SqliteCheckInJournal)));
-        }
-
-        _checkpointDue.Set();
-        _checkpointer?.Join();
-        _checkpointDue.Dispose();
+        _committed.Close(nameof(SqliteCheckInJournal));
         _statements.Dispose();
         _connection.Dispose();
     }
