@@ -1,0 +1,76 @@
+using Venue.Domain.Layout;
+using Venue.Domain.Leaderboards;
+using Venue.Domain.Telemetry;
+using Venue.Runtime;
+using Venue.Runtime.Streams;
+
+namespace Venue.Domain.Booths;
+
+public sealed class BoothGrain(VenueLayout layout) : Grain<BoothState>, IBoothGrain
+{
+    private BoothDefinition _booth = null!;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (!layout.TryGetBooth(Key, out _booth))
+        {
+            throw new UnknownBoothException(Key);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<LeadCaptureResult> CaptureLeadAsync(LeadCapture capture)
+    {
+        ArgumentNullException.ThrowIfNull(capture);
+        if (capture.Problem() is { } problem)
+        {
+            return new LeadCaptureResult(LeadCaptureOutcome.Rejected, null, problem);
+        }
+
+        var updated = State.Leads.TryGetValue(capture.AttendeeId, out var before);
+        var lead = before is null
+            ? new BoothLead(capture.AttendeeId, capture.Rating, capture.Notes, capture.At, capture.At)
+            : before with
+            {
+                Rating = capture.Rating ?? before.Rating,
+                Notes = capture.Notes ?? before.Notes,
+                LastCapturedAt = capture.At > before.LastCapturedAt ? capture.At : before.LastCapturedAt,
+            };
+        State.Leads[capture.AttendeeId] = lead;
+        if (!updated)
+        {
+            State.LeadOrder.Add(capture.AttendeeId);
+            State.Score += layout.Points.Booth;
+        }
+
+        await WriteStateAsync();
+        await Streams.GetStream<LeadCaptured>(new StreamId(TelemetryStreams.Leads, Key))
+            .OnNextAsync(new LeadCaptured(Key, capture.AttendeeId, lead.Rating, lead.Notes, updated, capture.At));
+        if (!updated && layout.Points.Booth > 0)
+        {
+            // Awards are idempotent by reason, so a replayed capture cannot pay twice.
+            await GrainFactory.GetGrain<ILeaderboardGrain>(LeaderboardNames.Attendees)
+                .AddPointsAsync(capture.AttendeeId, layout.Points.Booth, LeaderboardNames.BoothReason(Key));
+            await GrainFactory.GetGrain<ILeaderboardGrain>(LeaderboardNames.Booths)
+                .AddPointsAsync(Key, layout.Points.Booth, LeaderboardNames.LeadReason(capture.AttendeeId));
+        }
+
+        return new LeadCaptureResult(updated ? LeadCaptureOutcome.Updated : LeadCaptureOutcome.Captured, lead);
+    }
+
+    public Task RecordVisitAsync(string attendeeId, DateTimeOffset at)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(attendeeId);
+        State.Visits++;
+        State.Visitors.Add(attendeeId);
+        return WriteStateAsync();
+    }
+
+    public Task<IReadOnlyList<BoothLead>> GetLeadsAsync() =>
+        Task.FromResult<IReadOnlyList<BoothLead>>([.. State.LeadOrder.Select(id => State.Leads[id])]);
+
+    public Task<BoothStatus> GetStatusAsync() =>
+        Task.FromResult(new BoothStatus(Key, _booth.Name, _booth.Exhibitor, _booth.Zone, State.Leads.Count, State.Visits,
+            State.Visitors.Count, State.Score));
+}

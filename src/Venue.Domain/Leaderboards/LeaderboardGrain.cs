@@ -1,0 +1,89 @@
+using Venue.Domain.Telemetry;
+using Venue.Runtime;
+
+namespace Venue.Domain.Leaderboards;
+
+public sealed class LeaderboardGrain : Grain<LeaderboardState>, ILeaderboardGrain
+{
+    private RankedSet<Ranked> _ranking = new(RankOrder.Instance);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // The ranking is derived: rebuild it from the stored scores.
+        _ranking = new RankedSet<Ranked>(RankOrder.Instance);
+        foreach (var (id, entry) in State.Entries)
+        {
+            _ranking.Add(new Ranked(entry.Score, entry.ReachedOrder, id));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<PointsAward> AddPointsAsync(string id, long points, string reason)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        ArgumentException.ThrowIfNullOrEmpty(reason);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(points);
+        if (!State.Awards.Add((id, reason)))
+        {
+            return new PointsAward(false, Current(id) ?? new LeaderboardEntry(id, 0, 0));
+        }
+
+        var score = points;
+        if (State.Entries.TryGetValue(id, out var old))
+        {
+            _ranking.Remove(new Ranked(old.Score, old.ReachedOrder, id));
+            score += old.Score;
+        }
+
+        var reached = ++State.Order;
+        State.Entries[id] = (score, reached);
+        var ranked = new Ranked(score, reached, id);
+        _ranking.Add(ranked);
+        await WriteStateAsync();
+
+        var rank = _ranking.RankOf(ranked);
+        await Streams.GetStream<LeaderboardChanged>(new(TelemetryStreams.Leaderboards, Key))
+            .OnNextAsync(new LeaderboardChanged(Key, id, score, rank, Time.GetUtcNow()));
+        return new PointsAward(true, new LeaderboardEntry(id, score, rank));
+    }
+
+    public Task<IReadOnlyList<LeaderboardEntry>> GetTopAsync(int n)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        var top = _ranking.Take(n);
+        var entries = new LeaderboardEntry[top.Count];
+        for (var i = 0; i < top.Count; i++)
+        {
+            entries[i] = new LeaderboardEntry(top[i].Id, top[i].Score, i + 1);
+        }
+
+        return Task.FromResult<IReadOnlyList<LeaderboardEntry>>(entries);
+    }
+
+    public Task<LeaderboardEntry?> GetRankAsync(string id) => Task.FromResult(Current(id));
+
+    private LeaderboardEntry? Current(string id) =>
+        State.Entries.TryGetValue(id, out var e)
+            ? new LeaderboardEntry(id, e.Score, _ranking.RankOf(new Ranked(e.Score, e.ReachedOrder, id)))
+            : null;
+
+    private readonly record struct Ranked(long Score, long ReachedOrder, string Id);
+
+    /// <summary>Higher score first; on a tie, who reached it first; then id, so the order is total.</summary>
+    private sealed class RankOrder : IComparer<Ranked>
+    {
+        public static readonly RankOrder Instance = new();
+
+        public int Compare(Ranked x, Ranked y)
+        {
+            var c = y.Score.CompareTo(x.Score);
+            if (c == 0)
+            {
+                c = x.ReachedOrder.CompareTo(y.ReachedOrder);
+            }
+
+            return c != 0 ? c : string.CompareOrdinal(x.Id, y.Id);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+namespace Venue.Domain.Leaderboards;
+
+/// <summary>A board's scores and the awards made, rebuilt from the read journal on restart.</summary>
+public sealed class LeaderboardState
+{
+    /// <summary>Score, and the order in which the entry reached it (ties rank by it).</summary>
+    public Dictionary<string, (long Score, long ReachedOrder)> Entries { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>(id, reason) pairs already awarded.</summary>
+    public HashSet<(string Id, string Reason)> Awards { get; } = [];
+
+    /// <summary>Increments per applied award: "reached first" without trusting clocks.</summary>
+    public long Order { get; set; }
+}

@@ -1,0 +1,164 @@
+using Venue.Domain.Layout;
+using Venue.Domain.Readers;
+using Venue.Domain.Telemetry;
+using Venue.Domain.Zones;
+using Venue.Runtime;
+using Venue.Runtime.Streams;
+using Venue.Runtime.Timers;
+
+namespace Venue.Domain.Portals;
+
+public sealed class PortalGrain(VenueLayout layout) : Grain<PortalState>, IPortalGrain
+{
+    private readonly List<DecidedPass> _decided = [];
+    private PortalDefinition _portal = null!;
+    private PassTracker _tracker = null!;
+    private IAsyncStream<Movement> _movements = null!;
+    private IGrainTimer? _idleSweep;
+    private bool _idleSweepArmed;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (!layout.TryGetPortal(Key, out _portal))
+        {
+            throw new UnknownPortalException(Key);
+        }
+
+        _tracker = State.Tracker ??= new PassTracker(_portal, layout.DebounceWindow, layout.DirectionWindow, layout.SimultaneityWindow);
+        _movements = Streams.GetStream<Movement>(new StreamId(TelemetryStreams.Movements, Key));
+        return Task.CompletedTask;
+    }
+
+    public async Task<PortalBatchResult> ObserveAsync(IReadOnlyList<JournaledRead> reads)
+    {
+        ArgumentNullException.ThrowIfNull(reads);
+        var before = Counts();
+        var now = Time.GetUtcNow().UtcTicks;
+        for (var i = 0; i < reads.Count; i++)
+        {
+            _tracker.Observe(reads[i].Read, now, _decided);
+        }
+
+        var movements = await ApplyDecidedAsync();
+        ArmIdleSweep();
+        return Result(before, movements);
+    }
+
+    public async Task<PortalBatchResult> FlushAsync()
+    {
+        var before = Counts();
+        _tracker.Flush(_decided);
+        var movements = await ApplyDecidedAsync();
+        return Result(before, movements);
+    }
+
+    public Task<PortalStatus> GetStatusAsync() => Task.FromResult(new PortalStatus(
+        Key, _portal.Name, _tracker.Reads, _tracker.Absorbed, _tracker.Passes, State.MovementsIn, State.MovementsOut,
+        _tracker.SingleAntenna, State.SingleAntennaIgnored, _tracker.Undecided, State.AlreadyThere, State.OutOfOrder,
+        State.NotAdmitted, _tracker.Late, _tracker.Misrouted, _tracker.UnknownTags, _tracker.PendingCount, _tracker.LastReadAt));
+
+    /// <summary>Moves each decided pass's attendee, in decision order, and publishes the movements that happened.</summary>
+    private async Task<int> ApplyDecidedAsync()
+    {
+        if (_decided.Count == 0)
+        {
+            return 0;
+        }
+
+        var moved = 0;
+        try
+        {
+            var now = Time.GetUtcNow();
+            foreach (var pass in _decided)
+            {
+                var (from, to) = pass.Inward ? (_portal.OuterZone, _portal.InnerZone) : (_portal.InnerZone, _portal.OuterZone);
+                var result = await GrainFactory.GetGrain<IAttendeeLocationGrain>(pass.AttendeeId)
+                    .MoveAsync(new Movement(pass.AttendeeId, from, to, Key, now, pass.CrossedAt));
+                if (!result.Admitted)
+                {
+                    State.NotAdmitted++;
+                }
+
+                switch (result.Outcome)
+                {
+                    case MoveOutcome.Moved:
+                        moved++;
+                        if (pass.Inward)
+                        {
+                            State.MovementsIn++;
+                        }
+                        else
+                        {
+                            State.MovementsOut++;
+                        }
+
+                        await _movements.OnNextAsync(new Movement(pass.AttendeeId, result.FromZone, result.ToZone, Key, now, pass.CrossedAt));
+                        break;
+                    case MoveOutcome.AlreadyThere when pass.Evidence == PassEvidence.SingleAntenna:
+                        State.SingleAntennaIgnored++;
+                        break;
+                    case MoveOutcome.AlreadyThere:
+                        State.AlreadyThere++;
+                        break;
+                    default:
+                        State.OutOfOrder++;
+                        break;
+                }
+            }
+        }
+        finally
+        {
+            _decided.Clear();
+            await WriteStateAsync();
+        }
+
+        return moved;
+    }
+
+    /// <summary>
+    /// While passes are open, a timer decides those the edge has not heard for the direction window:
+    /// the last person through a quiet doorway must not wait for somebody else's read.
+    /// </summary>
+    private void ArmIdleSweep()
+    {
+        if (_idleSweepArmed || _tracker.PendingCount == 0)
+        {
+            return;
+        }
+
+        var period = TimeSpan.FromTicks(Math.Max(layout.DirectionWindow.Ticks / 4, TimeSpan.TicksPerMillisecond * 100));
+        if (_idleSweep is null)
+        {
+            _idleSweep = RegisterGrainTimer(SweepIdleAsync, layout.DirectionWindow, period);
+        }
+        else
+        {
+            _idleSweep.Change(layout.DirectionWindow, period);
+        }
+
+        _idleSweepArmed = true;
+    }
+
+    private async Task SweepIdleAsync(CancellationToken cancellationToken)
+    {
+        _tracker.SweepIdle(Time.GetUtcNow().UtcTicks, _decided);
+        await ApplyDecidedAsync();
+        if (_tracker.PendingCount == 0)
+        {
+            _idleSweep?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _idleSweepArmed = false;
+        }
+    }
+
+    private (long Reads, long Passes, long Absorbed) Counts() => (_tracker.Reads, _tracker.Passes, _tracker.Absorbed);
+
+    private static PortalBatchResult Result((long Reads, long Passes, long Absorbed) before, (long Reads, long Passes, long Absorbed) after, int movements)
+    {
+        var reads = (int)(after.Reads - before.Reads);
+        var passes = (int)(after.Passes - before.Passes);
+        var absorbed = (int)(after.Absorbed - before.Absorbed);
+        return new PortalBatchResult(reads, passes, absorbed, movements, reads - passes - absorbed);
+    }
+
+    private PortalBatchResult Result((long Reads, long Passes, long Absorbed) before, int movements) => Result(before, Counts(), movements);
+}

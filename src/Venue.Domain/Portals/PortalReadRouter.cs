@@ -1,0 +1,60 @@
+using Venue.Domain.Layout;
+using Venue.Domain.Readers;
+using Venue.Runtime;
+
+namespace Venue.Domain.Portals;
+
+/// <summary>
+/// Hands journaled reads to their portals: (reader, antenna) names the portal. Used live after each
+/// journal append and to replay the journal on restart; portals are called one after another, in
+/// the order they first appear in the batch, so the same batches always give the same movements.
+/// </summary>
+public sealed class PortalReadRouter(VenueLayout layout, IGrainFactory grains)
+{
+    public async Task<RoutedReads> RouteAsync(IReadOnlyList<JournaledRead> reads)
+    {
+        ArgumentNullException.ThrowIfNull(reads);
+        var byPortal = new Dictionary<string, List<JournaledRead>>(StringComparer.Ordinal);
+        var order = new List<string>();
+        var unrouted = 0;
+        foreach (var read in reads)
+        {
+            if (!layout.TryGetPortal(read.Read.ReaderId, read.Read.Antenna, out var portal))
+            {
+                unrouted++;
+                continue;
+            }
+
+            if (!byPortal.TryGetValue(portal.Id, out var list))
+            {
+                byPortal[portal.Id] = list = [];
+                order.Add(portal.Id);
+            }
+
+            list.Add(read);
+        }
+
+        var movements = 0;
+        foreach (var portalId in order)
+        {
+            movements += (await grains.GetGrain<IPortalGrain>(portalId).ObserveAsync(byPortal[portalId])).Movements;
+        }
+
+        return new RoutedReads(reads.Count - unrouted, unrouted, movements);
+    }
+
+    /// <summary>Decides every open pass at every portal: call it once a journal replay has fed its last read.</summary>
+    public async Task<int> FlushAsync()
+    {
+        var movements = 0;
+        foreach (var portal in layout.Portals)
+        {
+            movements += (await grains.GetGrain<IPortalGrain>(portal.Id).FlushAsync()).Movements;
+        }
+
+        return movements;
+    }
+}
+
+/// <summary>Reads handed to portals, reads from an unknown reader or antenna, and movements applied.</summary>
+public sealed record RoutedReads(int Routed, int Unrouted, int Movements);

@@ -1,0 +1,25 @@
+namespace Venue.Domain.Portals;
+
+/// <summary>
+/// A portal's counters since start (or since the replay that rebuilt it). <see cref="Reads"/> =
+/// <see cref="Passes"/> + <see cref="Absorbed"/> + <see cref="LateReads"/> + <see cref="MisroutedReads"/> + <see cref="UnknownTagReads"/>.
+/// </summary>
+public sealed record PortalStatus(
+    string PortalId,
+    string Name,
+    long Reads,
+    long Absorbed,
+    long Passes,
+    long MovementsIn,
+    long MovementsOut,
+    long SingleAntenna,
+    long SingleAntennaIgnored,
+    long Undecided,
+    long AlreadyThere,
+    long OutOfOrder,
+    long NotAdmitted,
+    long LateReads,
+    long MisroutedReads,
+    long UnknownTagReads,
+    int OpenPasses,
+    DateTimeOffset? LastReadAt);

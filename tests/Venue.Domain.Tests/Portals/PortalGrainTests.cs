@@ -1,0 +1,223 @@
+using Venue.Domain.Portals;
+using Venue.Domain.Readers;
+using Venue.Domain.Telemetry;
+using Venue.Domain.Zones;
+
+namespace Venue.Domain.Tests.Portals;
+
+/// <summary>
+/// Portal "lobby-hall-a": reader r1, outer antenna 3 (lobby side), inner antenna 4 (hall-a side).
+/// Debounce 3 s, direction window 2 s, "at once" within 100 ms.
+/// </summary>
+public sealed class PortalGrainTests : IAsyncLifetime
+{
+    private const int Outer = 3;
+    private const int Inner = 4;
+    private static readonly DateTimeOffset T0 = TelemetryRig.Start;
+
+    private readonly TelemetryRig _rig = new();
+    private long _sequence;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _rig.DisposeAsync();
+
+    private IPortalGrain Portal => _rig.Portal("lobby-hall-a");
+
+    [Fact]
+    public async Task Outer_then_inner_moves_the_attendee_into_the_inner_zone()
+    {
+        await _rig.AdmitAsync("A-1", "lobby", T0.AddMinutes(-1));
+
+        var result = await ObserveAsync(Read("A-1", Outer, 0.0), Read("A-1", Inner, 0.4));
+
+        Assert.Equal(1, result.Movements);
+        Assert.Equal("hall-a", (await _rig.WhereAsync("A-1")).Zone);
+        Assert.Equal(0, await _rig.OccupancyAsync("lobby"));
+        Assert.Equal(1, await _rig.OccupancyAsync("hall-a"));
+        var movement = Assert.Single(_rig.Movements.Items, m => m.Via == "lobby-hall-a");
+        Assert.Equal(new Movement("A-1", "lobby", "hall-a", "lobby-hall-a", T0, T0.AddSeconds(0.4)), movement);
+    }
+
+    [Fact]
+    public async Task Inner_then_outer_moves_the_attendee_out_to_the_outer_zone()
+    {
+        await _rig.MoveAsync("A-1", "lobby", "hall-a", T0.AddMinutes(-1));
+
+        await ObserveAsync(Read("A-1", Inner, 0.0), Read("A-1", Outer, 0.5));
+
+        Assert.Equal("lobby", (await _rig.WhereAsync("A-1")).Zone);
+        var status = await Portal.GetStatusAsync();
+        Assert.Equal((0, 1), (status.MovementsIn, status.MovementsOut));
+    }
+
+    [Fact]
+    public async Task Many_reads_of_one_pass_make_one_movement()
+    {
+        var reads = new List<JournaledRead>();
+        for (var i = 0; i < 20; i++)
+        {
+            reads.Add(Read("A-1", i < 8 ? Outer : Inner, i * 0.1, rssi: -70 + i));
+        }
+
+        var result = await ObserveAsync([.. reads]);
+        var later = await ObserveAsync(Read("A-1", Inner, 2.5), Read("A-1", Outer, 3.0));
+
+        Assert.Equal(new PortalBatchResult(20, 1, 19, 1, 0), result);
+        Assert.Equal(new PortalBatchResult(2, 0, 2, 0, 0), later);
+        Assert.Single(_rig.Movements.Items);
+        var status = await Portal.GetStatusAsync();
+        Assert.Equal((22, 1, 21), (status.Reads, status.Passes, status.Absorbed));
+    }
+
+    [Fact]
+    public async Task A_tag_seen_only_by_the_inner_antenna_moves_the_attendee_inward_when_the_pass_ends()
+    {
+        await _rig.MoveAsync("A-1", null, "lobby", T0.AddMinutes(-1));
+
+        await ObserveAsync(Read("A-1", Inner, 0.0), Read("A-1", Inner, 0.5));
+        Assert.Equal("lobby", (await _rig.WhereAsync("A-1")).Zone); // the pass may still be seen by the outer antenna
+
+        // Another badge read 2 s after A-1's last read: by read time, A-1's pass is over.
+        await ObserveAsync(Read("B-2", Outer, 2.5));
+
+        Assert.Equal("hall-a", (await _rig.WhereAsync("A-1")).Zone);
+        var status = await Portal.GetStatusAsync();
+        Assert.Equal(1, status.SingleAntenna);
+        Assert.Equal(1, status.OpenPasses); // B-2's
+    }
+
+    [Fact]
+    public async Task A_quiet_doorway_decides_its_last_one_antenna_pass_on_the_grain_timer()
+    {
+        await _rig.MoveAsync("A-1", null, "lobby", T0.AddMinutes(-1));
+        await ObserveAsync(Read("A-1", Inner, 0.0));
+
+        _rig.Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, (await Portal.GetStatusAsync()).OpenPasses);
+        _rig.Time.Advance(TimeSpan.FromSeconds(1.5));
+
+        var status = await Portal.GetStatusAsync().WithTimeout("the portal's status after its idle sweep");
+        Assert.Equal(0, status.OpenPasses);
+        Assert.Equal("hall-a", (await _rig.WhereAsync("A-1")).Zone);
+    }
+
+    [Fact]
+    public async Task A_one_antenna_pass_towards_the_side_the_attendee_is_on_is_no_movement()
+    {
+        await _rig.MoveAsync("A-1", null, "lobby", T0.AddMinutes(-1));
+
+        await ObserveAsync(Read("A-1", Outer, 0.0), Read("A-1", Outer, 0.3));
+        await Portal.FlushAsync();
+
+        var status = await Portal.GetStatusAsync();
+        Assert.Equal((1, 1), (status.SingleAntenna, status.SingleAntennaIgnored));
+        Assert.Equal(0, status.MovementsIn + status.MovementsOut);
+        Assert.Equal("lobby", (await _rig.WhereAsync("A-1")).Zone);
+        Assert.Equal(1, (await _rig.ZoneStatusAsync("lobby")).Entries);
+    }
+
+    [Fact]
+    public async Task When_both_antennas_see_the_tag_at_once_the_later_rssi_peak_is_the_side_walked_to()
+    {
+        await _rig.MoveAsync("A-1", "lobby", "hall-a", T0.AddMinutes(-1));
+
+        // First sightings 50 ms apart, inner first; the outer signal keeps rising after the inner one peaked.
+        await ObserveAsync(
+            Read("A-1", Inner, 0.00, rssi: -55),
+            Read("A-1", Outer, 0.05, rssi: -70),
+            Read("A-1", Inner, 0.30, rssi: -65),
+            Read("A-1", Outer, 0.60, rssi: -50),
+            Read("A-1", Outer, 0.90, rssi: -58));
+        await Portal.FlushAsync();
+
+        Assert.Equal("lobby", (await _rig.WhereAsync("A-1")).Zone);
+        Assert.Equal(1, (await Portal.GetStatusAsync()).MovementsOut);
+    }
+
+    [Fact]
+    public async Task A_late_read_from_before_the_pass_does_not_reverse_a_decided_pass()
+    {
+        await ObserveAsync(Read("A-1", Outer, 10.0), Read("A-1", Inner, 10.5));
+
+        // A reader's buffer delivers an inner read from 5 s before the pass began.
+        var late = await ObserveAsync(Read("A-1", Inner, 5.0));
+
+        Assert.Equal(new PortalBatchResult(1, 0, 0, 0, 1), late);
+        Assert.Equal("hall-a", (await _rig.WhereAsync("A-1")).Zone);
+        Assert.Equal(1, (await Portal.GetStatusAsync()).LateReads);
+    }
+
+    [Fact]
+    public async Task An_earlier_read_arriving_late_still_counts_for_a_pass_that_is_open()
+    {
+        await _rig.MoveAsync("A-1", null, "lobby", T0.AddMinutes(-1));
+
+        // The inner read arrives first, the outer one (half a second earlier) after it.
+        await ObserveAsync(Read("A-1", Inner, 1.0), Read("A-1", Outer, 0.5));
+
+        Assert.Equal("hall-a", (await _rig.WhereAsync("A-1")).Zone);
+    }
+
+    [Fact]
+    public async Task A_pass_after_the_debounce_window_is_a_new_movement()
+    {
+        await ObserveAsync(Read("A-1", Outer, 0.0), Read("A-1", Inner, 0.5));
+        await ObserveAsync(Read("A-1", Inner, 60.0), Read("A-1", Outer, 60.5));
+
+        // A-1 was never seen in the lobby, so the first movement starts from nowhere.
+        Assert.Equal([((string?)null, "hall-a"), ("hall-a", "lobby")], _rig.Movements.Items.Select(m => (m.FromZone, m.ToZone)));
+        Assert.Equal(2, (await Portal.GetStatusAsync()).Passes);
+    }
+
+    [Fact]
+    public async Task Tags_that_are_not_venue_badges_and_reads_of_other_antennas_are_counted_and_dropped()
+    {
+        var result = await ObserveAsync(
+            new JournaledRead(++_sequence, new TagRead("r1", _sequence, "7EDA9038051002710002C0AE", Outer, -60, T0), T0),
+            new JournaledRead(++_sequence, new TagRead("r1", _sequence, EpcCodec.Encode("A-1"), 1, -60, T0), T0));
+
+        Assert.Equal(new PortalBatchResult(2, 0, 0, 0, 2), result);
+        var status = await Portal.GetStatusAsync();
+        Assert.Equal((1, 1), (status.UnknownTagReads, status.MisroutedReads));
+    }
+
+    [Fact]
+    public async Task A_badge_no_gate_admitted_still_moves_and_is_counted_as_not_admitted()
+    {
+        await _rig.AdmitAsync("A-1", "lobby", T0.AddMinutes(-1));
+
+        await ObserveAsync(Read("A-1", Outer, 0.0), Read("T-9", Outer, 0.1), Read("A-1", Inner, 0.5), Read("T-9", Inner, 0.6));
+
+        Assert.Equal(2, await _rig.OccupancyAsync("hall-a"));
+        Assert.Equal(1, (await _rig.ZoneStatusAsync("hall-a")).NotAdmittedEntries);
+        Assert.Equal(1, (await Portal.GetStatusAsync()).NotAdmitted);
+    }
+
+    [Fact]
+    public async Task Reads_are_routed_to_portals_by_reader_and_antenna()
+    {
+        var router = new PortalReadRouter(_rig.Layout, _rig.Runtime);
+
+        var routed = await router.RouteAsync(
+        [
+            Read("A-1", 1, 0.0), Read("A-1", 2, 0.5), // front door: outside → lobby
+            Read("A-1", Outer, 10.0), Read("A-1", Inner, 10.5),
+            new JournaledRead(99, new TagRead("r9", 1, EpcCodec.Encode("A-1"), 1, -60, T0), T0),
+        ]);
+
+        Assert.Equal(new RoutedReads(4, 1, 2), routed);
+        Assert.Equal("hall-a", (await _rig.WhereAsync("A-1")).Zone);
+        Assert.Equal(0, await _rig.OccupancyAsync("lobby"));
+    }
+
+    private Task<PortalBatchResult> ObserveAsync(params JournaledRead[] reads) =>
+        Portal.ObserveAsync(reads).WithTimeout($"the portal to take in {reads.Length} reads");
+
+    private JournaledRead Read(string attendeeId, int antenna, double seconds, double rssi = -60)
+    {
+        _sequence++;
+        var at = T0.AddSeconds(seconds);
+        return new JournaledRead(_sequence, new TagRead("r1", _sequence, EpcCodec.Encode(attendeeId), antenna, rssi, at), at);
+    }
+}
