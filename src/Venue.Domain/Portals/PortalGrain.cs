@@ -73,7 +73,7 @@ public sealed class PortalGrain(VenueLayout layout) : Grain<PortalState>, IPorta
             {
                 var (from, to) = pass.Inward ? (_portal.OuterZone, _portal.InnerZone) : (_portal.InnerZone, _portal.OuterZone);
                 var result = await GrainFactory.GetGrain<IAttendeeLocationGrain>(pass.AttendeeId)
-                    .MoveAsync(new Movement(pass.AttendeeId, from, to, Key, now, pass.CrossedAt));
+                    .MoveAsync(new Movement(pass.AttendeeId, from, to, Key, now, pass.CrossedAt) { DirectionUnknown = pass.Evidence == PassEvidence.SingleAntenna });
                 if (!result.Admitted)
                 {
                     State.NotAdmitted++;
@@ -83,7 +83,7 @@ public sealed class PortalGrain(VenueLayout layout) : Grain<PortalState>, IPorta
                 {
                     case MoveOutcome.Moved:
                         moved++;
-                        if (pass.Inward)
+                        if (result.ToZone is not null && result.ToZone == _portal.InnerZone)
                         {
                             State.MovementsIn++;
                         }

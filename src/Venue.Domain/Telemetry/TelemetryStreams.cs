@@ -23,7 +23,15 @@ public static class TelemetryStreams
 }
 
 /// <summary>An attendee moved from one zone to another (null: outside the venue, or unknown) through a portal or a gate.</summary>
-public sealed record Movement(string AttendeeId, string? FromZone, string? ToZone, string Via, DateTimeOffset At, DateTimeOffset ReadAt);
+public sealed record Movement(string AttendeeId, string? FromZone, string? ToZone, string Via, DateTimeOffset At, DateTimeOffset ReadAt)
+{
+    /// <summary>
+    /// The portal saw a crossing but not its direction (one antenna only): <see cref="ToZone"/> is the
+    /// seeing antenna's side, a guess. Whoever knows where the attendee is decides: already on that
+    /// side means they crossed the other way.
+    /// </summary>
+    public bool DirectionUnknown { get; init; }
+}
 
 /// <summary>A zone's occupancy after a change. <see cref="Level"/> is the alert level in force.</summary>
 public sealed record ZoneOccupancyChanged(string ZoneId, int Occupancy, int Capacity, ZoneLevel Level, DateTimeOffset At, DateTimeOffset CausedAt);

@@ -10,7 +10,14 @@ public sealed class AttendeeLocationGrain(VenueLayout layout) : Grain<AttendeeLo
     public Task<MoveResult> MoveAsync(Movement movement)
     {
         ArgumentNullException.ThrowIfNull(movement);
-        return MoveToAsync(KnownZoneOrNull(movement.ToZone), movement.ReadAt);
+        var target = KnownZoneOrNull(movement.ToZone);
+        // A crossing of unknown direction towards the side they are already on went the other way.
+        if (movement.DirectionUnknown && State.Zone is not null && State.Zone == target)
+        {
+            target = KnownZoneOrNull(movement.FromZone);
+        }
+
+        return MoveToAsync(target, movement.ReadAt);
     }
 
     public async Task<MoveResult> GateAsync(string gateId, string? zone, bool admitted, DateTimeOffset at)

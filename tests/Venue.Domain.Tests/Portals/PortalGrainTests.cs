@@ -103,18 +103,29 @@ public sealed class PortalGrainTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_one_antenna_pass_towards_the_side_the_attendee_is_on_is_no_movement()
+    public async Task A_one_antenna_pass_seen_from_the_side_the_attendee_is_on_takes_them_across()
     {
         await _rig.MoveAsync("A-1", null, "lobby", T0.AddMinutes(-1));
 
+        // Walking in, the body hid the badge from the inner antenna: only the outer one (lobby side) saw it.
         await ObserveAsync(Read("A-1", Outer, 0.0), Read("A-1", Outer, 0.3));
         await Portal.FlushAsync();
 
         var status = await Portal.GetStatusAsync();
-        Assert.Equal((1, 1), (status.SingleAntenna, status.SingleAntennaIgnored));
-        Assert.Equal(0, status.MovementsIn + status.MovementsOut);
+        Assert.Equal((1, 0), (status.SingleAntenna, status.SingleAntennaIgnored));
+        Assert.Equal((1, 0), (status.MovementsIn, status.MovementsOut));
+        Assert.Equal("hall-a", (await _rig.WhereAsync("A-1")).Zone);
+        Assert.Equal(0, (await _rig.ZoneStatusAsync("lobby")).Occupancy);
+    }
+
+    [Fact]
+    public async Task A_one_antenna_pass_of_an_attendee_nobody_has_placed_moves_them_to_the_seeing_side()
+    {
+        await ObserveAsync(Read("A-1", Outer, 0.0));
+        await Portal.FlushAsync();
+
         Assert.Equal("lobby", (await _rig.WhereAsync("A-1")).Zone);
-        Assert.Equal(1, (await _rig.ZoneStatusAsync("lobby")).Entries);
+        Assert.Equal(1, (await Portal.GetStatusAsync()).MovementsOut);
     }
 
     [Fact]
