@@ -21,4 +21,14 @@ public sealed record ReaderQueueStats(
     string? LastError)
 {
     public long DeadLetteredTotal => DeadLettered.Values.Sum();
+
+    /// <summary>One line for a log or a failing test, with the dead-letter reasons spelled out (a record would print the dictionary's type).</summary>
+    public override string ToString()
+    {
+        var deadLettered = string.Join(", ", DeadLettered.Where(p => p.Value > 0).Select(p => $"{p.Key} {p.Value}"));
+        return $"connected {Connected}, delivered {Delivered} (redelivered {Redelivered}), acked {AckedDeliveries} deliveries / {AckedReads} reads " +
+            $"({Duplicates} duplicates, {IgnoredEvents} events ignored), dead-lettered {DeadLetteredTotal}{(deadLettered.Length > 0 ? $" ({deadLettered})" : "")}, " +
+            $"ingest failures {IngestFailures}, reconnects {Reconnects}, last ack {LastAckAt?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "never"}" +
+            (LastError is null ? "" : $", last error: {LastError}");
+    }
 }
