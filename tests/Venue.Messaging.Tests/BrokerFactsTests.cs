@@ -54,6 +54,26 @@ public sealed class BrokerFactsTests(RabbitMqFixture broker, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task An_mqtt_qos0_publish_becomes_a_transient_message_a_broker_restart_would_lose()
+    {
+        if (!broker.Met(output) || !Requirement.Met(MosquittoReader.Executable is not null, "mosquitto_pub (mosquitto-clients)", output))
+        {
+            return;
+        }
+
+        var server = broker.Server!;
+        await using var connection = await server.ConnectionFactory().CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var queue = (await channel.QueueDeclareAsync("facts.qos0", durable: false, exclusive: true, autoDelete: true)).QueueName;
+        await channel.QueueBindAsync(queue, "amq.topic", "facts.qos0.data");
+
+        Assert.True(await new MosquittoReader(server).TryPublishAsync("facts/qos0/data", "fire and forget", qos: 0));
+
+        var message = await TakeAsync(channel, queue);
+        Assert.Equal(DeliveryModes.Transient, message.BasicProperties.DeliveryMode);
+    }
+
+    [Fact]
     public async Task A_qos2_publish_is_refused()
     {
         if (!broker.Met(output) || !Requirement.Met(MosquittoReader.Executable is not null, "mosquitto_pub (mosquitto-clients)", output))
