@@ -79,6 +79,13 @@ public sealed class ReaderQueueConsumer : IHostedService, IAsyncDisposable
             return;
         }
 
+        // Already stopped (or disposed): the token sources may be gone, and there is nothing to cancel.
+        if (_loop.IsCompleted)
+        {
+            await _loop;
+            return;
+        }
+
         await _stopping.CancelAsync();
         await using var abort = cancellationToken.Register(() => _abort.Cancel());
         await _loop;
