@@ -1,0 +1,91 @@
+using Venue.Messaging.Tests.Support;
+using Venue.Testing.Processes;
+using Venue.Testing.RabbitMq;
+using Xunit.Abstractions;
+
+namespace Venue.Messaging.Tests;
+
+/// <summary>The broker goes away mid-stream and comes back: every read a reader got a PUBACK for reaches the journal once.</summary>
+[Collection(RabbitMqCollection.Name)]
+public sealed class BrokerRestartTests(RabbitMqFixture broker, ITestOutputHelper output)
+{
+    private const int EventsPerMessage = 5;
+
+    private bool Met() =>
+        broker.Met(output) && Requirement.Met(MosquittoReader.Executable is not null, "mosquitto_pub (mosquitto-clients)", output);
+
+    [Fact]
+    public async Task Every_read_acknowledged_to_the_reader_reaches_the_journal_exactly_once_across_a_broker_restart() =>
+        await AcrossAnOutageAsync(server => server.RestartAsync());
+
+    [Fact]
+    public async Task Every_read_acknowledged_to_the_reader_reaches_the_journal_exactly_once_across_a_broker_crash()
+    {
+        await AcrossAnOutageAsync(async server =>
+        {
+            await server.KillAsync();
+            await server.StartAsync();
+        });
+    }
+
+    private async Task AcrossAnOutageAsync(Func<RabbitMqServer, Task> outage)
+    {
+        if (!Met())
+        {
+            return;
+        }
+
+        var server = broker.Server!;
+        await using var queue = new ReadsQueue(server);
+        var sink = new JournalingSink("r1");
+        await using var consumer = await Consumers.StartedAsync(queue.Options, sink);
+        var reader = new MosquittoReader(server);
+        var acknowledged = new List<long>();
+        var refused = 0;
+        var message = 0;
+
+        async Task PublishAsync()
+        {
+            var events = Enumerable.Range(message++ * EventsPerMessage, EventsPerMessage).Select(i => (long)i).ToList();
+            if (await reader.TryPublishAsync(queue.Topic("r1"), ZebraJson.Array(events)))
+            {
+                acknowledged.AddRange(events);
+            }
+            else
+            {
+                refused++;
+            }
+        }
+
+        for (var i = 0; i < 20; i++)
+        {
+            await PublishAsync();
+        }
+
+        // The reader keeps publishing while the broker goes away and comes back, as a real one would,
+        // retrying at its own pace (a reader's retry interval, not a wait for anything).
+        var outageDone = outage(server);
+        using (var retryInterval = new PeriodicTimer(TimeSpan.FromMilliseconds(100)))
+        {
+            while (!outageDone.IsCompleted)
+            {
+                await PublishAsync();
+                await retryInterval.WaitForNextTickAsync();
+            }
+        }
+
+        await outageDone;
+        for (var i = 0; i < 20; i++)
+        {
+            await PublishAsync();
+        }
+
+        await Eventually.UntilAsync(() => Task.FromResult(acknowledged.All(sink.Journal.Select(r => r.EventNum).ToHashSet().Contains)), TimeSpan.FromSeconds(60),
+            () => $"all {acknowledged.Count} acknowledged reads in the journal (it holds {sink.JournalCount}; {consumer.Stats})");
+        var journal = sink.Journal;
+        Assert.Equal(journal.Count, journal.Select(r => r.EventNum).Distinct().Count());
+        Assert.True(consumer.Stats.Reconnects >= 1, $"no reconnect counted: {consumer.Stats}");
+        output.WriteLine($"{message} messages published, {acknowledged.Count / EventsPerMessage} acknowledged, {refused} refused during the outage; " +
+            $"journal {journal.Count} reads from {sink.Calls.Sum(c => c.Count)} handed to the sink; {consumer.Stats}");
+    }
+}
