@@ -14,6 +14,7 @@ using Venue.Edge.ScannerApi;
 using Venue.Hosting.Security;
 using Venue.Edge.Silo;
 using Venue.Edge.Sync;
+using Venue.Edge.Telemetry;
 using Venue.Storage.Sqlite;
 
 namespace Venue.Edge;
@@ -36,6 +37,8 @@ public static class EdgeHostExtensions
         services.AddHostedService(sp => sp.GetRequiredService<EdgeSiloService>());
         // After the silo's: hosted services start in order and stop in reverse, so the uplink stops first.
         services.AddHostedService<CentralSyncService>();
+        services.AddSingleton<ReaderQueueService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReaderQueueService>());
         services.AddSingleton<IDeviceCredentialStore>(sp =>
             new SqliteDeviceCredentialStore(sp.GetRequiredService<IOptions<EdgeSiloOptions>>().Value.DevicesPath, sp.GetRequiredService<TimeProvider>()));
 
@@ -65,6 +68,7 @@ public static class EdgeHostExtensions
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, ScannerJsonContext.Default);
+            json.SerializerOptions.TypeInfoResolverChain.Insert(1, TelemetryJsonContext.Default);
             // The context's own options do not apply when it serves as a resolver for these: omit
             // nulls here too, as the wire format says (no "attendee" when the badge names nobody).
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
@@ -83,6 +87,7 @@ public static class EdgeHostExtensions
         app.UseRateLimiter();
         app.MapEdgeHealth();
         app.MapScannerApi();
+        app.MapTelemetryApi();
         app.MapOpenApi().AllowAnonymous();
         return app;
     }

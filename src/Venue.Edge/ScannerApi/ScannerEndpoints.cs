@@ -45,10 +45,11 @@ public static class ScannerEndpoints
 
     public static IEndpointRouteBuilder MapEdgeHealth(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", (EdgeSiloService host) =>
+        app.MapGet("/healthz", (EdgeSiloService host, Telemetry.ReaderQueueService readers) =>
         {
             var silo = host.Silo;
-            return TypedResults.Ok(new HealthBody("ok", silo.EdgeId, silo.Ledger.Count, silo.Journal.LastSequence, silo.Journal.Commits, silo.Gates.All.Count, silo.SyncStatus));
+            return TypedResults.Ok(new HealthBody("ok", silo.EdgeId, silo.Ledger.Count, silo.Journal.LastSequence, silo.Journal.Commits, silo.Gates.All.Count, silo.SyncStatus,
+                silo.Telemetry?.GetStatus(), readers.Stats));
         }).WithTags("Health").AllowAnonymous();
         return app;
     }

@@ -17,8 +17,13 @@ public sealed record ScanResponseBody(string Result, string Reason, AttendeeBody
 
 public sealed record AttendeeBody(string Id, string Name, string TicketType);
 
-/// <summary>GET /healthz. <c>sync</c>: how the uplink to central stands; absent on a standalone edge.</summary>
-public sealed record HealthBody(string Status, string EdgeId, int Attendees, long JournalSequence, long JournalCommits, int Gates, Sync.SyncStatus? Sync = null);
+/// <summary>
+/// GET /healthz. <c>sync</c>: how the uplink to central stands; absent on a standalone edge.
+/// <c>telemetry</c>: reads and movements, absent without a venue layout; <c>readerQueue</c>: the
+/// RabbitMQ consumer's counters, absent when readers do not come through RabbitMQ.
+/// </summary>
+public sealed record HealthBody(string Status, string EdgeId, int Attendees, long JournalSequence, long JournalCommits, int Gates, Sync.SyncStatus? Sync = null,
+    Telemetry.TelemetryStatus? Telemetry = null, Messaging.RabbitMq.ReaderQueueStats? ReaderQueue = null);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ScanRequestBody))]

@@ -5,8 +5,14 @@ using Venue.Domain.Attendees;
 using Venue.Domain.CheckIn;
 using Venue.Domain.Gates;
 using Venue.Domain.Journal;
+using Venue.Domain.Layout;
 using Venue.Domain.Ledger;
+using Venue.Domain.Leaderboards;
+using Venue.Domain.Booths;
+using Venue.Domain.Portals;
+using Venue.Domain.Zones;
 using Venue.Edge.Sync;
+using Venue.Edge.Telemetry;
 using Venue.Runtime;
 using Venue.Runtime.Storage;
 using Venue.Storage.Sqlite;
@@ -29,8 +35,9 @@ public sealed class EdgeSilo : IAsyncDisposable
     private CentralSync? _sync;
 
     private EdgeSilo(EdgeSiloOptions options, AttendeeLedger ledger, GateCatalog gates, SqliteCheckInJournal journal, GrainRuntime runtime,
-        EdgeStartup startup, EdgeSyncStore? syncStore, ILoggerFactory loggers)
+        EdgeStartup startup, EdgeSyncStore? syncStore, ILoggerFactory loggers, EdgeTelemetry? telemetry)
     {
+        Telemetry = telemetry;
         EdgeId = options.EdgeId;
         DataDirectory = options.DataDirectory;
         Ledger = ledger;
@@ -54,6 +61,9 @@ public sealed class EdgeSilo : IAsyncDisposable
     public SqliteCheckInJournal Journal { get; }
 
     public IGrainFactory Grains => _runtime;
+
+    /// <summary>Crowd telemetry (reads, zones, booths, leaderboards); null for an edge without a venue layout.</summary>
+    public EdgeTelemetry? Telemetry { get; }
 
     public EdgeStartup Startup { get; }
 
@@ -86,7 +96,7 @@ public sealed class EdgeSilo : IAsyncDisposable
         {
             var (ledger, source) = await LedgerBootstrap.LoadAsync(options, store, time, loggers.CreateLogger<EdgeSilo>(), centralHandler, cancellationToken);
             var ledgerElapsed = started.Elapsed;
-            return Start(options, ledger, source, store, time, loggers, started, ledgerElapsed);
+            return await StartAsync(options, ledger, source, store, time, loggers, started, ledgerElapsed);
         }
         catch
         {
@@ -96,13 +106,13 @@ public sealed class EdgeSilo : IAsyncDisposable
     }
 
     /// <summary>Starts on a ledger already in memory (the simulator and benchmarks build one).</summary>
-    public static EdgeSilo Start(EdgeSiloOptions options, AttendeeLedger ledger, TimeProvider time)
+    public static async Task<EdgeSilo> StartAsync(EdgeSiloOptions options, AttendeeLedger ledger, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         var store = LedgerBootstrap.OpenStore(options);
         try
         {
-            return Start(options, ledger, "memory", store, time, NullLoggerFactory.Instance, Stopwatch.StartNew(), TimeSpan.Zero);
+            return await StartAsync(options, ledger, "memory", store, time, NullLoggerFactory.Instance, Stopwatch.StartNew(), TimeSpan.Zero);
         }
         catch
         {
@@ -111,9 +121,11 @@ public sealed class EdgeSilo : IAsyncDisposable
         }
     }
 
-    private static EdgeSilo Start(EdgeSiloOptions options, AttendeeLedger ledger, string ledgerSource, EdgeSyncStore? store, TimeProvider time,
+    private static async Task<EdgeSilo> StartAsync(EdgeSiloOptions options, AttendeeLedger ledger, string ledgerSource, EdgeSyncStore? store, TimeProvider time,
         ILoggerFactory loggers, Stopwatch started, TimeSpan ledgerElapsed)
     {
+        // Loaded first: a broken layout stops the start before any journal is opened.
+        var layout = string.IsNullOrWhiteSpace(options.LayoutPath) ? null : VenueLayout.Load(options.LayoutPath);
         var gates = new GateCatalog(options.Gates);
         Directory.CreateDirectory(options.DataDirectory);
         var changes = store is null ? 0 : LedgerBootstrap.ApplyStoredChanges(store, ledger, loggers.CreateLogger<EdgeSilo>());
@@ -137,15 +149,45 @@ public sealed class EdgeSilo : IAsyncDisposable
         builder.Options.CollectionAge = options.GrainCollectionAge;
         builder.AddGrain<IGateGrain, GateGrain>(() => new GateGrain(gates, journal));
         builder.AddGrain<IAttendeeGrain, AttendeeGrain>(() => new AttendeeGrain(journal));
+        if (layout is not null)
+        {
+            // Telemetry grains keep their state in memory too: a start rebuilds it from the read journal.
+            builder.AddGrain<IPortalGrain, PortalGrain>(() => new PortalGrain(layout));
+            builder.AddGrain<IAttendeeLocationGrain, AttendeeLocationGrain>(() => new AttendeeLocationGrain(layout));
+            builder.AddGrain<IZoneGrain, ZoneGrain>(() => new ZoneGrain(layout));
+            builder.AddGrain<IBoothGrain, BoothGrain>(() => new BoothGrain(layout));
+            builder.AddGrain<ILeaderboardGrain, LeaderboardGrain>(() => new LeaderboardGrain());
+        }
+
         var runtime = builder.Build();
+        EdgeTelemetry? telemetry = null;
+        TelemetryReplay? telemetryReplay = null;
+        if (layout is not null)
+        {
+            try
+            {
+                telemetry = new EdgeTelemetry(layout, SqliteReadJournal.Open(options.TelemetryJournalPath, time), runtime, loggers.CreateLogger<EdgeTelemetry>());
+                telemetryReplay = await telemetry.ReplayAsync(SqliteCheckInJournal.ReadAll(journal.Path),
+                    gateId => gates.TryGet(gateId, out var gate) ? gate.Zone : null);
+            }
+            catch
+            {
+                telemetry?.Dispose();
+                await runtime.StopAsync();
+                journal.Dispose();
+                throw;
+            }
+        }
+
         var startup = new EdgeStartup(ledger.Count, replayed, ledgerElapsed, started.Elapsed)
         {
             LedgerSource = ledgerSource,
             LedgerVersion = ledger.Version,
             LedgerChangesApplied = changes,
             RemotePassages = remote.Count,
+            Telemetry = telemetryReplay,
         };
-        return new EdgeSilo(options, ledger, gates, journal, runtime, startup, store, loggers);
+        return new EdgeSilo(options, ledger, gates, journal, runtime, startup, store, loggers, telemetry);
     }
 
     /// <summary>
@@ -250,7 +292,22 @@ public sealed class EdgeSilo : IAsyncDisposable
     }
 
     /// <summary>Scans a badge at a gate. Throws <see cref="UnknownGateException"/> for a gate this edge does not serve.</summary>
-    public Task<ScanResult> ScanAsync(string gateId, ScanRequest request) => _checkIn.ScanAsync(gateId, request);
+    public Task<ScanResult> ScanAsync(string gateId, ScanRequest request) =>
+        Telemetry is null ? _checkIn.ScanAsync(gateId, request) : ScanAndMoveAsync(Telemetry, gateId, request);
+
+    /// <summary>A scan at an edge with telemetry: an admission puts the attendee in the gate's zone, an exit takes them out.</summary>
+    private async Task<ScanResult> ScanAndMoveAsync(EdgeTelemetry telemetry, string gateId, ScanRequest request)
+    {
+        var result = await _checkIn.ScanAsync(gateId, request);
+        if (result.Passed && result.Attendee is { } attendee)
+        {
+            // Not awaited: the scanner's answer does not wait for zone bookkeeping.
+            var zone = Gates.TryGet(gateId, out var gate) ? gate.Zone : null;
+            _ = telemetry.GateAsync(gateId, zone, result.Reason == ScanReason.Admitted, attendee.Id, result.At);
+        }
+
+        return result;
+    }
 
     public Task<GateStatus> GetGateStatusAsync(string gateId)
     {
@@ -273,6 +330,7 @@ public sealed class EdgeSilo : IAsyncDisposable
         }
 
         await _runtime.StopAsync();
+        Telemetry?.Dispose();
         Journal.Dispose();
         _syncStore?.Dispose();
     }
@@ -291,4 +349,7 @@ public sealed record EdgeStartup(int Attendees, long JournalEntriesReplayed, Tim
 
     /// <summary>Passages made at other edges restored into attendee state.</summary>
     public int RemotePassages { get; init; }
+
+    /// <summary>What the telemetry replay fed back (reads, facts, gate passages); null without a venue layout.</summary>
+    public TelemetryReplay? Telemetry { get; init; }
 }

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Venue.Domain.Gates;
 using Venue.Edge.Sync;
+using Venue.Edge.Telemetry;
 
 namespace Venue.Edge.Silo;
 
@@ -23,6 +24,15 @@ public sealed class EdgeSiloOptions
     /// without one downloads the snapshot from central.
     /// </summary>
     public string LedgerPath { get; set; } = "";
+
+    /// <summary>
+    /// The venue layout (zones, portals, booths, sessions; docs/venue-layout.md). Empty: the edge
+    /// runs check-in only, with no RFID telemetry.
+    /// </summary>
+    public string LayoutPath { get; set; } = "";
+
+    /// <summary>How RFID readers reach this edge (<c>Edge:Readers</c>).</summary>
+    public EdgeReadersOptions Readers { get; set; } = new();
 
     /// <summary>The uplink to central (<c>Edge:Central</c>); no Url: a standalone edge.</summary>
     public CentralSyncOptions Central { get; set; } = new();
@@ -77,10 +87,66 @@ public sealed class EdgeSiloOptions
         }
 
         problems.AddRange(Central.Problems($"{Section}:{CentralSyncOptions.Section}"));
+        problems.AddRange(TelemetryProblems());
         return problems;
     }
 
     internal const string LedgerPathRequired = $"{Section}:LedgerPath: required unless {Section}:{CentralSyncOptions.Section}:Url is set.";
 
     public string DevicesPath => Path.Combine(DataDirectory, "devices.db");
+
+    /// <summary>The read journal: RFID reads and telemetry facts (leads, challenges). Back it up with journal.db.</summary>
+    public string TelemetryJournalPath => Path.Combine(DataDirectory, "telemetry.db");
+
+    private IEnumerable<string> TelemetryProblems()
+    {
+        if (string.IsNullOrWhiteSpace(LayoutPath))
+        {
+            if (Readers.UseRabbitMq)
+            {
+                yield return $"{Section}:Readers:UseRabbitMq: readers need a venue layout; set {Section}:LayoutPath.";
+            }
+
+            yield break;
+        }
+
+        if (!File.Exists(LayoutPath))
+        {
+            yield return $"{Section}:LayoutPath: {Path.GetFullPath(LayoutPath)} does not exist (see silo-config/venue-layout.json).";
+            yield break;
+        }
+
+        IReadOnlyList<string> layoutProblems;
+        try
+        {
+            layoutProblems = Domain.Layout.VenueLayout.Load(LayoutPath).Problems();
+        }
+        catch (Domain.Layout.LayoutException e)
+        {
+            layoutProblems = e.Problems;
+        }
+
+        foreach (var problem in layoutProblems)
+        {
+            yield return $"{Section}:LayoutPath ({LayoutPath}): {problem}";
+        }
+
+        if (Readers.UseRabbitMq)
+        {
+            string? brokerProblem = null;
+            try
+            {
+                Readers.RabbitMq.Validate();
+            }
+            catch (InvalidOperationException e)
+            {
+                brokerProblem = e.Message;
+            }
+
+            if (brokerProblem is not null)
+            {
+                yield return $"{Section}:{brokerProblem}";
+            }
+        }
+    }
 }

@@ -31,7 +31,7 @@ internal sealed class VenueInProcessTarget : ICheckInTarget
         _setup = setup;
         _event = await VenueEvent.ForAsync(setup.Ledger, setup.Gates, cancellationToken);
         _gateIds = _event.Gates.Select(g => g.Id).ToArray();
-        StartSilo();
+        await StartSiloAsync();
         _facts.Add($"edge cold start {_silo!.Startup.Total.TotalMilliseconds:N0} ms for {_silo.Startup.Attendees:N0} attendees (ledger in memory)");
     }
 
@@ -47,7 +47,7 @@ internal sealed class VenueInProcessTarget : ICheckInTarget
     public async Task ResetAsync(CancellationToken cancellationToken)
     {
         await StopSiloAsync();
-        StartSilo();
+        await StartSiloAsync();
     }
 
     public Task<TargetTally> TallyAsync(string phase, CancellationToken cancellationToken)
@@ -57,7 +57,7 @@ internal sealed class VenueInProcessTarget : ICheckInTarget
     }
 
     /// <summary>A fresh silo in a fresh data directory: nobody inside, empty journal.</summary>
-    private void StartSilo()
+    private async Task StartSiloAsync()
     {
         _generation++;
         var options = new EdgeSiloOptions
@@ -67,7 +67,7 @@ internal sealed class VenueInProcessTarget : ICheckInTarget
             LedgerPath = _event.SnapshotPath,
             Gates = [.. _event.Gates],
         };
-        _silo = EdgeSilo.Start(options, _event.Ledger, TimeProvider.System);
+        _silo = await EdgeSilo.StartAsync(options, _event.Ledger, TimeProvider.System);
     }
 
     private async Task StopSiloAsync()

@@ -1,0 +1,19 @@
+using System.ComponentModel.DataAnnotations;
+using Venue.Domain.Readers;
+using Venue.Messaging.RabbitMq;
+
+namespace Venue.Edge.Telemetry;
+
+/// <summary>The <c>Edge:Readers</c> section: how RFID readers reach this edge (HTTP always; MQTT through RabbitMQ when enabled).</summary>
+public sealed class EdgeReadersOptions
+{
+    /// <summary>Largest reads payload accepted over HTTP (and over AMQP unless the broker section says otherwise).</summary>
+    [Range(1024, 16 * 1024 * 1024)]
+    public int MaxBodyBytes { get; set; } = ReaderPayloads.DefaultMaxBytes;
+
+    /// <summary>Consume reads published over MQTT from RabbitMQ's queue for this edge.</summary>
+    public bool UseRabbitMq { get; set; }
+
+    /// <summary>The broker and queue (<c>Edge:Readers:RabbitMq</c>); the password belongs in the environment.</summary>
+    public ReaderQueueOptions RabbitMq { get; set; } = new();
+}

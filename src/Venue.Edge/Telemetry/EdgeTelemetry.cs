@@ -1,0 +1,271 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Venue.Domain.Booths;
+using Venue.Domain.Journal;
+using Venue.Domain.Layout;
+using Venue.Domain.Leaderboards;
+using Venue.Domain.Portals;
+using Venue.Domain.Readers;
+using Venue.Domain.Zones;
+using Venue.Runtime;
+using Venue.Storage.Sqlite;
+
+namespace Venue.Edge.Telemetry;
+
+/// <summary>
+/// The edge's crowd telemetry: RFID reads and telemetry facts (leads, challenges) go to the read
+/// journal first (durable, deduplicated on reader and event number), then through portals,
+/// attendee locations and zones. Reads are routed one batch at a time in the order their appends
+/// were answered, so the grains see what a replay of the journal will show them after a restart.
+/// </summary>
+public sealed class EdgeTelemetry : IReadSink, IDisposable
+{
+    /// <summary>Reads per batch when the journal is replayed on start.</summary>
+    internal const int ReplayBatch = 512;
+
+    private readonly IGrainFactory _grains;
+    private readonly PortalReadRouter _router;
+    private readonly SemaphoreSlim _routing = new(1, 1);
+    private readonly ILogger _logger;
+    private long _unrouted;
+    private long _movements;
+    private long _gateMoves;
+    private long _gateMoveFailures;
+
+    internal EdgeTelemetry(VenueLayout layout, SqliteReadJournal journal, IGrainFactory grains, ILogger logger)
+    {
+        Layout = layout;
+        Journal = journal;
+        _grains = grains;
+        _router = new PortalReadRouter(layout, grains);
+        _logger = logger;
+    }
+
+    public VenueLayout Layout { get; }
+
+    public SqliteReadJournal Journal { get; }
+
+    public bool IsKnownReader(string readerId) => Layout.IsKnownReader(readerId);
+
+    /// <summary>Journals the batch (one disk sync, shared with concurrent batches), then moves people through the portals it reached.</summary>
+    public async Task<ReadIngestResult> IngestAsync(IReadOnlyList<TagRead> reads, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reads);
+        if (reads.Count == 0)
+        {
+            return new ReadIngestResult(0, 0);
+        }
+
+        var appended = await Journal.AppendReadsAsync(reads, cancellationToken);
+        if (appended.Accepted.Count > 0)
+        {
+            // Durable now: the movement must happen even if the caller gives up waiting for it.
+            await RouteAsync(appended.Accepted, CancellationToken.None);
+        }
+
+        return new ReadIngestResult(appended.Accepted.Count, appended.Duplicates);
+    }
+
+    private async Task RouteAsync(IReadOnlyList<JournaledRead> reads, CancellationToken cancellationToken)
+    {
+        await _routing.WaitAsync(cancellationToken);
+        try
+        {
+            var routed = await _router.RouteAsync(reads);
+            Interlocked.Add(ref _unrouted, routed.Unrouted);
+            Interlocked.Add(ref _movements, routed.Movements);
+        }
+        finally
+        {
+            _routing.Release();
+        }
+    }
+
+    /// <summary>
+    /// A gate admitted or let out an attendee: admission puts them in the gate's zone, exit takes them
+    /// out of every zone. Called after the scan is journaled; never fails the scan.
+    /// </summary>
+    internal async Task GateAsync(string gateId, string? zone, bool admitted, string attendeeId, DateTimeOffset at)
+    {
+        try
+        {
+            await _grains.GetGrain<IAttendeeLocationGrain>(attendeeId).GateAsync(gateId, zone, admitted, at);
+            Interlocked.Increment(ref _gateMoves);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The passage is journaled; a restart's replay puts the attendee where they belong.
+            Interlocked.Increment(ref _gateMoveFailures);
+            _logger.LogWarning(e, "Moving attendee {AttendeeId} through gate {GateId} failed; the next start's replay repairs their zone.", attendeeId, gateId);
+        }
+    }
+
+    /// <summary>
+    /// A booth scanned an attendee: journals the lead (idempotent by booth and nonce), then records it.
+    /// A retried capture with the same nonce is applied again and answers <see cref="LeadCaptureOutcome.Updated"/>.
+    /// </summary>
+    public async Task<LeadCaptureResult> CaptureLeadAsync(string boothId, LeadCapture capture, string nonce, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(capture);
+        if (!Layout.TryGetBooth(boothId, out _))
+        {
+            throw new UnknownBoothException(boothId);
+        }
+
+        if (capture.Problem() is { } problem)
+        {
+            return new LeadCaptureResult(LeadCaptureOutcome.Rejected, null, problem);
+        }
+
+        var payload = JsonSerializer.Serialize(new LeadPayload(capture.Rating, capture.Notes), TelemetryJsonContext.Default.LeadPayload);
+        var fact = await Journal.AppendFactAsync(new TelemetryFact(TelemetryFactKind.Lead, boothId, capture.AttendeeId, nonce, capture.At, payload), cancellationToken);
+        return await ApplyFactAsync(fact) ?? throw new InvalidOperationException("A lead fact did not reach its booth.");
+    }
+
+    /// <summary>An attendee completed a challenge: journals it (idempotent by challenge and nonce) and awards its points once.</summary>
+    public async Task<PointsAward> CompleteChallengeAsync(string challengeId, string attendeeId, string nonce, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        if (!Layout.TryGetChallenge(challengeId, out _))
+        {
+            throw new ArgumentException($"Challenge '{challengeId}' is not in the venue layout.", nameof(challengeId));
+        }
+
+        var fact = await Journal.AppendFactAsync(new TelemetryFact(TelemetryFactKind.Challenge, challengeId, attendeeId, nonce, at, "{}"), cancellationToken);
+        await ApplyFactAsync(fact);
+        return await AwardChallengeAsync(fact);
+    }
+
+    private async Task<LeadCaptureResult?> ApplyFactAsync(TelemetryFact fact)
+    {
+        switch (fact.Kind)
+        {
+            case TelemetryFactKind.Lead:
+                var lead = JsonSerializer.Deserialize(fact.Payload, TelemetryJsonContext.Default.LeadPayload) ?? new LeadPayload(null, null);
+                return await _grains.GetGrain<IBoothGrain>(fact.Subject).CaptureLeadAsync(new LeadCapture(fact.AttendeeId, lead.Rating, lead.Notes, fact.At));
+            case TelemetryFactKind.Challenge:
+                return null;
+            default:
+                _logger.LogWarning("Telemetry fact {Sequence} has kind {Kind}, which this build does not know; skipped.", fact.Sequence, fact.Kind);
+                return null;
+        }
+    }
+
+    private Task<PointsAward> AwardChallengeAsync(TelemetryFact fact) =>
+        _grains.GetGrain<ILeaderboardGrain>(LeaderboardNames.Attendees)
+            .AddPointsAsync(fact.AttendeeId, Layout.TryGetChallenge(fact.Subject, out var challenge) ? Layout.PointsFor(challenge) : Layout.Points.Challenge,
+                LeaderboardNames.ChallengeReason(fact.Subject));
+
+    /// <summary>
+    /// Rebuilds zones, portals, booths and boards after a restart: gate passages from the check-in
+    /// journal, reads and facts from the read journal, merged by the time each happened at this edge,
+    /// then every pass still open is decided.
+    /// </summary>
+    internal async Task<TelemetryReplay> ReplayAsync(IEnumerable<JournalEntry> checkIns, Func<string, string?> zoneOfGate)
+    {
+        long reads = 0, facts = 0, passages = 0;
+        using var readCursor = Journal.ReadAll().GetEnumerator();
+        using var factCursor = Journal.ReadFacts().GetEnumerator();
+        using var passageCursor = checkIns.Where(e => e.Passed && e.AttendeeId is not null).GetEnumerator();
+        var haveRead = readCursor.MoveNext();
+        var haveFact = factCursor.MoveNext();
+        var havePassage = passageCursor.MoveNext();
+        var batch = new List<JournaledRead>(ReplayBatch);
+
+        async Task FlushReadsAsync()
+        {
+            if (batch.Count > 0)
+            {
+                await RouteAsync([.. batch], CancellationToken.None);
+                reads += batch.Count;
+                batch.Clear();
+            }
+        }
+
+        while (haveRead || haveFact || havePassage)
+        {
+            var readAt = haveRead ? readCursor.Current.ReceivedAt : DateTimeOffset.MaxValue;
+            var factAt = haveFact ? factCursor.Current.At : DateTimeOffset.MaxValue;
+            var passageAt = havePassage ? passageCursor.Current.At : DateTimeOffset.MaxValue;
+            if (readAt <= factAt && readAt <= passageAt)
+            {
+                batch.Add(readCursor.Current);
+                if (batch.Count == ReplayBatch)
+                {
+                    await FlushReadsAsync();
+                }
+
+                haveRead = readCursor.MoveNext();
+                continue;
+            }
+
+            await FlushReadsAsync();
+            if (passageAt <= factAt)
+            {
+                var entry = passageCursor.Current;
+                await _grains.GetGrain<IAttendeeLocationGrain>(entry.AttendeeId!)
+                    .GateAsync(entry.GateId, zoneOfGate(entry.GateId), entry.Reason == Domain.CheckIn.ScanReason.Admitted, entry.At);
+                passages++;
+                havePassage = passageCursor.MoveNext();
+            }
+            else
+            {
+                var fact = factCursor.Current;
+                await ApplyFactAsync(fact);
+                if (fact.Kind == TelemetryFactKind.Challenge)
+                {
+                    await AwardChallengeAsync(fact);
+                }
+
+                facts++;
+                haveFact = factCursor.MoveNext();
+            }
+        }
+
+        await FlushReadsAsync();
+        await _routing.WaitAsync();
+        try
+        {
+            Interlocked.Add(ref _movements, await _router.FlushAsync());
+        }
+        finally
+        {
+            _routing.Release();
+        }
+
+        return new TelemetryReplay(reads, facts, passages);
+    }
+
+    /// <summary>Counters for /healthz and the console.</summary>
+    public TelemetryStatus GetStatus() => new(
+        Layout.Zones.Count, Layout.Portals.Count, Journal.LastReadSequence, Journal.AppendedReads, Journal.DuplicateReads,
+        Interlocked.Read(ref _unrouted), Interlocked.Read(ref _movements), Journal.LastFactSequence,
+        Interlocked.Read(ref _gateMoves), Interlocked.Read(ref _gateMoveFailures));
+
+    public void Dispose()
+    {
+        Journal.Dispose();
+        _routing.Dispose();
+    }
+}
+
+/// <summary>What a start's replay fed back through the telemetry grains.</summary>
+public sealed record TelemetryReplay(long Reads, long Facts, long GatePassages);
+
+/// <summary>
+/// The telemetry side of an edge in numbers: reads journaled (and duplicates dropped since start),
+/// reads no portal owns (unknown reader antenna), movements through portals, gate moves.
+/// </summary>
+public sealed record TelemetryStatus(
+    int Zones,
+    int Portals,
+    long LastReadSequence,
+    long ReadsAppended,
+    long DuplicateReads,
+    long UnroutedReads,
+    long PortalMovements,
+    long LastFactSequence,
+    long GateMoves,
+    long GateMoveFailures);
+
+/// <summary>The fields of a lead fact's payload.</summary>
+internal sealed record LeadPayload(int? Rating, string? Notes);
