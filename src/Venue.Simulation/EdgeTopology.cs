@@ -66,7 +66,10 @@ public sealed class EdgeTopology
             throw new ArgumentException($"The partitioned edge '{partition.Edge}' is not one of {string.Join(", ", names)}.", nameof(partition));
         }
 
-        return new EdgeTopology(names, split.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<GateDefinition>)[.. kv.Value.OrderBy(g => g.Id, StringComparer.Ordinal)], StringComparer.Ordinal), partition);
+        // Each edge's gates lead into that edge's own lobby (Crowd.CrowdLayout): its readers watch its own floor.
+        return new EdgeTopology(names, split.ToDictionary(kv => kv.Key,
+            kv => (IReadOnlyList<GateDefinition>)[.. kv.Value.OrderBy(g => g.Id, StringComparer.Ordinal).Select(g => g with { Zone = Crowd.CrowdLayout.Lobby(kv.Key) })],
+            StringComparer.Ordinal), partition);
     }
 
     /// <summary>

@@ -10,7 +10,9 @@ public sealed class SimulatedEdge(
     FaultProxy proxy,
     IReadOnlyList<GateDefinition> gates,
     IReadOnlyDictionary<string, string> scannerTokens,
-    string dataDirectory) : IAsyncDisposable
+    string dataDirectory,
+    string deskToken,
+    Domain.Layout.VenueLayout? layout) : IAsyncDisposable
 {
     private int _disposed;
 
@@ -27,6 +29,12 @@ public sealed class SimulatedEdge(
     public IReadOnlyDictionary<string, string> ScannerTokens { get; } = scannerTokens;
 
     public string DataDirectory { get; } = dataDirectory;
+
+    /// <summary>A scanner credential for the booth apps and the challenge desk on this edge's floor.</summary>
+    public string DeskToken { get; } = deskToken;
+
+    /// <summary>The floor this edge's readers watch; null when the run has no crowd.</summary>
+    public Domain.Layout.VenueLayout? Layout { get; } = layout;
 
     public string JournalPath => Path.Combine(DataDirectory, "journal.db");
 

@@ -45,7 +45,7 @@ public sealed class SimulatedVenue : IAsyncDisposable
     /// marking an upload late.
     /// </summary>
     public static async Task<SimulatedVenue> StartAsync(GeneratedEvent generated, TicketSigningKey key, EdgeTopology layout, string dataDirectory,
-        TimeSpan lateAfter, Action<string>? say = null, CancellationToken cancellationToken = default)
+        TimeSpan lateAfter, Action<string>? say = null, CancellationToken cancellationToken = default, FloorSetup? floor = null)
     {
         ArgumentNullException.ThrowIfNull(generated);
         ArgumentNullException.ThrowIfNull(key);
@@ -69,7 +69,7 @@ public sealed class SimulatedVenue : IAsyncDisposable
             var registration = await RegisterAsync(central, generated, cancellationToken);
 
             say?.Invoke($"Starting {layout.Edges.Count} edge{(layout.Edges.Count == 1 ? "" : "s")} ({string.Join(", ", layout.Edges)}): ledger from central");
-            var starting = layout.Edges.Select(e => StartEdgeAsync(central, e, layout.Gates[e], Path.Combine(dataDirectory, "edges", e), cancellationToken)).ToList();
+            var starting = layout.Edges.Select(e => StartEdgeAsync(central, e, layout.Gates[e], Path.Combine(dataDirectory, "edges", e), floor, cancellationToken)).ToList();
             try
             {
                 await Task.WhenAll(starting);
@@ -118,7 +118,7 @@ public sealed class SimulatedVenue : IAsyncDisposable
     }
 
     private static async Task<SimulatedEdge> StartEdgeAsync(CentralWebHost central, string edgeId, IReadOnlyList<Domain.Gates.GateDefinition> gates,
-        string directory, CancellationToken cancellationToken)
+        string directory, FloorSetup? floor, CancellationToken cancellationToken)
     {
         if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any())
         {
@@ -132,11 +132,36 @@ public sealed class SimulatedVenue : IAsyncDisposable
             scannerTokens[gate.Id] = (await devices.CreateAsync($"scanner {gate.Id}", DeviceRole.Scanner, cancellationToken)).Token;
         }
 
+        var deskToken = (await devices.CreateAsync("booth and challenge desks", DeviceRole.Scanner, cancellationToken)).Token;
+        var settings = new Dictionary<string, string?>();
+        var venueLayout = floor?.LayoutFor(edgeId);
+        if (venueLayout is not null)
+        {
+            var layoutPath = Path.Combine(directory, "venue-layout.json");
+            await File.WriteAllTextAsync(layoutPath, Crowd.CrowdLayout.ToJson(venueLayout), cancellationToken);
+            settings["Edge:LayoutPath"] = layoutPath;
+            if (floor!.RabbitMq is { } broker)
+            {
+                var user = Uri.UnescapeDataString(broker.UserInfo.Split(':')[0]);
+                settings["Edge:Readers:UseRabbitMq"] = "true";
+                settings["Edge:Readers:RabbitMq:HostName"] = broker.Host;
+                settings["Edge:Readers:RabbitMq:Port"] = (broker.IsDefaultPort ? 5672 : broker.Port).ToString(CultureInfo.InvariantCulture);
+                settings["Edge:Readers:RabbitMq:UserName"] = user;
+                settings["Edge:Readers:RabbitMq:Password"] = broker.UserInfo.Contains(':', StringComparison.Ordinal) ? Uri.UnescapeDataString(broker.UserInfo[(broker.UserInfo.IndexOf(':', StringComparison.Ordinal) + 1)..]) : "";
+                // This edge's readers only: every edge has its own queue on the one broker.
+                var readers = venueLayout.Portals.Select(p => p.ReaderId).Distinct(StringComparer.Ordinal).ToList();
+                for (var i = 0; i < readers.Count; i++)
+                {
+                    settings[$"Edge:Readers:RabbitMq:BindingPatterns:{i}"] = $"zebra.{readers[i]}.data";
+                }
+            }
+        }
+
         var edgeToken = await central.AddEdgeAsync(edgeId, cancellationToken);
         var proxy = FaultProxy.Start(central.Address);
         try
         {
-            var host = await EdgeWebHost.StartAsync(edgeId, directory, ledgerPath: null, gates, scansPerSecondPerDevice: 100_000, new Dictionary<string, string?>
+            var host = await EdgeWebHost.StartAsync(edgeId, directory, ledgerPath: null, gates, scansPerSecondPerDevice: 100_000, new Dictionary<string, string?>(settings)
             {
                 ["Edge:Central:Url"] = proxy.Address.ToString(),
                 ["Edge:Central:Token"] = edgeToken,
@@ -146,7 +171,7 @@ public sealed class SimulatedVenue : IAsyncDisposable
                 ["Edge:Central:RetryMax"] = "00:00:00.500",
                 ["Edge:Central:StatusEvery"] = "00:00:01",
             }, cancellationToken);
-            return new SimulatedEdge(edgeId, host, proxy, gates, scannerTokens, directory);
+            return new SimulatedEdge(edgeId, host, proxy, gates, scannerTokens, directory, deskToken, venueLayout);
         }
         catch
         {
@@ -168,3 +193,6 @@ public sealed class SimulatedVenue : IAsyncDisposable
         await central.DisposeAsync();
     }
 }
+
+/// <summary>The floor behind each edge's gates: its venue layout, and the broker its readers publish to (null: in process).</summary>
+public sealed record FloorSetup(Func<string, Domain.Layout.VenueLayout> LayoutFor, Uri? RabbitMq);

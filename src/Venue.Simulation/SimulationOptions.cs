@@ -24,6 +24,21 @@ public sealed record SimulationOptions
     /// <summary>When the partition heals, as a fraction of the rush.</summary>
     public double PartitionTo { get; init; } = 0.70;
 
+    /// <summary>After the rush, people wander the floor and RFID readers report them (zones, booths, leaderboards).</summary>
+    public bool Crowd { get; init; } = true;
+
+    /// <summary>Wall time the crowd's day on the floor (two hours of event time) is compressed into.</summary>
+    public TimeSpan Wander { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Send the simulated readers through a real RabbitMQ: its AMQP address for the edges
+    /// (amqp://user:password@host:5672/) and its MQTT listener for the readers (same user). Null: in process.
+    /// </summary>
+    public Uri? RabbitMq { get; init; }
+
+    /// <summary>The MQTT port of <see cref="RabbitMq"/>'s host.</summary>
+    public int MqttPort { get; init; } = 1883;
+
     /// <summary>Where central and the edges keep their data; null: a temporary directory removed afterwards.</summary>
     public string? DataDirectory { get; init; }
 
@@ -53,6 +68,21 @@ public sealed record SimulationOptions
         if (publicGates < Edges)
         {
             throw new ArgumentOutOfRangeException(nameof(Gates), Gates, $"--gates {Gates} gives {publicGates} public gates, too few for --edges {Edges} (each edge needs one).");
+        }
+
+        if (Wander < TimeSpan.FromSeconds(1) || Wander > TimeSpan.FromHours(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Wander), Wander, "--wander must be between 1 second and 1 hour.");
+        }
+
+        if (RabbitMq is { } broker && (broker.Scheme is not ("amqp" or "amqps") || !Crowd))
+        {
+            throw new ArgumentOutOfRangeException(nameof(RabbitMq), broker, "--rabbitmq is an amqp:// address (amqp://user:password@host:5672/), and needs the crowd (not --no-crowd).");
+        }
+
+        if (MqttPort is < 1 or > 65535)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MqttPort), MqttPort, "--mqtt-port must be 1 to 65535.");
         }
 
         if (PartitionFrom is <= 0 or >= 1 || PartitionTo <= PartitionFrom || PartitionTo >= 1)

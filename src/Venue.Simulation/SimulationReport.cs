@@ -21,6 +21,9 @@ public sealed record SimulationReport(
     SyncFigures Sync,
     IReadOnlyList<VerdictCheck> Checks)
 {
+    /// <summary>The crowd's day on the floor after the rush (RFID reads, zones, booths, boards); null with --no-crowd.</summary>
+    public Crowd.CrowdFigures? Crowd { get; init; }
+
     public bool Passed => Checks.All(c => c.Passed);
 }
 

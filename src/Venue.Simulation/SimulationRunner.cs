@@ -79,9 +79,15 @@ public static class SimulationRunner
         var partition = options.Partition ? new PartitionWindow("north", options.Rush * options.PartitionFrom, options.Rush * options.PartitionTo, Settle) : null;
         var layout = EdgeTopology.Split(generated.Gates, options.Edges, partition);
         var plan = ScanPlanner.Plan(generated, layout, options.Rush, options.Seed);
+        // The crowd's day on the floor starts (in event time) a minute after the rush ends; its
+        // session times are in the layouts the edges start with.
+        var floorStart = DateTimeOffset.UtcNow + options.Rush + TimeSpan.FromMinutes(1);
+        var floor = options.Crowd
+            ? new FloorSetup(edge => Crowd.CrowdLayout.For(edge, (int)(options.Attendees * 0.9 / options.Edges), floorStart + Crowd.CrowdPlanner.SessionOffset), options.RabbitMq)
+            : null;
 
         var outcomes = new ConcurrentQueue<ScanOutcome>();
-        await using var venue = await SimulatedVenue.StartAsync(generated, key, layout, dataDirectory, LateAfter, s => Say(s, plan.Count), cancellationToken);
+        await using var venue = await SimulatedVenue.StartAsync(generated, key, layout, dataDirectory, LateAfter, s => Say(s, plan.Count), cancellationToken, floor);
         var startup = venue.Edges.Select(e => e.Host.Silo.Startup).MaxBy(s => s.Total)!;
 
         var injector = partition is null ? null : new PartitionInjector(venue, partition);
@@ -112,6 +118,13 @@ public static class SimulationRunner
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+        }
+
+        Crowd.CrowdFigures? crowd = null;
+        if (floor is not null)
+        {
+            Say("Planning the crowd's day on the floor", plan.Count);
+            crowd = await RunCrowdAsync(venue, generated, options, floorStart, progress, clock, cancellationToken);
         }
 
         Say("Reading central's books and the edges' journals back", plan.Count);
@@ -150,7 +163,60 @@ public static class SimulationRunner
         Say("Stopping the edges and central", plan.Count);
         await venue.DisposeAsync();
         Say("Judging the run", plan.Count);
-        return SimulationVerdict.Judge(facts);
+        var report = SimulationVerdict.Judge(facts);
+        return crowd is null ? report : report with { Crowd = crowd, Checks = [.. report.Checks, .. crowd.Checks] };
+    }
+
+    /// <summary>
+    /// The crowd phase: who is inside at each edge (its journal's last local passage of them is an
+    /// admission) wanders that edge's floor along a planned day, reported by simulated readers.
+    /// </summary>
+    private static async Task<Crowd.CrowdFigures> RunCrowdAsync(SimulatedVenue venue, GeneratedEvent generated, SimulationOptions options, DateTimeOffset floorStart,
+        IProgress<SimulationProgress>? progress, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        var tokens = generated.Badges.ToDictionary(b => b.AttendeeId, b => b.Token, StringComparer.Ordinal);
+        var edges = new List<Crowd.CrowdEdge>();
+        Crowd.IReadTransport? shared = null;
+        try
+        {
+            foreach (var edge in venue.Edges)
+            {
+                var inside = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var entry in SqliteCheckInJournal.ReadAll(edge.JournalPath).Where(e => e.Passed && e.AttendeeId is not null))
+                {
+                    if (entry.Reason == Domain.CheckIn.ScanReason.Admitted)
+                    {
+                        inside[entry.AttendeeId!] = tokens[entry.AttendeeId!];
+                    }
+                    else
+                    {
+                        inside.Remove(entry.AttendeeId!);
+                    }
+                }
+
+                var silo = edge.Host.Silo;
+                var telemetry = silo.Telemetry ?? throw new InvalidOperationException($"Edge {edge.EdgeId} started without its venue layout.");
+                var crowdPlan = Crowd.CrowdPlanner.Plan(edge.EdgeId, inside, floorStart, options.Seed);
+                var reads = Crowd.ReaderEmulator.Emit(crowdPlan, telemetry.Layout, options.Seed, out var noise);
+                Crowd.IReadTransport transport = options.RabbitMq is { } broker
+                    ? shared ??= new Crowd.MqttTransport(broker.Host, options.MqttPort, Uri.UnescapeDataString(broker.UserInfo.Split(':')[0]),
+                        broker.UserInfo.Contains(':', StringComparison.Ordinal) ? Uri.UnescapeDataString(broker.UserInfo[(broker.UserInfo.IndexOf(':', StringComparison.Ordinal) + 1)..]) : null)
+                    : new Crowd.InProcessTransport(telemetry);
+                edges.Add(new Crowd.CrowdEdge(edge.EdgeId, edge.Host.Address, edge.DeskToken, telemetry, silo.Grains, silo.Streams, telemetry.Layout,
+                    crowdPlan, reads, noise, transport, 0));
+            }
+
+            return await Crowd.CrowdRunner.RunAsync(edges, options.Wander, options.Seed,
+                (phase, sent, total) => progress?.Report(new SimulationProgress($"{phase}: {sent:N0}/{total:N0} reads", 0, 0, 0, 0, 0, clock.Elapsed, 0)),
+                cancellationToken);
+        }
+        finally
+        {
+            foreach (var transport in edges.Select(e => e.Transport).Distinct())
+            {
+                await transport.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>

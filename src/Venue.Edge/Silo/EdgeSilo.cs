@@ -15,6 +15,7 @@ using Venue.Edge.Sync;
 using Venue.Edge.Telemetry;
 using Venue.Runtime;
 using Venue.Runtime.Storage;
+using Venue.Runtime.Streams;
 using Venue.Storage.Sqlite;
 
 namespace Venue.Edge.Silo;
@@ -61,6 +62,9 @@ public sealed class EdgeSilo : IAsyncDisposable
     public SqliteCheckInJournal Journal { get; }
 
     public IGrainFactory Grains => _runtime;
+
+    /// <summary>The runtime's streams (zone occupancy, alerts, leaderboards ...), for consoles and other observers.</summary>
+    public IStreamProvider Streams => _runtime.Streams;
 
     /// <summary>Crowd telemetry (reads, zones, booths, leaderboards); null for an edge without a venue layout.</summary>
     public EdgeTelemetry? Telemetry { get; }

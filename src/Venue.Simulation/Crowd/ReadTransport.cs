@@ -1,0 +1,66 @@
+using Venue.Domain.Readers;
+using Venue.Messaging.Mqtt;
+
+namespace Venue.Simulation.Crowd;
+
+/// <summary>How the simulated readers' batches reach an edge.</summary>
+public interface IReadTransport : IAsyncDisposable
+{
+    /// <summary>"in-process" or "mqtt".</summary>
+    string Name { get; }
+
+    /// <summary>Hands one reader's batch over; completes when the edge has it durably (in process) or the broker has acknowledged it (MQTT QoS 1).</summary>
+    Task SendAsync(string readerId, IReadOnlyList<TagRead> reads, CancellationToken cancellationToken);
+}
+
+/// <summary>Straight into the edge's read sink, as a reader on the edge's own machine would be.</summary>
+public sealed class InProcessTransport(IReadSink sink) : IReadTransport
+{
+    public string Name => "in-process";
+
+    public Task SendAsync(string readerId, IReadOnlyList<TagRead> reads, CancellationToken cancellationToken) => sink.IngestAsync(reads, cancellationToken);
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
+
+/// <summary>
+/// As real readers do: each reader its own MQTT connection to RabbitMQ's MQTT plugin, publishing its
+/// batches as Zebra JSON arrays to <c>zebra/{reader}/data</c> with QoS 1; the edge consumes them from its queue.
+/// </summary>
+public sealed class MqttTransport(string host, int port, string? userName, string? password) : IReadTransport
+{
+    private readonly Dictionary<string, Task<MqttPublisher>> _publishers = new(StringComparer.Ordinal);
+    private readonly object _gate = new();
+
+    public string Name => "mqtt";
+
+    public async Task SendAsync(string readerId, IReadOnlyList<TagRead> reads, CancellationToken cancellationToken)
+    {
+        Task<MqttPublisher> connecting;
+        lock (_gate)
+        {
+            if (!_publishers.TryGetValue(readerId, out connecting!))
+            {
+                _publishers[readerId] = connecting = MqttPublisher.ConnectAsync(new MqttPublisherOptions(host, port, readerId)
+                {
+                    UserName = userName,
+                    Password = password,
+                }, cancellationToken);
+            }
+        }
+
+        var publisher = await connecting;
+        await publisher.PublishAsync($"zebra/{readerId}/data", ZebraJson.Array(reads), qos: 1, cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var connecting in _publishers.Values)
+        {
+            if (connecting.IsCompletedSuccessfully)
+            {
+                await connecting.Result.DisposeAsync();
+            }
+        }
+    }
+}
