@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Venue.Domain.Devices;
+using Venue.Edge.OpsConsole;
 using Venue.Edge.ScannerApi;
 using Venue.Hosting.Security;
 using Venue.Edge.Silo;
@@ -70,6 +71,7 @@ public static class EdgeHostExtensions
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
         services.AddOpenApi("v1");
+        builder.AddEdgeConsole();
         return builder;
     }
 
@@ -84,6 +86,7 @@ public static class EdgeHostExtensions
         app.MapEdgeHealth();
         app.MapScannerApi();
         app.MapOpenApi().AllowAnonymous();
+        app.MapEdgeConsole();
         return app;
     }
 }

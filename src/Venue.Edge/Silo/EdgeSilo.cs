@@ -9,6 +9,7 @@ using Venue.Domain.Ledger;
 using Venue.Edge.Sync;
 using Venue.Runtime;
 using Venue.Runtime.Storage;
+using Venue.Runtime.Streams;
 using Venue.Storage.Sqlite;
 
 namespace Venue.Edge.Silo;
@@ -54,6 +55,9 @@ public sealed class EdgeSilo : IAsyncDisposable
     public SqliteCheckInJournal Journal { get; }
 
     public IGrainFactory Grains => _runtime;
+
+    /// <summary>The runtime's streams (zone occupancy, alerts, leaderboards ...), for consoles and other observers.</summary>
+    public IStreamProvider Streams => _runtime.Streams;
 
     public EdgeStartup Startup { get; }
 
