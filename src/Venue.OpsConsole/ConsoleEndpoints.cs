@@ -24,9 +24,8 @@ public static class ConsoleEndpoints
     public static RouteGroupBuilder MapOpsConsole(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapGet("/console", () => TypedResults.Redirect("/console/")).AllowAnonymous().ExcludeFromDescription();
-
         var console = app.MapGroup("/console").WithTags("Console");
+        // Routing ignores a trailing slash: this serves both /console and /console/ (the page uses absolute paths).
         console.MapGet("/", (HttpContext context) => Asset("index.html", context)).AllowAnonymous().ExcludeFromDescription();
         console.MapGet("/{file}", (string file, HttpContext context) => Asset(file, context)).AllowAnonymous().ExcludeFromDescription();
         console.MapPost("/session", SignInAsync).AllowAnonymous()
