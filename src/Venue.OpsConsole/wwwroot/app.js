@@ -87,6 +87,7 @@ async function start() {
   hideLogin();
   for (const part of ['gates', 'zones', 'alerts', 'conflicts', 'boards', 'silos', 'scans', 'header']) dirty.add(part);
   render();
+  if (!probe.ready && performance.getEntriesByName('console-ready').length === 0) performance.mark('console-ready');
   probe.ready = true;
   connect(snapshot.epoch, snapshot.seq);
 }
