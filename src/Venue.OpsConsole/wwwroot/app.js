@@ -234,7 +234,8 @@ function renderGates() {
   const rows = [...state.gates.values()].sort((a, b) => a.id.localeCompare(b.id)).map((g) => {
     const reasons = Object.entries(g.refusals).sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r.replaceAll('_', ' ')} ${fmt.format(n)}`).join(', ');
     return h('tr', { data: { gate: g.id } },
-      h('td', null, h('b', null, g.name || g.id), g.zone ? h('span', { class: 'dim' }, ` ${g.zone}`) : null),
+      h('td', null, h('b', null, g.name || g.id),
+        h('span', { class: 'dim' }, [g.zone, state.silo.role === 'central' ? g.edge : null].filter(Boolean).map((x) => ` ${x}`).join(' ·'))),
       h('td', null, h('span', { class: `status ${g.status}` }, g.status)),
       h('td', { class: 'rate' }, spark(g), h('span', { class: 'per-minute' }, fmt.format(perMinute(g)))),
       h('td', { class: 'n admitted-count' }, fmt.format(g.admitted)),
