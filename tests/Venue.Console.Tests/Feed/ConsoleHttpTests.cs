@@ -49,6 +49,18 @@ public sealed class ConsoleHttpTests
     }
 
     [Fact]
+    public async Task The_console_api_is_described_in_the_silos_OpenAPI_document()
+    {
+        await using var edge = await ConsoleEdge.StartAsync();
+        var document = await edge.Http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var paths = document.GetProperty("paths");
+        Assert.True(paths.TryGetProperty("/console/api/stream", out var stream), $"paths: {string.Join(", ", paths.EnumerateObject().Select(p => p.Name))}");
+        Assert.True(stream.GetProperty("get").GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("text/event-stream", out _));
+        Assert.True(paths.TryGetProperty("/console/session", out _));
+        Assert.True(paths.TryGetProperty("/v1/gates/{gateId}/scans", out _));
+    }
+
+    [Fact]
     public async Task Signing_in_with_an_ops_token_sets_an_HttpOnly_SameSite_Strict_cookie_that_opens_the_stream()
     {
         await using var edge = await ConsoleEdge.StartAsync();
