@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Venue.Central.Integrator;
+using Venue.Central.OpsConsole;
 using Venue.Central.Silo;
 using Venue.Central.Sync;
 using Venue.Domain.Devices;
@@ -42,6 +43,7 @@ public static class CentralHostExtensions
         });
         services.AddOpenApi("v1");
         services.AddIntegratorApi();
+        builder.AddCentralConsole();
         return builder;
     }
 
@@ -57,6 +59,7 @@ public static class CentralHostExtensions
         app.MapSyncApi();
         app.MapIntegratorApi();
         app.MapOpenApi().AllowAnonymous();
+        app.MapCentralConsole();
         return app;
     }
 

@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Venue.Domain.Devices;
+using Venue.Edge.OpsConsole;
 using Venue.Edge.ScannerApi;
 using Venue.Hosting.Security;
 using Venue.Edge.Silo;
@@ -74,6 +75,7 @@ public static class EdgeHostExtensions
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
         services.AddOpenApi("v1");
+        builder.AddEdgeConsole();
         return builder;
     }
 
@@ -89,6 +91,7 @@ public static class EdgeHostExtensions
         app.MapScannerApi();
         app.MapTelemetryApi();
         app.MapOpenApi().AllowAnonymous();
+        app.MapEdgeConsole();
         return app;
     }
 }

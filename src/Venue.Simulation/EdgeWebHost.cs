@@ -22,6 +22,8 @@ public sealed class EdgeWebHost : IAsyncDisposable
 
     public EdgeSilo Silo => _app.Services.GetRequiredService<EdgeSiloService>().Silo;
 
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>
     /// Starts an edge. <paramref name="ledgerPath"/> null: none (with <c>Edge:Central:Url</c> in
     /// <paramref name="more"/>, the edge downloads its ledger from central). <paramref name="more"/>

@@ -12,6 +12,7 @@ using Venue.Domain.Sync;
 using Venue.Domain.Tickets;
 using Venue.Runtime;
 using Venue.Runtime.Storage;
+using Venue.Runtime.Streams;
 
 namespace Venue.Central.Silo;
 
@@ -61,6 +62,9 @@ public sealed class CentralSilo : IAsyncDisposable
     public TimeProvider Time { get; }
 
     public IGrainFactory Grains => _runtime;
+
+    /// <summary>The runtime's streams (zone occupancy, alerts, leaderboards ...), for consoles and other observers.</summary>
+    public IStreamProvider Streams => _runtime.Streams;
 
     /// <summary>What the start did: passages replayed into attendee histories and how long it took.</summary>
     public CentralStartup Startup { get; private set; } = new(0, TimeSpan.Zero);

@@ -1,0 +1,150 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Venue.Central.Silo;
+using Venue.Domain.Central;
+using Venue.OpsConsole.Model;
+
+namespace Venue.Central.OpsConsole;
+
+/// <summary>
+/// Feeds central's console: every check-in an edge uploads (followed through the change feed edges
+/// long-poll on), conflicts, the silo table (edges offline turn their gates offline), and the
+/// telemetry grains' streams.
+/// </summary>
+public sealed class CentralConsoleFeeder(CentralSiloService host, ConsoleModel model, TimeProvider time, ILogger<CentralConsoleFeeder> logger)
+    : IHostedService, IAsyncDisposable
+{
+    /// <summary>How often the silo table, gate statuses and new conflicts are read.</summary>
+    public static readonly TimeSpan RefreshEvery = TimeSpan.FromSeconds(2);
+
+    private const int Page = 5_000;
+    private static readonly TimeSpan LongPoll = TimeSpan.FromSeconds(30);
+
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Dictionary<string, string> _siloStatus = new(StringComparer.Ordinal);
+    private IDisposable? _telemetry;
+    private Task _running = Task.CompletedTask;
+    private long _lastConflict;
+
+    /// <summary>Folds in what central already holds before the server takes requests (no events: nobody is connected), then follows.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var silo = host.Silo;
+        model.Identify(silo.Options.SiloId, "central");
+        // Every id up to the feed's position is committed; later ones are read when the feed moves past them.
+        var after = silo.Feed.FeedId;
+        await foreach (var checkIn in silo.Store.StreamCheckInsAsync(0, passagesOnly: false, cancellationToken))
+        {
+            if (checkIn.FeedId > after)
+            {
+                break;
+            }
+
+            model.Scan(Fact(checkIn), publish: false);
+        }
+
+        await RefreshAsync(silo, publish: false, cancellationToken);
+        _telemetry = TelemetryBridge.Connect(silo.Streams, model, logger);
+        _running = Task.WhenAll(FollowCheckInsAsync(silo, after, _stopping.Token), RefreshLoopAsync(silo, _stopping.Token));
+    }
+
+    private async Task FollowCheckInsAsync(CentralSilo silo, long after, CancellationToken stopping)
+    {
+        try
+        {
+            while (true)
+            {
+                // Waits on the check-in feed only: a ledger version above long.MaxValue never comes.
+                await silo.Feed.WaitAsync(long.MaxValue, after, LongPoll, time, stopping);
+                var committed = silo.Feed.FeedId;
+                while (after < committed)
+                {
+                    var rows = await silo.Store.ReadCheckInsAsync(after, Page, passagesOnly: false, stopping);
+                    foreach (var row in rows.Where(r => r.FeedId <= committed))
+                    {
+                        model.Scan(Fact(row));
+                    }
+
+                    after = rows.Count < Page ? committed : Math.Min(committed, rows[^1].FeedId);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "The console stopped following check-ins after feed id {FeedId}; consoles show no new scans until central restarts.", after);
+        }
+    }
+
+    private async Task RefreshLoopAsync(CentralSilo silo, CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(RefreshEvery, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping))
+            {
+                try
+                {
+                    await RefreshAsync(silo, publish: true, stopping);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogWarning(e, "The console could not read the silo table or conflicts; trying again in {Seconds} s.", RefreshEvery.TotalSeconds);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task RefreshAsync(CentralSilo silo, bool publish, CancellationToken cancellationToken)
+    {
+        foreach (var row in await silo.ListSilosAsync(cancellationToken))
+        {
+            _siloStatus[row.SiloId] = row.Status;
+            model.Silo(new SiloView(row.SiloId, row.Role, row.Status, row.JournalSequence, row.UploadedSequence, row.LedgerVersion,
+                row.JournalLagEntries, row.JournalLagMs, row.SyncLagMs, row.LastSeenAt));
+        }
+
+        model.RefreshGates(isEdgeOnline: edge => edge is null || !_siloStatus.TryGetValue(edge, out var status) || status != "offline");
+
+        while (true)
+        {
+            var conflicts = await silo.Store.ListConflictsAsync(_lastConflict, 500, cancellationToken);
+            foreach (var conflict in conflicts)
+            {
+                model.Conflict(ToView(conflict), publish);
+                _lastConflict = conflict.Id;
+            }
+
+            if (conflicts.Count < 500)
+            {
+                break;
+            }
+        }
+    }
+
+    internal static ConflictView ToView(Conflict c) => new(c.Id, c.AttendeeId, ToView(c.First), ToView(c.Second), c.DetectedAt, c.AcknowledgedAt, c.AcknowledgedBy);
+
+    private static PassageView ToView(PassageRef p) => new(p.EdgeId, p.GateId, p.At, p.Sequence);
+
+    private static ScanFact Fact(StoredCheckIn row) =>
+        new(row.Entry.GateId, row.EdgeId, row.Entry.Direction, row.Entry.Reason, row.Entry.AttendeeId, row.Entry.At, row.Entry.Sequence);
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        _telemetry?.Dispose();
+        await _running;
+        model.Feed.DisconnectAll();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _stopping.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,25 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Venue.OpsConsole.Feed;
+using Venue.OpsConsole.Model;
+using Venue.OpsConsole.Security;
+
+namespace Venue.OpsConsole;
+
+public static class ConsoleServiceExtensions
+{
+    /// <summary>
+    /// Registers what every silo's console shares: the feed (options under <c>Console:Feed</c>), the
+    /// model, ops sessions and the console's JSON. The silo adds its own feeder and <see cref="IAttendeeLookup"/>.
+    /// </summary>
+    public static IServiceCollection AddOpsConsole(this IServiceCollection services)
+    {
+        services.AddOptions<LiveFeedOptions>().BindConfiguration(LiveFeedOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<LiveFeed>();
+        services.AddSingleton<ConsoleModel>();
+        services.AddConsoleAuthentication();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ConsoleJsonContext.Default));
+        return services;
+    }
+}

@@ -1,0 +1,14 @@
+namespace Venue.OpsConsole.Feed;
+
+/// <summary>Why a client must reload the snapshot instead of resuming (the <c>reason</c> of a <c>resync</c> event).</summary>
+public enum ResyncReason
+{
+    /// <summary>Its last event is older than the replay buffer holds.</summary>
+    Behind,
+    /// <summary>It read too slowly: its queue overflowed and was dropped, so the publisher never waited for it.</summary>
+    Slow,
+    /// <summary>Its last event id is from an earlier run of the silo (another epoch).</summary>
+    Restarted,
+    /// <summary>Its last event id is not one this feed issued (malformed, or ahead of the feed).</summary>
+    Unknown,
+}

@@ -1,0 +1,308 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Venue.Domain.CheckIn;
+using Venue.Domain.Telemetry;
+using Venue.OpsConsole.Feed;
+
+namespace Venue.OpsConsole.Model;
+
+/// <summary>
+/// What the console shows, kept by the silo and changed only together with the event that tells
+/// clients about the change (under the feed's lock), so <see cref="Snapshot"/> is exactly the state
+/// after the sequence it names. Every method is cheap and never waits: callers include grain stream
+/// handlers, whose publishers wait for them.
+/// </summary>
+public sealed class ConsoleModel(LiveFeed feed, TimeProvider time)
+{
+    public const string Format = "venue-console/1";
+    public const int RecentScansKept = 50;
+    public const int MinutesKept = 15;
+    public const int AlertsKept = 200;
+    public const int ConflictsKept = 200;
+    public const int LeadersShown = 10;
+
+    /// <summary>A gate with no scan for this long is shown idle rather than online.</summary>
+    public static readonly TimeSpan IdleAfter = TimeSpan.FromMinutes(2);
+
+    private readonly Dictionary<string, GateTally> _gates = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ZoneView> _zones = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<long, AlertView> _alerts = [];
+    private readonly Dictionary<(string Zone, ZoneLevel Level), long> _activeAlerts = [];
+    private readonly SortedDictionary<long, ConflictView> _conflicts = [];
+    private readonly Dictionary<string, Dictionary<string, LeaderEntry>> _boards = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SiloView> _silos = new(StringComparer.Ordinal);
+    private readonly Queue<ScanEvent> _recent = new();
+    private SiloIdentity _identity = new("", "");
+
+    public LiveFeed Feed => feed;
+
+    public void Identify(string id, string role) => feed.Read(_ => _identity = new SiloIdentity(id, role));
+
+    /// <summary>Declares a gate (name, zone, edge, opening hours) without an event: done before clients connect, or followed by <see cref="RefreshGates"/>.</summary>
+    public void DefineGate(string id, string name, string? zone, string? edge, bool open) => feed.Read(_ =>
+    {
+        var gate = Gate(id, edge);
+        gate.Name = name;
+        gate.Zone = zone;
+        gate.Open = open;
+        gate.Status = gate.ComputeStatus(time.GetUtcNow());
+        return gate;
+    });
+
+    /// <summary>Counts a scan and publishes it; <paramref name="publish"/> false only folds it in (catching up at start).</summary>
+    public long Scan(ScanFact scan, bool publish = true)
+    {
+        ArgumentNullException.ThrowIfNull(scan);
+        if (!publish)
+        {
+            feed.Read(_ => Apply(scan));
+            return 0;
+        }
+
+        return feed.Publish("scan", _ => Json(Apply(scan), ConsoleJsonContext.Default.ScanEvent));
+    }
+
+    private ScanEvent Apply(ScanFact scan)
+    {
+        var gate = Gate(scan.Gate, scan.Edge);
+        var (reasonCount, minute, minuteCount) = gate.Count(scan);
+        // A scan makes its gate online (as clients assume too); going idle is told by RefreshGates.
+        gate.Status = gate.ComputeStatus(time.GetUtcNow());
+        var result = scan.Reason switch
+        {
+            ScanReason.Admitted => "admitted",
+            ScanReason.Exited => "exited",
+            _ => "refused",
+        };
+        var view = new ScanEvent(scan.Gate, scan.Edge, scan.Direction == ScanDirection.Exit ? "exit" : "entry", result, scan.Reason.Code(),
+            scan.Attendee, scan.At, scan.Journal,
+            new GateCounters(gate.Scans, gate.Admitted, gate.Exited, gate.Refused, reasonCount, minute, minuteCount));
+        _recent.Enqueue(view);
+        if (_recent.Count > RecentScansKept)
+        {
+            _recent.Dequeue();
+        }
+
+        return view;
+    }
+
+    /// <summary>
+    /// Recomputes every gate's status (online, idle, closed, offline) and publishes a <c>gate</c>
+    /// event for each that changed. Silos call it every few seconds.
+    /// </summary>
+    public int RefreshGates(Func<string, bool>? isOpen = null, Func<string?, bool>? isEdgeOnline = null)
+    {
+        var ids = feed.Read(_ => _gates.Keys.ToArray());
+        var changed = 0;
+        foreach (var id in ids)
+        {
+            var seq = feed.Publish("gate", _ =>
+            {
+                var gate = _gates[id];
+                gate.Open = isOpen?.Invoke(id) ?? gate.Open;
+                gate.EdgeOnline = isEdgeOnline?.Invoke(gate.Edge) ?? gate.EdgeOnline;
+                var now = time.GetUtcNow();
+                var status = gate.ComputeStatus(now);
+                if (status == gate.Status)
+                {
+                    return null;
+                }
+
+                gate.Status = status;
+                return Json(gate.View(now), ConsoleJsonContext.Default.GateView);
+            });
+            changed += seq > 0 ? 1 : 0;
+        }
+
+        return changed;
+    }
+
+    public long Occupancy(ZoneOccupancyChanged change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        return feed.Publish("zone", _ =>
+        {
+            var view = new ZoneView(change.ZoneId, change.Occupancy, change.Capacity, LevelCode(change.Level), change.At);
+            _zones[change.ZoneId] = view;
+            return Json(view, ConsoleJsonContext.Default.ZoneView);
+        });
+    }
+
+    /// <summary>Raises, updates or clears a zone's alert at one level; a clear with nothing raised publishes nothing.</summary>
+    public long Alert(ZoneAlert alert)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        return feed.Publish("alert", seq =>
+        {
+            var key = (alert.ZoneId, alert.Level);
+            AlertView view;
+            if (alert.Raised)
+            {
+                view = _activeAlerts.TryGetValue(key, out var id)
+                    ? _alerts[id] with { Occupancy = alert.Occupancy, Capacity = alert.Capacity }
+                    : new AlertView(seq, alert.ZoneId, LevelCode(alert.Level), true, alert.Occupancy, alert.Capacity, alert.At, null, null, null);
+                _activeAlerts[key] = view.Id;
+            }
+            else
+            {
+                if (!_activeAlerts.Remove(key, out var id))
+                {
+                    return null;
+                }
+
+                view = _alerts[id] with { Active = false, ClearedAt = alert.At, Occupancy = alert.Occupancy, Capacity = alert.Capacity };
+            }
+
+            _alerts[view.Id] = view;
+            TrimAlerts();
+            return Json(view, ConsoleJsonContext.Default.AlertView);
+        });
+    }
+
+    /// <summary>Marks an alert seen; null when there is no such alert. A second acknowledgement keeps the first.</summary>
+    public AlertView? AcknowledgeAlert(long id, string by)
+    {
+        AlertView? result = null;
+        feed.Publish("alert", _ =>
+        {
+            if (!_alerts.TryGetValue(id, out var view))
+            {
+                return null;
+            }
+
+            result = view;
+            if (view.AcknowledgedAt is not null)
+            {
+                return null;
+            }
+
+            result = _alerts[id] = view with { AcknowledgedAt = time.GetUtcNow(), AcknowledgedBy = by };
+            return Json(result, ConsoleJsonContext.Default.AlertView);
+        });
+        return result;
+    }
+
+    /// <summary>Adds or replaces a conflict (found, or acknowledged); publishes it unless <paramref name="publish"/> is false.</summary>
+    public long Conflict(ConflictView conflict, bool publish = true)
+    {
+        ArgumentNullException.ThrowIfNull(conflict);
+        byte[]? Commit(long _)
+        {
+            if (_conflicts.TryGetValue(conflict.Id, out var known) && known == conflict)
+            {
+                return null;
+            }
+
+            _conflicts[conflict.Id] = conflict;
+            while (_conflicts.Count > ConflictsKept)
+            {
+                _conflicts.Remove(_conflicts.Keys.First());
+            }
+
+            return Json(conflict, ConsoleJsonContext.Default.ConflictView);
+        }
+
+        if (!publish)
+        {
+            feed.Read(Commit);
+            return 0;
+        }
+
+        return feed.Publish("conflict", Commit);
+    }
+
+    public long Leader(LeaderboardChanged change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        return feed.Publish("leader", _ =>
+        {
+            if (!_boards.TryGetValue(change.Board, out var board))
+            {
+                _boards[change.Board] = board = new Dictionary<string, LeaderEntry>(StringComparer.Ordinal);
+            }
+
+            board[change.Id] = new LeaderEntry(change.Id, change.Score, change.Rank);
+            return Json(new LeaderEvent(change.Board, change.Id, change.Score, change.Rank, change.At), ConsoleJsonContext.Default.LeaderEvent);
+        });
+    }
+
+    /// <summary>Publishes a silo's row when it differs from the one last published.</summary>
+    public long Silo(SiloView silo)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        return feed.Publish("silo", _ =>
+        {
+            if (_silos.TryGetValue(silo.Id, out var known) && known == silo)
+            {
+                return null;
+            }
+
+            _silos[silo.Id] = silo;
+            return Json(silo, ConsoleJsonContext.Default.SiloView);
+        });
+    }
+
+    public ConsoleSnapshot Snapshot() => feed.Read(seq =>
+    {
+        var now = time.GetUtcNow();
+        return new ConsoleSnapshot(
+            Format,
+            feed.Epoch,
+            seq,
+            _identity,
+            now,
+            [.. _gates.Values.OrderBy(g => g.Id, StringComparer.Ordinal).Select(g => g.View(now))],
+            [.. _zones.Values.OrderBy(z => z.Id, StringComparer.Ordinal)],
+            [.. _alerts.Values.Reverse()],
+            [.. _conflicts.Values.Reverse()],
+            [.. _boards.OrderBy(b => b.Key, StringComparer.Ordinal).Select(b => new LeaderboardView(b.Key, Top(b.Value)))],
+            [.. _silos.Values.OrderBy(s => s.Role == "central" ? 0 : 1).ThenBy(s => s.Id, StringComparer.Ordinal)],
+            [.. _recent.Reverse()]);
+    });
+
+    private static LeaderEntry[] Top(Dictionary<string, LeaderEntry> board) =>
+        [.. board.Values.OrderByDescending(e => e.Score).ThenBy(e => e.Id, StringComparer.Ordinal).Take(LeadersShown)
+            .Select((e, i) => e with { Rank = i + 1 })];
+
+    private GateTally Gate(string id, string? edge)
+    {
+        if (!_gates.TryGetValue(id, out var gate))
+        {
+            _gates[id] = gate = new GateTally(id) { Edge = edge };
+        }
+
+        return gate;
+    }
+
+    private void TrimAlerts()
+    {
+        while (_alerts.Count > AlertsKept)
+        {
+            // The oldest cleared one goes first; active alerts go only when nothing else is left to drop.
+            var victim = _alerts.Values.FirstOrDefault(a => !a.Active) ?? _alerts.Values.First();
+            _alerts.Remove(victim.Id);
+            if (victim.Active)
+            {
+                _activeAlerts.Remove((victim.Zone, ParseLevel(victim.Level)));
+            }
+        }
+    }
+
+    public static string LevelCode(ZoneLevel level) => level switch
+    {
+        ZoneLevel.Warn => "warn",
+        ZoneLevel.Alert => "alert",
+        ZoneLevel.Full => "full",
+        _ => "normal",
+    };
+
+    private static ZoneLevel ParseLevel(string code) => code switch
+    {
+        "warn" => ZoneLevel.Warn,
+        "alert" => ZoneLevel.Alert,
+        "full" => ZoneLevel.Full,
+        _ => ZoneLevel.Normal,
+    };
+
+    private static byte[] Json<T>(T value, JsonTypeInfo<T> info) => JsonSerializer.SerializeToUtf8Bytes(value, info);
+}

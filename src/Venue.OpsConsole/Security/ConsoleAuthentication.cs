@@ -1,0 +1,90 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Venue.Domain.Devices;
+using Venue.Hosting.Security;
+
+namespace Venue.OpsConsole.Security;
+
+/// <summary>
+/// How ops users reach the console. A browser's EventSource cannot send an Authorization header, so
+/// the page asks once for an ops device token and trades it (<c>POST /console/session</c>) for a
+/// session cookie: HttpOnly (scripts never see it), SameSite=Strict (no other site's page can use
+/// it), scoped to <c>/console</c>, 12 hours sliding. Tools may keep sending the bearer token instead.
+/// A session ends when the token behind it is revoked.
+/// </summary>
+public static class ConsoleAuthentication
+{
+    public const string Scheme = "VenueConsole";
+    public const string Policy = "console";
+    public const string CookieName = "venue_console";
+    public static readonly TimeSpan SessionLifetime = TimeSpan.FromHours(12);
+
+    public static IServiceCollection AddConsoleAuthentication(this IServiceCollection services)
+    {
+        services.AddAuthentication().AddCookie(Scheme, cookie =>
+        {
+            cookie.Cookie.Name = CookieName;
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SameSite = SameSiteMode.Strict;
+            // Consoles are used over plain HTTP on a venue LAN as often as behind TLS.
+            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            cookie.Cookie.Path = "/console";
+            cookie.ExpireTimeSpan = SessionLifetime;
+            cookie.SlidingExpiration = true;
+            // An API, not pages: no redirects. The device token scheme, challenged with this one, writes the 401/403 problem.
+            cookie.Events.OnRedirectToLogin = context => SetStatus(context.Response, StatusCodes.Status401Unauthorized);
+            cookie.Events.OnRedirectToAccessDenied = context => SetStatus(context.Response, StatusCodes.Status403Forbidden);
+            cookie.Events.OnRedirectToLogout = _ => Task.CompletedTask;
+            cookie.Events.OnRedirectToReturnUrl = _ => Task.CompletedTask;
+            cookie.Events.OnValidatePrincipal = EndRevokedSessionsAsync;
+        });
+        services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
+            .AddAuthenticationSchemes(DeviceTokenAuthenticationHandler.SchemeName, Scheme)
+            .RequireRole(nameof(DeviceRole.Ops)));
+        return services;
+    }
+
+    /// <summary>The principal a session carries: the credential's id, name and role, as the bearer scheme makes it.</summary>
+    public static ClaimsPrincipal Principal(DeviceCredential credential)
+    {
+        ArgumentNullException.ThrowIfNull(credential);
+        return new ClaimsPrincipal(new ClaimsIdentity(
+        [
+            new Claim(ClaimTypes.NameIdentifier, credential.Id),
+            new Claim(ClaimTypes.Name, credential.Name),
+            new Claim(ClaimTypes.Role, credential.Role.ToString()),
+        ], Scheme));
+    }
+
+    /// <summary>Who acknowledged something, as stored with the acknowledgement.</summary>
+    public static string Who(ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return $"ops:{user.FindFirstValue(ClaimTypes.Name)} ({user.FindFirstValue(ClaimTypes.NameIdentifier)})";
+    }
+
+    private static Task SetStatus(HttpResponse response, int status)
+    {
+        if (!response.HasStarted)
+        {
+            response.StatusCode = status;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static async Task EndRevokedSessionsAsync(CookieValidatePrincipalContext context)
+    {
+        var id = context.Principal?.FindFirstValue(ClaimTypes.NameIdentifier);
+        var store = context.HttpContext.RequestServices.GetRequiredService<IDeviceCredentialStore>();
+        var credentials = await store.ListAsync(context.HttpContext.RequestAborted);
+        if (id is null || !credentials.Any(c => c.Id == id && c.IsActive && c.Role == DeviceRole.Ops))
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(Scheme);
+        }
+    }
+}

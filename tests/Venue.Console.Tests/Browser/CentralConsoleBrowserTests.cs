@@ -1,0 +1,42 @@
+using Venue.Console.Tests.Infrastructure;
+using static Microsoft.Playwright.Assertions;
+
+namespace Venue.Console.Tests.Browser;
+
+/// <summary>Central's console in a real browser: uploads from edges, the silo table, and conflicts ops acknowledge.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class CentralConsoleBrowserTests(BrowserFixture browser, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_badge_admitted_at_two_edges_shows_as_a_conflict_that_ops_acknowledge_in_the_store()
+    {
+        if (!Requirement.Met(BrowserFixture.Available, $"Debian's chromium at {BrowserFixture.ChromiumPath}", output))
+        {
+            return;
+        }
+
+        await using var central = await ConsoleCentral.StartAsync();
+        var console = new ConsolePage(await browser.NewPageAsync(), output);
+        await console.OpenAndSignInAsync(central.Address, central.OpsToken);
+        await Expect(console.Page.Locator("#silo")).ToHaveTextAsync("central central");
+        await Expect(console.Page.Locator("#silos tr[data-silo='central'] .status")).ToHaveTextAsync("online");
+
+        // Two edges that could not see each other both admitted a1.
+        await central.UploadAdmissionAsync("north", "G01", "a1");
+        await central.UploadAdmissionAsync("north", "G01", "a2");
+        await central.UploadAdmissionAsync("south", "G21", "a1");
+        await Expect(console.Gate("G01", "admitted-count")).ToHaveTextAsync("2");
+        await Expect(console.Gate("G21", "admitted-count")).ToHaveTextAsync("1");
+
+        var conflict = console.Page.Locator("#conflicts li[data-conflict-id]");
+        await Expect(conflict).ToContainTextAsync("a1");
+        await Expect(conflict).ToContainTextAsync("north/G01");
+        await console.ScreenshotAsync("central-conflict");
+
+        await conflict.Locator("button.ack-button").ClickAsync();
+        await Expect(conflict.Locator(".ack")).ToContainTextAsync("seen by ops:ops desk");
+        var stored = Assert.Single(await central.Silo.Store.ListConflictsAsync(0, 10));
+        Assert.StartsWith("ops:ops desk", stored.AcknowledgedBy, StringComparison.Ordinal);
+        await console.ScreenshotAsync("central-conflict-acknowledged");
+    }
+}

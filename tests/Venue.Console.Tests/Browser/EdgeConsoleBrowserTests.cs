@@ -1,0 +1,156 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+using Venue.Console.Tests.Infrastructure;
+using Venue.Domain.Telemetry;
+using Venue.Runtime.Streams;
+using Venue.Simulation.Network;
+using static Microsoft.Playwright.Assertions;
+
+namespace Venue.Console.Tests.Browser;
+
+/// <summary>The edge's console in a real browser (Debian's chromium, headless) against a real edge on loopback.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class EdgeConsoleBrowserTests(BrowserFixture browser, ITestOutputHelper output)
+{
+    private static bool Chromium(ITestOutputHelper output) => Requirement.Met(BrowserFixture.Available, $"Debian's chromium at {BrowserFixture.ChromiumPath}", output);
+
+    [Fact]
+    public async Task After_signing_in_a_scan_moves_the_gate_counter_without_reloading()
+    {
+        if (!Chromium(output))
+        {
+            return;
+        }
+
+        await using var edge = await ConsoleEdge.StartAsync();
+        var console = new ConsolePage(await browser.NewPageAsync(), output);
+        await console.OpenAndSignInAsync(edge.Address, edge.OpsToken);
+        await Expect(console.Gate("G01", "admitted-count")).ToHaveTextAsync("0");
+
+        var badge = edge.NextBadge();
+        await edge.Scanner.ScanAsync("G01", badge.Token);
+        await edge.AdmitAsync("G01");
+        await edge.AdmitAsync("G01");
+        await Expect(console.Gate("G01", "admitted-count")).ToHaveTextAsync("3");
+
+        // The same badge again is refused, and the refusal is counted by its reason.
+        await edge.Scanner.ScanAsync("G01", badge.Token);
+        await Expect(console.Gate("G01", "refused-count")).ToHaveTextAsync("1");
+        await Expect(console.Gate("G01", "reasons")).ToHaveTextAsync("already inside 1");
+        await Expect(console.Page.Locator("#scans li").First).ToContainTextAsync("already inside");
+
+        Assert.Equal(1, await console.Page.EvaluateAsync<int>("() => performance.getEntriesByType('navigation').length"));
+        Assert.DoesNotContain("venue_console", await console.Page.EvaluateAsync<string>("() => document.cookie"), StringComparison.Ordinal);
+        await console.ScreenshotAsync("edge-gates");
+    }
+
+    [Fact]
+    public async Task A_zone_crossing_its_threshold_turns_its_tile_and_raises_an_alert_ops_can_acknowledge()
+    {
+        if (!Chromium(output))
+        {
+            return;
+        }
+
+        await using var edge = await ConsoleEdge.StartAsync();
+        var console = new ConsolePage(await browser.NewPageAsync(), output);
+        await console.OpenAndSignInAsync(edge.Address, edge.OpsToken);
+
+        // Published on the edge's own grain streams, as the zone grains will: the console reads them like any subscriber.
+        var streams = edge.Silo.Streams;
+        var occupancy = streams.GetStream<ZoneOccupancyChanged>(new StreamId(TelemetryStreams.ZoneOccupancy, "hall-a"));
+        var alerts = streams.GetStream<ZoneAlert>(new StreamId(TelemetryStreams.ZoneAlerts, "hall-a"));
+        var now = DateTimeOffset.UtcNow;
+        await occupancy.OnNextAsync(new ZoneOccupancyChanged("hall-a", 610, 1000, ZoneLevel.Normal, now, now));
+        await Expect(console.Zone("hall-a")).ToHaveAttributeAsync("data-level", "normal");
+        await Expect(console.Zone("hall-a")).ToHaveCSSAsync("background-color", "rgb(31, 111, 59)");
+
+        await occupancy.OnNextAsync(new ZoneOccupancyChanged("hall-a", 912, 1000, ZoneLevel.Alert, now, now));
+        await alerts.OnNextAsync(new ZoneAlert("hall-a", ZoneLevel.Alert, true, 912, 1000, now));
+        await Expect(console.Zone("hall-a")).ToHaveAttributeAsync("data-level", "alert");
+        await Expect(console.Zone("hall-a")).ToHaveCSSAsync("background-color", "rgb(217, 72, 15)");
+        var alert = console.Page.Locator("#alerts li[data-zone='hall-a']");
+        await Expect(alert).ToContainTextAsync("alert");
+        await console.ScreenshotAsync("edge-zone-alert");
+
+        await alert.Locator("button.ack-button").ClickAsync();
+        await Expect(alert.Locator(".ack")).ToContainTextAsync("seen by ops:ops desk");
+        Assert.StartsWith("ops:ops desk", edge.Model.Snapshot().Alerts.Single().AcknowledgedBy, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_dropped_stream_resumes_without_gaps_and_the_counter_equals_the_true_total()
+    {
+        if (!Chromium(output))
+        {
+            return;
+        }
+
+        await using var edge = await ConsoleEdge.StartAsync();
+        // The browser reaches the edge through a TCP proxy that can cut the network under it.
+        await using var network = FaultProxy.Start(edge.Address);
+        var console = new ConsolePage(await browser.NewPageAsync(), output);
+        await console.OpenAndSignInAsync(network.Address, edge.OpsToken);
+        var start = (await console.ProbeAsync()).LastSeq;
+
+        for (var i = 0; i < 10; i++)
+        {
+            await edge.AdmitAsync("G01");
+        }
+
+        await Expect(console.Gate("G01", "admitted-count")).ToHaveTextAsync("10");
+
+        // The server closes every stream; scans go on while the page reconnects with Last-Event-ID.
+        Assert.Equal(1, edge.Feed.DisconnectAll());
+        for (var i = 0; i < 10; i++)
+        {
+            await edge.AdmitAsync("G01");
+        }
+
+        await Eventually.UntilAsync(async () => (await console.ProbeAsync()).Opens >= 2, Signal.Limit, "the page to reconnect after the server closed its stream");
+
+        // The network itself goes: open connections are cut and new ones refused while scans go on; then it heals.
+        network.Partition();
+        await Expect(console.Page.Locator("#conn")).ToHaveTextAsync("reconnecting");
+        for (var i = 0; i < 10; i++)
+        {
+            await edge.AdmitAsync("G01");
+        }
+
+        network.Heal();
+        await Eventually.UntilAsync(async () => (await console.ProbeAsync()).Opens >= 3, Signal.Limit, "the page to reconnect after the network healed");
+
+        var truth = (await edge.Scanner.GateAsync("G01")).GetProperty("admitted").GetInt64();
+        Assert.Equal(30, truth);
+        await Expect(console.Gate("G01", "admitted-count")).ToHaveTextAsync(truth.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await console.WaitForSequenceAsync(edge.Feed.Sequence);
+
+        var probe = await console.ProbeAsync();
+        output.WriteLine($"opens {probe.Opens}, snapshots {probe.Snapshots}, resyncs {probe.Resyncs}, gaps {probe.Gaps}, duplicates {probe.Duplicates}, seqs {probe.Seqs.Count}");
+        Assert.Equal(0, probe.Gaps);
+        Assert.Equal(0, probe.Duplicates);
+        Assert.Equal(0, probe.Resyncs);
+        Assert.Equal(Enumerable.Range(1, (int)(edge.Feed.Sequence - start)).Select(i => start + i), probe.Seqs);
+        await console.ScreenshotAsync("edge-after-reconnect");
+    }
+
+    [Fact]
+    public async Task The_console_is_usable_on_a_phone_sized_screen()
+    {
+        if (!Chromium(output))
+        {
+            return;
+        }
+
+        await using var edge = await ConsoleEdge.StartAsync();
+        var console = new ConsolePage(await browser.NewPageAsync(width: 390, height: 844), output);
+        await console.OpenAndSignInAsync(edge.Address, edge.OpsToken);
+        await edge.AdmitAsync("G02");
+        await Expect(console.Gate("G02", "admitted-count")).ToHaveTextAsync("1");
+
+        // Nothing but the tables' own scrolling areas is wider than the screen.
+        var overflow = await console.Page.EvaluateAsync<JsonElement>("() => ({ page: document.documentElement.scrollWidth, screen: window.innerWidth })");
+        Assert.True(overflow.GetProperty("page").GetInt32() <= overflow.GetProperty("screen").GetInt32(), $"the page scrolls sideways: {overflow}");
+        await console.ScreenshotAsync("edge-phone");
+    }
+}

@@ -1,0 +1,248 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Venue.Console.Tests.Infrastructure;
+using Venue.Domain.Telemetry;
+using Venue.OpsConsole.Feed;
+
+namespace Venue.Console.Tests.Feed;
+
+/// <summary>The console's HTTP surface on a real edge through Kestrel: who may use it, and the stream as clients see it.</summary>
+public sealed class ConsoleHttpTests
+{
+    [Theory]
+    [InlineData("/console/api/stream")]
+    [InlineData("/console/api/snapshot")]
+    [InlineData("/console/api/attendees/a1")]
+    public async Task The_console_api_answers_401_with_a_problem_to_anyone_without_ops_credentials(string path)
+    {
+        await using var edge = await ConsoleEdge.StartAsync();
+        using var response = await edge.Http.GetAsync(path);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(401, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_scanner_token_is_refused_with_403()
+    {
+        await using var edge = await ConsoleEdge.StartAsync();
+        var answer = await edge.Scanner.GetAsync("/console/api/snapshot");
+        Assert.Equal(HttpStatusCode.Forbidden, answer.Status);
+    }
+
+    [Fact]
+    public async Task The_page_itself_is_served_to_anyone_with_a_strict_content_security_policy()
+    {
+        await using var edge = await ConsoleEdge.StartAsync();
+        using var page = await edge.Http.GetAsync("/console/");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("default-src 'none'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        using var script = await edge.Http.GetAsync("/console/app.js");
+        Assert.Equal("text/javascript", script.Content.Headers.ContentType?.MediaType);
+
+        using var again = new HttpRequestMessage(HttpMethod.Get, "/console/app.js");
+        again.Headers.TryAddWithoutValidation("If-None-Match", script.Headers.ETag!.ToString());
+        using var revalidated = await edge.Http.SendAsync(again);
+        Assert.Equal(HttpStatusCode.NotModified, revalidated.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_console_api_is_described_in_the_silos_OpenAPI_document()
+    {
+        await using var edge = await ConsoleEdge.StartAsync();
+        var document = await edge.Http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var paths = document.GetProperty("paths");
+        Assert.True(paths.TryGetProperty("/console/api/stream", out var stream), $"paths: {string.Join(", ", paths.EnumerateObject().Select(p => p.Name))}");
+        Assert.True(stream.GetProperty("get").GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("text/event-stream", out _));
+        Assert.True(paths.TryGetProperty("/console/session", out _));
+        Assert.True(paths.TryGetProperty("/v1/gates/{gateId}/scans", out _));
+    }
+
+    [Fact]
+    public async Task Signing_in_with_an_ops_token_sets_an_HttpOnly_SameSite_Strict_cookie_that_opens_the_stream()
+    {
+        await using var edge = await ConsoleEdge.StartAsync();
+        using var response = await edge.Http.PostAsJsonAsync("/console/session", new { token = edge.OpsToken });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var setCookie = response.Headers.GetValues("Set-Cookie").Single();
+        Assert.Contains("venue_console=", setCookie, StringComparison.Ordinal);
+        Assert.Contains("httponly", setCookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", setCookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("path=/console", setCookie, StringComparison.OrdinalIgnoreCase);
+
+        var cookie = setCookie.Split(';')[0];
+        await using var stream = await SseStream.OpenAsync(edge.Http, cookie: cookie);
+        Assert.Equal(HttpStatusCode.OK, stream.Status);
+        Assert.Equal("text/event-stream", stream.ContentType);
+    }
+
+    [Fact]
+    public async Task Signing_in_with_an_unknown_token_is_401_and_with_a_scanner_token_403()
+    {
+        await using var edge = await ConsoleEdge.StartAsync();
+        using var unknown = await edge.Http.PostAsJsonAsync("/console/session", new { token = "vdt_000000000000_nope" });
+        using var scanner = await edge.Http.PostAsJsonAsync("/console/session", new { token = edge.ScannerToken });
+        Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, scanner.StatusCode);
+        Assert.False(unknown.Headers.Contains("Set-Cookie"));
+    }
+
+    [Fact]
+    public async Task A_session_ends_when_its_ops_token_is_revoked()
+    {
+        await using var edge = await ConsoleEdge.StartAsync();
+        using var signIn = await edge.Http.PostAsJsonAsync("/console/session", new { token = edge.OpsToken });
+        var cookie = signIn.Headers.GetValues("Set-Cookie").Single().Split(';')[0];
+        var devices = edge.Services.GetRequiredService<Domain.Devices.IDeviceCredentialStore>();
+        var ops = (await devices.ListAsync()).Single(d => d.Role == Domain.Devices.DeviceRole.Ops);
+        await devices.RevokeAsync(ops.Id);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/console/api/snapshot");
+        request.Headers.Add("Cookie", cookie);
+        using var response = await edge.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_scan_reaches_the_stream_as_the_next_sequence_number_with_the_gates_counters()
+    {
+        await using var edge = await ConsoleEdge.StartAsync();
+        using var ops = edge.OpsClient();
+        var snapshot = await ops.GetFromJsonAsync<JsonElement>("/console/api/snapshot");
+        var after = $"{snapshot.GetProperty("epoch").GetString()}-{snapshot.GetProperty("seq").GetInt64()}";
+        await using var stream = await SseStream.OpenAsync(ops, $"/console/api/stream?after={after}");
+
+        await edge.AdmitAsync("G01");
+        var scan = (await stream.TakeAsync(1, "scan"))[0];
+        Assert.Equal(snapshot.GetProperty("seq").GetInt64() + 1, scan.Seq);
+        Assert.Equal($"{snapshot.GetProperty("epoch").GetString()}-{scan.Seq}", scan.Id);
+        Assert.Equal("G01", scan.Payload.GetProperty("gate").GetString());
+        Assert.Equal("admitted", scan.Payload.GetProperty("result").GetString());
+        Assert.Equal(1, scan.Payload.GetProperty("counters").GetProperty("admitted").GetInt64());
+    }
+
+    [Fact]
+    public async Task Reconnecting_with_Last_Event_ID_resumes_without_losing_or_repeating_an_event()
+    {
+        await using var edge = await ConsoleEdge.StartAsync();
+        using var ops = edge.OpsClient();
+        string lastId;
+        await using (var first = await SseStream.OpenAsync(ops))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await edge.AdmitAsync();
+            }
+
+            lastId = (await first.TakeAsync(3, "scan"))[^1].Id!;
+        }
+
+        // Scans while the client is away; the replay buffer holds them.
+        for (var i = 0; i < 5; i++)
+        {
+            await edge.AdmitAsync("G02");
+        }
+
+        await using var resumed = await SseStream.OpenAsync(ops, lastEventId: lastId);
+        await edge.AdmitAsync("G02");
+        var events = await resumed.TakeAsync(6, "scan");
+        Assert.True(FeedPosition.TryParse(lastId, out var position));
+        Assert.Equal(Enumerable.Range(1, 6).Select(i => position.Sequence + i), events.Select(e => e.Seq));
+        Assert.Equal(6, events[^1].Payload.GetProperty("counters").GetProperty("admitted").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_Last_Event_ID_older_than_the_replay_buffer_gets_a_resync_event()
+    {
+        await using var edge = await ConsoleEdge.StartAsync(new Dictionary<string, string?> { ["Console:Feed:ReplayCapacity"] = "16" });
+        using var ops = edge.OpsClient();
+        var epoch = edge.Feed.Epoch;
+        for (var i = 0; i < 20; i++)
+        {
+            edge.Model.Occupancy(new ZoneOccupancyChanged("hall-a", i, 100, ZoneLevel.Normal, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow));
+        }
+
+        await using var stream = await SseStream.OpenAsync(ops, lastEventId: $"{epoch}-1");
+        var resync = await stream.NextAsync("a resync event");
+        Assert.Equal("resync", resync.Type);
+        Assert.Equal("behind", resync.Json.GetProperty("reason").GetString());
+        Assert.True(await stream.EndsAsync());
+
+        await using var restarted = await SseStream.OpenAsync(ops, lastEventId: "0badf00d-3");
+        Assert.Equal("restarted", (await restarted.NextAsync("a resync event")).Json.GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task A_client_falling_further_behind_than_its_queue_is_dropped_with_a_resync_while_publishing_goes_on()
+    {
+        await using var edge = await ConsoleEdge.StartAsync(new Dictionary<string, string?>
+        {
+            ["Console:Feed:ClientQueueCapacity"] = "16",
+            ["Console:Feed:ReplayCapacity"] = "64",
+        });
+        using var ops = edge.OpsClient();
+        await using var stalled = await SseStream.OpenAsync(ops);
+        await Eventually.UntilAsync(() => Task.FromResult(edge.Feed.Clients == 1), Signal.Limit, "the stream to be subscribed");
+
+        // A burst faster than the client drains (big events, so socket buffers cannot absorb it all)
+        // overflows the server's queue for it; the publisher goes on regardless.
+        var before = edge.Feed.Sequence;
+        var padding = new string('z', 4000);
+        var published = 0;
+        while (edge.Feed.SlowClientsDropped == 0 && published < 200_000)
+        {
+            edge.Model.Occupancy(new ZoneOccupancyChanged($"{padding}{published % 50}", published, 100_000, ZoneLevel.Normal, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow));
+            published++;
+        }
+
+        Assert.Equal(1, edge.Feed.SlowClientsDropped);
+        // Scans are still answered and published at once.
+        await edge.AdmitAsync();
+        Assert.Equal(before + published + 1, edge.Feed.Sequence);
+
+        SseMessage last;
+        do
+        {
+            last = await stalled.NextAsync("the stalled client's resync");
+        }
+        while (last.Type != "resync");
+        Assert.Equal("slow", last.Json.GetProperty("reason").GetString());
+        Assert.True(await stalled.EndsAsync());
+    }
+
+    [Fact]
+    public async Task Acknowledging_an_alert_tells_every_console_who_saw_it()
+    {
+        await using var edge = await ConsoleEdge.StartAsync();
+        using var ops = edge.OpsClient();
+        var now = DateTimeOffset.UtcNow;
+        var id = edge.Model.Alert(new ZoneAlert("hall-a", ZoneLevel.Alert, true, 930, 1000, now));
+        await using var stream = await SseStream.OpenAsync(ops, lastEventId: $"{edge.Feed.Epoch}-{id}");
+
+        using var ack = await ops.PostAsync($"/console/api/alerts/{id}/acknowledge", null);
+        Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
+        var alert = (await stream.TakeAsync(1, "alert"))[0].Payload;
+        Assert.Equal(id, alert.GetProperty("id").GetInt64());
+        Assert.StartsWith("ops:ops desk", alert.GetProperty("acknowledgedBy").GetString(), StringComparison.Ordinal);
+
+        using var unknown = await ops.PostAsync("/console/api/alerts/99999/acknowledge", null);
+        using var conflicts = await ops.PostAsync("/console/api/conflicts/1/acknowledge", null);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, conflicts.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_attendee_lookup_shows_whether_someone_is_inside()
+    {
+        await using var edge = await ConsoleEdge.StartAsync();
+        using var ops = edge.OpsClient();
+        var answer = await edge.AdmitAsync("G02");
+        var attendee = await ops.GetFromJsonAsync<JsonElement>($"/console/api/attendees/{answer.AttendeeId}");
+        Assert.True(attendee.GetProperty("inside").GetBoolean());
+        Assert.Equal("G02", attendee.GetProperty("lastGate").GetString());
+        using var unknown = await ops.GetAsync("/console/api/attendees/nobody");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+}
