@@ -207,7 +207,7 @@ public static class SimulationRunner
             }
 
             return await Crowd.CrowdRunner.RunAsync(edges, options.Wander, options.Seed,
-                (phase, sent, total) => progress?.Report(new SimulationProgress($"{phase}: {sent:N0}/{total:N0} reads", 0, 0, 0, 0, 0, clock.Elapsed, 0)),
+                (phase, sent, total) => progress?.Report(new SimulationProgress(phase, 0, 0, 0, 0, 0, clock.Elapsed, 0, $"{sent:N0}/{total:N0} reads")),
                 cancellationToken);
         }
         finally

@@ -18,10 +18,14 @@ public static class SimulateCommand
         var noPartition = new Option<bool>("--no-partition") { Description = "Keep every link up (by default north is cut off from central from 35 % to 70 % of the rush)." };
         var dataDir = new Option<DirectoryInfo?>("--data-dir") { Description = "Keep central's and the edges' data, the ledger and the credentials here (default: a temporary directory, removed after)." };
         var reportJson = new Option<FileInfo?>("--report-json") { Description = "Also write the report as JSON to this file." };
+        var noCrowd = new Option<bool>("--no-crowd") { Description = "Stop after the rush (by default the crowd then wanders each edge's floor, reported by RFID readers)." };
+        var wander = new Option<double>("--wander") { Description = "Seconds the crowd's two hours on the floor are compressed into.", DefaultValueFactory = _ => 10 };
+        var rabbitMq = new Option<Uri?>("--rabbitmq") { Description = "Send the readers through a real RabbitMQ with its MQTT plugin: its AMQP address for the edges, amqp://user:password@host:5672/ (readers publish with the same user)." };
+        var mqttPort = new Option<int>("--mqtt-port") { Description = "The MQTT port of the --rabbitmq host.", DefaultValueFactory = _ => 1883 };
         var plain = new Option<bool>("--plain") { Description = "Plain progress lines instead of the live display (the default when output is redirected)." };
         var command = new Command("simulate", "Simulate a morning rush: central and edges in one process on embedded storage, driven by scanner clients over real HTTP, with duplicates, forgeries, retries and one edge cut off from central mid-rush; exits non-zero if the verdict fails.")
         {
-            attendees, gates, duration, edges, noPartition, seed, dataDir, reportJson, plain,
+            attendees, gates, duration, edges, noPartition, noCrowd, wander, rabbitMq, mqttPort, seed, dataDir, reportJson, plain,
         };
         command.SetAction((parse, ct) => VenueCommandLine.Guard(async () =>
         {
@@ -34,6 +38,10 @@ public static class SimulateCommand
                 Edges = parse.GetValue(edges),
                 Partition = !parse.GetValue(noPartition),
                 DataDirectory = parse.GetValue(dataDir)?.FullName,
+                Crowd = !parse.GetValue(noCrowd),
+                Wander = TimeSpan.FromSeconds(parse.GetValue(wander)),
+                RabbitMq = parse.GetValue(rabbitMq),
+                MqttPort = parse.GetValue(mqttPort),
             };
             options.Validate();
             var live = !parse.GetValue(plain) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
@@ -61,7 +69,7 @@ public static class SimulateCommand
                 lastPrinted = p.Elapsed;
                 Console.WriteLine(p.Sent > 0
                     ? $"[{p.Elapsed.TotalSeconds,5:0.0}s] {p.Phase}: {p.Sent:N0}/{p.Planned:N0} scans sent, {p.Admitted:N0} admitted, {p.Refused:N0} refused, round trip p99 {p.RoundTripP99Ms:0.00} ms{(p.Link is null ? "" : $"; {p.Link}")}"
-                    : $"[{p.Elapsed.TotalSeconds,5:0.0}s] {p.Phase}");
+                    : $"[{p.Elapsed.TotalSeconds,5:0.0}s] {p.Phase}{(p.Link is null ? "" : $": {p.Link}")}");
             }
         });
         return await SimulationRunner.RunAsync(options, progress, ct);
@@ -85,7 +93,7 @@ public static class SimulateCommand
 
                     task.Description = p.Sent > 0
                         ? $"{p.Phase}: [green]{p.Admitted:N0} admitted[/], [yellow]{p.Refused:N0} refused[/], p99 {p.RoundTripP99Ms:0.00} ms{(p.Link is null ? "" : $", [red]{Markup.Escape(p.Link)}[/]")}"
-                        : Markup.Escape(p.Phase);
+                        : Markup.Escape(p.Link is null ? p.Phase : $"{p.Phase}: {p.Link}");
                 });
                 report = await SimulationRunner.RunAsync(options, progress, ct);
                 task.Value = task.MaxValue;
@@ -114,6 +122,11 @@ public static class SimulateCommand
         console.Write(summary);
 
         RenderSync(console, r.Sync);
+
+        if (r.Crowd is { } crowd)
+        {
+            RenderCrowd(console, crowd);
+        }
 
         var latency = new Table().Border(TableBorder.Rounded).Title("Latency (ms)").AddColumn("").AddColumn("p50").AddColumn("p95").AddColumn("p99").AddColumn("max");
         latency.AddRow("Server (check-in incl. durable journal)", $"{r.ServerMs.P50:0.000}", $"{r.ServerMs.P95:0.000}", $"{r.ServerMs.P99:0.000}", $"{r.ServerMs.Max:0.000}");
@@ -163,6 +176,42 @@ public static class SimulateCommand
         sync.AddRow("Inside / admitted at least once (central)", $"{s.CentralInside:N0} / {s.CentralAdmitted:N0}");
         sync.AddRow("Registration at central / drain after the rush", $"{s.RegistrationMs:N0} ms / {s.DrainSeconds:0.00} s");
         console.Write(sync);
+    }
+
+    private static void RenderCrowd(IAnsiConsole console, Simulation.Crowd.CrowdFigures c)
+    {
+        var reads = new Table().Border(TableBorder.Rounded).Title($"The floor after the rush: RFID readers ({c.Transport})").AddColumn("").AddColumn(new TableColumn("").RightAligned());
+        reads.AddRow("Passes through portals (one antenna only / both at once)", $"{c.Noise.Passes:N0} ({c.Noise.OneAntenna:N0} / {c.Noise.AtOnce:N0})");
+        reads.AddRow("Reads emitted / journaled", $"{c.ReadsEmitted:N0} / {c.ReadsJournaled:N0}");
+        reads.AddRow("Reads delivered twice / dropped as duplicates", $"{c.ReadsRedelivered:N0} / {c.DuplicatesDropped:N0}");
+        reads.AddRow("Reads per second, journaled and applied", $"{c.ReadsPerSecond:N0} over {c.EmissionSeconds:0.0} s");
+        reads.AddRow("Movements through portals", $"{c.Movements:N0}");
+        reads.AddRow("Read to zone occupancy, p50 / p99 / max", $"{c.ReadToOccupancyMs.P50:0.0} / {c.ReadToOccupancyMs.P99:0.0} / {c.ReadToOccupancyMs.Max:0.0} ms");
+        reads.AddRow("Zone alerts raised / cleared", $"{c.AlertsRaised:N0} / {c.AlertsCleared:N0}");
+        reads.AddRow("Leads captured / quiz points awarded", $"{c.Leads:N0} / {c.ChallengesAwarded:N0}");
+        console.Write(reads);
+
+        var zones = new Table().Border(TableBorder.Rounded).Title("Zones at the end of the day")
+            .AddColumn("zone").AddColumn(new TableColumn("capacity").RightAligned()).AddColumn(new TableColumn("now").RightAligned())
+            .AddColumn(new TableColumn("expected").RightAligned()).AddColumn(new TableColumn("peak").RightAligned()).AddColumn("level")
+            .AddColumn(new TableColumn("alerts").RightAligned()).AddColumn(new TableColumn("median stay").RightAligned());
+        foreach (var z in c.Zones)
+        {
+            zones.AddRow(Markup.Escape(z.ZoneId), $"{z.Capacity:N0}", $"{z.Occupancy:N0}", $"{z.Expected:N0}", $"{z.Peak:N0}", z.Level, $"{z.AlertsRaised}",
+                z.DwellP50Minutes is { } m ? $"{m:0} min" : "");
+        }
+
+        console.Write(zones);
+        var top = new Table().Border(TableBorder.Rounded).Title("Top booths and attendees").AddColumn("booth").AddColumn(new TableColumn("leads").RightAligned())
+            .AddColumn(new TableColumn("visits").RightAligned()).AddColumn("attendee").AddColumn(new TableColumn("points").RightAligned());
+        for (var i = 0; i < Math.Max(c.TopBooths.Count, c.TopAttendees.Count); i++)
+        {
+            var b = i < c.TopBooths.Count ? c.TopBooths[i] : null;
+            var a = i < c.TopAttendees.Count ? c.TopAttendees[i] : null;
+            top.AddRow(b?.BoothId ?? "", b is null ? "" : $"{b.Leads:N0}", b is null ? "" : $"{b.Visits:N0}", a?.Id ?? "", a is null ? "" : $"{a.Score:N0}");
+        }
+
+        console.Write(top);
     }
 
     /// <summary>Progress that reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool, out of order).</summary>
