@@ -12,6 +12,7 @@ public sealed class SimulatedEdge(
     IReadOnlyDictionary<string, string> scannerTokens,
     string dataDirectory,
     string deskToken,
+    string opsToken,
     Domain.Layout.VenueLayout? layout) : IAsyncDisposable
 {
     private int _disposed;
@@ -32,6 +33,9 @@ public sealed class SimulatedEdge(
 
     /// <summary>A scanner credential for the booth apps and the challenge desk on this edge's floor.</summary>
     public string DeskToken { get; } = deskToken;
+
+    /// <summary>An ops credential, to sign in to this edge's console while the simulation runs.</summary>
+    public string OpsToken { get; } = opsToken;
 
     /// <summary>The floor this edge's readers watch; null when the run has no crowd.</summary>
     public Domain.Layout.VenueLayout? Layout { get; } = layout;

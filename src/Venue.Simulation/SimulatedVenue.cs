@@ -133,6 +133,7 @@ public sealed class SimulatedVenue : IAsyncDisposable
         }
 
         var deskToken = (await devices.CreateAsync("booth and challenge desks", DeviceRole.Scanner, cancellationToken)).Token;
+        var opsToken = (await devices.CreateAsync("ops console", DeviceRole.Ops, cancellationToken)).Token;
         var settings = new Dictionary<string, string?>();
         var venueLayout = floor?.LayoutFor(edgeId);
         if (venueLayout is not null)
@@ -171,7 +172,7 @@ public sealed class SimulatedVenue : IAsyncDisposable
                 ["Edge:Central:RetryMax"] = "00:00:00.500",
                 ["Edge:Central:StatusEvery"] = "00:00:01",
             }, cancellationToken);
-            return new SimulatedEdge(edgeId, host, proxy, gates, scannerTokens, directory, deskToken, venueLayout);
+            return new SimulatedEdge(edgeId, host, proxy, gates, scannerTokens, directory, deskToken, opsToken, venueLayout);
         }
         catch
         {

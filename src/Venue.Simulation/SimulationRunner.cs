@@ -31,7 +31,13 @@ public static class SimulationRunner
     /// <summary>Longest wait, after the last scan, for central to hold every edge's journal.</summary>
     public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(60);
 
-    public static async Task<SimulationReport> RunAsync(SimulationOptions options, IProgress<SimulationProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the simulation. <paramref name="started"/> is told the venue once central and the edges
+    /// are up (a dashboard watches their silos); it stops being valid when the run reports
+    /// "Stopping the edges and central".
+    /// </summary>
+    public static async Task<SimulationReport> RunAsync(SimulationOptions options, IProgress<SimulationProgress>? progress, CancellationToken cancellationToken,
+        Action<SimulatedVenue>? started = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -47,7 +53,7 @@ public static class SimulationRunner
 
         try
         {
-            return await RunInAsync(options, dataDirectory, progress, cancellationToken);
+            return await RunInAsync(options, dataDirectory, progress, started, cancellationToken);
         }
         finally
         {
@@ -65,7 +71,8 @@ public static class SimulationRunner
         }
     }
 
-    private static async Task<SimulationReport> RunInAsync(SimulationOptions options, string dataDirectory, IProgress<SimulationProgress>? progress, CancellationToken cancellationToken)
+    private static async Task<SimulationReport> RunInAsync(SimulationOptions options, string dataDirectory, IProgress<SimulationProgress>? progress,
+        Action<SimulatedVenue>? started, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         void Say(string phase, int planned = 0) => progress?.Report(new SimulationProgress(phase, planned, 0, 0, 0, 0, clock.Elapsed, 0));
@@ -89,6 +96,7 @@ public static class SimulationRunner
         var outcomes = new ConcurrentQueue<ScanOutcome>();
         await using var venue = await SimulatedVenue.StartAsync(generated, key, layout, dataDirectory, LateAfter, s => Say(s, plan.Count), cancellationToken, floor);
         var startup = venue.Edges.Select(e => e.Host.Silo.Startup).MaxBy(s => s.Total)!;
+        started?.Invoke(venue);
 
         var injector = partition is null ? null : new PartitionInjector(venue, partition);
         using var stopInjector = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -21,7 +21,8 @@ public static class CentralCommand
     public static Command Create()
     {
         var urls = new Option<string?>("--urls") { Description = "Addresses to listen on (overrides the config's Urls), e.g. http://0.0.0.0:5090." };
-        var central = new Command("central", "Run the central silo: registration, the edges' sync, reconciliation and the integrator API.") { Config, urls };
+        var dashboard = new Option<bool>("--dashboard") { Description = "Show a live terminal dashboard (silos, totals) instead of the log, and where the ops console is." };
+        var central = new Command("central", "Run the central silo: registration, the edges' sync, reconciliation and the integrator API.") { Config, urls, dashboard };
         central.SetAction((parse, ct) => VenueCommandLine.Guard(async () =>
         {
             var builder = WebApplication.CreateBuilder();
@@ -33,10 +34,26 @@ public static class CentralCommand
                 builder.WebHost.UseUrls(listen);
             }
 
+            if (parse.GetValue(dashboard))
+            {
+                // The log would scribble over the live display: errors only.
+                builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+                {
+                    ["Logging:LogLevel:Default"] = "Error",
+                    ["Logging:LogLevel:Microsoft.AspNetCore"] = "Error",
+                });
+            }
+
             builder.AddVenueCentral();
             var app = builder.Build();
             app.MapVenueCentral();
             await app.StartAsync(ct);
+            if (parse.GetValue(dashboard))
+            {
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, app.Lifetime.ApplicationStopping);
+                await Dashboard.LiveDashboard.RunCentralAsync(app, stop.Token);
+            }
+
             await app.WaitForShutdownAsync(ct);
             return 0;
         }));

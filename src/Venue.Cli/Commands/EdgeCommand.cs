@@ -22,7 +22,8 @@ public static class EdgeCommand
     public static Command Create()
     {
         var urls = new Option<string?>("--urls") { Description = "Addresses to listen on (overrides the config's Urls), e.g. http://0.0.0.0:5080." };
-        var edge = new Command("edge", "Run an edge silo: the scanner API for one gate cluster, answering from its own ledger and journal.") { Config, urls };
+        var dashboard = new Option<bool>("--dashboard") { Description = "Show a live terminal dashboard (gates, zones, alerts) instead of the log, and where the ops console is." };
+        var edge = new Command("edge", "Run an edge silo: the scanner API for one gate cluster, answering from its own ledger and journal.") { Config, urls, dashboard };
         edge.SetAction((parse, ct) => VenueCommandLine.Guard(async () =>
         {
             var builder = WebApplication.CreateBuilder();
@@ -41,10 +42,26 @@ public static class EdgeCommand
                 builder.WebHost.UseUrls(listen);
             }
 
+            if (parse.GetValue(dashboard))
+            {
+                // The log would scribble over the live display: errors only.
+                builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+                {
+                    ["Logging:LogLevel:Default"] = "Error",
+                    ["Logging:LogLevel:Microsoft.AspNetCore"] = "Error",
+                });
+            }
+
             builder.AddVenueEdge();
             var app = builder.Build();
             app.MapVenueEdge();
             await app.StartAsync(ct);
+            if (parse.GetValue(dashboard))
+            {
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, app.Lifetime.ApplicationStopping);
+                await Dashboard.LiveDashboard.RunEdgeAsync(app, stop.Token);
+            }
+
             await app.WaitForShutdownAsync(ct);
             return 0;
         }));

@@ -72,33 +72,100 @@ public static class SimulateCommand
                     : $"[{p.Elapsed.TotalSeconds,5:0.0}s] {p.Phase}{(p.Link is null ? "" : $": {p.Link}")}");
             }
         });
-        return await SimulationRunner.RunAsync(options, progress, ct);
+        return await SimulationRunner.RunAsync(options, progress, ct, venue =>
+        {
+            foreach (var e in venue.Edges)
+            {
+                Console.WriteLine($"{e.EdgeId} ops console: {new Uri(e.Host.Address, "/console")} (sign in with ops token {e.OpsToken})");
+            }
+        });
     }
 
+    /// <summary>
+    /// The live dashboard: the run's progress, each edge's ops console (URL and a sign-in token),
+    /// the busiest gates, zones colored by level, and the alerts as they are raised.
+    /// </summary>
     private static async Task<SimulationReport> RunLiveAsync(SimulationOptions options, CancellationToken ct)
     {
-        SimulationReport? report = null;
-        await AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
-            .StartAsync(async context =>
+        SimulationProgress? latest = null;
+        var watches = new List<Dashboard.SiloWatch>();
+        var consoles = new List<string>();
+        var gate = new object();
+        var stopping = false;
+        var progress = new SynchronousProgress(p =>
+        {
+            latest = p;
+            if (p.Phase.StartsWith("Stopping", StringComparison.Ordinal))
             {
-                var task = context.AddTask("Preparing", maxValue: 1);
-                var progress = new SynchronousProgress(p =>
+                lock (gate)
                 {
-                    if (p.Planned > 0)
-                    {
-                        task.MaxValue = p.Planned;
-                        task.Value = p.Sent;
-                    }
+                    stopping = true;
+                }
+            }
+        });
+        IReadOnlyList<Dashboard.GateRow> gates = [];
+        IReadOnlyList<Dashboard.ZoneRow> zones = [];
 
-                    task.Description = p.Sent > 0
-                        ? $"{p.Phase}: [green]{p.Admitted:N0} admitted[/], [yellow]{p.Refused:N0} refused[/], p99 {p.RoundTripP99Ms:0.00} ms{(p.Link is null ? "" : $", [red]{Markup.Escape(p.Link)}[/]")}"
-                        : Markup.Escape(p.Link is null ? p.Phase : $"{p.Phase}: {p.Link}");
-                });
-                report = await SimulationRunner.RunAsync(options, progress, ct);
-                task.Value = task.MaxValue;
+        async Task<Dashboard.DashboardView> ReadAsync()
+        {
+            List<Dashboard.SiloWatch> watching;
+            lock (gate)
+            {
+                watching = stopping ? [] : [.. watches];
+            }
+
+            if (watching.Count > 0)
+            {
+                try
+                {
+                    var read = await Task.WhenAll(watching.Select(w => w.ReadAsync()));
+                    gates = [.. read.SelectMany(r => r.Gates)];
+                    zones = [.. read.SelectMany(r => r.Zones)];
+                }
+                catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
+                {
+                    // The venue is being torn down: keep the last picture.
+                }
+            }
+
+            var p = latest;
+            var facts = new List<string>();
+            if (p is not null)
+            {
+                facts.Add(p.Sent > 0
+                    ? $"[{p.Elapsed.TotalSeconds:0.0}s] {p.Phase}: {p.Sent:N0}/{p.Planned:N0} scans, {p.Admitted:N0} admitted, {p.Refused:N0} refused, round trip p99 {p.RoundTripP99Ms:0.00} ms{(p.Link is null ? "" : $"; {p.Link}")}"
+                    : $"[{p.Elapsed.TotalSeconds:0.0}s] {p.Phase}{(p.Link is null ? "" : $": {p.Link}")}");
+            }
+
+            facts.AddRange(consoles);
+            return new Dashboard.DashboardView("venue simulate", facts, gates, zones, [.. watching.SelectMany(w => w.Alerts)], []);
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var drawing = Dashboard.LiveDashboard.RunAsync(ReadAsync, stop.Token);
+        try
+        {
+            return await SimulationRunner.RunAsync(options, progress, ct, venue =>
+            {
+                lock (gate)
+                {
+                    watches.AddRange(venue.Edges.Select(e => new Dashboard.SiloWatch(e.Host.Silo)));
+                    consoles.AddRange(venue.Edges.Select(e => $"{e.EdgeId} ops console: {new Uri(e.Host.Address, "/console")} (token {e.OpsToken})"));
+                }
             });
-        return report!;
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await drawing;
+            lock (gate)
+            {
+                foreach (var watch in watches)
+                {
+                    watch.Dispose();
+                }
+            }
+        }
     }
 
     private static void Render(SimulationReport r)
