@@ -214,9 +214,11 @@ public static class SimulationRunner
                     crowdPlan, reads, noise, transport, 0));
             }
 
-            return await Crowd.CrowdRunner.RunAsync(edges, options.Wander, options.Seed,
+            var figures = await Crowd.CrowdRunner.RunAsync(edges, options.Wander, options.Seed,
                 (phase, sent, total) => progress?.Report(new SimulationProgress(phase, 0, 0, 0, 0, 0, clock.Elapsed, 0, $"{sent:N0}/{total:N0} reads")),
                 cancellationToken);
+            progress?.Report(new SimulationProgress("Waiting for central to see every edge's floor", 0, 0, 0, 0, 0, clock.Elapsed, 0));
+            return figures with { Checks = [.. figures.Checks, await CentralSeesTheFloorAsync(venue, figures, cancellationToken)] };
         }
         finally
         {
@@ -225,6 +227,33 @@ public static class SimulationRunner
                 await transport.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// Edges report their zones with their status (every second here): waits, up to
+    /// <see cref="DrainTimeout"/>, until central's view of every zone equals the edge's own.
+    /// </summary>
+    private static async Task<VerdictCheck> CentralSeesTheFloorAsync(SimulatedVenue venue, Crowd.CrowdFigures figures, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var wanted = figures.Zones.ToDictionary(z => (z.Edge, z.ZoneId), z => z.Occupancy);
+        var differ = wanted.Count;
+        while (clock.Elapsed < DrainTimeout)
+        {
+            var floors = venue.Central.Silo.Floors;
+            differ = wanted.Count(kv => !floors.TryGetValue(kv.Key.Edge, out var floor)
+                || floor.Zones.FirstOrDefault(z => z.Zone == kv.Key.ZoneId) is not { } zone || zone.Occupancy != kv.Value);
+            if (differ == 0)
+            {
+                break;
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+
+        return new VerdictCheck("Central sees every edge's zones as the edge does", differ == 0,
+            differ == 0 ? $"{wanted.Count} zones of {venue.Edges.Count} edge(s) reported to central with their status, {clock.Elapsed.TotalSeconds:0.0} s after the floor settled"
+                : $"{differ} of {wanted.Count} zones still differ at central after {DrainTimeout.TotalSeconds:0} s");
     }
 
     /// <summary>

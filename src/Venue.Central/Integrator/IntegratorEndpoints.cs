@@ -150,6 +150,8 @@ public static class IntegratorEndpoints
             .WithSummary("The silo table: every edge's last report");
         api.MapGet("/stats", GetStatsAsync).WithTags("Statistics").RequireAuthorization(ApiKeyPolicies.For(ApiScope.StatsRead))
             .WithSummary("The event at a glance");
+        api.MapGet("/floor", GetFloor).WithTags("Statistics").RequireAuthorization(ApiKeyPolicies.For(ApiScope.StatsRead))
+            .WithSummary("Every edge's zones (occupancy, capacity, level) and booths (leads, visits) as it last reported them");
 
         var webhooks = api.MapGroup("/webhooks").WithTags("Webhooks").RequireAuthorization(ApiKeyPolicies.For(ApiScope.WebhooksWrite));
         webhooks.MapPost("/", CreateWebhookAsync)
@@ -447,6 +449,9 @@ public static class IntegratorEndpoints
 
     private static SiloBody ToBody(SiloRecord s) => new(
         s.SiloId, s.Role, s.Status, s.JournalSequence, s.UploadedSequence, s.LedgerVersion, s.JournalLagEntries, s.JournalLagMs, s.SyncLagMs, s.LastSeenAt);
+
+    private static Ok<FloorBody> GetFloor(CentralSilo silo) =>
+        TypedResults.Ok(new FloorBody([.. silo.Floors.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new EdgeFloorBody(kv.Key, kv.Value.At, kv.Value.Zones, kv.Value.Booths))]));
 
     private static async Task<Ok<StatsBody>> GetStatsAsync(CentralSilo silo, CancellationToken cancellationToken)
     {

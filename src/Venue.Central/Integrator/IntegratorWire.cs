@@ -112,6 +112,7 @@ public sealed record WebhookCreatedBody(string Id, string Url, IReadOnlyList<str
 public sealed record WebhooksBody(IReadOnlyList<WebhookBody> Webhooks);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+[JsonSerializable(typeof(FloorBody))]
 [JsonSerializable(typeof(AttendeeBody))]
 [JsonSerializable(typeof(ImportResultBody))]
 [JsonSerializable(typeof(List<RowErrorBody>))]
@@ -126,3 +127,9 @@ public sealed record WebhooksBody(IReadOnlyList<WebhookBody> Webhooks);
 [JsonSerializable(typeof(WebhooksBody))]
 [JsonSerializable(typeof(JsonElement))]
 internal sealed partial class IntegratorJsonContext : JsonSerializerContext;
+
+/// <summary><c>GET /v1/floor</c>: every edge's floor as it last reported it.</summary>
+public sealed record FloorBody(IReadOnlyList<EdgeFloorBody> Edges);
+
+/// <summary>One edge's zones and booths at <see cref="At"/> (the edge's time of the report).</summary>
+public sealed record EdgeFloorBody(string Edge, DateTimeOffset At, IReadOnlyList<Venue.Domain.Sync.ZoneSummaryWire> Zones, IReadOnlyList<Venue.Domain.Sync.BoothSummaryWire> Booths);

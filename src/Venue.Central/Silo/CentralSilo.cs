@@ -209,11 +209,46 @@ public sealed class CentralSilo : IAsyncDisposable
         return (view.Version, passagesCursor);
     }
 
-    /// <summary>Records what an edge reports about itself in the silo table.</summary>
-    public Task ReportStatusAsync(EdgeStatusWire status, CancellationToken cancellationToken) =>
-        Store.UpsertSiloAsync(new SiloRecord(status.EdgeId, "edge", status.Status, status.JournalSequence, status.UploadedSequence,
+    /// <summary>
+    /// Records what an edge reports about itself in the silo table, and keeps its floor (zones and
+    /// booths) as the latest view of that edge's area, publishing each zone that changed on central's
+    /// occupancy stream (zone id <c>{edge}:{zone}</c>) for the ops console.
+    /// </summary>
+    public async Task ReportStatusAsync(EdgeStatusWire status, CancellationToken cancellationToken)
+    {
+        await Store.UpsertSiloAsync(new SiloRecord(status.EdgeId, "edge", status.Status, status.JournalSequence, status.UploadedSequence,
             status.LedgerVersion, Math.Max(0, status.JournalSequence - status.UploadedSequence), status.JournalLagMs, status.SyncLagMs,
             Time.GetUtcNow()), cancellationToken);
+        if (status.Floor is not { } floor)
+        {
+            return;
+        }
+
+        var before = _floors.TryGetValue(status.EdgeId, out var previous) ? previous.Zones.ToDictionary(z => z.Zone, StringComparer.Ordinal) : [];
+        if (previous is not null && previous.At > floor.At)
+        {
+            return; // a late report must not roll the view back
+        }
+
+        _floors[status.EdgeId] = floor;
+        foreach (var zone in floor.Zones)
+        {
+            if (before.TryGetValue(zone.Zone, out var was) && was == zone)
+            {
+                continue;
+            }
+
+            var id = $"{status.EdgeId}:{zone.Zone}";
+            var level = Enum.TryParse<Domain.Telemetry.ZoneLevel>(zone.Level, out var parsed) ? parsed : Domain.Telemetry.ZoneLevel.Normal;
+            await Streams.GetStream<Domain.Telemetry.ZoneOccupancyChanged>(new StreamId(Domain.Telemetry.TelemetryStreams.ZoneOccupancy, id))
+                .OnNextAsync(new Domain.Telemetry.ZoneOccupancyChanged(id, zone.Occupancy, zone.Capacity, level, Time.GetUtcNow(), floor.At));
+        }
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, FloorWire> _floors = new(StringComparer.Ordinal);
+
+    /// <summary>Each edge's floor as it last reported it (kept in memory: edges report every few seconds).</summary>
+    public IReadOnlyDictionary<string, FloorWire> Floors => _floors;
 
     /// <summary>An edge that has not reported for this long is shown offline.</summary>
     public static readonly TimeSpan OfflineAfter = TimeSpan.FromSeconds(30);

@@ -45,7 +45,10 @@ public sealed record LedgerChangesWire(
 /// <summary>An admission or exit journaled at another edge, as central relays it.</summary>
 public sealed record PassageWire(string Attendee, string Edge, long Seq, string Gate, string Reason, long Hlc, DateTimeOffset At);
 
-/// <summary>PUT /v1/sync/status: what an edge reports about itself for the silo table.</summary>
+/// <summary>
+/// PUT /v1/sync/status: what an edge reports about itself for the silo table, and (from an edge
+/// with a venue layout) how its floor stands: every zone's occupancy and level, every booth's counts.
+/// </summary>
 public sealed record EdgeStatusWire(
     string EdgeId,
     string Status,
@@ -53,7 +56,17 @@ public sealed record EdgeStatusWire(
     long UploadedSequence,
     long LedgerVersion,
     double JournalLagMs,
-    double SyncLagMs);
+    double SyncLagMs,
+    FloorWire? Floor = null);
+
+/// <summary>An edge's floor at <see cref="At"/> (edge time): zones and booths.</summary>
+public sealed record FloorWire(DateTimeOffset At, IReadOnlyList<ZoneSummaryWire> Zones, IReadOnlyList<BoothSummaryWire> Booths);
+
+/// <summary>A zone's occupancy, capacity, level (Normal, Warn, Alert, Full) and peak.</summary>
+public sealed record ZoneSummaryWire(string Zone, string Name, int Occupancy, int Capacity, string Level, int Peak);
+
+/// <summary>A booth's leads, visits, distinct visitors and leaderboard score.</summary>
+public sealed record BoothSummaryWire(string Booth, string Name, int Leads, long Visits, int Visitors, long Score);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,

@@ -10,14 +10,7 @@ public sealed class AttendeeLocationGrain(VenueLayout layout) : Grain<AttendeeLo
     public Task<MoveResult> MoveAsync(Movement movement)
     {
         ArgumentNullException.ThrowIfNull(movement);
-        var target = KnownZoneOrNull(movement.ToZone);
-        // A crossing of unknown direction towards the side they are already on went the other way.
-        if (movement.DirectionUnknown && State.Zone is not null && State.Zone == target)
-        {
-            target = KnownZoneOrNull(movement.FromZone);
-        }
-
-        return MoveToAsync(target, movement.ReadAt);
+        return StepAsync(new LocationStep(movement.ReadAt, KnownZoneOrNull(movement.FromZone), KnownZoneOrNull(movement.ToZone), movement.DirectionUnknown));
     }
 
     public async Task<MoveResult> GateAsync(string gateId, string? zone, bool admitted, DateTimeOffset at)
@@ -30,8 +23,10 @@ public sealed class AttendeeLocationGrain(VenueLayout layout) : Grain<AttendeeLo
             State.LastGateAt = at;
         }
 
-        var target = admitted ? (KnownZoneOrNull(zone) ?? State.Zone) : null;
-        var result = await MoveToAsync(target, at);
+        // An admission through a gate whose zone is not in the layout leaves the attendee where we believe they are.
+        var result = admitted && KnownZoneOrNull(zone) is null
+            ? new MoveResult(MoveOutcome.AlreadyThere, State.Zone, State.Zone, State.Admitted)
+            : await StepAsync(new LocationStep(at, null, admitted ? KnownZoneOrNull(zone) : null, DirectionUnknown: false));
         if (result.Outcome != MoveOutcome.Moved)
         {
             await WriteStateAsync(); // the admission may have changed all the same
@@ -48,18 +43,55 @@ public sealed class AttendeeLocationGrain(VenueLayout layout) : Grain<AttendeeLo
     public Task<AttendeeLocation> GetLocationAsync() =>
         Task.FromResult(new AttendeeLocation(Key, State.Zone, State.Since, State.LastMovedAt, State.Admitted, State.Moves));
 
+    /// <summary>
+    /// Applies a move in read-time order. A move older than the latest goes into its place among the
+    /// remembered ones and the zone is worked out again from there (only one-antenna crossings can
+    /// come out differently); older than all of them, it is out of order and changes nothing.
+    /// </summary>
+    private async Task<MoveResult> StepAsync(LocationStep step)
+    {
+        var from = State.Zone;
+        var steps = State.Steps;
+        // Late means older than the newest move asked for, whether or not that one moved anybody.
+        var newest = steps.Count > 0 ? steps[^1].At : State.LastMovedAt;
+        if (newest is { } last && step.At < last)
+        {
+            if (steps.Count == 0 || step.At < steps[0].At)
+            {
+                return new MoveResult(MoveOutcome.OutOfOrder, from, from, State.Admitted);
+            }
+
+            var at = steps.FindLastIndex(s => s.At <= step.At) + 1;
+            steps.Insert(at, step);
+            Trim();
+            var zone = State.ZoneBeforeSteps;
+            foreach (var s in steps)
+            {
+                zone = s.After(zone);
+            }
+
+            // The late move itself is history; only a zone that now comes out differently moves anyone.
+            return zone == from ? new MoveResult(MoveOutcome.OutOfOrder, from, from, State.Admitted) : await MoveToAsync(zone, State.LastMovedAt ?? last);
+        }
+
+        var target = step.After(from);
+        steps.Add(step);
+        Trim();
+        return target == from ? new MoveResult(MoveOutcome.AlreadyThere, from, from, State.Admitted) : await MoveToAsync(target, step.At);
+    }
+
+    private void Trim()
+    {
+        while (State.Steps.Count > AttendeeLocationState.StepMemory)
+        {
+            State.ZoneBeforeSteps = State.Steps[0].After(State.ZoneBeforeSteps);
+            State.Steps.RemoveAt(0);
+        }
+    }
+
     private async Task<MoveResult> MoveToAsync(string? target, DateTimeOffset at)
     {
         var from = State.Zone;
-        if (State.LastMovedAt is { } last && at < last)
-        {
-            return new MoveResult(MoveOutcome.OutOfOrder, from, from, State.Admitted);
-        }
-
-        if (target == from)
-        {
-            return new MoveResult(MoveOutcome.AlreadyThere, from, from, State.Admitted);
-        }
 
         // Leave first: the attendee is never counted in two zones, and leaves only where we believe they are.
         if (from is not null)

@@ -117,7 +117,13 @@ public sealed class CentralSync : IAsyncDisposable
         {
             try
             {
-                await Client.PutStatusAsync(GetStatus().ToWire(_silo.EdgeId), cancellationToken);
+                var status = GetStatus().ToWire(_silo.EdgeId);
+                if (_silo.Telemetry is { } telemetry)
+                {
+                    status = status with { Floor = await Telemetry.FloorReport.ReadAsync(telemetry, _silo.Grains, _time) };
+                }
+
+                await Client.PutStatusAsync(status, cancellationToken);
             }
             catch (CentralException e)
             {

@@ -119,6 +119,25 @@ public sealed class PortalGrainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_late_move_is_put_in_its_place_and_a_one_antenna_crossing_after_it_judged_again()
+    {
+        await _rig.MoveAsync("A-1", null, "lobby", T0.AddMinutes(-10));
+
+        // Seen at 0 s by the hall-side antenna only: from the lobby, that reads as a move into the hall.
+        await ObserveAsync(Read("A-1", Inner, 0.0));
+        await Portal.FlushAsync();
+        Assert.Equal("hall-a", (await _rig.WhereAsync("A-1")).Zone);
+
+        // Then another reader's late report: a minute before, the attendee had already walked into the
+        // hall. The one-antenna crossing therefore went back out to the lobby.
+        var late = await _rig.MoveAsync("A-1", "lobby", "hall-a", T0.AddMinutes(-1));
+
+        Assert.Equal(MoveOutcome.Moved, late.Outcome);
+        Assert.Equal("lobby", (await _rig.WhereAsync("A-1")).Zone);
+        Assert.Equal((1, 0), (await _rig.OccupancyAsync("lobby"), await _rig.OccupancyAsync("hall-a")));
+    }
+
+    [Fact]
     public async Task A_one_antenna_pass_of_an_attendee_nobody_has_placed_moves_them_to_the_seeing_side()
     {
         await ObserveAsync(Read("A-1", Outer, 0.0));
