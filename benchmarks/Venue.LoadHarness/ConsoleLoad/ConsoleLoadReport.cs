@@ -60,7 +60,9 @@ internal sealed record ConsoleLoadReport(
         md.AppendLine($"| .NET | {m.Runtime}, GC {m.Gc} (harness) |");
         md.AppendLine($"| load average (1, 5, 15 min) | {LoadBefore} before, {LoadAfter} after |");
         md.AppendLine();
-        md.AppendLine($"One `venue edge` process ({string.Join("; ", EdgeFacts)}). {Warmup}. Then, per level in the order of the table, " +
+        // venue-http's fact speaks of its own per-phase restarts; here one process serves every level.
+        var facts = string.Join("; ", EdgeFacts).Replace("; a fresh process and data directory for every phase", "", StringComparison.Ordinal);
+        md.AppendLine($"One `venue edge` process for every level ({facts}). {Warmup}. Then, per level in the order of the table, " +
             $"N clients open `GET /console/api/stream` with an ops bearer token and listen while the harness offers {o.Rate:N0} scans/s for " +
             $"{o.Seconds:0.#} s over HTTP ({o.Gates} gates, {o.RepeatShare:P0} repeats, seed {o.Seed}; each level on attendees no earlier level used); " +
             "then they disconnect. The clients run in the harness' process, on the same 2 cores as the edge and the load generator.");
