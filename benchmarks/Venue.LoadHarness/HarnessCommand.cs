@@ -43,6 +43,7 @@ internal static class HarnessCommand
         {
             targets, rate, seconds, workers, attendees, seed, repeatShare, gates, warmup, output,
         };
+        command.Subcommands.Add(ConsoleLoad.ConsoleLoadCommand.Create());
         command.SetAction(async (parse, cancellationToken) =>
         {
             var names = parse.GetValue(targets)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -124,7 +125,7 @@ internal static class HarnessCommand
                 RepeatShare = parse.GetValue(repeatShare),
                 Gates = parse.GetValue(gates),
                 WarmupSeconds = parse.GetValue(warmup),
-                Out = Path.GetFullPath(parse.GetValue(output) ?? DefaultOutput()),
+                Out = Path.GetFullPath(parse.GetValue(output) ?? DefaultOutput("load-harness.md")),
                 CommandLine = "dotnet run -c Release --project benchmarks/Venue.LoadHarness --"
                     + string.Concat(parse.Tokens.Select(t => " " + Quote(t.Value))),
             };
@@ -139,20 +140,20 @@ internal static class HarnessCommand
         return command;
     }
 
-    /// <summary>benchmarks/results/ under the repository the harness is run from, else the current directory.</summary>
-    private static string DefaultOutput()
+    /// <summary>benchmarks/results/<paramref name="file"/> under the repository the harness is run from, else the current directory.</summary>
+    internal static string DefaultOutput(string file)
     {
         for (var directory = new DirectoryInfo(Environment.CurrentDirectory); directory is not null; directory = directory.Parent)
         {
             if (File.Exists(Path.Combine(directory.FullName, "Venue.sln")))
             {
-                return Path.Combine(directory.FullName, "benchmarks", "results", "load-harness.md");
+                return Path.Combine(directory.FullName, "benchmarks", "results", file);
             }
         }
 
-        return "load-harness.md";
+        return file;
     }
 
-    private static string Quote(string token) =>
+    internal static string Quote(string token) =>
         token.Length > 0 && token.All(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' or ',' or '/' or '=' or ':') ? token : $"'{token}'";
 }

@@ -13,6 +13,7 @@ public static class VenueCommandLine
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(LedgerCommand.Create());
         root.Subcommands.Add(HealthCommand.Create());
+        root.Subcommands.Add(ReadersCommand.Create());
         return root;
     }
 

@@ -34,7 +34,29 @@ public sealed class MqttTransport(string host, int port, string? userName, strin
 
     public string Name => "mqtt";
 
+    /// <summary>Publishes acknowledged by the broker so far, over every reader's connection.</summary>
+    public long Acknowledged
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _publishers.Values.Where(p => p.IsCompletedSuccessfully).Sum(p => p.Result.Acknowledged);
+            }
+        }
+    }
+
+    /// <summary>Connects every reader now, so a refused connection shows before the first read, not in the middle of a run.</summary>
+    public Task ConnectAsync(IEnumerable<string> readerIds, CancellationToken cancellationToken) =>
+        Task.WhenAll(readerIds.Select(id => PublisherAsync(id, cancellationToken)));
+
     public async Task SendAsync(string readerId, IReadOnlyList<TagRead> reads, CancellationToken cancellationToken)
+    {
+        var publisher = await PublisherAsync(readerId, cancellationToken);
+        await publisher.PublishAsync($"zebra/{readerId}/data", ZebraJson.Array(reads), qos: 1, cancellationToken);
+    }
+
+    private Task<MqttPublisher> PublisherAsync(string readerId, CancellationToken cancellationToken)
     {
         Task<MqttPublisher> connecting;
         lock (_gate)
@@ -49,8 +71,7 @@ public sealed class MqttTransport(string host, int port, string? userName, strin
             }
         }
 
-        var publisher = await connecting;
-        await publisher.PublishAsync($"zebra/{readerId}/data", ZebraJson.Array(reads), qos: 1, cancellationToken);
+        return connecting;
     }
 
     public async ValueTask DisposeAsync()

@@ -30,11 +30,12 @@ internal sealed partial class VenueEdgeProcess : IAsyncDisposable
     private readonly Queue<string> _output = new();
     private readonly IDisposable _exitCleanup;
 
-    private VenueEdgeProcess(Process process, Uri address, string token, string dataDirectory)
+    private VenueEdgeProcess(Process process, Uri address, string token, string? opsToken, string dataDirectory)
     {
         _process = process;
         Address = address;
         Token = token;
+        OpsToken = opsToken;
         DataDirectory = dataDirectory;
         _exitCleanup = ExitCleanup.Register(Kill);
     }
@@ -44,6 +45,9 @@ internal sealed partial class VenueEdgeProcess : IAsyncDisposable
 
     /// <summary>The scanner credential's bearer token.</summary>
     public string Token { get; }
+
+    /// <summary>An ops credential's bearer token (the console's API), when asked for at start.</summary>
+    public string? OpsToken { get; }
 
     public string DataDirectory { get; }
 
@@ -57,16 +61,20 @@ internal sealed partial class VenueEdgeProcess : IAsyncDisposable
     /// <summary>Attendees the edge says it loaded (from <c>/healthz</c>).</summary>
     public int Attendees { get; private set; }
 
-    /// <summary>Writes <c>edge.json</c> into <paramref name="directory"/>, registers a scanner, starts the edge and waits until it is healthy.</summary>
+    /// <summary>
+    /// Writes <c>edge.json</c> into <paramref name="directory"/>, registers a scanner (and an ops
+    /// credential when <paramref name="withOps"/>), starts the edge and waits until it is healthy.
+    /// </summary>
     public static async Task<VenueEdgeProcess> StartAsync(VenueEvent venueEvent, string directory, int scansPerSecondPerDevice,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool withOps = false)
     {
         var (dotnet, venueDll) = Locate();
         Directory.CreateDirectory(directory);
         var dataDirectory = Path.Combine(directory, "data");
         var config = Path.Combine(directory, "edge.json");
         await WriteConfigAsync(config, venueEvent, dataDirectory, scansPerSecondPerDevice, cancellationToken);
-        var token = await AddScannerAsync(dotnet, venueDll, config, cancellationToken);
+        var token = await AddDeviceAsync(dotnet, venueDll, config, "scanner", cancellationToken);
+        var opsToken = withOps ? await AddDeviceAsync(dotnet, venueDll, config, "ops", cancellationToken) : null;
 
         var address = new Uri($"http://127.0.0.1:{FreePort.Next().ToString(CultureInfo.InvariantCulture)}/");
         var info = new ProcessStartInfo(dotnet)
@@ -84,7 +92,7 @@ internal sealed partial class VenueEdgeProcess : IAsyncDisposable
         ClearVenueOverrides(info);
         var clock = Stopwatch.StartNew();
         var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet venue.dll edge did not start");
-        var edge = new VenueEdgeProcess(process, address, token, dataDirectory);
+        var edge = new VenueEdgeProcess(process, address, token, opsToken, dataDirectory);
         process.OutputDataReceived += (_, e) => edge.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => edge.Keep(e.Data);
         process.BeginOutputReadLine();
@@ -139,9 +147,9 @@ internal sealed partial class VenueEdgeProcess : IAsyncDisposable
     }
 
     /// <summary><c>venue edge devices add</c>; its token is the one line of its output that starts with <c>vdt_</c>.</summary>
-    private static async Task<string> AddScannerAsync(string dotnet, string venueDll, string config, CancellationToken cancellationToken)
+    private static async Task<string> AddDeviceAsync(string dotnet, string venueDll, string config, string role, CancellationToken cancellationToken)
     {
-        var result = await ProcessRunner.RunAsync(dotnet, [venueDll, "edge", "devices", "add", "--config", config, "--name", "load-harness", "--role", "scanner"],
+        var result = await ProcessRunner.RunAsync(dotnet, [venueDll, "edge", "devices", "add", "--config", config, "--name", $"load-harness-{role}", "--role", role],
             TimeSpan.FromSeconds(60), cancellationToken);
         var token = result.Output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith(DeviceToken.Prefix, StringComparison.Ordinal));
         if (!result.Succeeded || token is null)

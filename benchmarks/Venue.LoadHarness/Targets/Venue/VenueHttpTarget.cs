@@ -24,7 +24,8 @@ namespace Venue.LoadHarness.Targets.Venue;
 /// at least <see cref="SettleFor"/> with scans of the event's warm-up attendees, whom the workload
 /// never presents, and the read-back counts only the journal entries after the warm-up's.
 /// </remarks>
-internal sealed class VenueHttpTarget : ICheckInTarget
+/// <param name="withOps">Also register an ops credential on every edge started (the console benchmark reads the console's stream with it).</param>
+internal sealed class VenueHttpTarget(bool withOps = false) : ICheckInTarget
 {
     /// <summary>Least warm-up of a restarted edge process (see remarks).</summary>
     private static readonly TimeSpan SettleFor = TimeSpan.FromSeconds(20);
@@ -47,6 +48,9 @@ internal sealed class VenueHttpTarget : ICheckInTarget
         "POST /v1/gates/{gateId}/scans over HTTP/1.1 on loopback to the venue edge executable in its own process (Kestrel, device token, JSON), answered after the journal commit";
 
     public IReadOnlyList<string> Facts => _facts;
+
+    /// <summary>The edge process now running (null before start and after dispose).</summary>
+    public VenueEdgeProcess? Edge => _edge;
 
     public async Task StartAsync(TargetSetup setup, CancellationToken cancellationToken)
     {
@@ -134,9 +138,24 @@ internal sealed class VenueHttpTarget : ICheckInTarget
     {
         await StopEdgeAsync();
         await StartEdgeAsync(cancellationToken);
+        await WarmUpCurrentAsync(cancellationToken);
+    }
+
+    /// <summary>Warms the running edge process up (see <see cref="WarmUpAsync"/>) and forgets its Server-Timing samples; returns what it did.</summary>
+    public async Task<string> WarmUpCurrentAsync(CancellationToken cancellationToken)
+    {
         _warmup = await WarmUpAsync(cancellationToken);
         _warmupJournalSequence = await _edge!.JournalSequenceAsync(cancellationToken);
         _serverTimings.Clear();
+        return _warmup;
+    }
+
+    /// <summary>The edge's own time per scan (Server-Timing) since the last call, then forgotten; only while nothing scans.</summary>
+    public LatencySummary TakeServerTimings()
+    {
+        var summary = _serverTimings.Summarize();
+        _serverTimings.Clear();
+        return summary;
     }
 
     public Task<TargetTally> TallyAsync(string phase, CancellationToken cancellationToken)
@@ -153,7 +172,8 @@ internal sealed class VenueHttpTarget : ICheckInTarget
     {
         _generation++;
         // The harness is one client sending for every gate: lift the per-device limit (its maximum).
-        _edge = await VenueEdgeProcess.StartAsync(_event, Path.Combine(_setup.WorkDirectory, $"edge-{_generation}"), 1_000_000, cancellationToken);
+        _edge = await VenueEdgeProcess.StartAsync(_event, Path.Combine(_setup.WorkDirectory, $"edge-{_generation}"), 1_000_000, cancellationToken,
+            withOps);
         if (_edge.Attendees != _event.Ledger.Count)
         {
             throw new InvalidOperationException($"the edge loaded {_edge.Attendees:N0} attendees, the event has {_event.Ledger.Count:N0}");

@@ -1,0 +1,273 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Venue.Domain.Layout;
+using Venue.Domain.Ledger;
+using Venue.Domain.Readers;
+using Venue.Messaging.Mqtt;
+using Venue.Simulation.Crowd;
+
+namespace Venue.Cli.Commands;
+
+/// <summary>
+/// <c>venue readers simulate</c>: a fleet of Zebra-style RFID readers for a venue layout, publishing
+/// reads of the ledger's attendees wandering the floor over MQTT (QoS 1) to <c>zebra/{reader}/data</c>,
+/// as real readers do through RabbitMQ's MQTT plugin (docs/reader-payloads.md).
+/// </summary>
+public static class ReadersCommand
+{
+    /// <summary>Where the MQTT password comes from: never a command-line value, which shows in process lists and compose files.</summary>
+    public const string PasswordVariable = "VENUE_MQTT_PASSWORD";
+
+    /// <summary>Each reader publishes what it read at most this often, one batch per message, as a batching Zebra reader does.</summary>
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>A pass's reads span about a second; its time is set that far back so no read is stamped in the future.</summary>
+    private static readonly TimeSpan PassLead = TimeSpan.FromSeconds(1.2);
+
+    /// <summary>Most reads in one message (the edge's reader queue journals up to 500 per batch by default).</summary>
+    private const int MaxReadsPerMessage = 500;
+
+    private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(5);
+
+    public static Command Create()
+    {
+        var readers = new Command("readers", "RFID readers: simulate a fleet that publishes over MQTT.");
+        readers.Subcommands.Add(Simulate());
+        return readers;
+    }
+
+    private static Command Simulate()
+    {
+        var host = new Option<string>("--host") { Description = "MQTT broker (RabbitMQ with its MQTT plugin).", DefaultValueFactory = _ => "localhost" };
+        var port = new Option<int>("--port") { Description = "MQTT port.", DefaultValueFactory = _ => 1883 };
+        var user = new Option<string?>("--user") { Description = $"MQTT user (a reader credential); its password from the environment, {PasswordVariable}." };
+        var layout = new Option<FileInfo>("--layout") { Description = "Venue layout (docs/venue-layout.md): its portals name the readers.", Required = true };
+        var ledger = new Option<FileInfo>("--ledger") { Description = "Ledger snapshot (venue-ledger/1): its active attendees are the people read.", Required = true };
+        var rate = new Option<double>("--rate") { Description = "Reads per second, over every reader.", DefaultValueFactory = _ => 200 };
+        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: run until stopped, or --reads)." };
+        var count = new Option<long?>("--reads") { Description = "Stop after this many reads." };
+        var seed = new Option<int>("--seed") { Description = "Seed of the wandering.", DefaultValueFactory = _ => 42 };
+        var command = new Command("simulate",
+            "Act as the layout's RFID readers: attendees from the ledger wander through its portals, and each reader publishes Zebra JSON batches to zebra/{reader}/data with QoS 1.")
+        {
+            host, port, user, layout, ledger, rate, duration, count, seed,
+        };
+        command.SetAction((parse, ct) => VenueCommandLine.Guard(async () =>
+        {
+            var problems = new List<string>();
+            if (string.IsNullOrWhiteSpace(parse.GetValue(host)))
+            {
+                problems.Add("--host is required");
+            }
+
+            if (parse.GetValue(port) is < 1 or > 65535)
+            {
+                problems.Add("--port must be 1 to 65535");
+            }
+
+            if (parse.GetValue(rate) is not (> 0 and <= 100_000))
+            {
+                problems.Add("--rate must be above 0 and at most 100,000 reads/s");
+            }
+
+            if (parse.GetValue(duration) is <= 0)
+            {
+                problems.Add("--duration must be above 0 seconds");
+            }
+
+            if (parse.GetValue(count) is < 1)
+            {
+                problems.Add("--reads must be at least 1");
+            }
+
+            if (!parse.GetValue(layout)!.Exists)
+            {
+                problems.Add($"--layout {parse.GetValue(layout)!.FullName} does not exist");
+            }
+
+            if (!parse.GetValue(ledger)!.Exists)
+            {
+                problems.Add($"--ledger {parse.GetValue(ledger)!.FullName} does not exist");
+            }
+
+            if (problems.Count > 0)
+            {
+                throw new ArgumentException(string.Join("; ", problems) + ".");
+            }
+
+            VenueLayout venue;
+            try
+            {
+                venue = VenueLayout.Load(parse.GetValue(layout)!.FullName);
+            }
+            catch (LayoutException e)
+            {
+                throw new InvalidDataException($"{parse.GetValue(layout)!.FullName}: {e.Message}", e);
+            }
+
+            var attendees = (await LedgerSnapshot.ReadFileAsync(parse.GetValue(ledger)!.FullName, ct)).Attendees
+                .Where(a => a.Status == AttendeeStatus.Active && EpcCodec.IsEncodable(a.Id))
+                .Select(a => a.Id).Order(StringComparer.Ordinal).ToList();
+            if (attendees.Count == 0)
+            {
+                throw new InvalidDataException($"{parse.GetValue(ledger)!.FullName} holds no active attendee whose id fits a badge EPC: nobody to read.");
+            }
+
+            if (venue.Portals.Count == 0)
+            {
+                throw new InvalidDataException($"{parse.GetValue(layout)!.FullName} has no portals: no reader to simulate.");
+            }
+
+            var fleet = new ReaderFleet(venue, attendees, parse.GetValue(seed));
+            var password = Environment.GetEnvironmentVariable(PasswordVariable);
+            await using var transport = new MqttTransport(parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(user), string.IsNullOrEmpty(password) ? null : password);
+            try
+            {
+                await transport.ConnectAsync(fleet.Readers, ct);
+            }
+            catch (MqttException e)
+            {
+                await Console.Error.WriteLineAsync($"venue: {e.Message}");
+                return 1;
+            }
+
+            Console.WriteLine($"{fleet.Readers.Count} readers ({string.Join(", ", fleet.Readers)}) connected to {parse.GetValue(host)}:{parse.GetValue(port)} as " +
+                $"{parse.GetValue(user) ?? "anonymous"}; {attendees.Count:N0} attendees wander {venue.Zones.Count} zones through {venue.Portals.Count} portals, " +
+                $"{parse.GetValue(rate):N0} reads/s.");
+            var run = new Run(fleet, transport, parse.GetValue(rate), parse.GetValue(count), parse.GetValue(duration) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                TimeProvider.System);
+            try
+            {
+                await run.ExecuteAsync(ct);
+            }
+            catch (MqttException e)
+            {
+                Console.WriteLine(run.Summary());
+                await Console.Error.WriteLineAsync($"venue: {e.Message}");
+                return 1;
+            }
+
+            Console.WriteLine(run.Summary());
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>One simulation: paces passes so that reads go out at the asked rate, and keeps the counts.</summary>
+    private sealed class Run(ReaderFleet fleet, MqttTransport transport, double rate, long? maxReads, TimeSpan? duration, TimeProvider time)
+    {
+        private readonly Dictionary<string, long> _eventNum = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long> _perReader = new(StringComparer.Ordinal);
+        private long _sent;
+        private long _messages;
+        private TimeSpan _elapsed;
+
+        public async Task ExecuteAsync(CancellationToken cancellationToken)
+        {
+            var start = time.GetTimestamp();
+            var nextProgress = ProgressEvery;
+            using var timer = new PeriodicTimer(Tick, time);
+            try
+            {
+                while (true)
+                {
+                    _elapsed = time.GetElapsedTime(start);
+                    var done = duration is { } d && _elapsed >= d;
+                    // Reads owed by now; a slow broker is caught up on, but by at most a second's worth per tick.
+                    var due = (long)(rate * Math.Min(_elapsed.TotalSeconds, (duration ?? TimeSpan.MaxValue).TotalSeconds));
+                    due = Math.Min(due, _sent + (long)Math.Ceiling(rate));
+                    if (maxReads is { } cap)
+                    {
+                        due = Math.Min(due, cap);
+                    }
+
+                    if (due > _sent)
+                    {
+                        await SendAsync(due - _sent, cancellationToken);
+                    }
+
+                    if (done || (maxReads is { } limit && _sent >= limit))
+                    {
+                        break;
+                    }
+
+                    if (_elapsed >= nextProgress)
+                    {
+                        Console.WriteLine($"{_elapsed.TotalSeconds,6:0} s: {_sent:N0} reads in {_messages:N0} messages ({_sent / _elapsed.TotalSeconds:N0}/s), {fleet.Passes:N0} passes");
+                        nextProgress += ProgressEvery;
+                    }
+
+                    await timer.WaitForNextTickAsync(cancellationToken);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopped (Ctrl+C, docker stop): what was sent is summed up.
+            }
+
+            _elapsed = time.GetElapsedTime(start);
+        }
+
+        /// <summary>Plans passes until <paramref name="owed"/> reads are in hand, numbers them per reader, and publishes one batch per reader.</summary>
+        private async Task SendAsync(long owed, CancellationToken cancellationToken)
+        {
+            var batch = new Dictionary<string, List<TagRead>>(StringComparer.Ordinal);
+            long gathered = 0;
+            var now = time.GetUtcNow();
+            while (gathered < owed)
+            {
+                // About ten reads a pass: plan roughly what is owed, spread over the last tick.
+                var passes = (int)Math.Clamp((owed - gathered) / 10, 1, 1_000);
+                var from = now - PassLead - Tick;
+                foreach (var (reader, reads) in fleet.Next(passes, from, Tick / passes))
+                {
+                    if (!batch.TryGetValue(reader, out var list))
+                    {
+                        batch[reader] = list = [];
+                    }
+
+                    foreach (var read in reads)
+                    {
+                        if (gathered == owed)
+                        {
+                            break; // the last pass is cut short: --reads is exact
+                        }
+
+                        list.Add(read);
+                        gathered++;
+                    }
+                }
+            }
+
+            var sends = new List<Task>();
+            foreach (var (reader, reads) in batch)
+            {
+                reads.Sort((a, b) => a.ReadAt.CompareTo(b.ReadAt));
+                _eventNum.TryGetValue(reader, out var number);
+                for (var i = 0; i < reads.Count; i++)
+                {
+                    reads[i] = reads[i] with { EventNum = ++number };
+                }
+
+                _eventNum[reader] = number;
+                _perReader[reader] = _perReader.GetValueOrDefault(reader) + reads.Count;
+                foreach (var chunk in reads.Chunk(MaxReadsPerMessage))
+                {
+                    sends.Add(transport.SendAsync(reader, chunk, cancellationToken));
+                    _messages++;
+                }
+            }
+
+            await Task.WhenAll(sends);
+            _sent += gathered;
+        }
+
+        public string Summary()
+        {
+            var seconds = Math.Max(_elapsed.TotalSeconds, 1e-3);
+            return $"sent {_sent:N0} reads of {fleet.Passes:N0} passes in {_messages:N0} messages over {seconds:0.0} s ({_sent / seconds:N0} reads/s), " +
+                $"{transport.Acknowledged:N0} acknowledged by the broker; per reader: " +
+                string.Join(", ", _perReader.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value:N0}"));
+        }
+    }
+}
