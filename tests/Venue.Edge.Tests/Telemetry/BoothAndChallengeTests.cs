@@ -70,6 +70,40 @@ public sealed class BoothAndChallengeTests : IAsyncLifetime
         Assert.Equal(1, (await BoothAsync()).GetProperty("leads").GetInt32());
     }
 
+    [Fact]
+    public async Task A_nonce_reused_at_a_booth_with_another_badge_captures_that_attendee_as_a_lead_of_their_own()
+    {
+        // As at gates (docs/scanner-api.md): "a nonce reused with a different badge is a new scan",
+        // e.g. a booth app whose nonce counter started again after a reinstall.
+        var first = await CaptureAsync(Lead(_expo.Badges["A-1"], 2, "first visitor", nonce: "booth-000001"));
+        var second = await CaptureAsync(Lead(_expo.Badges["A-2"], 5, "second visitor", nonce: "booth-000001"));
+        var retry = await CaptureAsync(Lead(_expo.Badges["A-2"], 5, "second visitor", nonce: "booth-000001"));
+
+        Assert.Equal(("captured", "A-1"), (first.Result, first.AttendeeId));
+        Assert.Equal(("captured", "A-2"), (second.Result, second.AttendeeId));
+        Assert.Equal(("A-2", "second visitor"), (second.Json.GetProperty("lead").GetProperty("attendeeId").GetString(),
+            second.Json.GetProperty("lead").GetProperty("notes").GetString()));
+        Assert.Equal(("updated", "A-2"), (retry.Result, retry.AttendeeId));
+        Assert.Equal(2, (await BoothAsync()).GetProperty("leads").GetInt32());
+        Assert.Equal(Expo.BoothPoints, await ScoreAsync("attendees", "A-2"));
+        var leads = await _expo.OkJsonAsync($"/v1/booths/{Expo.Booth}/leads");
+        Assert.Equal(["A-1", "A-2"], leads.EnumerateArray().Select(l => l.GetProperty("attendeeId").GetString()));
+    }
+
+    [Fact]
+    public async Task A_nonce_reused_at_a_challenge_with_another_badge_awards_that_attendee_too()
+    {
+        var body = (string attendee) => JsonSerializer.Serialize(new { token = _expo.Badges[attendee], nonce = "desk-000001" });
+
+        var first = await _expo.Scanner.PostAsync($"/v1/challenges/{Expo.Challenge}/completions", body("A-1"));
+        var second = await _expo.Scanner.PostAsync($"/v1/challenges/{Expo.Challenge}/completions", body("A-2"));
+
+        Assert.Equal(("awarded", "A-1"), (first.Result, first.AttendeeId));
+        Assert.Equal(("awarded", "A-2"), (second.Result, second.AttendeeId));
+        Assert.Equal(Expo.ChallengePoints, await ScoreAsync("attendees", "A-1"));
+        Assert.Equal(Expo.ChallengePoints, await ScoreAsync("attendees", "A-2"));
+    }
+
     [Theory]
     [InlineData("rating", 0)]
     [InlineData("rating", 6)]
