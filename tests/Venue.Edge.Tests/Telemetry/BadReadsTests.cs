@@ -69,14 +69,28 @@ public sealed class BadReadsTests : IAsyncLifetime
         Assert.StartsWith("Nothing was taken in", detail, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_payload_over_the_configured_size_is_refused_with_413()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_payload_over_the_configured_size_is_refused_with_413_whether_its_length_is_announced_or_chunked(bool chunked)
     {
         var many = Enumerable.Range(0, 40).SelectMany(i => _expo.RoomPass("A-1", inward: true, _admittedAt.AddSeconds(1 + (5 * i))));
         var payload = ReaderJson.Zebra(many);
         Assert.True(Encoding.UTF8.GetByteCount(payload) > MaxBodyBytes, "the payload must be over the limit");
 
-        var detail = await RefusedAsync(() => PostReads(_expo.ZebraReader, Expo.Zebra, payload), HttpStatusCode.RequestEntityTooLarge);
+        var detail = await RefusedAsync(() =>
+        {
+            if (!chunked)
+            {
+                return PostReads(_expo.ZebraReader, Expo.Zebra, payload);
+            }
+
+            // No Content-Length: the edge finds out while reading.
+            var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(payload)));
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            content.Headers.ContentLength = null;
+            return _expo.ZebraReader.SendAsync(HttpMethod.Post, $"/v1/readers/{Expo.Zebra}/reads", content);
+        }, HttpStatusCode.RequestEntityTooLarge);
 
         Assert.Contains("2,048", detail, StringComparison.Ordinal);
     }

@@ -211,11 +211,14 @@ public sealed class BoothAndChallengeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_unknown_challenge_or_leaderboard_is_404_with_a_problem_body()
+    public async Task An_unknown_challenge_leaderboard_or_entry_is_404_and_a_top_out_of_range_is_400_each_with_a_problem_body()
     {
         ReadsOverHttpTests.Problem(await CompleteAsync(_expo.Badges["A-1"], "no-such-challenge"), HttpStatusCode.NotFound);
         ReadsOverHttpTests.Problem(await _expo.Scanner.GetAsync("/v1/leaderboards/sessions"), HttpStatusCode.NotFound);
         ReadsOverHttpTests.Problem(await _expo.Ops.GetAsync("/v1/leaderboards/exhibitors/entries/B1"), HttpStatusCode.NotFound);
+        ReadsOverHttpTests.Problem(await _expo.Ops.GetAsync("/v1/leaderboards/attendees/entries/nobody"), HttpStatusCode.NotFound);
+        ReadsOverHttpTests.Problem(await _expo.Ops.GetAsync("/v1/leaderboards/attendees?top=0"), HttpStatusCode.BadRequest);
+        ReadsOverHttpTests.Problem(await _expo.Ops.GetAsync("/v1/leaderboards/attendees?top=1001"), HttpStatusCode.BadRequest);
     }
 
     [Theory]

@@ -90,6 +90,36 @@ public sealed class ReadsOverHttpTests
     }
 
     [Fact]
+    public async Task An_Impinj_delivery_posted_twice_is_all_duplicates_the_second_time_by_its_derived_event_numbers()
+    {
+        await using var expo = await Expo.StartAsync(["A-1"]);
+        var reads = ReaderJson.Pass(() => 0, "A-1", Expo.LobbySide, Expo.HallSideOfLobbyDoor, DateTimeOffset.UtcNow);
+        var payload = ReaderJson.Impinj(Expo.Impinj, reads);
+
+        var first = await expo.ImpinjReader.PostAsync($"/v1/readers/{Expo.Impinj}/reads", payload);
+        var second = await expo.ImpinjReader.PostAsync($"/v1/readers/{Expo.Impinj}/reads", payload);
+
+        Assert.Equal((5, 0), (first.Json.GetProperty("accepted").GetInt32(), first.Json.GetProperty("duplicates").GetInt32()));
+        Assert.Equal((0, 5), (second.Json.GetProperty("accepted").GetInt32(), second.Json.GetProperty("duplicates").GetInt32()));
+        Assert.Equal(5L, (await expo.TelemetryHealthAsync()).GetProperty("lastReadSequence").GetInt64());
+        Assert.Equal(1L, (await expo.ZoneAsync("hall-a")).GetProperty("entries").GetInt64());
+    }
+
+    [Fact]
+    public async Task An_event_number_repeated_inside_one_payload_is_journaled_once_and_counted_as_a_duplicate()
+    {
+        await using var expo = await Expo.StartAsync(["A-1"]);
+        var reads = expo.RoomPass("A-1", inward: true, DateTimeOffset.UtcNow);
+
+        var answer = await expo.PostZebraAsync([.. reads, reads[4]]);
+
+        Assert.Equal((6, 5, 1), (answer.Json.GetProperty("reads").GetInt32(), answer.Json.GetProperty("accepted").GetInt32(),
+            answer.Json.GetProperty("duplicates").GetInt32()));
+        Assert.Equal(5L, (await expo.TelemetryHealthAsync()).GetProperty("lastReadSequence").GetInt64());
+        Assert.Equal(1, (await expo.OccupancyAsync())["room-1"]);
+    }
+
+    [Fact]
     public async Task A_small_zone_raises_Warn_Alert_and_Full_as_people_move_in_and_clears_each_only_below_its_threshold_minus_hysteresis()
     {
         string[] people = ["P-1", "P-2", "P-3", "P-4"];

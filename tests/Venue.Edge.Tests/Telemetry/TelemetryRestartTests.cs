@@ -17,7 +17,7 @@ public sealed class TelemetryRestartTests
             admittedAt = await expo.AdmitAsync(person);
         }
 
-        // walk into room-1, A-2 comes back out; A-3 stays in hall-a; A-4 (never scanned in) walks into room-1.
+        // walk into room-1, A-2 comes back out; A-4 (never scanned in) walks into room-1.
         var t = admittedAt.AddSeconds(1);
         await expo.PostZebraAsync([.. expo.RoomPass("A-1", true, t), .. expo.RoomPass("A-2", true, t.AddMilliseconds(10)), .. expo.RoomPass("A-4", true, t.AddMilliseconds(20))]);
         await expo.PostZebraAsync(expo.RoomPass("A-2", false, t.AddSeconds(5)));
@@ -34,14 +34,20 @@ public sealed class TelemetryRestartTests
         var quiz = await expo.Scanner.PostAsync($"/v1/challenges/{Expo.Challenge}/completions", JsonSerializer.Serialize(new { token = expo.Badges["A-2"], nonce = "q1" }));
         Assert.Equal("awarded", quiz.Result);
 
+        // A-3 then leaves the venue by a gate (later than every read, by the edge's clock).
+        expo.Scenario.Edge.Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal("exited", (await expo.Scanner.ScanAsync("G02", expo.Badges["A-3"], "exit")).Reason);
+        await expo.ZoneOfAsync("A-3", null, "the exit scan to take A-3 out of the lobby");
+
         var before = await SnapshotAsync(expo, people);
-        Assert.Equal(("room-1", "hall-a", "lobby", "room-1"), (Zone(before, "A-1"), Zone(before, "A-2"), Zone(before, "A-3"), Zone(before, "A-4")));
+        Assert.Equal(("room-1", "hall-a", null, "room-1"), (Zone(before, "A-1"), Zone(before, "A-2"), Zone(before, "A-3"), Zone(before, "A-4")));
 
         await expo.Scenario.RestartAsync();
 
         var replay = expo.Scenario.Edge.Silo.Startup.Telemetry!;
-        // Four walks of five reads through room-1's doorway and one through the lobby's; three lead captures (A-1's second one an update) and the quiz.
-        Assert.Equal((25L, 4L, 3L), (replay.Reads, replay.Facts, replay.GatePassages));
+        // Four walks of five reads through room-1's doorway and one through the lobby's; three lead captures (A-1's second one an update) and the quiz;
+        // three admissions and an exit.
+        Assert.Equal((25L, 4L, 4L), (replay.Reads, replay.Facts, replay.GatePassages));
         var after = await SnapshotAsync(expo, people);
         Assert.Equal(before.Locations, after.Locations);
         Assert.Equal(before.Zones, after.Zones);
