@@ -211,7 +211,7 @@ public sealed class BoothAndChallengeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_unknown_challenge_leaderboard_or_entry_is_404_and_a_top_out_of_range_is_400_each_with_a_problem_body()
+    public async Task An_unknown_challenge_leaderboard_entry_or_zone_is_404_and_a_top_out_of_range_is_400_each_with_a_problem_body()
     {
         ReadsOverHttpTests.Problem(await CompleteAsync(_expo.Badges["A-1"], "no-such-challenge"), HttpStatusCode.NotFound);
         ReadsOverHttpTests.Problem(await _expo.Scanner.GetAsync("/v1/leaderboards/sessions"), HttpStatusCode.NotFound);
@@ -219,6 +219,8 @@ public sealed class BoothAndChallengeTests : IAsyncLifetime
         ReadsOverHttpTests.Problem(await _expo.Ops.GetAsync("/v1/leaderboards/attendees/entries/nobody"), HttpStatusCode.NotFound);
         ReadsOverHttpTests.Problem(await _expo.Ops.GetAsync("/v1/leaderboards/attendees?top=0"), HttpStatusCode.BadRequest);
         ReadsOverHttpTests.Problem(await _expo.Ops.GetAsync("/v1/leaderboards/attendees?top=1001"), HttpStatusCode.BadRequest);
+        ReadsOverHttpTests.Problem(await _expo.Ops.GetAsync("/v1/zones/nowhere"), HttpStatusCode.NotFound);
+        ReadsOverHttpTests.Problem(await _expo.Ops.GetAsync("/v1/zones/nowhere/occupants"), HttpStatusCode.NotFound);
     }
 
     [Theory]

@@ -55,6 +55,12 @@ public sealed class TelemetryRestartTests
         Assert.Equal(before.Leads, after.Leads);
         Assert.Equal(before.Attendees, after.Attendees);
         Assert.Equal(before.BoothBoard, after.BoothBoard);
+
+        // A booth app retrying a capture it sent before the restart: the journal still knows the nonce.
+        var retry = await expo.Scanner.PostAsync($"/v1/booths/{Expo.Booth}/leads",
+            JsonSerializer.Serialize(new { token = expo.Badges["A-2"], rating = 4, notes = "met A-2", nonce = "n2" }));
+        Assert.Equal(("updated", "A-2"), (retry.Result, retry.AttendeeId));
+        Assert.Equal(before.Booths, (await expo.OkJsonAsync("/v1/booths")).GetRawText());
     }
 
     private static string? Zone(Snapshot snapshot, string attendeeId) =>
