@@ -101,7 +101,7 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
     }
 
     /// <summary>
-    /// A booth scanned an attendee: journals the lead (idempotent by booth and nonce), then records it.
+    /// A booth scanned an attendee: journals the lead (idempotent by booth, nonce and attendee), then records it.
     /// A retried capture with the same nonce is applied again and answers <see cref="LeadCaptureOutcome.Updated"/>.
     /// </summary>
     public async Task<LeadCaptureResult> CaptureLeadAsync(string boothId, LeadCapture capture, string nonce, CancellationToken cancellationToken = default)
@@ -118,11 +118,11 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
         }
 
         var payload = JsonSerializer.Serialize(new LeadPayload(capture.Rating, capture.Notes), TelemetryJsonContext.Default.LeadPayload);
-        var fact = await Journal.AppendFactAsync(new TelemetryFact(TelemetryFactKind.Lead, boothId, capture.AttendeeId, nonce, capture.At, payload), cancellationToken);
+        var fact = await AppendFactAsync(new TelemetryFact(TelemetryFactKind.Lead, boothId, capture.AttendeeId, nonce, capture.At, payload), cancellationToken);
         return await ApplyFactAsync(fact) ?? throw new InvalidOperationException("A lead fact did not reach its booth.");
     }
 
-    /// <summary>An attendee completed a challenge: journals it (idempotent by challenge and nonce) and awards its points once.</summary>
+    /// <summary>An attendee completed a challenge: journals it (idempotent by challenge, nonce and attendee) and awards its points once.</summary>
     public async Task<PointsAward> CompleteChallengeAsync(string challengeId, string attendeeId, string nonce, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         if (!Layout.TryGetChallenge(challengeId, out _))
@@ -130,9 +130,23 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
             throw new ArgumentException($"Challenge '{challengeId}' is not in the venue layout.", nameof(challengeId));
         }
 
-        var fact = await Journal.AppendFactAsync(new TelemetryFact(TelemetryFactKind.Challenge, challengeId, attendeeId, nonce, at, "{}"), cancellationToken);
+        var fact = await AppendFactAsync(new TelemetryFact(TelemetryFactKind.Challenge, challengeId, attendeeId, nonce, at, "{}"), cancellationToken);
         await ApplyFactAsync(fact);
         return await AwardChallengeAsync(fact);
+    }
+
+    /// <summary>
+    /// Journals a fact, idempotent by (kind, subject, nonce) for one attendee: a retry gets the fact
+    /// held. A nonce already used at this booth or challenge for another attendee's badge is a new
+    /// fact, as a nonce reused with a different badge is a new scan at a gate (docs/scanner-api.md);
+    /// it is kept under the nonce scoped by the attendee, so its own retries find it too.
+    /// </summary>
+    private async Task<TelemetryFact> AppendFactAsync(TelemetryFact fact, CancellationToken cancellationToken)
+    {
+        var held = await Journal.AppendFactAsync(fact, cancellationToken);
+        return string.Equals(held.AttendeeId, fact.AttendeeId, StringComparison.Ordinal)
+            ? held
+            : await Journal.AppendFactAsync(fact with { Nonce = $"{fact.Nonce}\u001F{fact.AttendeeId}" }, cancellationToken);
     }
 
     private async Task<LeadCaptureResult?> ApplyFactAsync(TelemetryFact fact)

@@ -30,6 +30,9 @@ public sealed class EdgeScenario : IAsyncDisposable
 
     public string JournalPath => System.IO.Path.Combine(_setup.DataDirectory, "journal.db");
 
+    /// <summary>The read journal (reads, leads, challenges) of an edge with a venue layout.</summary>
+    public string TelemetryPath => System.IO.Path.Combine(_setup.DataDirectory, "telemetry.db");
+
     /// <summary>
     /// Open gates G01 to G04 for every ticket type, a staff entrance S01 (vip, exhibitor, press),
     /// C01 which closed an hour ago and L01 which opens in an hour.

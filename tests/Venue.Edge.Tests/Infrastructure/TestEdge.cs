@@ -20,6 +20,12 @@ public sealed record EdgeSetup(string DataDirectory, string LedgerPath, IReadOnl
     public int ScansPerSecondPerDevice { get; init; } = 100_000;
 
     public int? MaxScanBodyBytes { get; init; }
+
+    /// <summary>A venue layout file (Edge:LayoutPath): with it the edge keeps crowd telemetry.</summary>
+    public string? LayoutPath { get; init; }
+
+    /// <summary>Further configuration keys (e.g. <c>Edge:Readers:MaxBodyBytes</c>), applied last.</summary>
+    public IReadOnlyDictionary<string, string?>? Settings { get; init; }
 }
 
 /// <summary>
@@ -71,6 +77,11 @@ public sealed class TestEdge : IAsyncDisposable
             settings["Edge:MaxScanBodyBytes"] = max.ToString(CultureInfo.InvariantCulture);
         }
 
+        if (setup.LayoutPath is { } layout)
+        {
+            settings["Edge:LayoutPath"] = layout;
+        }
+
         for (var i = 0; i < setup.Gates.Count; i++)
         {
             var g = setup.Gates[i];
@@ -83,6 +94,11 @@ public sealed class TestEdge : IAsyncDisposable
             {
                 settings[$"Edge:Gates:{i}:AllowedTicketTypes:{j}"] = g.AllowedTicketTypes![j];
             }
+        }
+
+        foreach (var (key, value) in setup.Settings ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
         }
 
         time ??= new ShiftableTime();

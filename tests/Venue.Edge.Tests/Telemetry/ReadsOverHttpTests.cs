@@ -1,0 +1,169 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Venue.Edge.Tests.Telemetry;
+
+/// <summary>RFID reads posted over real HTTP move people between zones; gates put them in and take them out.</summary>
+public sealed class ReadsOverHttpTests
+{
+    [Fact]
+    public async Task An_admitted_attendee_read_outer_then_inner_by_a_Zebra_reader_moves_into_the_inner_zone_and_an_exit_scan_takes_them_out_of_every_zone()
+    {
+        await using var expo = await Expo.StartAsync(["A-1", "A-2"]);
+        var before = await expo.OccupancyAsync();
+        Assert.Equal(0, before["hall-a"]);
+
+        var admittedAt = await expo.AdmitAsync("A-1");
+        Assert.Equal(1, (await expo.OccupancyAsync())["hall-a"]);
+
+        var reads = expo.RoomPass("A-1", inward: true, admittedAt.AddSeconds(1));
+        var answer = await expo.PostZebraAsync(reads);
+
+        var body = answer.Json;
+        Assert.Equal((Expo.Zebra, 5, 5, 0, 0),
+            (body.GetProperty("readerId").GetString(), body.GetProperty("reads").GetInt32(), body.GetProperty("accepted").GetInt32(),
+             body.GetProperty("duplicates").GetInt32(), body.GetProperty("ignored").GetInt32()));
+        // Answered after routing: the move is visible at once, no waiting.
+        var occupancy = await expo.OccupancyAsync();
+        Assert.Equal((0, 1, 0), (occupancy["hall-a"], occupancy["room-1"], occupancy["lobby"]));
+        var location = await expo.LocationAsync("A-1");
+        Assert.Equal("room-1", location.GetProperty("zone").GetString());
+        Assert.True(location.GetProperty("admitted").GetBoolean(), location.ToString());
+        // The movement's time is the first read on the destination side: the moment they crossed.
+        Assert.Equal(reads[2].At, location.GetProperty("since").GetDateTimeOffset());
+        var room = await expo.ZoneAsync("room-1");
+        Assert.Equal((1L, 0L), (room.GetProperty("entries").GetInt64(), room.GetProperty("notAdmittedEntries").GetInt64()));
+        var occupants = await expo.OkJsonAsync("/v1/zones/room-1/occupants");
+        Assert.Equal(["A-1"], occupants.EnumerateArray().Select(o => o.GetProperty("attendeeId").GetString()));
+
+        // Later than the reads by the edge's clock, as a real exit would be.
+        expo.Scenario.Edge.Time.Advance(TimeSpan.FromMinutes(1));
+        var exit = await expo.Scanner.ScanAsync("G02", expo.Badges["A-1"], "exit");
+        Assert.Equal("exited", exit.Reason);
+        await expo.ZoneOfAsync("A-1", null, "the exit scan to take them out of every zone");
+        var after = await expo.OccupancyAsync();
+        Assert.All(after, z => Assert.True(z.Value == 0, $"zone {z.Key} still counts {z.Value} after the only attendee left"));
+        Assert.False((await expo.LocationAsync("A-1")).GetProperty("admitted").GetBoolean());
+        Assert.Equal(1L, (await expo.ZoneAsync("room-1")).GetProperty("exits").GetInt64());
+    }
+
+    [Fact]
+    public async Task Impinj_tag_inventory_events_are_accepted_and_move_people_through_their_portal()
+    {
+        await using var expo = await Expo.StartAsync(["A-1"]);
+        var admittedAt = await expo.AdmitAsync("A-1");
+
+        // Out of hall-a into the lobby: hall side first, then lobby side.
+        var reads = ReaderJson.Pass(() => expo.NextEventNum(Expo.Impinj), "A-1", Expo.HallSideOfLobbyDoor, Expo.LobbySide, admittedAt.AddSeconds(2));
+        var answer = await expo.ImpinjReader.PostAsync($"/v1/readers/{Expo.Impinj}/reads", ReaderJson.Impinj(Expo.Impinj, reads));
+
+        Assert.True(answer.Status == HttpStatusCode.OK, answer.ToString());
+        Assert.Equal((5, 5), (answer.Json.GetProperty("reads").GetInt32(), answer.Json.GetProperty("accepted").GetInt32()));
+        Assert.Equal("lobby", (await expo.LocationAsync("A-1")).GetProperty("zone").GetString());
+        var occupancy = await expo.OccupancyAsync();
+        Assert.Equal((1, 0), (occupancy["lobby"], occupancy["hall-a"]));
+        var portal = (await expo.OkJsonAsync("/v1/portals")).EnumerateArray().Single(p => p.GetProperty("portalId").GetString() == "lobby-hall-a");
+        Assert.Equal((5L, 1L), (portal.GetProperty("reads").GetInt64(), portal.GetProperty("movementsOut").GetInt64()));
+    }
+
+    [Fact]
+    public async Task The_same_payload_posted_twice_is_answered_as_duplicates_the_second_time_and_moves_nobody_again()
+    {
+        await using var expo = await Expo.StartAsync(["A-1"]);
+        var admittedAt = await expo.AdmitAsync("A-1");
+        var payload = ReaderJson.Zebra(expo.RoomPass("A-1", inward: true, admittedAt.AddSeconds(1)));
+        var first = await expo.ZebraReader.PostAsync($"/v1/readers/{Expo.Zebra}/reads", payload);
+        var occupancy = await expo.OccupancyAsync();
+        var room = await expo.ZoneAsync("room-1");
+        var health = await expo.TelemetryHealthAsync();
+
+        var second = await expo.ZebraReader.PostAsync($"/v1/readers/{Expo.Zebra}/reads", payload);
+
+        Assert.Equal((HttpStatusCode.OK, 5, 0), (first.Status, first.Json.GetProperty("accepted").GetInt32(), first.Json.GetProperty("duplicates").GetInt32()));
+        Assert.Equal((HttpStatusCode.OK, 5, 0, 5), (second.Status, second.Json.GetProperty("reads").GetInt32(),
+            second.Json.GetProperty("accepted").GetInt32(), second.Json.GetProperty("duplicates").GetInt32()));
+        Assert.Equal(occupancy, await expo.OccupancyAsync());
+        Assert.Equal(room.GetProperty("entries").GetInt64(), (await expo.ZoneAsync("room-1")).GetProperty("entries").GetInt64());
+        var healthAfter = await expo.TelemetryHealthAsync();
+        Assert.Equal(health.GetProperty("lastReadSequence").GetInt64(), healthAfter.GetProperty("lastReadSequence").GetInt64());
+        Assert.Equal(health.GetProperty("duplicateReads").GetInt64() + 5, healthAfter.GetProperty("duplicateReads").GetInt64());
+    }
+
+    [Fact]
+    public async Task An_Impinj_delivery_posted_twice_is_all_duplicates_the_second_time_by_its_derived_event_numbers()
+    {
+        await using var expo = await Expo.StartAsync(["A-1"]);
+        var reads = ReaderJson.Pass(() => 0, "A-1", Expo.LobbySide, Expo.HallSideOfLobbyDoor, DateTimeOffset.UtcNow);
+        var payload = ReaderJson.Impinj(Expo.Impinj, reads);
+
+        var first = await expo.ImpinjReader.PostAsync($"/v1/readers/{Expo.Impinj}/reads", payload);
+        var second = await expo.ImpinjReader.PostAsync($"/v1/readers/{Expo.Impinj}/reads", payload);
+
+        Assert.Equal((5, 0), (first.Json.GetProperty("accepted").GetInt32(), first.Json.GetProperty("duplicates").GetInt32()));
+        Assert.Equal((0, 5), (second.Json.GetProperty("accepted").GetInt32(), second.Json.GetProperty("duplicates").GetInt32()));
+        Assert.Equal(5L, (await expo.TelemetryHealthAsync()).GetProperty("lastReadSequence").GetInt64());
+        Assert.Equal(1L, (await expo.ZoneAsync("hall-a")).GetProperty("entries").GetInt64());
+    }
+
+    [Fact]
+    public async Task An_event_number_repeated_inside_one_payload_is_journaled_once_and_counted_as_a_duplicate()
+    {
+        await using var expo = await Expo.StartAsync(["A-1"]);
+        var reads = expo.RoomPass("A-1", inward: true, DateTimeOffset.UtcNow);
+
+        var answer = await expo.PostZebraAsync([.. reads, reads[4]]);
+
+        Assert.Equal((6, 5, 1), (answer.Json.GetProperty("reads").GetInt32(), answer.Json.GetProperty("accepted").GetInt32(),
+            answer.Json.GetProperty("duplicates").GetInt32()));
+        Assert.Equal(5L, (await expo.TelemetryHealthAsync()).GetProperty("lastReadSequence").GetInt64());
+        Assert.Equal(1, (await expo.OccupancyAsync())["room-1"]);
+    }
+
+    [Fact]
+    public async Task A_small_zone_raises_Warn_Alert_and_Full_as_people_move_in_and_clears_each_only_below_its_threshold_minus_hysteresis()
+    {
+        string[] people = ["P-1", "P-2", "P-3", "P-4"];
+        await using var expo = await Expo.StartAsync(people);
+        var start = DateTimeOffset.UtcNow;
+        var step = 0;
+
+        async Task<(int Occupancy, string Level)> Move(string attendeeId, bool inward)
+        {
+            // Each step well past the debounce window, so every walk is a pass of its own.
+            await expo.PostZebraAsync(expo.RoomPass(attendeeId, inward, start.AddSeconds(5 * step++)));
+            var zone = await expo.ZoneAsync("room-1");
+            return (zone.GetProperty("occupancy").GetInt32(), zone.GetProperty("level").GetString()!);
+        }
+
+        var up = new List<(int, string)>();
+        foreach (var person in people)
+        {
+            up.Add(await Move(person, inward: true));
+        }
+
+        var down = new List<(int, string)>();
+        foreach (var person in people)
+        {
+            down.Add(await Move(person, inward: false));
+        }
+
+        // Capacity 4: Warn at 2, Alert at 3, Full at 4 ...
+        Assert.Equal([(1, "Normal"), (2, "Warn"), (3, "Alert"), (4, "Full")], up);
+        // ... and each level holds until occupancy is below (threshold - 0.25) x 4: Full until below 3, Alert below 2, Warn below 1.
+        Assert.Equal([(3, "Full"), (2, "Alert"), (1, "Warn"), (0, "Normal")], down);
+        var room = await expo.ZoneAsync("room-1");
+        Assert.Equal((4, 4L, 4L), (room.GetProperty("peakOccupancy").GetInt32(), room.GetProperty("entries").GetInt64(), room.GetProperty("exits").GetInt64()));
+        // Nobody was scanned in at a gate: every entry is an ops signal.
+        Assert.Equal(4L, room.GetProperty("notAdmittedEntries").GetInt64());
+    }
+
+    internal static JsonElement Problem(HttpAnswer answer, HttpStatusCode status)
+    {
+        Assert.True(answer.Status == status, $"expected {(int)status}: {answer}");
+        Assert.True(answer.MediaType == "application/problem+json", $"an RFC 9457 problem body ({answer.MediaType}): {answer}");
+        var problem = answer.Json;
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("title").GetString()), answer.ToString());
+        return problem.Clone();
+    }
+}

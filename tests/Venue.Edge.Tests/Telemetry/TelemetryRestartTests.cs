@@ -1,0 +1,88 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Venue.Edge.Tests.Telemetry;
+
+/// <summary>Zones, locations, booths and boards live in memory: a restart rebuilds them from the journals.</summary>
+public sealed class TelemetryRestartTests
+{
+    [Fact]
+    public async Task After_a_restart_on_the_same_data_directory_zones_locations_leads_and_leaderboards_are_as_they_were()
+    {
+        string[] people = ["A-1", "A-2", "A-3", "A-4"];
+        await using var expo = await Expo.StartAsync(people);
+        var admittedAt = DateTimeOffset.MinValue;
+        foreach (var person in people[..3])
+        {
+            admittedAt = await expo.AdmitAsync(person);
+        }
+
+        // walk into room-1, A-2 comes back out; A-4 (never scanned in) walks into room-1.
+        var t = admittedAt.AddSeconds(1);
+        await expo.PostZebraAsync([.. expo.RoomPass("A-1", true, t), .. expo.RoomPass("A-2", true, t.AddMilliseconds(10)), .. expo.RoomPass("A-4", true, t.AddMilliseconds(20))]);
+        await expo.PostZebraAsync(expo.RoomPass("A-2", false, t.AddSeconds(5)));
+        // A-3 leaves hall-a for the lobby through the Impinj reader's doorway.
+        var impinj = ReaderJson.Pass(() => expo.NextEventNum(Expo.Impinj), "A-3", Expo.HallSideOfLobbyDoor, Expo.LobbySide, t.AddSeconds(6));
+        Assert.Equal(HttpStatusCode.OK, (await expo.ImpinjReader.PostAsync($"/v1/readers/{Expo.Impinj}/reads", ReaderJson.Impinj(Expo.Impinj, impinj))).Status);
+        foreach (var (person, nonce) in new[] { ("A-1", "n1"), ("A-2", "n2"), ("A-1", "n3") })
+        {
+            var lead = await expo.Scanner.PostAsync($"/v1/booths/{Expo.Booth}/leads",
+                JsonSerializer.Serialize(new { token = expo.Badges[person], rating = 4, notes = $"met {person}", nonce }));
+            Assert.True(lead.Status == HttpStatusCode.OK, lead.ToString());
+        }
+
+        var quiz = await expo.Scanner.PostAsync($"/v1/challenges/{Expo.Challenge}/completions", JsonSerializer.Serialize(new { token = expo.Badges["A-2"], nonce = "q1" }));
+        Assert.Equal("awarded", quiz.Result);
+
+        // A-3 then leaves the venue by a gate (later than every read, by the edge's clock).
+        expo.Scenario.Edge.Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal("exited", (await expo.Scanner.ScanAsync("G02", expo.Badges["A-3"], "exit")).Reason);
+        await expo.ZoneOfAsync("A-3", null, "the exit scan to take A-3 out of the lobby");
+
+        var before = await SnapshotAsync(expo, people);
+        Assert.Equal(("room-1", "hall-a", null, "room-1"), (Zone(before, "A-1"), Zone(before, "A-2"), Zone(before, "A-3"), Zone(before, "A-4")));
+
+        await expo.Scenario.RestartAsync();
+
+        var replay = expo.Scenario.Edge.Silo.Startup.Telemetry!;
+        // Four walks of five reads through room-1's doorway and one through the lobby's; three lead captures (A-1's second one an update) and the quiz;
+        // three admissions and an exit.
+        Assert.Equal((25L, 4L, 4L), (replay.Reads, replay.Facts, replay.GatePassages));
+        var after = await SnapshotAsync(expo, people);
+        Assert.Equal(before.Locations, after.Locations);
+        Assert.Equal(before.Zones, after.Zones);
+        Assert.Equal(before.Booths, after.Booths);
+        Assert.Equal(before.Leads, after.Leads);
+        Assert.Equal(before.Attendees, after.Attendees);
+        Assert.Equal(before.BoothBoard, after.BoothBoard);
+
+        // A booth app retrying a capture it sent before the restart: the journal still knows the nonce.
+        var retry = await expo.Scanner.PostAsync($"/v1/booths/{Expo.Booth}/leads",
+            JsonSerializer.Serialize(new { token = expo.Badges["A-2"], rating = 4, notes = "met A-2", nonce = "n2" }));
+        Assert.Equal(("updated", "A-2"), (retry.Result, retry.AttendeeId));
+        Assert.Equal(before.Booths, (await expo.OkJsonAsync("/v1/booths")).GetRawText());
+    }
+
+    private static string? Zone(Snapshot snapshot, string attendeeId) =>
+        Expo.ZoneIn(JsonDocument.Parse(snapshot.Locations[attendeeId]).RootElement);
+
+    private sealed record Snapshot(Dictionary<string, string> Locations, string Zones, string Booths, string Leads, string Attendees, string BoothBoard);
+
+    /// <summary>What ops and booth apps see, as JSON text (every field, so any difference shows).</summary>
+    private static async Task<Snapshot> SnapshotAsync(Expo expo, IEnumerable<string> people)
+    {
+        var locations = new Dictionary<string, string>();
+        foreach (var person in people)
+        {
+            locations[person] = (await expo.LocationAsync(person)).GetRawText();
+        }
+
+        return new Snapshot(
+            locations,
+            (await expo.OkJsonAsync("/v1/zones")).GetRawText(),
+            (await expo.OkJsonAsync("/v1/booths")).GetRawText(),
+            (await expo.OkJsonAsync($"/v1/booths/{Expo.Booth}/leads")).GetRawText(),
+            (await expo.OkJsonAsync("/v1/leaderboards/attendees")).GetRawText(),
+            (await expo.OkJsonAsync("/v1/leaderboards/booths")).GetRawText());
+    }
+}
