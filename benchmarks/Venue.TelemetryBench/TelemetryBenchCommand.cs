@@ -19,7 +19,8 @@ internal static class TelemetryBenchCommand
         var attendees = new Option<int?>("--attendees") { Description = "Attendees on the edge's floor (default 20,000; quick 2,000)." };
         var areas = new Option<int>("--areas") { Description = "Areas of the floor, three readers each (1 to 8).", DefaultValueFactory = _ => 4 };
         var batch = new Option<int>("--batch") { Description = "Reads per batch in the in-process throughput phase.", DefaultValueFactory = _ => 500 };
-        var singleReads = new Option<int?>("--single-reads") { Description = "Reads handed in one per batch (default 60,000; quick 5,000)." };
+        var lead = new Option<int>("--lead") { Description = "Rounds a reader may run ahead of the slowest in the closed loop (0: lock-step).", DefaultValueFactory = _ => 1 };
+        var singleReads = new Option<int?>("--single-reads") { Description = "Reads handed in one per batch (default 20,000; quick 5,000)." };
         var naiveReads = new Option<int?>("--naive-reads") { Description = "Reads the transaction-per-read peer takes (default 3,000; quick 500)." };
         var brokerReads = new Option<int?>("--broker-reads") { Description = "Reads published over MQTT in batches, and posted over HTTP (default 200,000; quick 20,000)." };
         var messageReads = new Option<int>("--message-reads") { Description = "Reads per MQTT message or HTTP request.", DefaultValueFactory = _ => 100 };
@@ -42,7 +43,7 @@ internal static class TelemetryBenchCommand
 
         var command = new RootCommand("Measures crowd telemetry against the goals: reads/s in process and through MQTT and RabbitMQ, read-to-occupancy latency, leaderboard updates; each beside its peers.")
         {
-            scenario, quick, attendees, areas, batch, singleReads, naiveReads, brokerReads, messageReads, singleMessageReads, inFlight,
+            scenario, quick, attendees, areas, batch, lead, singleReads, naiveReads, brokerReads, messageReads, singleMessageReads, inFlight,
             rates, brokerRate, seconds, tick, boardAttendees, booths, concurrent, rounds, seed, verbose, output,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -111,7 +112,8 @@ internal static class TelemetryBenchCommand
                 Attendees = Size(attendees, 20_000, 2_000, 100, 2_000_000),
                 Areas = Range(areas, 1, BenchFloor.AreaNames.Length),
                 Batch = Range(batch, 1, 16_384),
-                SingleReads = Size(singleReads, 60_000, 5_000, 1, 10_000_000),
+                Lead = Range(lead, 0, 1_000_000),
+                SingleReads = Size(singleReads, 20_000, 5_000, 1, 10_000_000),
                 NaiveReads = Size(naiveReads, 3_000, 500, 1, 10_000_000),
                 BrokerReads = Size(brokerReads, 200_000, 20_000, 1, 10_000_000),
                 MessageReads = Range(messageReads, 1, 2_000),

@@ -15,6 +15,9 @@ internal sealed record TelemetryBenchOptions
     /// <summary>Reads per batch a reader hands in, in the closed-loop throughput phase.</summary>
     public required int Batch { get; init; }
 
+    /// <summary>Rounds a reader may run ahead of the slowest in the closed loop (0: lock-step).</summary>
+    public required int Lead { get; init; }
+
     /// <summary>Reads handed in one at a time (batch size 1), a prefix of the day.</summary>
     public required int SingleReads { get; init; }
 
