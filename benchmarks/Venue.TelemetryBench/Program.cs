@@ -1,0 +1,3 @@
+using Venue.TelemetryBench;
+
+return await TelemetryBenchCommand.Create().Parse(args).InvokeAsync();

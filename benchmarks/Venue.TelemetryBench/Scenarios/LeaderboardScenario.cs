@@ -1,0 +1,307 @@
+using System.Diagnostics;
+using Venue.Domain.Leaderboards;
+using Venue.LoadHarness.Load;
+using Venue.LoadHarness.Reporting;
+using Venue.TelemetryBench.Floor;
+using Venue.TelemetryBench.Reporting;
+
+namespace Venue.TelemetryBench.Scenarios;
+
+/// <summary>
+/// Score updates to a leaderboard, <c>--concurrent</c> at once, round after round: through the
+/// grain runtime to the edge's <see cref="LeaderboardGrain"/>s (the booth board and the attendee
+/// board), and the same workload on a plain lock around a sorted set.
+/// </summary>
+internal static class LeaderboardScenario
+{
+    public const string Name = "leaderboard";
+
+    public static async Task<Section> RunAsync(BenchContext context, CancellationToken cancellationToken)
+    {
+        var o = context.Options;
+        var section = new Section(Name, "Score updates to a leaderboard");
+        var table = new TextTable("board", "entries", "updates", "p50", "p99", "p99.9", "max", "updates/s", "p99: peer ÷ Venue", "rank lookup (`GetRankAsync`), mean", "read back");
+        var random = new Random(o.Seed);
+        var booths = Enumerable.Range(1, o.BoardBooths).Select(b => $"booth-{b:D3}").ToArray();
+        var attendees = Enumerable.Range(0, o.BoardAttendees).Select(a => $"A{a:D7}").ToArray();
+        var rounds = o.Rounds;
+        var n = o.Concurrent;
+        // The same updates for every board implementation: (entry, points), each with a reason of its own so every one applies.
+        (int Entry, int Points)[] Workload(int entries) => [.. Enumerable.Range(0, rounds * n).Select(_ => (random.Next(entries), 1 + random.Next(25)))];
+        var boothWork = Workload(booths.Length);
+        var attendeeWork = Workload(attendees.Length);
+        var seedBooths = booths.Select(_ => 1 + random.Next(500)).ToArray();
+        var seedAttendees = attendees.Select(_ => 1 + random.Next(200)).ToArray();
+
+        await using (var edge = await BenchEdge.StartAsync(context.Floor, context.NewDirectory("leaderboard")))
+        {
+            foreach (var (label, ids, seeds, work, board) in new[]
+            {
+                ("booth board (`booths`)", booths, seedBooths, boothWork, LeaderboardNames.Booths),
+                ("attendee board (`attendees`)", attendees, seedAttendees, attendeeWork, LeaderboardNames.Attendees),
+            })
+            {
+                context.Console.WriteLine($"  grain, {label}: {ids.Length:N0} entries, {rounds} rounds of {n} ...");
+                var grain = edge.Silo.Grains.GetGrain<ILeaderboardGrain>(board);
+                for (var i = 0; i < ids.Length; i++)
+                {
+                    await grain.AddPointsAsync(ids[i], seeds[i], "seed");
+                }
+
+                var grainBoard = new GrainBoard(grain);
+                var result = await RunRoundsAsync(grainBoard, ids, work, rounds, n, fromPool: true);
+                var rank = await RankCostAsync(grainBoard, ids, random);
+                var check = await ReadBackAsync(grainBoard, ids, seeds, work);
+                var peer = new LockedSortedBoard();
+                for (var i = 0; i < ids.Length; i++)
+                {
+                    await peer.AddPointsAsync(ids[i], seeds[i], "seed");
+                }
+
+                context.Console.WriteLine($"  peer, {label} ...");
+                var peerResult = await RunRoundsAsync(peer, ids, work, rounds, n, fromPool: true);
+                var peerRank = await RankCostAsync(peer, ids, random);
+                var peerCheck = await ReadBackAsync(peer, ids, seeds, work);
+                table.Add($"Venue `LeaderboardGrain` through the grain runtime, {label}", Units.Count(ids.Length), Units.Count(result.Latency.Count), Units.Micros(result.Latency.P50),
+                    Units.Micros(result.Latency.P99), Units.Micros(result.Latency.P999), Units.Micros(result.Latency.Max), Units.PerSecond(result.Rate), "1.00×",
+                    Units.Micros(rank), check);
+                table.Add($"peer: `lock` + `SortedSet` + dictionaries, rank by counting the set's view, {label}", Units.Count(ids.Length), Units.Count(peerResult.Latency.Count),
+                    Units.Micros(peerResult.Latency.P50), Units.Micros(peerResult.Latency.P99), Units.Micros(peerResult.Latency.P999), Units.Micros(peerResult.Latency.Max),
+                    Units.PerSecond(peerResult.Rate), Units.Ratio(peerResult.Latency.P99 / result.Latency.P99), Units.Micros(peerRank), peerCheck);
+                foreach (var c in new[] { check, peerCheck }.Where(c => !c.StartsWith("ok", StringComparison.Ordinal)))
+                {
+                    section.Failures.Add($"{label}: {c}");
+                }
+
+                if (board == LeaderboardNames.Booths)
+                {
+                    // The same calls issued from one thread: each finds the grain idle and runs inline, the grain's cost without queueing.
+                    var inline = await RunRoundsAsync(grainBoard, ids, work, rounds, n, fromPool: false, reasonPrefix: "i");
+                    table.Add($"Venue `LeaderboardGrain`, {label}, the same rounds issued from one thread (no contention)", Units.Count(ids.Length), Units.Count(inline.Latency.Count),
+                        Units.Micros(inline.Latency.P50), Units.Micros(inline.Latency.P99), Units.Micros(inline.Latency.P999), Units.Micros(inline.Latency.Max),
+                        Units.PerSecond(inline.Rate), "-", "-", "(scores not read back)");
+
+                    context.Goals.Add(new GoalLine($"booth score update to leaderboard, p99, at {n} concurrent updates", "≤ 1 ms",
+                        Units.Micros(result.Latency.P99), result.Latency.P99 <= 1000,
+                        $"lock + SortedSet: {Units.Micros(peerResult.Latency.P99)}",
+                        $"{Units.Ratio(peerResult.Latency.P99 / result.Latency.P99)} lock + SortedSet"));
+                }
+                else
+                {
+                    section.Notes.Add($"The attendee board ({ids.Length:N0} entries) under the same {n} concurrent updates: p99 {Units.Micros(result.Latency.P99)} through the grain, {Units.Micros(peerResult.Latency.P99)} with the lock and sorted set.");
+                }
+            }
+        }
+
+        section.Tables.Add(($"Microseconds unless marked. {rounds} rounds of {n} updates issued at once; each update's latency from its own call to its answer.", table));
+        section.Method.AddRange(
+        [
+            $"Venue: the edge's own `LeaderboardGrain`s, reached through `silo.Grains` (the grain runtime as the edge wires it: in-memory state, `WriteStateAsync`, a `LeaderboardChanged` event per applied award on the `leaderboards` stream). The booth board starts with {booths.Length} booths, the attendee board with {attendees.Length:N0} attendees, seeded with random scores.",
+            $"A round issues {n} `AddPointsAsync` calls at once, each from a thread-pool work item of its own as concurrent callers would (random entries, 1 to 25 points, a distinct reason each so every award applies), then awaits them all; {rounds} rounds. Every call's latency is taken from just before the call to its continuation; the grain runs the calls one at a time (each completes without yielding, so a call that finds the grain idle runs inline on its caller's thread, the others queue), so a round's last call may wait for all before it. Latency includes the thread pool's queueing, for both designs alike. A first round is run and thrown away to warm up.",
+            "Peer, the same workload and the same dedup rule: a `Dictionary` of scores, a `HashSet` of (entry, reason) awards and a `SortedSet` of (score, order reached, id) behind one `lock`, called the same way, the rank counted from the sorted set's view up to the entry (what a `SortedSet` offers; the grain's treap ranks in O(log n)).",
+            "For the booth board also the same rounds issued from one thread without the thread pool: every call then finds the grain idle and runs inline on the caller's thread, which is the grain's own cost per update without any queueing.",
+            "Rank lookup: 10,000 `GetRankAsync` calls one after another on random entries, mean per call, and the peer's rank count. Read back: each entry's score equals its seed plus every award made to it, on both.",
+        ]);
+        return section;
+    }
+
+    private static async Task<(LatencySummary Latency, double Rate)> RunRoundsAsync(IBoard board, string[] ids, (int Entry, int Points)[] work, int rounds, int n,
+        bool fromPool, string reasonPrefix = "r")
+    {
+        // Warm-up: one round of other awards, which the read back accounts for (they go to no workload reason).
+        if (fromPool)
+        {
+            var warm = new Task[n];
+            for (var i = 0; i < n; i++)
+            {
+                warm[i] = board.AddPointsAsync(ids[i % ids.Length], 1, $"warm-{i}");
+            }
+
+            await Task.WhenAll(warm);
+        }
+
+        InProcessScenario.SettleGc();
+        var recorder = new LatencyRecorder(rounds * n);
+        var calls = new Task[n];
+        var clock = Stopwatch.StartNew();
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                var (entry, points) = work[(round * n) + i];
+                var started = Stopwatch.GetTimestamp();
+                var id = ids[entry];
+                var reason = $"{reasonPrefix}{round}-{i}";
+                // Each update from a thread-pool work item of its own, as concurrent callers (booth grains, requests) would make it.
+                calls[i] = Timed(fromPool ? Task.Run(() => board.AddPointsAsync(id, points, reason)) : board.AddPointsAsync(id, points, reason), started, recorder);
+            }
+
+            await Task.WhenAll(calls);
+        }
+
+        var elapsed = clock.Elapsed;
+        return (recorder.Summarize(), rounds * n / elapsed.TotalSeconds);
+    }
+
+    private static async Task Timed(Task<long> call, long started, LatencyRecorder recorder)
+    {
+        await call;
+        recorder.Record(Stopwatch.GetTimestamp() - started);
+    }
+
+    private static async Task<double> RankCostAsync(IBoard board, string[] ids, Random random)
+    {
+        const int lookups = 10_000;
+        var picks = Enumerable.Range(0, lookups).Select(_ => ids[random.Next(ids.Length)]).ToArray();
+        var clock = Stopwatch.StartNew();
+        foreach (var id in picks)
+        {
+            await board.RankAsync(id);
+        }
+
+        return clock.Elapsed.TotalMicroseconds / lookups;
+    }
+
+    private static async Task<string> ReadBackAsync(IBoard board, string[] ids, int[] seeds, (int Entry, int Points)[] work)
+    {
+        var want = seeds.Select(s => (long)s).ToArray();
+        foreach (var (entry, points) in work)
+        {
+            want[entry] += points;
+        }
+
+        var wrong = 0;
+        for (var i = 0; i < ids.Length; i++)
+        {
+            var warm = board.Warm(ids[i]);
+            if (await board.ScoreAsync(ids[i]) != want[i] + warm)
+            {
+                wrong++;
+            }
+        }
+
+        return wrong == 0 ? $"ok: all {ids.Length:N0} scores" : $"{wrong:N0} scores wrong";
+    }
+
+    /// <summary>What both boards offer the rounds: an award answering the new score, a rank, a score.</summary>
+    private interface IBoard
+    {
+        Task<long> AddPointsAsync(string id, long points, string reason);
+
+        Task<int> RankAsync(string id);
+
+        Task<long> ScoreAsync(string id);
+
+        /// <summary>Warm-up points given to an entry.</summary>
+        long Warm(string id);
+    }
+
+    private sealed class GrainBoard(ILeaderboardGrain grain) : IBoard
+    {
+        private readonly Dictionary<string, long> _warm = new(StringComparer.Ordinal);
+
+        public async Task<long> AddPointsAsync(string id, long points, string reason)
+        {
+            if (reason.StartsWith("warm-", StringComparison.Ordinal))
+            {
+                lock (_warm)
+                {
+                    _warm[id] = _warm.GetValueOrDefault(id) + points;
+                }
+            }
+
+            return (await grain.AddPointsAsync(id, points, reason)).Entry.Score;
+        }
+
+        public async Task<int> RankAsync(string id) => (await grain.GetRankAsync(id))?.Rank ?? 0;
+
+        public async Task<long> ScoreAsync(string id) => (await grain.GetRankAsync(id))?.Score ?? 0;
+
+        public long Warm(string id) => _warm.GetValueOrDefault(id);
+    }
+
+    /// <summary>The plain design: one lock around a sorted set and two dictionaries.</summary>
+    private sealed class LockedSortedBoard : IBoard
+    {
+        private readonly object _gate = new();
+        private readonly Dictionary<string, (long Score, long Order)> _entries = new(StringComparer.Ordinal);
+        private readonly HashSet<(string, string)> _awards = [];
+        private readonly SortedSet<(long Score, long Order, string Id)> _ranking = new(Comparer<(long Score, long Order, string Id)>.Create(static (x, y) =>
+        {
+            var c = y.Score.CompareTo(x.Score);
+            if (c == 0)
+            {
+                c = x.Order.CompareTo(y.Order);
+            }
+
+            return c != 0 ? c : string.CompareOrdinal(x.Id, y.Id);
+        }));
+        private readonly Dictionary<string, long> _warm = new(StringComparer.Ordinal);
+        private long _order;
+
+        public Task<long> AddPointsAsync(string id, long points, string reason) => Task.FromResult(Add(id, points, reason));
+
+        private long Add(string id, long points, string reason)
+        {
+            lock (_gate)
+            {
+                if (reason.StartsWith("warm-", StringComparison.Ordinal))
+                {
+                    _warm[id] = _warm.GetValueOrDefault(id) + points;
+                }
+
+                if (!_awards.Add((id, reason)))
+                {
+                    return _entries.TryGetValue(id, out var held) ? held.Score : 0;
+                }
+
+                var score = points;
+                if (_entries.TryGetValue(id, out var old))
+                {
+                    _ranking.Remove((old.Score, old.Order, id));
+                    score += old.Score;
+                }
+
+                var entry = (score, ++_order);
+                _entries[id] = entry;
+                _ranking.Add((score, entry.Item2, id));
+                _ = Rank(id);
+                return score;
+            }
+        }
+
+        public Task<int> RankAsync(string id) => Task.Run(() =>
+        {
+            lock (_gate)
+            {
+                return Rank(id);
+            }
+        });
+
+        private int Rank(string id)
+        {
+            if (!_entries.TryGetValue(id, out var e))
+            {
+                return 0;
+            }
+
+            return _ranking.GetViewBetween(_ranking.Min, (e.Score, e.Order, id)).Count;
+        }
+
+        public Task<long> ScoreAsync(string id)
+        {
+            lock (_gate)
+            {
+                return Task.FromResult(_entries.TryGetValue(id, out var e) ? e.Score : 0);
+            }
+        }
+
+        public long Warm(string id)
+        {
+            lock (_gate)
+            {
+                return _warm.GetValueOrDefault(id);
+            }
+        }
+    }
+}
