@@ -39,7 +39,7 @@ public static class CrowdPlanner
 
     public static CrowdPlan Plan(string edge, IReadOnlyDictionary<string, string> insideWithToken, DateTimeOffset start, int seed)
     {
-        var random = new Random(HashCode.Combine(seed, edge.Length, edge[0]));
+        var random = new Random(StableSeed.Of(seed, "plan", edge));
         var end = start + Day;
         var sessionStart = start + SessionOffset;
         var sessionEnd = sessionStart.AddMinutes(50);

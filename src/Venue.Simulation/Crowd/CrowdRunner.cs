@@ -74,7 +74,7 @@ public static class CrowdRunner
                 TimeSpan Due(DateTimeOffset at) => wander * Math.Clamp((at - edge.Plan.From) / span, 0, 1);
                 foreach (var (reader, reads) in edge.Reads)
                 {
-                    var random = new Random(HashCode.Combine(seed, reader));
+                    var random = new Random(StableSeed.Of(seed, "deliveries", reader));
                     work.Add(Task.Run(async () =>
                     {
                         var i = 0;

@@ -19,7 +19,7 @@ public static class ReaderEmulator
     /// <summary>Every read of the plan's passes, per reader in time order, each with its reader's next event number.</summary>
     public static IReadOnlyDictionary<string, List<TagRead>> Emit(CrowdPlan plan, VenueLayout layout, int seed, out ReaderNoise noise)
     {
-        var random = new Random(HashCode.Combine(seed, plan.EdgeId.Length, 7));
+        var random = new Random(StableSeed.Of(seed, "readers", plan.EdgeId));
         var byReader = new Dictionary<string, List<TagRead>>(StringComparer.Ordinal);
         int oneAntenna = 0, atOnce = 0;
         foreach (var pass in plan.Passes)

@@ -79,7 +79,7 @@ public sealed class ReaderFleet
 
         Passes += count;
         var plan = new CrowdPlan("readers", passes, [], [], new Dictionary<string, string>(), from, from + (spacing * count));
-        var reads = ReaderEmulator.Emit(plan, _layout, HashCode.Combine(_seed, _chunk++), out _);
+        var reads = ReaderEmulator.Emit(plan, _layout, StableSeed.Of(_seed, "chunk", _chunk++), out _);
         foreach (var list in reads.Values)
         {
             for (var i = 0; i < list.Count; i++)
