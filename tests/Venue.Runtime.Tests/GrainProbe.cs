@@ -18,6 +18,9 @@ public sealed class GrainProbe
 
     public Counter Activations { get; } = new();
 
+    /// <summary>What a grain stamps on what it records (a test's own counter).</summary>
+    public Func<long> Clock { get; set; } = () => 0;
+
     public Counter Deactivations { get; } = new();
 
     public ConcurrentQueue<DeactivationReason> DeactivationReasons { get; } = new();

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Venue.Runtime.Tests;
 
 public interface ITurnGrain : IGrainWithStringKey
@@ -11,6 +13,11 @@ public interface ITurnGrain : IGrainWithStringKey
 
     Task<int[]> GetRecorded();
 
+    /// <summary>Records the caller and the probe's clock, without yielding.</summary>
+    Task Note(int caller);
+
+    Task<(int Caller, long Clock)[]> GetNotes();
+
     [ReadOnly]
     Task Read(string name);
 
@@ -20,6 +27,7 @@ public interface ITurnGrain : IGrainWithStringKey
 public sealed class TurnGrain(GrainProbe probe) : Grain, ITurnGrain
 {
     private readonly List<int> _recorded = [];
+    private readonly List<(int, long)> _notes = [];
     private int _marks;
 
     public async Task CheckThenMark()
@@ -40,6 +48,14 @@ public sealed class TurnGrain(GrainProbe probe) : Grain, ITurnGrain
     }
 
     public Task<int[]> GetRecorded() => Task.FromResult(_recorded.ToArray());
+
+    public Task Note(int caller)
+    {
+        _notes.Add((caller, probe.Clock()));
+        return Task.CompletedTask;
+    }
+
+    public Task<(int Caller, long Clock)[]> GetNotes() => Task.FromResult(_notes.ToArray());
 
     public Task Read(string name) => probe.HoldAsync(name);
 
@@ -150,5 +166,58 @@ public sealed class TurnTests
         Assert.True(log.IndexOf("enter w") > log.IndexOf("exit r1") && log.IndexOf("enter w") > log.IndexOf("exit r2"), string.Join(", ", log));
         Assert.True(log.IndexOf("enter r3") > log.IndexOf("exit w"), string.Join(", ", log));
         Assert.Equal(1, _probe.InsideAtEntry("r3"));
+    }
+    [Fact]
+    public async Task Queued_turns_that_end_without_yielding_run_back_to_back_instead_of_waiting_behind_the_thread_pool_queue()
+    {
+        await using var runtime = Build();
+        var grain = runtime.GetGrain<ITurnGrain>("board-booths");
+        var write = grain.Write("hold");
+        await _probe.Entered("hold").WithTimeout("the holding call to enter");
+        var calls = Enumerable.Range(0, 50).Select(grain.Note).ToArray();
+
+        // Keep the pool's global queue 64 items deep with 1 ms work items, and count the ones done.
+        long floodDone = 0;
+        _probe.Clock = () => Interlocked.Read(ref floodDone);
+        using var stop = new CancellationTokenSource();
+        for (var i = 0; i < 64; i++)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(new Flood(stop.Token, () => Interlocked.Increment(ref floodDone)), preferLocal: false);
+        }
+
+        _probe.Gate("hold").SetResult();
+        try
+        {
+            await Task.WhenAll(calls).WithTimeout("the queued calls to finish");
+        }
+        finally
+        {
+            stop.Cancel();
+        }
+
+        await write;
+        var notes = await grain.GetNotes();
+        Assert.Equal(Enumerable.Range(0, 50), notes.Select(n => n.Caller));
+        // One pool hop per turn would put about 64 flood items between consecutive turns (over 3,000 in all).
+        var between = notes[^1].Clock - notes[0].Clock;
+        Assert.True(between < 640, $"{between} flood items ran between the first and the last queued turn");
+    }
+
+    private sealed class Flood(CancellationToken stop, Action done) : IThreadPoolWorkItem
+    {
+        public void Execute()
+        {
+            var until = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 1000);
+            while (Stopwatch.GetTimestamp() < until)
+            {
+                Thread.SpinWait(20);
+            }
+
+            done();
+            if (!stop.IsCancellationRequested)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            }
+        }
     }
 }

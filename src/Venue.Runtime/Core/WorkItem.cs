@@ -12,7 +12,10 @@ internal abstract class WorkItem : IThreadPoolWorkItem
     public Activation Target { get; set; } = null!;
 
     /// <summary>Runs the turn. Must call <see cref="Activation.ReleaseTurn"/> exactly once when the turn ends.</summary>
-    public abstract void Execute();
+    public abstract void RunTurn();
+
+    /// <summary>Run by the thread pool: this turn, then whatever turns of the same activation it hands on (see <see cref="Activation.RunTurns"/>).</summary>
+    void IThreadPoolWorkItem.Execute() => Activation.RunTurns(this);
 
     /// <summary>The activation died before running this item: it fails or goes elsewhere.</summary>
     public abstract void Abandon(GrainRuntime runtime, Exception? activationFailure);
@@ -35,7 +38,7 @@ internal sealed class CallItem<TResult>(
 
     public override bool ReadOnly => readOnly;
 
-    public override void Execute()
+    public override void RunTurn()
     {
         var turn = GrainRuntime.RunBody<TResult>(body, Target.Instance, arguments);
         if (turn.IsCompleted)

@@ -56,7 +56,7 @@ internal sealed class GrainTimer : WorkItem, IGrainTimer
         }
     }
 
-    public override void Execute()
+    public override void RunTurn()
     {
         Task tick;
         try
