@@ -133,6 +133,86 @@ public sealed class LiveFeedTests
     }
 
     [Fact]
+    public void A_client_a_whole_ring_behind_still_reads_everything_and_one_event_more_drops_it()
+    {
+        var feed = NewFeed(replay: 16);
+        using var atTheEdge = feed.Subscribe(null);
+        using var past = feed.Subscribe(null);
+        for (var i = 0; i < 16; i++)
+        {
+            Publish(feed);
+        }
+
+        Assert.Equal(Enumerable.Range(1, 16).Select(i => (long)i), Drain(atTheEdge).Select(f => f.Sequence));
+        Publish(feed);
+        Assert.Empty(Drain(past));
+        Assert.True(past.Dropped);
+        Assert.Equal([17L], Drain(atTheEdge).Select(f => f.Sequence));
+        Assert.False(atTheEdge.Dropped);
+        Assert.Equal(1, feed.SlowClientsDropped);
+    }
+
+    [Fact]
+    public async Task A_waiting_reader_is_woken_by_the_next_event()
+    {
+        var feed = NewFeed();
+        using var subscription = feed.Subscribe(null);
+        var waiting = subscription.WhenReadable();
+        Assert.False(waiting.IsCompleted);
+        Publish(feed);
+        await waiting.WithTimeout("the waiting reader to be woken");
+    }
+
+    [Fact]
+    public void An_event_published_between_a_readers_last_look_and_its_wait_is_not_missed()
+    {
+        // The step the wake-up protocol hangs on: nobody was armed when this event was published, so
+        // no signal fired; the reader's look after arming must see it rather than wait.
+        var feed = NewFeed();
+        using var subscription = feed.Subscribe(null);
+        Assert.False(subscription.CanRead);
+        Publish(feed);
+        Assert.True(subscription.WhenReadable().IsCompleted, "the event published before arming was seen");
+    }
+
+    [Fact]
+    public async Task A_reader_going_to_wait_as_an_event_is_published_is_always_woken()
+    {
+        // Each round the reader goes back to wait just as the next event is published: the window a
+        // lost wake-up would fall into. A lost one leaves the publisher waiting for the reader.
+        const int rounds = 5_000;
+        var feed = NewFeed();
+        using var subscription = feed.Subscribe(null);
+        using var stop = new CancellationTokenSource();
+        using var consumed = new SemaphoreSlim(0);
+        var reader = Task.Run(async () =>
+        {
+            for (long expected = 1; expected <= rounds; expected++)
+            {
+                Assert.True(await subscription.WaitToReadAsync(stop.Token));
+                Assert.True(subscription.TryRead(out var frame));
+                Assert.Equal(expected, frame.Sequence);
+                consumed.Release();
+            }
+        });
+
+        try
+        {
+            for (var i = 1; i <= rounds; i++)
+            {
+                Publish(feed);
+                Assert.True(await consumed.WaitAsync(Signal.Limit), $"the reader to be woken for event {i} of {rounds}");
+            }
+
+            await reader.WithTimeout("the reader to finish");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+    }
+
+    [Fact]
     public async Task Disconnecting_everyone_ends_their_streams_and_they_resume_where_they_were()
     {
         var feed = NewFeed();
