@@ -1,71 +1,106 @@
-using System.Threading.Channels;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Venue.OpsConsole.Feed;
 
 /// <summary>
-/// One client's place in the feed: the replayed events it missed, then a bounded queue of live
-/// ones. When the queue overflows the feed drops it (<see cref="Dropped"/>) and what is left in it
-/// is discarded: the client reloads a snapshot instead of catching up slowly.
+/// One client's place in the feed: the last sequence it has read. It reads the events after it
+/// straight from the feed's ring, replayed and live ones alike; nothing is queued for it. A client
+/// that falls further behind live than the ring holds finds its next slot overwritten: it is dropped
+/// (<see cref="Dropped"/>) and reloads a snapshot instead of catching up slowly. Read by one reader
+/// at a time (the response writing this client's stream).
 /// </summary>
 public sealed class FeedSubscription : IDisposable
 {
     private readonly LiveFeed _feed;
-    private readonly Channel<FeedFrame> _queue;
+    private long _position;
+    // The highest sequence known to be readable; asked of the feed again only once reached.
+    private long _readable;
+    // Set under the feed's lock by DisconnectAll to the sequence published then: read up to it, then the stream ends.
+    private long _closedAt = long.MaxValue;
     private volatile bool _dropped;
 
-    internal FeedSubscription(LiveFeed feed, IReadOnlyList<FeedFrame> backlog, int capacity)
+    internal FeedSubscription(LiveFeed feed, long position)
     {
         _feed = feed;
-        Backlog = backlog;
-        // Written only under the feed's lock, read by the one response writing this client's stream.
-        _queue = Channel.CreateBounded<FeedFrame>(new BoundedChannelOptions(capacity)
-        {
-            SingleReader = true,
-            SingleWriter = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _position = position;
+        _readable = position;
     }
 
     /// <summary>Set when the client cannot resume and must reload the snapshot; nothing else is delivered then.</summary>
     public ResyncReason? Resync { get; private init; }
 
-    /// <summary>The events after the client's position that were already published when it subscribed.</summary>
-    public IReadOnlyList<FeedFrame> Backlog { get; }
+    /// <summary>The sequence of the last event read (where the subscription started, before any).</summary>
+    public long Position => _position;
 
-    /// <summary>True once the client's queue overflowed; it is to be sent a resync and closed.</summary>
+    /// <summary>True once the client fell further behind than the ring holds; it is to be sent a resync and closed.</summary>
     public bool Dropped => _dropped;
 
-    internal static FeedSubscription ForResync(LiveFeed feed, ResyncReason reason)
-    {
-        var subscription = new FeedSubscription(feed, [], 1) { Resync = reason };
-        subscription._queue.Writer.TryComplete();
-        return subscription;
-    }
+    /// <summary>True once nothing more will be read: refused, dropped, or closed by the server and read up to where it was closed.</summary>
+    public bool Ended => Resync is not null || _dropped || _position >= Volatile.Read(ref _closedAt);
 
-    /// <summary>Waits for live events; false when the stream is over (closed by the server, or dropped and drained).</summary>
-    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) => _queue.Reader.WaitToReadAsync(cancellationToken);
+    /// <summary>True when an event after <see cref="Position"/> is published (reading it may still find the client dropped).</summary>
+    internal bool CanRead => Resync is null && !_dropped && _position < Readable();
 
-    /// <summary>Takes the next queued event; false when none is queued or the client was dropped.</summary>
-    public bool TryRead(out FeedFrame frame)
+    internal static FeedSubscription ForResync(LiveFeed feed, ResyncReason reason) => new(feed, 0) { Resync = reason };
+
+    /// <summary>Takes the next event; false when none is published yet, or the stream is over (see <see cref="Ended"/>).</summary>
+    public bool TryRead([NotNullWhen(true)] out FeedFrame? frame)
     {
-        if (_dropped)
+        frame = null;
+        if (Resync is not null || _dropped)
         {
-            frame = null!;
             return false;
         }
 
-        return _queue.Reader.TryRead(out frame!);
+        var next = _position + 1;
+        if (next > _readable)
+        {
+            _readable = Readable();
+            if (next > _readable)
+            {
+                return false;
+            }
+        }
+
+        var found = _feed.Slot(next);
+        if (found.Sequence != next)
+        {
+            // Overwritten by an event a whole ring later: this client fell too far behind.
+            _dropped = true;
+            _feed.Drop(this);
+            return false;
+        }
+
+        _position = next;
+        frame = found;
+        return true;
     }
 
-    internal bool Offer(FeedFrame frame) => _queue.Writer.TryWrite(frame);
-
-    internal void Drop()
+    /// <summary>Waits until an event can be read; false when the stream is over (see <see cref="Ended"/>).</summary>
+    public async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
     {
-        _dropped = true;
-        _queue.Writer.TryComplete();
+        while (!CanRead)
+        {
+            if (Ended)
+            {
+                return false;
+            }
+
+            await _feed.WhenReadable(this).WaitAsync(cancellationToken);
+        }
+
+        return true;
     }
 
-    internal void Close() => _queue.Writer.TryComplete();
+    internal Task WhenReadable() => _feed.WhenReadable(this);
+
+    internal void Close(long at) => Volatile.Write(ref _closedAt, at);
 
     public void Dispose() => _feed.Remove(this);
+
+    /// <summary>
+    /// The sequence, then the close mark: a close happens under the lock between publishes, so a
+    /// sequence published after it makes the mark visible too.
+    /// </summary>
+    private long Readable() => Math.Min(_feed.Sequence, Volatile.Read(ref _closedAt));
 }

@@ -2,18 +2,24 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Venue.OpsConsole.Feed;
 
-/// <summary>The <c>Console:Feed</c> section: how much of the stream is kept for reconnecting clients and how far one may lag.</summary>
+/// <summary>The <c>Console:Feed</c> section: how much of the stream is kept, and how often a client's stream is written to.</summary>
 public sealed class LiveFeedOptions
 {
     public const string Section = "Console:Feed";
 
-    /// <summary>Events kept for replay; a client reconnecting from further back is told to resync.</summary>
+    /// <summary>
+    /// Events kept in the ring every client reads from: a client reconnecting from further back, or a
+    /// connected one falling further behind live, is told to resync.
+    /// </summary>
     [Range(16, 1_000_000)]
     public int ReplayCapacity { get; set; } = 8192;
 
-    /// <summary>Events queued for one client; a client that falls this far behind is dropped and told to resync.</summary>
-    [Range(16, 1_000_000)]
-    public int ClientQueueCapacity { get; set; } = 2048;
+    /// <summary>
+    /// A client's stream is written and flushed at most this often; events published in between go
+    /// out together. An event on a stream idle for longer than this goes out at once. Zero: on every wake-up.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
+    public TimeSpan WriteInterval { get; set; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>A comment line is sent this often on a quiet stream, so dead connections are noticed and proxies keep it open.</summary>
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(15);

@@ -1,0 +1,122 @@
+using System.Buffers;
+using System.Globalization;
+using System.IO.Pipelines;
+using System.Text;
+
+namespace Venue.OpsConsole.Feed;
+
+/// <summary>
+/// Writes one client's stream body (docs/live-streams.md): the retry field, then the events after its
+/// position, written and flushed at most once per <see cref="LiveFeedOptions.WriteInterval"/>, a
+/// heartbeat on a quiet stream, and a resync when the client cannot resume or falls out of the ring.
+/// </summary>
+internal static class FeedStreamWriter
+{
+    /// <summary>
+    /// Bytes written before a flush while a client catches up: bounds what one response buffers on top
+    /// of the shared ring. A live client's batch is far smaller.
+    /// </summary>
+    internal const int MaxBatchBytes = 256 * 1024;
+
+    /// <summary>Returns when the stream is over: resync sent, closed by the server, or the client gone (<paramref name="token"/>).</summary>
+    /// <param name="subscription">Null when the client's position could not be read at all.</param>
+    public static async Task WriteAsync(LiveFeed feed, FeedSubscription? subscription, PipeWriter writer, TimeProvider time, CancellationToken token)
+    {
+        var options = feed.Options;
+        // The retry field, and a comment so the browser's 'open' fires before the first event.
+        writer.Write(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
+            $"retry: {(long)options.Retry.TotalMilliseconds}\n: {feed.Epoch}\n\n")));
+        try
+        {
+            if (subscription is null || subscription.Resync is not null)
+            {
+                writer.Write(FeedFrame.Resync(subscription?.Resync ?? ResyncReason.Unknown, feed.Sequence).Bytes);
+                await FlushAsync(writer, token);
+                return;
+            }
+
+            while (true)
+            {
+                // Everything there is, in one write and one flush.
+                var written = 0;
+                while (written < MaxBatchBytes && subscription.TryRead(out var frame))
+                {
+                    writer.Write(frame.Bytes);
+                    written += frame.Bytes.Length;
+                }
+
+                if (subscription.Dropped)
+                {
+                    writer.Write(FeedFrame.Resync(ResyncReason.Slow, feed.Sequence).Bytes);
+                    await FlushAsync(writer, token);
+                    return;
+                }
+
+                if (!await FlushAsync(writer, token))
+                {
+                    return;
+                }
+
+                var flushedAt = time.GetTimestamp();
+                if (written >= MaxBatchBytes)
+                {
+                    // Catching up: the flush itself, waiting for the socket, sets the pace.
+                    continue;
+                }
+
+                while (!subscription.CanRead)
+                {
+                    if (subscription.Ended)
+                    {
+                        // Closed by the server (shutdown, or a test cutting connections): the browser reconnects and resumes.
+                        return;
+                    }
+
+                    // A keepalive does not count as a write: the event after it is no less alone.
+                    if (!await WaitAsync(subscription.WhenReadable(), options.Heartbeat, time, token))
+                    {
+                        writer.Write(": keepalive\n\n"u8);
+                        if (!await FlushAsync(writer, token))
+                        {
+                            return;
+                        }
+                    }
+                }
+
+                // Events arriving right after a flush wait for the interval and go out together; one
+                // arriving on a stream quiet for longer goes out at once.
+                var due = options.WriteInterval - time.GetElapsedTime(flushedAt);
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due, time, token);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // The client went away or the server is stopping.
+        }
+    }
+
+    /// <summary>False when the heartbeat is due first.</summary>
+    private static async Task<bool> WaitAsync(Task readable, TimeSpan heartbeat, TimeProvider time, CancellationToken token)
+    {
+        if (readable.IsCompleted)
+        {
+            return true;
+        }
+
+        // The readable task is shared by every waiting client; this wait is this client's own.
+        var waiting = readable.WaitAsync(heartbeat, time, token);
+        await waiting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        token.ThrowIfCancellationRequested();
+        return waiting.IsCompletedSuccessfully;
+    }
+
+    /// <summary>False when the client has gone.</summary>
+    private static async ValueTask<bool> FlushAsync(PipeWriter writer, CancellationToken token)
+    {
+        var flushed = await writer.FlushAsync(token);
+        return !flushed.IsCompleted && !flushed.IsCanceled;
+    }
+}
