@@ -127,4 +127,37 @@ public sealed class JournalUploadTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal(0, (await _central.Silo.Store.GetTotalsAsync()).Entries);
     }
+    [Fact]
+    public async Task A_batch_with_content_after_it_is_refused_whole()
+    {
+        var north = await _central.EdgeClientAsync("north");
+        var json = System.Text.Json.JsonSerializer.Serialize(new JournalBatchWire("north",
+            [Entry(1, "a1", ScanReason.Admitted, Hlc())]), SyncJsonContext.Default.JournalBatchWire);
+
+        using var response = await north.PostAsync("/v1/sync/journal", new StringContent(json + " {\"edgeId\":\"north\"}", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("not valid venue-sync/1 JSON", await response.Content.ReadAsStringAsync());
+        Assert.Equal(0, (await _central.Silo.Store.GetTotalsAsync()).Entries);
+    }
+
+    [Fact]
+    public async Task A_body_over_the_byte_limit_sent_without_a_length_is_refused_as_too_large()
+    {
+        var north = await _central.EdgeClientAsync("north");
+        var limit = _central.Silo.Options.MaxSyncBodyBytes;
+        var json = System.Text.Json.JsonSerializer.Serialize(new JournalBatchWire("north",
+            [Entry(1, "a1", ScanReason.Admitted, Hlc())]), SyncJsonContext.Default.JournalBatchWire);
+        // Valid JSON padded with white space past the limit, streamed in chunks so no Content-Length tells central in advance.
+        var padded = Encoding.UTF8.GetBytes(json + new string(' ', limit));
+        using var content = new StreamContent(new MemoryStream(padded), 16 * 1024);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/sync/journal") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await north.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal(0, (await _central.Silo.Store.GetTotalsAsync()).Entries);
+    }
 }
