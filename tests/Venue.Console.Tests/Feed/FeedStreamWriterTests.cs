@@ -24,6 +24,30 @@ public sealed class FeedStreamWriterTests
             Heartbeat = heartbeat ?? Heartbeat,
         }), time);
 
+    /// <summary>A client subscribed from now and its stream being written; disposing ends both.</summary>
+    private sealed class Writing : IDisposable
+    {
+        public Writing(LiveFeed feed, TimeProvider time)
+        {
+            Subscription = feed.Subscribe(null);
+            Stream = FeedStreamWriter.WriteAsync(feed, Subscription, Body, time, Stop.Token);
+        }
+
+        public FeedSubscription Subscription { get; }
+
+        public RecordingBody Body { get; } = new();
+
+        public CancellationTokenSource Stop { get; } = new();
+
+        public Task Stream { get; }
+
+        public void Dispose()
+        {
+            Stop.Dispose();
+            Subscription.Dispose();
+        }
+    }
+
     private static long Publish(LiveFeed feed) => feed.Publish("test", seq => Encoding.UTF8.GetBytes(seq.ToString(CultureInfo.InvariantCulture)));
 
     private static Task TimerDueAsync(ManualTimeProvider time, DateTimeOffset due, string awaited) =>
@@ -34,10 +58,8 @@ public sealed class FeedStreamWriterTests
     {
         var time = new ManualTimeProvider();
         var feed = NewFeed(time);
-        using var subscription = feed.Subscribe(null);
-        var body = new RecordingBody();
-        using var stop = new CancellationTokenSource();
-        var stream = FeedStreamWriter.WriteAsync(feed, subscription, body, time, stop.Token);
+        using var writing = new Writing(feed, time);
+        var (subscription, body, stop, stream) = (writing.Subscription, writing.Body, writing.Stop, writing.Stream);
         Assert.Empty((await body.NextFlushAsync("the stream's opening bytes")).Events);
         var openedAt = time.GetUtcNow();
 
@@ -71,10 +93,8 @@ public sealed class FeedStreamWriterTests
         var time = new ManualTimeProvider();
         var interval = TimeSpan.FromSeconds(1);
         var feed = NewFeed(time, interval: interval);
-        using var subscription = feed.Subscribe(null);
-        var body = new RecordingBody();
-        using var stop = new CancellationTokenSource();
-        var stream = FeedStreamWriter.WriteAsync(feed, subscription, body, time, stop.Token);
+        using var writing = new Writing(feed, time);
+        var (subscription, body, stop, stream) = (writing.Subscription, writing.Body, writing.Stop, writing.Stream);
         await body.NextFlushAsync("the stream's opening bytes");
         var openedAt = time.GetUtcNow();
         await TimerDueAsync(time, openedAt + Heartbeat, "the stream to wait for events");
@@ -94,10 +114,8 @@ public sealed class FeedStreamWriterTests
     {
         var time = new ManualTimeProvider();
         var feed = NewFeed(time);
-        using var subscription = feed.Subscribe(null);
-        var body = new RecordingBody();
-        using var stop = new CancellationTokenSource();
-        var stream = FeedStreamWriter.WriteAsync(feed, subscription, body, time, stop.Token);
+        using var writing = new Writing(feed, time);
+        var (subscription, body, stop, stream) = (writing.Subscription, writing.Body, writing.Stop, writing.Stream);
         await body.NextFlushAsync("the stream's opening bytes");
         var openedAt = time.GetUtcNow();
 
