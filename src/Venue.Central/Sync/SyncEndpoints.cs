@@ -195,8 +195,9 @@ public static class SyncEndpoints
         {
             var json = new Utf8JsonReader(body);
             var batch = JsonSerializer.Deserialize(ref json, SyncJsonContext.Default.JournalBatchWire);
-            // Anything but white space after the batch throws here, as parsing the whole body at once did.
-            return json.Read() ? throw new JsonException("Unexpected content after the batch.") : batch;
+            // The reader throws on anything but white space after the batch, as parsing the whole body at once did.
+            json.Read();
+            return batch;
         }
     }
 

@@ -64,23 +64,21 @@ internal static class FeedStreamWriter
                     continue;
                 }
 
-                while (!subscription.CanRead)
+                bool? readable;
+                while ((readable = await subscription.WaitAsync(options.Heartbeat, time, token)) is null)
                 {
-                    if (subscription.Ended)
+                    // A keepalive does not count as a write: the event after it is no less alone.
+                    writer.Write(": keepalive\n\n"u8);
+                    if (!await FlushAsync(writer, token))
                     {
-                        // Closed by the server (shutdown, or a test cutting connections): the browser reconnects and resumes.
                         return;
                     }
+                }
 
-                    // A keepalive does not count as a write: the event after it is no less alone.
-                    if (!await WaitAsync(subscription.WhenReadable(), options.Heartbeat, time, token))
-                    {
-                        writer.Write(": keepalive\n\n"u8);
-                        if (!await FlushAsync(writer, token))
-                        {
-                            return;
-                        }
-                    }
+                if (readable is false)
+                {
+                    // Closed by the server (shutdown, or a test cutting connections): the browser reconnects and resumes.
+                    return;
                 }
 
                 // Events arriving right after a flush wait for the interval and go out together; one
@@ -96,21 +94,6 @@ internal static class FeedStreamWriter
         {
             // The client went away or the server is stopping.
         }
-    }
-
-    /// <summary>False when the heartbeat is due first.</summary>
-    private static async Task<bool> WaitAsync(Task readable, TimeSpan heartbeat, TimeProvider time, CancellationToken token)
-    {
-        if (readable.IsCompleted)
-        {
-            return true;
-        }
-
-        // The readable task is shared by every waiting client; this wait is this client's own.
-        var waiting = readable.WaitAsync(heartbeat, time, token);
-        await waiting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        token.ThrowIfCancellationRequested();
-        return waiting.IsCompletedSuccessfully;
     }
 
     /// <summary>False when the client has gone.</summary>

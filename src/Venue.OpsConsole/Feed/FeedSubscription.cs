@@ -77,7 +77,14 @@ public sealed class FeedSubscription : IDisposable
     }
 
     /// <summary>Waits until an event can be read; false when the stream is over (see <see cref="Ended"/>).</summary>
-    public async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
+    public async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) =>
+        await WaitAsync(Timeout.InfiniteTimeSpan, TimeProvider.System, cancellationToken) ?? false;
+
+    /// <summary>
+    /// Waits until an event can be read (true), the stream is over (false, see <see cref="Ended"/>), or
+    /// <paramref name="quiet"/> has passed without either (null: time for a heartbeat).
+    /// </summary>
+    internal async Task<bool?> WaitAsync(TimeSpan quiet, TimeProvider time, CancellationToken cancellationToken)
     {
         while (!CanRead)
         {
@@ -86,7 +93,18 @@ public sealed class FeedSubscription : IDisposable
                 return false;
             }
 
-            await _feed.WhenReadable(this).WaitAsync(cancellationToken);
+            var readable = WhenReadable();
+            if (!readable.IsCompleted)
+            {
+                // The readable task is shared by every waiting client; this wait is this client's own.
+                var waiting = readable.WaitAsync(quiet, time, cancellationToken);
+                await waiting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!waiting.IsCompletedSuccessfully)
+                {
+                    return null;
+                }
+            }
         }
 
         return true;
