@@ -134,11 +134,11 @@ public sealed class ReadersCliTests(RabbitMqFixture broker, ITestOutputHelper ou
 
         var result = await VenueExecutable.RunAsync(directory.Path, TimeSpan.FromSeconds(60), new Dictionary<string, string> { [ReadersPassword] = server.Password },
             "readers", "simulate", "--layout", Layout, "--ledger", ledger, "--host", "127.0.0.1", "--port", Port(server.MqttPort),
-            "--user", RabbitMqServer.User, "--rate", "1000", "--reads", "600", "--seed", "7");
+            "--user", RabbitMqServer.User, "--rate", "5000", "--reads", "3000", "--seed", "7");
 
         output.WriteLine(result.ToString());
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Contains("sent 600 reads", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("sent 3,000 reads", result.StandardOutput, StringComparison.Ordinal);
 
         // Every read, each from a reader of the layout, numbered 1, 2, 3... per reader, naming an attendee of the ledger.
         var attendees = (await Venue.Domain.Ledger.LedgerSnapshot.ReadFileAsync(ledger)).Attendees.Select(a => a.Id).ToHashSet(StringComparer.Ordinal);
@@ -164,12 +164,15 @@ public sealed class ReadersCliTests(RabbitMqFixture broker, ITestOutputHelper ou
                 }
             }
 
-            return reads >= 600;
-        }, TimeSpan.FromSeconds(20), "600 reads in the queue bound to zebra.*.data");
+            return reads >= 3_000;
+        }, TimeSpan.FromSeconds(20), "3,000 reads in the queue bound to zebra.*.data");
 
-        Assert.Equal(600, reads);
+        Assert.Equal(3_000, reads);
         Assert.All(numbers, kv => Assert.Equal(Enumerable.Range(1, kv.Value.Count).Select(n => (long)n), kv.Value.Order()));
         Assert.True(numbers.Count > 1, "every read came from one reader");
+        // The summary names exactly the readers that sent, with what each sent.
+        var summary = result.StandardOutput.Split("per reader: ", 2)[1].Trim();
+        Assert.Equal(string.Join(", ", numbers.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value.Count:N0}")), summary);
     }
 
     private const string ReadersPassword = "VENUE_MQTT_PASSWORD";

@@ -221,16 +221,17 @@ public static class ReadersCommand
                 var from = now - PassLead - Tick;
                 foreach (var (reader, reads) in fleet.Next(passes, from, Tick / passes))
                 {
-                    if (!batch.TryGetValue(reader, out var list))
-                    {
-                        batch[reader] = list = [];
-                    }
-
                     foreach (var read in reads)
                     {
                         if (gathered == owed)
                         {
                             break; // the last pass is cut short: --reads is exact
+                        }
+
+                        // Made on a reader's first read, so a reader whose reads were all cut off is not summed up as sending 0.
+                        if (!batch.TryGetValue(reader, out var list))
+                        {
+                            batch[reader] = list = [];
                         }
 
                         list.Add(read);
