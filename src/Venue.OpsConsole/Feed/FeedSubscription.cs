@@ -76,8 +76,8 @@ public sealed class FeedSubscription : IDisposable
         return true;
     }
 
-    /// <summary>Waits until an event can be read; false when the stream is over (see <see cref="Ended"/>).</summary>
-    public async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) =>
+    /// <summary>Waits until an event can be read; false when the stream is over (see <see cref="Ended"/>). The stream writer uses <see cref="WaitAsync"/>, which also wakes for heartbeats.</summary>
+    internal async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) =>
         await WaitAsync(Timeout.InfiniteTimeSpan, TimeProvider.System, cancellationToken) ?? false;
 
     /// <summary>
