@@ -250,6 +250,11 @@ internal sealed class Activation
 
     public void ReleaseTurn(bool readOnly, bool keepAlive)
     {
+        // Read the clock before taking the lock: callers queueing behind this turn wait on the lock.
+        var now = keepAlive ? Runtime.Time.GetUtcNow().UtcTicks : 0;
+        WorkItem? first;
+        List<WorkItem>? more;
+        DeactivationReason? deactivate;
         lock (_gate)
         {
             if (readOnly)
@@ -261,71 +266,87 @@ internal sealed class Activation
                 _exclusive = false;
             }
 
-            if (keepAlive)
+            if (keepAlive && now > _lastUsedTicks)
             {
-                _lastUsedTicks = Runtime.Time.GetUtcNow().UtcTicks;
+                _lastUsedTicks = now;
             }
+
+            // Release and pick what runs next under one lock: a busy grain takes its lock once per turn, not twice.
+            TakeRunnable(out first, out more, out deactivate);
         }
 
-        ScheduleRunnable();
+        StartRunnable(first, more, deactivate);
     }
 
     /// <summary>Starts what may run now: a pending deactivation first, else the runnable head of the queue.</summary>
     private void ScheduleRunnable()
     {
-        WorkItem? first = null;
-        List<WorkItem>? more = null;
-        DeactivationReason? deactivate = null;
+        WorkItem? first;
+        List<WorkItem>? more;
+        DeactivationReason? deactivate;
         lock (_gate)
         {
-            if (_phase != Phase.Valid || _exclusive || (_readers > 0 && _pendingDeactivation is not null))
-            {
-                return;
-            }
+            TakeRunnable(out first, out more, out deactivate);
+        }
 
-            if (_pendingDeactivation is { } reason && _readers == 0)
+        StartRunnable(first, more, deactivate);
+    }
+
+    /// <summary>Under the lock: claims the activation for a pending deactivation or for the runnable head of the queue.</summary>
+    private void TakeRunnable(out WorkItem? first, out List<WorkItem>? more, out DeactivationReason? deactivate)
+    {
+        first = null;
+        more = null;
+        deactivate = null;
+        if (_phase != Phase.Valid || _exclusive || (_readers > 0 && _pendingDeactivation is not null))
+        {
+            return;
+        }
+
+        if (_pendingDeactivation is { } reason && _readers == 0)
+        {
+            _phase = Phase.Deactivating;
+            _exclusive = true;
+            deactivate = reason;
+            return;
+        }
+
+        while (_queue.TryPeek(out var head))
+        {
+            if (head.ReadOnly)
             {
-                _phase = Phase.Deactivating;
-                _exclusive = true;
-                deactivate = reason;
+                _readers++;
             }
             else
             {
-                while (_queue.TryPeek(out var head))
+                if (_readers > 0)
                 {
-                    if (head.ReadOnly)
-                    {
-                        _readers++;
-                    }
-                    else
-                    {
-                        if (_readers > 0)
-                        {
-                            break;
-                        }
-
-                        _exclusive = true;
-                    }
-
-                    _queue.Dequeue();
-                    head.Target = this;
-                    if (first is null)
-                    {
-                        first = head;
-                    }
-                    else
-                    {
-                        (more ??= []).Add(head);
-                    }
-
-                    if (!head.ReadOnly)
-                    {
-                        break;
-                    }
+                    break;
                 }
+
+                _exclusive = true;
+            }
+
+            _queue.Dequeue();
+            head.Target = this;
+            if (first is null)
+            {
+                first = head;
+            }
+            else
+            {
+                (more ??= []).Add(head);
+            }
+
+            if (!head.ReadOnly)
+            {
+                break;
             }
         }
+    }
 
+    private void StartRunnable(WorkItem? first, List<WorkItem>? more, DeactivationReason? deactivate)
+    {
         if (deactivate is { } why)
         {
             _ = DeactivateAsync(why);
