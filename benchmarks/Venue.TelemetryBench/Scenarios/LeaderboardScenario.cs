@@ -20,7 +20,7 @@ internal static class LeaderboardScenario
     {
         var o = context.Options;
         var section = new Section(Name, "Score updates to a leaderboard");
-        var table = new TextTable("board", "entries", "updates", "p50", "p99", "p99.9", "max", "updates/s", "p99: peer ÷ Venue", "rank lookup (`GetRankAsync`), mean", "read back");
+        var table = new TextTable("board", "entries", "updates", "p50", "p99", "p99.9", "max", "updates/s", "GC pauses in the rounds (gen0/1/2)", "p99: peer ÷ Venue", "rank lookup (`GetRankAsync`), mean", "read back");
         var random = new Random(o.Seed);
         var booths = Enumerable.Range(1, o.BoardBooths).Select(b => $"booth-{b:D3}").ToArray();
         var attendees = Enumerable.Range(0, o.BoardAttendees).Select(a => $"A{a:D7}").ToArray();
@@ -63,11 +63,11 @@ internal static class LeaderboardScenario
                 var peerRank = await RankCostAsync(peer, ids, random);
                 var peerCheck = await ReadBackAsync(peer, ids, seeds, work);
                 table.Add($"Venue `LeaderboardGrain` through the grain runtime, {label}", Units.Count(ids.Length), Units.Count(result.Latency.Count), Units.Micros(result.Latency.P50),
-                    Units.Micros(result.Latency.P99), Units.Micros(result.Latency.P999), Units.Micros(result.Latency.Max), Units.PerSecond(result.Rate), "1.00×",
+                    Units.Micros(result.Latency.P99), Units.Micros(result.Latency.P999), Units.Micros(result.Latency.Max), Units.PerSecond(result.Rate), result.Gc.ToString(), "1.00×",
                     Units.Micros(rank), check);
                 table.Add($"peer: `lock` + `SortedSet` + dictionaries, rank by counting the set's view, {label}", Units.Count(ids.Length), Units.Count(peerResult.Latency.Count),
                     Units.Micros(peerResult.Latency.P50), Units.Micros(peerResult.Latency.P99), Units.Micros(peerResult.Latency.P999), Units.Micros(peerResult.Latency.Max),
-                    Units.PerSecond(peerResult.Rate), Units.Ratio(peerResult.Latency.P99 / result.Latency.P99), Units.Micros(peerRank), peerCheck);
+                    Units.PerSecond(peerResult.Rate), peerResult.Gc.ToString(), Units.Ratio(peerResult.Latency.P99 / result.Latency.P99), Units.Micros(peerRank), peerCheck);
                 foreach (var c in new[] { check, peerCheck }.Where(c => !c.StartsWith("ok", StringComparison.Ordinal)))
                 {
                     section.Failures.Add($"{label}: {c}");
@@ -75,11 +75,17 @@ internal static class LeaderboardScenario
 
                 if (board == LeaderboardNames.Booths)
                 {
+                    // The method's own floor: the same rounds to a board that does nothing.
+                    var none = await RunRoundsAsync(new NullBoard(), ids, work, rounds, n, fromPool: true);
+                    table.Add($"floor: a board that does nothing, called the same way", "-", Units.Count(none.Latency.Count),
+                        Units.Micros(none.Latency.P50), Units.Micros(none.Latency.P99), Units.Micros(none.Latency.P999), Units.Micros(none.Latency.Max),
+                        Units.PerSecond(none.Rate), none.Gc.ToString(), "-", "-", "-");
+
                     // The same calls issued from one thread: each finds the grain idle and runs inline, the grain's cost without queueing.
                     var inline = await RunRoundsAsync(grainBoard, ids, work, rounds, n, fromPool: false, reasonPrefix: "i");
                     table.Add($"Venue `LeaderboardGrain`, {label}, the same rounds issued from one thread (no contention)", Units.Count(ids.Length), Units.Count(inline.Latency.Count),
                         Units.Micros(inline.Latency.P50), Units.Micros(inline.Latency.P99), Units.Micros(inline.Latency.P999), Units.Micros(inline.Latency.Max),
-                        Units.PerSecond(inline.Rate), "-", "-", "(scores not read back)");
+                        Units.PerSecond(inline.Rate), inline.Gc.ToString(), "-", "-", "(scores not read back)");
 
                     context.Goals.Add(new GoalLine($"booth score update to leaderboard, p99, at {n} concurrent updates", "≤ 1 ms",
                         Units.Micros(result.Latency.P99), result.Latency.P99 <= 1000,
@@ -105,7 +111,7 @@ internal static class LeaderboardScenario
         return section;
     }
 
-    private static async Task<(LatencySummary Latency, double Rate)> RunRoundsAsync(IBoard board, string[] ids, (int Entry, int Points)[] work, int rounds, int n,
+    private static async Task<(LatencySummary Latency, double Rate, GcActivity Gc)> RunRoundsAsync(IBoard board, string[] ids, (int Entry, int Points)[] work, int rounds, int n,
         bool fromPool, string reasonPrefix = "r")
     {
         // Warm-up: one round of other awards, which the read back accounts for (they go to no workload reason).
@@ -123,6 +129,7 @@ internal static class LeaderboardScenario
         InProcessScenario.SettleGc();
         var recorder = new LatencyRecorder(rounds * n);
         var calls = new Task[n];
+        var gc = GcActivity.Now();
         var clock = Stopwatch.StartNew();
         for (var round = 0; round < rounds; round++)
         {
@@ -140,7 +147,7 @@ internal static class LeaderboardScenario
         }
 
         var elapsed = clock.Elapsed;
-        return (recorder.Summarize(), rounds * n / elapsed.TotalSeconds);
+        return (recorder.Summarize(), rounds * n / elapsed.TotalSeconds, GcActivity.Now().Since(gc));
     }
 
     private static async Task Timed(Task<long> call, long started, LatencyRecorder recorder)
@@ -218,6 +225,17 @@ internal static class LeaderboardScenario
         public async Task<long> ScoreAsync(string id) => (await grain.GetRankAsync(id))?.Score ?? 0;
 
         public long Warm(string id) => _warm.GetValueOrDefault(id);
+    }
+
+    private sealed class NullBoard : IBoard
+    {
+        public Task<long> AddPointsAsync(string id, long points, string reason) => Task.FromResult(points);
+
+        public Task<int> RankAsync(string id) => Task.FromResult(0);
+
+        public Task<long> ScoreAsync(string id) => Task.FromResult(0L);
+
+        public long Warm(string id) => 0;
     }
 
     /// <summary>The plain design: one lock around a sorted set and two dictionaries.</summary>
