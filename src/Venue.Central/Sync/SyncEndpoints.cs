@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
@@ -7,7 +6,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Venue.Central.Silo;
-using Venue.Domain.Journal;
 using Venue.Domain.Sync;
 using Venue.Hosting.Security;
 
@@ -95,26 +93,26 @@ public static class SyncEndpoints
             return Problem(StatusCodes.Status403Forbidden, "Wrong edge", $"This credential belongs to edge '{edge}' and may not upload for '{batch.EdgeId}'.");
         }
 
-        if (batch.Entries.Count > silo.Options.MaxSyncBatchEntries)
+        if (batch.EntryCount > silo.Options.MaxSyncBatchEntries)
         {
             return Problem(StatusCodes.Status413PayloadTooLarge, "Batch too large", $"A batch may hold at most {silo.Options.MaxSyncBatchEntries} entries.");
         }
 
-        var entries = new List<JournalEntry>(batch.Entries.Count);
-        var seen = new HashSet<long>();
-        foreach (var wire in batch.Entries)
+        // The entries stop before the first invalid one, so a seq repeated before it is named first, as
+        // when each entry was checked in turn.
+        var entries = batch.Entries;
+        var seen = new HashSet<long>(entries.Count);
+        foreach (var entry in entries)
         {
-            if (!SyncWireMapping.TryFromWire(wire, out var entry, out var problem))
-            {
-                return BadRequest(problem!);
-            }
-
             if (!seen.Add(entry.Sequence))
             {
                 return BadRequest($"seq {entry.Sequence} appears twice in the batch.");
             }
+        }
 
-            entries.Add(entry);
+        if (batch.Problem is not null)
+        {
+            return BadRequest(batch.Problem);
         }
 
         var receipt = await silo.IngestAsync(edge, entries);
@@ -146,13 +144,12 @@ public static class SyncEndpoints
     private static bool IsJson(HttpRequest request) =>
         request.ContentType is { } type && type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The body, or null when it is longer than <paramref name="limit"/> bytes.</summary>
     /// <summary>
     /// Reads a journal batch of at most <paramref name="limit"/> bytes and parses it where Kestrel
     /// buffered it: a 1,000-entry batch is about 250 KB, and copying it into one array per request
     /// put every batch on the large object heap (gen-2 collections during ingest).
     /// </summary>
-    private static async Task<(JournalBatchWire? Batch, ProblemHttpResult? Refused)> ReadBatchAsync(HttpContext context, int limit)
+    private static async Task<(JournalBatch? Batch, ProblemHttpResult? Refused)> ReadBatchAsync(HttpContext context, int limit)
     {
         if (context.Request.ContentLength > limit)
         {
@@ -174,7 +171,7 @@ public static class SyncEndpoints
             {
                 try
                 {
-                    return (Parse(buffer), null);
+                    return (new JournalBatchReader().Read(buffer), null);
                 }
                 catch (JsonException e)
                 {
@@ -189,15 +186,6 @@ public static class SyncEndpoints
 
             // Nothing consumed, everything looked at: wait for the rest of the body.
             reader.AdvanceTo(buffer.Start, buffer.End);
-        }
-
-        static JournalBatchWire? Parse(ReadOnlySequence<byte> body)
-        {
-            var json = new Utf8JsonReader(body);
-            var batch = JsonSerializer.Deserialize(ref json, SyncJsonContext.Default.JournalBatchWire);
-            // The reader throws on anything but white space after the batch, as parsing the whole body at once did.
-            json.Read();
-            return batch;
         }
     }
 

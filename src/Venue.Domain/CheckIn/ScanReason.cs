@@ -40,6 +40,9 @@ public static class ScanReasons
         "not_valid_now", "not_allowed_here", "gate_closed", "malformed", "not_inside", "reentry_not_allowed",
     ];
 
+    // The same codes as UTF-8, so a parser can read a reason without making a string of it.
+    private static readonly byte[][] Utf8Codes = [.. Codes.Select(System.Text.Encoding.UTF8.GetBytes)];
+
     public static string Code(this ScanReason reason) => Codes[(int)reason];
 
     public static bool IsPassage(this ScanReason reason) => reason is ScanReason.Admitted or ScanReason.Exited;
@@ -52,5 +55,21 @@ public static class ScanReasons
         var index = code is null ? -1 : Array.IndexOf(Codes, code);
         reason = (ScanReason)Math.Max(index, 0);
         return index >= 0;
+    }
+
+    /// <summary>Reads a wire code back from its UTF-8 bytes; false for anything that is not one of <see cref="AllCodes"/>.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> utf8Code, out ScanReason reason)
+    {
+        for (var i = 0; i < Utf8Codes.Length; i++)
+        {
+            if (utf8Code.SequenceEqual(Utf8Codes[i]))
+            {
+                reason = (ScanReason)i;
+                return true;
+            }
+        }
+
+        reason = default;
+        return false;
     }
 }

@@ -5,7 +5,8 @@ using Venue.Domain.Ledger;
 namespace Venue.Domain.Sync;
 
 // The edge-central sync protocol, "venue-sync/1": JSON over HTTP. Written down in docs/sync-protocol.md.
-// Both sides speak it through these records; change them only together with that document.
+// Both sides speak it through these records; change them only together with that document, and
+// with JournalBatchReader, which reads journal batches at central without going through them.
 
 /// <summary>POST /v1/sync/journal: entries of one edge's journal, in any order, gaps allowed.</summary>
 public sealed record JournalBatchWire(string EdgeId, IReadOnlyList<JournalEntryWire> Entries);

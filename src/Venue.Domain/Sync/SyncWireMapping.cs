@@ -22,31 +22,66 @@ public static class SyncWireMapping
             return false;
         }
 
-        problem = w switch
+        var direction = w.Direction switch
         {
-            { Seq: <= 0 } => $"seq {w.Seq} is not positive",
-            { Hlc: <= 0 } => $"entry {w.Seq}: hlc must be positive",
-            { Gate: null or "" } => $"entry {w.Seq}: gate is missing",
-            { Nonce: null } => $"entry {w.Seq}: nonce is missing",
-            _ when w.Gate.Length > MaxIdLength || w.Attendee?.Length > MaxIdLength || w.Nonce.Length > MaxIdLength
-                => $"entry {w.Seq}: an id is longer than {MaxIdLength} characters",
-            { Direction: not ("entry" or "exit") } => $"entry {w.Seq}: direction '{w.Direction}' is not entry or exit",
-            _ when !ScanReasons.TryParse(w.Reason, out _) => $"entry {w.Seq}: reason '{w.Reason}' is not a known code",
-            _ => null,
+            "entry" => ScanDirection.Entry,
+            "exit" => ScanDirection.Exit,
+            _ => (ScanDirection?)null,
         };
+        ScanReason? reason = ScanReasons.TryParse(w.Reason, out var known) ? known : null;
+        problem = ProblemOf(w.Seq, w.Hlc, w.Gate, w.Attendee, w.Nonce, direction, w.Direction, reason, w.Reason);
         if (problem is not null)
         {
             return false;
         }
 
-        ScanReasons.TryParse(w.Reason, out var reason);
-        var direction = w.Direction == "entry" ? ScanDirection.Entry : ScanDirection.Exit;
-        entry = new JournalEntry(w.Gate!, w.Attendee, direction, reason, w.Nonce!, w.ScannedAt, w.At)
+        entry = new JournalEntry(w.Gate!, w.Attendee, direction!.Value, reason!.Value, w.Nonce!, w.ScannedAt, w.At)
         {
             Sequence = w.Seq,
             Hlc = w.Hlc,
             TicketType = w.TicketType,
         };
         return true;
+    }
+
+    /// <summary>
+    /// What is wrong with an entry's fields, in one line, or null. Shared by <see cref="TryFromWire"/> and
+    /// <see cref="JournalBatchReader"/> so both refuse the same entries with the same words. A null
+    /// <paramref name="direction"/> or <paramref name="reason"/> means its code (quoted in the problem) is unknown.
+    /// </summary>
+    internal static string? ProblemOf(long seq, long hlc, string? gate, string? attendee, string? nonce,
+        ScanDirection? direction, string? directionCode, ScanReason? reason, string? reasonCode)
+    {
+        if (seq <= 0)
+        {
+            return $"seq {seq} is not positive";
+        }
+
+        if (hlc <= 0)
+        {
+            return $"entry {seq}: hlc must be positive";
+        }
+
+        if (string.IsNullOrEmpty(gate))
+        {
+            return $"entry {seq}: gate is missing";
+        }
+
+        if (nonce is null)
+        {
+            return $"entry {seq}: nonce is missing";
+        }
+
+        if (gate.Length > MaxIdLength || attendee?.Length > MaxIdLength || nonce.Length > MaxIdLength)
+        {
+            return $"entry {seq}: an id is longer than {MaxIdLength} characters";
+        }
+
+        if (direction is null)
+        {
+            return $"entry {seq}: direction '{directionCode}' is not entry or exit";
+        }
+
+        return reason is null ? $"entry {seq}: reason '{reasonCode}' is not a known code" : null;
     }
 }

@@ -81,6 +81,22 @@ public sealed class JournalUploadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Of_a_repeated_seq_and_a_bad_entry_the_one_met_first_is_told()
+    {
+        var north = await _central.EdgeClientAsync("north");
+        var bad = Entry(3, "a3", ScanReason.Admitted, Hlc(0, 3)) with { Reason = "teleported" };
+
+        using var repeatFirst = await UploadAsync(north, "north", Entry(1, "a1", ScanReason.Admitted, Hlc()), Entry(1, "a1", ScanReason.Admitted, Hlc()), bad);
+        using var badFirst = await UploadAsync(north, "north", Entry(1, "a1", ScanReason.Admitted, Hlc()), bad, Entry(1, "a1", ScanReason.Admitted, Hlc()));
+
+        Assert.Equal(HttpStatusCode.BadRequest, repeatFirst.StatusCode);
+        Assert.Contains("seq 1 appears twice in the batch.", await repeatFirst.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, badFirst.StatusCode);
+        Assert.Contains("entry 3: reason 'teleported' is not a known code", await badFirst.Content.ReadAsStringAsync());
+        Assert.Equal(0, (await _central.Silo.Store.GetTotalsAsync()).Entries);
+    }
+
+    [Fact]
     public async Task An_edge_may_not_upload_for_another_edge()
     {
         var north = await _central.EdgeClientAsync("north");
