@@ -31,25 +31,44 @@ public sealed class CentralConsoleFeeder(CentralSiloService host, ConsoleModel m
     {
         var silo = host.Silo;
         model.Identify(silo.Options.SiloId, "central");
-        // Every id up to the feed's position is committed; later ones are read when the feed moves past them.
+        // Hand-offs start before the position is read: whatever is stored after it is then handed off or read.
+        silo.Feed.Follow();
+        // Every id up to the feed's position is committed; later ones come when the feed moves past them.
         var after = silo.Feed.FeedId;
-        await foreach (var checkIn in silo.Store.StreamCheckInsAsync(0, passagesOnly: false, cancellationToken))
+        try
         {
-            if (checkIn.FeedId > after)
+            await foreach (var checkIn in silo.Store.StreamCheckInsAsync(0, passagesOnly: false, cancellationToken))
             {
-                break;
+                if (checkIn.FeedId > after)
+                {
+                    break;
+                }
+
+                model.Scan(Fact(checkIn), publish: false);
             }
 
-            model.Scan(Fact(checkIn), publish: false);
+            await RefreshAsync(silo, publish: false, cancellationToken);
+        }
+        catch
+        {
+            // Nobody will take what is handed off.
+            silo.Feed.Unfollow();
+            throw;
         }
 
-        await RefreshAsync(silo, publish: false, cancellationToken);
         _telemetry = TelemetryBridge.Connect(silo.Streams, model, logger);
         _running = Task.WhenAll(FollowCheckInsAsync(silo, after, _stopping.Token), RefreshLoopAsync(silo, _stopping.Token));
     }
 
+    /// <summary>
+    /// Folds in every check-in after <paramref name="after"/>, once each and in feed-id order: from the
+    /// batches the ingests hand off (<see cref="ChangeFeed.CheckInsStored"/>) where they cover the next
+    /// ids, else from the store, up to the next handed-off batch or the feed's position.
+    /// </summary>
     private async Task FollowCheckInsAsync(CentralSilo silo, long after, CancellationToken stopping)
     {
+        // Handed-off batches not yet folded in, by their first feed id; each covers consecutive ids.
+        var waiting = new SortedList<long, IReadOnlyList<StoredCheckIn>>();
         try
         {
             while (true)
@@ -59,13 +78,46 @@ public sealed class CentralConsoleFeeder(CentralSiloService host, ConsoleModel m
                 var committed = silo.Feed.FeedId;
                 while (after < committed)
                 {
+                    while (silo.Feed.TryTakeStored(out var batch))
+                    {
+                        if (batch[^1].FeedId > after && IsConsecutive(batch))
+                        {
+                            waiting[batch[0].FeedId] = batch;
+                        }
+                    }
+
+                    if (waiting.Count > 0 && waiting.Keys[0] <= after + 1)
+                    {
+                        var next = waiting.Values[0];
+                        waiting.RemoveAt(0);
+                        foreach (var row in next)
+                        {
+                            if (row.FeedId > after)
+                            {
+                                model.Scan(Fact(row));
+                            }
+                        }
+
+                        after = Math.Max(after, next[^1].FeedId);
+                        continue;
+                    }
+
+                    // A gap: ids committed but not handed off (another ingest's batch still on its way, a
+                    // repair, a hand-off dropped while behind). Read it, up to the next batch waiting.
+                    var upTo = waiting.Count > 0 ? Math.Min(committed, waiting.Keys[0] - 1) : committed;
                     var rows = await silo.Store.ReadCheckInsAsync(after, Page, passagesOnly: false, stopping);
-                    foreach (var row in rows.Where(r => r.FeedId <= committed))
+                    foreach (var row in rows.Where(r => r.FeedId <= upTo))
                     {
                         model.Scan(Fact(row));
                     }
 
-                    after = rows.Count < Page ? committed : Math.Min(committed, rows[^1].FeedId);
+                    after = rows.Count < Page ? upTo : Math.Min(upTo, rows[^1].FeedId);
+                }
+
+                // What waits at or below the position came after its ids were read from the store.
+                while (waiting.Count > 0 && waiting.Values[0][^1].FeedId <= after)
+                {
+                    waiting.RemoveAt(0);
                 }
             }
         }
@@ -76,7 +128,14 @@ public sealed class CentralConsoleFeeder(CentralSiloService host, ConsoleModel m
         {
             logger.LogError(e, "The console stopped following check-ins after feed id {FeedId}; consoles show no new scans until central restarts.", after);
         }
+        finally
+        {
+            silo.Feed.Unfollow();
+        }
     }
+
+    private static bool IsConsecutive(IReadOnlyList<StoredCheckIn> batch) =>
+        batch[^1].FeedId - batch[0].FeedId == batch.Count - 1;
 
     private async Task RefreshLoopAsync(CentralSilo silo, CancellationToken stopping)
     {

@@ -85,7 +85,7 @@ public sealed class CentralSilo : IAsyncDisposable
         var histories = new MemoryGrainStorage();
         Reconciler? reconciler = null;
         builder.AddGrain<IAttendeeHistoryGrain, AttendeeHistoryGrain>(() => new AttendeeHistoryGrain(store), histories);
-        builder.AddGrain<IEdgeLinkGrain, EdgeLinkGrain>(() => new EdgeLinkGrain(store, reconciler!, feed.FeedAdvanced, options.LateAfter));
+        builder.AddGrain<IEdgeLinkGrain, EdgeLinkGrain>(() => new EdgeLinkGrain(store, reconciler!, feed, options.LateAfter));
         var runtime = builder.Build();
         reconciler = new Reconciler(runtime, outbox, store);
 

@@ -1,17 +1,18 @@
+using Venue.Central.Silo;
 using Venue.Domain.Central;
 using Venue.Domain.Journal;
 using Venue.Runtime;
 
 namespace Venue.Central.Sync;
 
-public sealed class EdgeLinkGrain(ICheckInStore store, Reconciler reconciler, Action<long> feedAdvanced, TimeSpan lateAfter)
+public sealed class EdgeLinkGrain(ICheckInStore store, Reconciler reconciler, ChangeFeed feed, TimeSpan lateAfter)
     : Grain<EdgeLinkState>, IEdgeLinkGrain
 {
     public async Task<EdgeLinkReceipt> IngestAsync(IReadOnlyList<JournalEntry> entries)
     {
         if (await reconciler.RepairIfDirtyAsync() is { } repairedThrough)
         {
-            feedAdvanced(repairedThrough);
+            feed.FeedAdvanced(repairedThrough);
         }
 
         var now = Time.GetUtcNow();
@@ -21,7 +22,7 @@ public sealed class EdgeLinkGrain(ICheckInStore store, Reconciler reconciler, Ac
             result = await store.IngestAsync(Key, entries, now, lateAfter);
             if (result.Inserted.Count > 0)
             {
-                feedAdvanced(result.Inserted[^1].FeedId);
+                feed.CheckInsStored(result.Inserted);
                 // Stored first, reconciled second: a crash between the two is repaired by the rebuild on start,
                 // a failure between them by the repair before the next upload.
                 await reconciler.ApplyAsync(result.Inserted);

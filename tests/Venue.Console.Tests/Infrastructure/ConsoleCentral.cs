@@ -50,18 +50,27 @@ public sealed class ConsoleCentral : IAsyncDisposable
     }
 
     /// <summary>Uploads one admission from an edge, as its uplink would: the next entry of that edge's journal.</summary>
-    public async Task UploadAdmissionAsync(string edgeId, string gateId, string attendeeId)
+    public async Task UploadAdmissionAsync(string edgeId, string gateId, string attendeeId) =>
+        await Silo.IngestAsync(edgeId, [NextAdmission(edgeId, gateId, attendeeId)]);
+
+    /// <summary>
+    /// The next admission of an edge's journal (attendee ids unique per edge and sequence). Not thread-safe:
+    /// make the entries first, then upload them at once.
+    /// </summary>
+    public JournalEntry NextAdmission(string edgeId, string gateId, string? attendeeId = null)
     {
         var sequence = _sequences[edgeId] = _sequences.GetValueOrDefault(edgeId) + 1;
         var now = DateTimeOffset.UtcNow;
-        var entry = new JournalEntry(gateId, attendeeId, ScanDirection.Entry, ScanReason.Admitted, $"n-{edgeId}-{sequence}", now, now)
+        return new JournalEntry(gateId, attendeeId ?? $"{edgeId}-a{sequence}", ScanDirection.Entry, ScanReason.Admitted, $"n-{edgeId}-{sequence}", now, now)
         {
             Sequence = sequence,
             Hlc = _clock.Now(),
             TicketType = "general",
         };
-        await Silo.IngestAsync(edgeId, [entry]);
     }
+
+    /// <summary>A client of the console's API with the ops token.</summary>
+    public HttpClient OpsClient() => new() { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30), DefaultRequestHeaders = { { "Authorization", $"Bearer {OpsToken}" } } };
 
     public async ValueTask DisposeAsync()
     {
