@@ -62,12 +62,9 @@ internal static class LeaderboardScenario
                 var peerResult = await RunRoundsAsync(peer, ids, work, rounds, n, fromPool: true);
                 var peerRank = await RankCostAsync(peer, ids, random);
                 var peerCheck = await ReadBackAsync(peer, ids, seeds, work);
-                table.Add($"Venue `LeaderboardGrain` through the grain runtime, {label}", Units.Count(ids.Length), Units.Count(result.Latency.Count), Units.Micros(result.Latency.P50),
-                    Units.Micros(result.Latency.P99), Units.Micros(result.Latency.P999), Units.Micros(result.Latency.Max), Units.PerSecond(result.Rate), result.Gc.ToString(), "1.00×",
-                    Units.Micros(rank), check);
-                table.Add($"peer: `lock` + `SortedSet` + dictionaries, rank by counting the set's view, {label}", Units.Count(ids.Length), Units.Count(peerResult.Latency.Count),
-                    Units.Micros(peerResult.Latency.P50), Units.Micros(peerResult.Latency.P99), Units.Micros(peerResult.Latency.P999), Units.Micros(peerResult.Latency.Max),
-                    Units.PerSecond(peerResult.Rate), peerResult.Gc.ToString(), Units.Ratio(peerResult.Latency.P99 / result.Latency.P99), Units.Micros(peerRank), peerCheck);
+                table.Add([$"Venue `LeaderboardGrain` through the grain runtime, {label}", Units.Count(ids.Length), .. Cells(result), "1.00×", Units.Micros(rank), check]);
+                table.Add([$"peer: `lock` + `SortedSet` + dictionaries, rank by counting the set's view, {label}", Units.Count(ids.Length), .. Cells(peerResult),
+                    Units.Ratio(peerResult.Latency.P99 / result.Latency.P99), Units.Micros(peerRank), peerCheck]);
                 foreach (var c in new[] { check, peerCheck }.Where(c => !c.StartsWith("ok", StringComparison.Ordinal)))
                 {
                     section.Failures.Add($"{label}: {c}");
@@ -77,15 +74,12 @@ internal static class LeaderboardScenario
                 {
                     // The method's own floor: the same rounds to a board that does nothing.
                     var none = await RunRoundsAsync(new NullBoard(), ids, work, rounds, n, fromPool: true);
-                    table.Add($"floor: a board that does nothing, called the same way", "-", Units.Count(none.Latency.Count),
-                        Units.Micros(none.Latency.P50), Units.Micros(none.Latency.P99), Units.Micros(none.Latency.P999), Units.Micros(none.Latency.Max),
-                        Units.PerSecond(none.Rate), none.Gc.ToString(), "-", "-", "-");
+                    table.Add(["floor: a board that does nothing, called the same way", "-", .. Cells(none), "-", "-", "-"]);
 
                     // The same calls issued from one thread: each finds the grain idle and runs inline, the grain's cost without queueing.
                     var inline = await RunRoundsAsync(grainBoard, ids, work, rounds, n, fromPool: false, reasonPrefix: "i");
-                    table.Add($"Venue `LeaderboardGrain`, {label}, the same rounds issued from one thread (no contention)", Units.Count(ids.Length), Units.Count(inline.Latency.Count),
-                        Units.Micros(inline.Latency.P50), Units.Micros(inline.Latency.P99), Units.Micros(inline.Latency.P999), Units.Micros(inline.Latency.Max),
-                        Units.PerSecond(inline.Rate), inline.Gc.ToString(), "-", "-", "(scores not read back)");
+                    table.Add([$"Venue `LeaderboardGrain`, {label}, the same rounds issued from one thread (no contention)", Units.Count(ids.Length), .. Cells(inline),
+                        "-", "-", "(scores not read back)"]);
 
                     context.Goals.Add(new GoalLine($"booth score update to leaderboard, p99, at {n} concurrent updates", "≤ 1 ms",
                         Units.Micros(result.Latency.P99), result.Latency.P99 <= 1000,
@@ -149,6 +143,11 @@ internal static class LeaderboardScenario
         var elapsed = clock.Elapsed;
         return (recorder.Summarize(), rounds * n / elapsed.TotalSeconds, GcActivity.Now().Since(gc));
     }
+
+    /// <summary>A run of rounds as table cells: updates, p50, p99, p99.9, max, updates/s, GC pauses.</summary>
+    private static string[] Cells((LatencySummary Latency, double Rate, GcActivity Gc) r) =>
+        [Units.Count(r.Latency.Count), Units.Micros(r.Latency.P50), Units.Micros(r.Latency.P99), Units.Micros(r.Latency.P999), Units.Micros(r.Latency.Max),
+            Units.PerSecond(r.Rate), r.Gc.ToString()];
 
     private static async Task Timed(Task<long> call, long started, LatencyRecorder recorder)
     {

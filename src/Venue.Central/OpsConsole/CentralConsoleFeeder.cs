@@ -113,12 +113,6 @@ public sealed class CentralConsoleFeeder(CentralSiloService host, ConsoleModel m
 
                     after = rows.Count < Page ? upTo : Math.Min(upTo, rows[^1].FeedId);
                 }
-
-                // What waits at or below the position came after its ids were read from the store.
-                while (waiting.Count > 0 && waiting.Values[0][^1].FeedId <= after)
-                {
-                    waiting.RemoveAt(0);
-                }
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
