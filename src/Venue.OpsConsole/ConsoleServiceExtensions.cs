@@ -12,13 +12,14 @@ public static class ConsoleServiceExtensions
     /// Registers what every silo's console shares: the feed (options under <c>Console:Feed</c>), the
     /// model, ops sessions and the console's JSON. The silo adds its own feeder and <see cref="IAttendeeLookup"/>.
     /// </summary>
-    public static IServiceCollection AddOpsConsole(this IServiceCollection services)
+    /// <param name="dataDirectory">The silo's data directory, where the session cookie keys are kept.</param>
+    public static IServiceCollection AddOpsConsole(this IServiceCollection services, Func<IServiceProvider, string> dataDirectory)
     {
         services.AddOptions<LiveFeedOptions>().BindConfiguration(LiveFeedOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<LiveFeed>();
         services.AddSingleton<ConsoleModel>();
-        services.AddConsoleAuthentication();
+        services.AddConsoleAuthentication(dataDirectory);
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ConsoleJsonContext.Default));
         return services;
     }

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Venue.Central.Silo;
 using Venue.OpsConsole;
 using Venue.OpsConsole.Model;
 
@@ -16,7 +18,7 @@ public static class CentralConsoleExtensions
     public static IHostApplicationBuilder AddCentralConsole(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOpsConsole();
+        builder.Services.AddOpsConsole(sp => sp.GetRequiredService<IOptions<CentralOptions>>().Value.DataDirectory);
         builder.Services.AddSingleton<IAttendeeLookup, CentralAttendeeLookup>();
         builder.Services.AddSingleton<IConflictDesk, CentralConflictDesk>();
         builder.Services.AddSingleton<CentralConsoleFeeder>();

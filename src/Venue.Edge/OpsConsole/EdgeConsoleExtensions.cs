@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Venue.Edge.Silo;
 using Venue.OpsConsole;
 using Venue.OpsConsole.Model;
 
@@ -16,7 +18,7 @@ public static class EdgeConsoleExtensions
     public static IHostApplicationBuilder AddEdgeConsole(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOpsConsole();
+        builder.Services.AddOpsConsole(sp => sp.GetRequiredService<IOptions<EdgeSiloOptions>>().Value.DataDirectory);
         builder.Services.AddSingleton<IAttendeeLookup, EdgeAttendeeLookup>();
         builder.Services.AddSingleton<EdgeConsoleFeeder>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EdgeConsoleFeeder>());

@@ -1,8 +1,12 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Venue.Domain.Devices;
 using Venue.Hosting.Security;
 
@@ -13,7 +17,9 @@ namespace Venue.OpsConsole.Security;
 /// the page asks once for an ops device token and trades it (<c>POST /console/session</c>) for a
 /// session cookie: HttpOnly (scripts never see it), SameSite=Strict (no other site's page can use
 /// it), scoped to <c>/console</c>, 12 hours sliding. Tools may keep sending the bearer token instead.
-/// A session ends when the token behind it is revoked.
+/// A session ends when the token behind it is revoked. The keys that protect session cookies live in
+/// the silo's data directory (<see cref="KeysDirectory"/>), so a restarted edge or central, or a
+/// recreated container with its data volume, keeps its ops users signed in.
 /// </summary>
 public static class ConsoleAuthentication
 {
@@ -22,8 +28,18 @@ public static class ConsoleAuthentication
     public const string CookieName = "venue_console";
     public static readonly TimeSpan SessionLifetime = TimeSpan.FromHours(12);
 
-    public static IServiceCollection AddConsoleAuthentication(this IServiceCollection services)
+    /// <summary>Where under a silo's data directory the session cookie keys are kept (XML, not encrypted at rest: the directory is the process user's alone).</summary>
+    public const string KeysDirectory = "console-keys";
+
+    /// <param name="dataDirectory">The silo's data directory, resolved once the options are bound.</param>
+    public static IServiceCollection AddConsoleAuthentication(this IServiceCollection services, Func<IServiceProvider, string> dataDirectory)
     {
+        ArgumentNullException.ThrowIfNull(dataDirectory);
+        services.AddDataProtection().SetApplicationName("venue-console");
+        services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((keys, provider) =>
+            keys.XmlRepository = new FileSystemXmlRepository(PrivateDirectory(Path.Combine(dataDirectory(provider), KeysDirectory)),
+                provider.GetRequiredService<ILoggerFactory>()));
+
         services.AddAuthentication().AddCookie(Scheme, cookie =>
         {
             cookie.Cookie.Name = CookieName;
@@ -65,6 +81,11 @@ public static class ConsoleAuthentication
         ArgumentNullException.ThrowIfNull(user);
         return $"ops:{user.FindFirstValue(ClaimTypes.Name)} ({user.FindFirstValue(ClaimTypes.NameIdentifier)})";
     }
+
+    private static DirectoryInfo PrivateDirectory(string path) =>
+        OperatingSystem.IsWindows()
+            ? Directory.CreateDirectory(path)
+            : Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
     private static Task SetStatus(HttpResponse response, int status)
     {

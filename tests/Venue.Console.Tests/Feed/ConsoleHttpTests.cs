@@ -106,6 +106,42 @@ public sealed class ConsoleHttpTests
     }
 
     [Fact]
+    public async Task A_session_outlives_a_restart_of_the_edge_because_its_keys_are_in_the_data_directory()
+    {
+        await using var edge = await ConsoleEdge.StartAsync();
+        using var signIn = await edge.Http.PostAsJsonAsync("/console/session", new { token = edge.OpsToken });
+        var cookie = signIn.Headers.GetValues("Set-Cookie").Single().Split(';')[0];
+        var keys = Path.Combine(edge.DataDirectory, OpsConsole.Security.ConsoleAuthentication.KeysDirectory);
+        Assert.NotEmpty(Directory.GetFiles(keys, "key-*.xml"));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(keys));
+        }
+
+        await edge.RestartAsync();
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/console/api/snapshot");
+        request.Headers.Add("Cookie", cookie);
+        using var response = await edge.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var forged = new HttpRequestMessage(HttpMethod.Get, "/console/api/snapshot");
+        forged.Headers.Add("Cookie", cookie[..^4] + "AAAA");
+        using var refused = await edge.Http.SendAsync(forged);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task Central_keeps_its_session_keys_in_its_data_directory_too()
+    {
+        await using var central = await ConsoleCentral.StartAsync();
+        using var http = new HttpClient { BaseAddress = central.Address };
+        using var signIn = await http.PostAsJsonAsync("/console/session", new { token = central.OpsToken });
+
+        Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(central.DataDirectory, OpsConsole.Security.ConsoleAuthentication.KeysDirectory), "key-*.xml"));
+    }
+
+    [Fact]
     public async Task A_scan_reaches_the_stream_as_the_next_sequence_number_with_the_gates_counters()
     {
         await using var edge = await ConsoleEdge.StartAsync();

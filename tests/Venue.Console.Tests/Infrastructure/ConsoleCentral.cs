@@ -28,6 +28,9 @@ public sealed class ConsoleCentral : IAsyncDisposable
 
     public string OpsToken { get; }
 
+    /// <summary>Central's data directory.</summary>
+    public string DataDirectory => _directory.File("central");
+
     public static async Task<ConsoleCentral> StartAsync()
     {
         var directory = new TempDirectory();

@@ -16,15 +16,20 @@ namespace Venue.Console.Tests.Infrastructure;
 public sealed class ConsoleEdge : IAsyncDisposable
 {
     private readonly TempDirectory _directory;
-    private readonly EdgeWebHost _host;
     private readonly IReadOnlyList<GeneratedBadge> _badges;
+    private readonly IReadOnlyList<Domain.Gates.GateDefinition> _gates;
+    private readonly IReadOnlyDictionary<string, string?>? _settings;
+    private EdgeWebHost _host;
     private int _nextBadge;
 
-    private ConsoleEdge(TempDirectory directory, EdgeWebHost host, IReadOnlyList<GeneratedBadge> badges, string opsToken, string scannerToken)
+    private ConsoleEdge(TempDirectory directory, EdgeWebHost host, GeneratedEvent generated, IReadOnlyDictionary<string, string?>? settings,
+        string opsToken, string scannerToken)
     {
         _directory = directory;
         _host = host;
-        _badges = badges;
+        _gates = generated.Gates;
+        _settings = settings;
+        _badges = [.. generated.Badges.Where(b => b.ValidToday && b.Status == Domain.Ledger.AttendeeStatus.Active)];
         OpsToken = opsToken;
         ScannerToken = scannerToken;
         Http = new HttpClient { BaseAddress = host.Address, Timeout = TimeSpan.FromSeconds(30) };
@@ -33,9 +38,9 @@ public sealed class ConsoleEdge : IAsyncDisposable
 
     public Uri Address => _host.Address;
 
-    public HttpClient Http { get; }
+    public HttpClient Http { get; private set; }
 
-    public ScannerClient Scanner { get; }
+    public ScannerClient Scanner { get; private set; }
 
     public string OpsToken { get; }
 
@@ -65,14 +70,26 @@ public sealed class ConsoleEdge : IAsyncDisposable
             var devices = host.Services.GetRequiredService<IDeviceCredentialStore>();
             var (_, ops) = await devices.CreateAsync("ops desk", DeviceRole.Ops);
             var (_, scanner) = await devices.CreateAsync("lane 1", DeviceRole.Scanner);
-            var badges = generated.Badges.Where(b => b.ValidToday && b.Status == Domain.Ledger.AttendeeStatus.Active).ToList();
-            return new ConsoleEdge(directory, host, badges, ops, scanner);
+            return new ConsoleEdge(directory, host, generated, settings, ops, scanner);
         }
         catch
         {
             directory.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The edge's data directory.</summary>
+    public string DataDirectory => _directory.File("edge");
+
+    /// <summary>Stops the edge and starts a new one on the same data directory, as a restarted process would (a new port, a new <see cref="Http"/>).</summary>
+    public async Task RestartAsync()
+    {
+        Http.Dispose();
+        await _host.DisposeAsync();
+        _host = await EdgeWebHost.StartAsync("north", DataDirectory, _directory.File("ledger.jsonl"), _gates, 100_000, _settings);
+        Http = new HttpClient { BaseAddress = _host.Address, Timeout = TimeSpan.FromSeconds(30) };
+        Scanner = new ScannerClient(Http, ScannerToken);
     }
 
     /// <summary>A badge nobody has shown yet, so its scan is admitted.</summary>
