@@ -147,6 +147,20 @@ public sealed class SqliteCheckInJournalTests : IDisposable
     }
 
     [Fact]
+    public async Task Appends_issued_back_to_back_from_one_thread_still_share_disk_commits()
+    {
+        const int Appends = 100;
+        using var journal = Open();
+
+        // The first wakes the writer; the rest queue while it commits and go together in its next round.
+        var appends = Enumerable.Range(0, Appends).Select(i => journal.AppendAsync(Entry(i))).ToList();
+        var stored = await Task.WhenAll(appends).WithTimeout($"{Appends} appends from one thread");
+
+        Assert.Equal(Enumerable.Range(1, Appends).Select(i => (long)i), stored.Select(e => e.Sequence));
+        Assert.True(journal.Commits <= Appends / 4, $"{journal.Commits} disk commits for {Appends} appends issued together");
+    }
+
+    [Fact]
     public async Task The_write_ahead_log_starts_over_under_sustained_load_instead_of_growing_without_bound()
     {
         const int Rounds = 600;
