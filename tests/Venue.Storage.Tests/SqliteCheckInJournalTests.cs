@@ -147,7 +147,7 @@ public sealed class SqliteCheckInJournalTests : IDisposable
     }
 
     [Fact]
-    public async Task Appends_issued_back_to_back_from_one_thread_still_share_disk_commits()
+    public async Task Appends_issued_back_to_back_from_one_thread_share_disk_commits()
     {
         const int Appends = 100;
         using var journal = Open();
