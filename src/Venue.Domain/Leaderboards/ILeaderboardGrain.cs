@@ -11,9 +11,11 @@ public interface ILeaderboardGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Adds points to an entry (creating it), once per (id, reason): a second award with the same
-    /// reason changes nothing and says so. Publishes <see cref="Telemetry.LeaderboardChanged"/> when applied.
+    /// reason changes nothing and says so, unless it names the same non-zero <paramref name="request"/>
+    /// as the award that applied (a retry of it): then it changes nothing and answers applied, as the
+    /// first did. Publishes <see cref="Telemetry.LeaderboardChanged"/> when applied.
     /// </summary>
-    Task<PointsAward> AddPointsAsync(string id, long points, string reason);
+    Task<PointsAward> AddPointsAsync(string id, long points, string reason, long request = 0);
 
     [ReadOnly]
     Task<IReadOnlyList<LeaderboardEntry>> GetTopAsync(int n);

@@ -19,14 +19,17 @@ public sealed class LeaderboardGrain : Grain<LeaderboardState>, ILeaderboardGrai
         return Task.CompletedTask;
     }
 
-    public async Task<PointsAward> AddPointsAsync(string id, long points, string reason)
+    public async Task<PointsAward> AddPointsAsync(string id, long points, string reason, long request = 0)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         ArgumentException.ThrowIfNullOrEmpty(reason);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(points);
-        if (!State.Awards.Add((id, reason)))
+        ArgumentOutOfRangeException.ThrowIfNegative(request);
+        if (!State.Awards.TryAdd((id, reason), request))
         {
-            return new PointsAward(false, Current(id) ?? new LeaderboardEntry(id, 0, 0));
+            // The request that applied it, asking again (a retry), hears what it heard the first time.
+            var again = request != 0 && State.Awards[(id, reason)] == request;
+            return new PointsAward(again, Current(id) ?? new LeaderboardEntry(id, 0, 0));
         }
 
         var score = points;

@@ -167,7 +167,7 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
     private Task<PointsAward> AwardChallengeAsync(TelemetryFact fact) =>
         _grains.GetGrain<ILeaderboardGrain>(LeaderboardNames.Attendees)
             .AddPointsAsync(fact.AttendeeId, Layout.TryGetChallenge(fact.Subject, out var challenge) ? Layout.PointsFor(challenge) : Layout.Points.Challenge,
-                LeaderboardNames.ChallengeReason(fact.Subject));
+                LeaderboardNames.ChallengeReason(fact.Subject), request: fact.Sequence);
 
     /// <summary>
     /// Rebuilds zones, portals, booths and boards after a restart: gate passages from the check-in

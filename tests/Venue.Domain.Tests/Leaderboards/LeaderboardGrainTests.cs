@@ -55,6 +55,19 @@ public sealed class LeaderboardGrainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_retry_of_the_request_that_applied_an_award_answers_applied_and_adds_nothing()
+    {
+        var first = await Board.AddPointsAsync("A-1", 25, "challenge:quiz", request: 7);
+        var retry = await Board.AddPointsAsync("A-1", 25, "challenge:quiz", request: 7);
+        var other = await Board.AddPointsAsync("A-1", 25, "challenge:quiz", request: 8);
+        var unnamed = await Board.AddPointsAsync("A-1", 25, "challenge:quiz");
+
+        Assert.Equal((true, true, false, false), (first.Applied, retry.Applied, other.Applied, unnamed.Applied));
+        Assert.Equal([25L, 25L, 25L, 25L], new[] { first, retry, other, unnamed }.Select(a => a.Entry.Score));
+        Assert.Single(_rig.Leaderboards.Items);
+    }
+
+    [Fact]
     public async Task Each_applied_award_is_published_with_the_new_score_and_rank()
     {
         await Board.AddPointsAsync("A-1", 10, "r1");

@@ -19,8 +19,8 @@ public sealed class BoothAndChallengeTests : IAsyncLifetime
 
     private Task<HttpAnswer> CaptureAsync(string body, string booth = Expo.Booth) => _expo.Scanner.PostAsync($"/v1/booths/{booth}/leads", body);
 
-    private Task<HttpAnswer> CompleteAsync(string token, string challenge = Expo.Challenge) =>
-        _expo.Scanner.PostAsync($"/v1/challenges/{challenge}/completions", JsonSerializer.Serialize(new { token, nonce = ScannerClient.NewNonce() }));
+    private Task<HttpAnswer> CompleteAsync(string token, string challenge = Expo.Challenge, string? nonce = null) =>
+        _expo.Scanner.PostAsync($"/v1/challenges/{challenge}/completions", JsonSerializer.Serialize(new { token, nonce = nonce ?? ScannerClient.NewNonce() }));
 
     private async Task<long> LastFactAsync() => (await _expo.TelemetryHealthAsync()).GetProperty("lastFactSequence").GetInt64();
 
@@ -208,6 +208,19 @@ public sealed class BoothAndChallengeTests : IAsyncLifetime
         var top = await _expo.OkJsonAsync("/v1/leaderboards/attendees", _expo.Scanner);
         var entry = Assert.Single(top.GetProperty("top").EnumerateArray());
         Assert.Equal(("A-2", (long)Expo.ChallengePoints, 1), (entry.GetProperty("id").GetString(), entry.GetProperty("score").GetInt64(), entry.GetProperty("rank").GetInt32()));
+    }
+
+    [Fact]
+    public async Task A_completion_retried_with_its_nonce_answers_awarded_again_and_a_new_nonce_already_awarded()
+    {
+        var nonce = ScannerClient.NewNonce();
+        var first = await CompleteAsync(_expo.Badges["A-2"], nonce: nonce);
+        var retry = await CompleteAsync(_expo.Badges["A-2"], nonce: nonce);
+        var again = await CompleteAsync(_expo.Badges["A-2"]);
+
+        Assert.Equal(("awarded", "awarded", "already_awarded"), (first.Result, retry.Result, again.Result));
+        Assert.Equal(Expo.ChallengePoints, retry.Json.GetProperty("entry").GetProperty("score").GetInt64());
+        Assert.Equal(Expo.ChallengePoints, await ScoreAsync("attendees", "A-2"));
     }
 
     [Fact]
