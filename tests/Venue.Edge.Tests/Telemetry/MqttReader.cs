@@ -19,7 +19,16 @@ public sealed class MqttReader(RabbitMqServer broker)
     /// <summary>Publishes each line as one message at QoS 1 (<c>-l</c>); fails the test unless all were acknowledged.</summary>
     public Task PublishLinesAsync(string topic, IReadOnlyList<string> lines) => RunAsync(["-t", topic, "-l"], lines);
 
-    private async Task RunAsync(IReadOnlyList<string> arguments, IReadOnlyList<string>? lines)
+    /// <summary>
+    /// As <see cref="PublishLinesAsync(string, IReadOnlyList{string})"/>, but only the first <paramref name="holdAt"/>
+    /// lines go at once; the rest wait for <paramref name="release"/>, then follow one every <paramref name="pace"/>,
+    /// so that something can happen while the reader is still publishing.
+    /// </summary>
+    public Task PublishLinesAsync(string topic, IReadOnlyList<string> lines, int holdAt, Task release, TimeSpan pace) =>
+        RunAsync(["-t", topic, "-l"], lines, holdAt, release, pace);
+
+    private async Task RunAsync(IReadOnlyList<string> arguments, IReadOnlyList<string>? lines, int holdAt = int.MaxValue, Task? release = null,
+        TimeSpan pace = default)
     {
         var info = new ProcessStartInfo(Executable ?? throw new InvalidOperationException("mosquitto_pub is not installed"))
         {
@@ -38,9 +47,21 @@ public sealed class MqttReader(RabbitMqServer broker)
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
+        var written = 0;
         foreach (var line in lines ?? [])
         {
+            if (written++ == holdAt && release is not null)
+            {
+                await process.StandardInput.FlushAsync();
+                await release.WaitAsync(TimeSpan.FromSeconds(60));
+            }
+
             await process.StandardInput.WriteLineAsync(line);
+            if (written > holdAt && pace > TimeSpan.Zero)
+            {
+                await process.StandardInput.FlushAsync();
+                await Task.Delay(pace);
+            }
         }
 
         process.StandardInput.Close();

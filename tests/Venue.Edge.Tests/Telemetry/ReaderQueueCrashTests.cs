@@ -102,9 +102,13 @@ public sealed class ReaderQueueCrashTests(RabbitMqFixture broker, ITestOutputHel
             await using (var first = await SiloProcess.StartAsync(start, TimeSpan.FromSeconds(60)))
             {
                 await HealthAsync(first, h => h.GetProperty("readerQueue").GetProperty("connected").GetBoolean(), "the first edge's reads consumer to connect");
-                var publishing = reader.PublishLinesAsync(topic, firstHalf);
+                // Enough passes at once for the kill threshold; the rest, one every 2 ms, only once it is reached,
+                // so the kill always lands while the reader is still publishing.
+                var release = new TaskCompletionSource();
+                var publishing = reader.PublishLinesAsync(topic, firstHalf, holdAt: 2 * KillAfterReads / 5, release.Task, TimeSpan.FromMilliseconds(2));
                 await HealthAsync(first, h => h.GetProperty("telemetry").GetProperty("lastReadSequence").GetInt64() >= KillAfterReads,
                     $"at least {KillAfterReads} reads journaled by the first edge");
+                release.SetResult();
                 await first.KillAsync();
                 Assert.Equal(137, first.ExitCode);
                 journaledAtKill = SqliteReadJournal.ReadAll(Path.Combine(dataDirectory, "telemetry.db")).Count();
