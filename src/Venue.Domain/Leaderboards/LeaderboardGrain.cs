@@ -25,12 +25,13 @@ public sealed class LeaderboardGrain : Grain<LeaderboardState>, ILeaderboardGrai
         ArgumentException.ThrowIfNullOrEmpty(reason);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(points);
         ArgumentOutOfRangeException.ThrowIfNegative(request);
-        if (!State.Awards.TryAdd((id, reason), request))
+        if (State.Awards.TryGetValue((id, reason), out var appliedBy))
         {
             // The request that applied it, asking again (a retry), hears what it heard the first time.
-            var again = request != 0 && State.Awards[(id, reason)] == request;
-            return new PointsAward(again, Current(id) ?? new LeaderboardEntry(id, 0, 0));
+            return new PointsAward(request != 0 && appliedBy == request, Current(id) ?? new LeaderboardEntry(id, 0, 0));
         }
+
+        State.Awards[(id, reason)] = request;
 
         var score = points;
         if (State.Entries.TryGetValue(id, out var old))

@@ -66,7 +66,7 @@ public sealed class ConsoleEdge : IAsyncDisposable
             }
 
             await EventGenerator.WriteLedgerAsync(generated, directory.File("ledger.jsonl"));
-            var host = await EdgeWebHost.StartAsync("north", directory.File("edge"), directory.File("ledger.jsonl"), generated.Gates, 100_000, settings);
+            var host = await StartHostAsync(directory, generated.Gates, settings);
             var devices = host.Services.GetRequiredService<IDeviceCredentialStore>();
             var (_, ops) = await devices.CreateAsync("ops desk", DeviceRole.Ops);
             var (_, scanner) = await devices.CreateAsync("lane 1", DeviceRole.Scanner);
@@ -79,6 +79,10 @@ public sealed class ConsoleEdge : IAsyncDisposable
         }
     }
 
+    private static Task<EdgeWebHost> StartHostAsync(TempDirectory directory, IReadOnlyList<Domain.Gates.GateDefinition> gates,
+        IReadOnlyDictionary<string, string?>? settings) =>
+        EdgeWebHost.StartAsync("north", directory.File("edge"), directory.File("ledger.jsonl"), gates, 100_000, settings);
+
     /// <summary>The edge's data directory.</summary>
     public string DataDirectory => _directory.File("edge");
 
@@ -87,7 +91,7 @@ public sealed class ConsoleEdge : IAsyncDisposable
     {
         Http.Dispose();
         await _host.DisposeAsync();
-        _host = await EdgeWebHost.StartAsync("north", DataDirectory, _directory.File("ledger.jsonl"), _gates, 100_000, _settings);
+        _host = await StartHostAsync(_directory, _gates, _settings);
         Http = new HttpClient { BaseAddress = _host.Address, Timeout = TimeSpan.FromSeconds(30) };
         Scanner = new ScannerClient(Http, ScannerToken);
     }
