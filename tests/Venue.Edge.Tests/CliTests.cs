@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Venue.Domain.Ledger;
 using Venue.Domain.Tickets;
 
@@ -33,7 +35,9 @@ public sealed class CliTests(ITestOutputHelper output)
         using var directory = new TempDirectory();
         var report = directory.File("report.json");
 
-        var result = await VenueExecutable.RunAsync(directory.Path, TimeSpan.FromSeconds(90),
+        // A color terminal's environment, with the output going to a pipe (as `venue simulate | tee` in one).
+        var colorTerminal = new Dictionary<string, string> { ["TERM"] = "xterm-256color", ["COLORTERM"] = "truecolor", ["NO_COLOR"] = "" };
+        var result = await VenueExecutable.RunAsync(directory.Path, TimeSpan.FromSeconds(90), colorTerminal,
             "simulate", "--attendees", "1500", "--gates", "8", "--duration", "2", "--plain", "--report-json", report);
 
         output.WriteLine(result.StandardOutput);
@@ -59,6 +63,16 @@ public sealed class CliTests(ITestOutputHelper output)
         Assert.True(partition.GetProperty("entriesBuffered").GetInt64() > 0, partition.ToString());
         Assert.Equal(sync.GetProperty("plannedConflicts").GetInt32(), sync.GetProperty("conflicts").GetInt64());
         Assert.Contains("cut off from central", result.StandardOutput, StringComparison.Ordinal);
+
+        // Output to a pipe is plain text: no color or cursor escapes in a CI log or a file.
+        Assert.DoesNotContain('\u001b', result.StandardOutput);
+
+        // Every planned scan, twins at a second gate included, is sent, and the progress line counts them alike.
+        var rushOver = Regex.Match(result.StandardOutput, @"Rush over: ([\d,.]+)/([\d,.]+) scans sent");
+        Assert.True(rushOver.Success, result.StandardOutput);
+        static int Count(Group g) => int.Parse(Regex.Replace(g.Value, @"\D", ""), CultureInfo.InvariantCulture);
+        Assert.Equal(Count(rushOver.Groups[2]), Count(rushOver.Groups[1]));
+        Assert.Equal(root.GetProperty("scansSent").GetInt32(), Count(rushOver.Groups[1]));
     }
 
     [Fact]

@@ -168,9 +168,32 @@ public static class SimulateCommand
         }
     }
 
+    /// <summary>
+    /// The terminal's console; or, when the output goes to a file or a pipe (a CI log, <c>| tee</c>),
+    /// one without colors or other escape sequences and 120 columns wide, so the report reads as
+    /// plain text and ids are not broken across lines.
+    /// </summary>
+    internal static IAnsiConsole ReportConsole(bool redirected, TextWriter output)
+    {
+        if (!redirected)
+        {
+            return AnsiConsole.Console;
+        }
+
+        var plain = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(output),
+        });
+        plain.Profile.Width = 120;
+        return plain;
+    }
+
     private static void Render(SimulationReport r)
     {
-        var console = AnsiConsole.Console;
+        var console = ReportConsole(Console.IsOutputRedirected, Console.Out);
         console.WriteLine();
         var summary = new Table().Border(TableBorder.Rounded).Title($"Morning rush: {r.Attendees:N0} attendees, {r.Gates} gates").AddColumn("").AddColumn(new TableColumn("").RightAligned());
         summary.AddRow("Scans sent", $"{r.ScansSent:N0}");

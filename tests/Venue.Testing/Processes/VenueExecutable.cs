@@ -88,13 +88,23 @@ public static class VenueExecutable
     public static Task<ProcessResult> RunAsync(string workingDirectory, TimeSpan timeout, params string[] args) =>
         RunAsync(workingDirectory, timeout, new Dictionary<string, string>(), args);
 
-    /// <summary>The same, with <paramref name="environment"/> set for the child (secrets that must not be arguments).</summary>
+    /// <summary>
+    /// The same, with <paramref name="environment"/> set for the child (secrets that must not be
+    /// arguments); an empty value removes the variable (for example the <c>NO_COLOR</c> set above).
+    /// </summary>
     public static async Task<ProcessResult> RunAsync(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = StartInfo(workingDirectory, args);
         foreach (var (name, value) in environment)
         {
-            info.Environment[name] = value;
+            if (value.Length == 0)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
         }
 
         using var process = Process.Start(info)!;
