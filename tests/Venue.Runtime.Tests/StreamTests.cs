@@ -91,6 +91,59 @@ public sealed class StreamTests
     }
 
     [Fact]
+    public async Task Items_without_subscribers_are_numbered_and_a_kept_handle_reaches_subscribers_that_come_later()
+    {
+        await using var runtime = Build();
+        // Kept as telemetry grains keep theirs: the handle looks the stream up once.
+        var kept = runtime.Streams.GetStream<string>(new StreamId("scans", "gate-1"));
+        Assert.Equal(1, await kept.OnNextAsync("unseen-1"));
+        Assert.Equal(2, await kept.OnNextAsync("unseen-2"));
+
+        var byStream = new List<string>();
+        var byNamespace = new List<string>();
+        using var streamSubscription = runtime.Streams.GetStream<string>(new StreamId("scans", "gate-1")).Subscribe(e =>
+        {
+            byStream.Add($"{e.Sequence}:{e.Item}");
+            return Task.CompletedTask;
+        });
+        using var namespaceSubscription = runtime.Streams.SubscribeNamespace<string>("scans", e =>
+        {
+            byNamespace.Add($"{e.Sequence}:{e.Item}");
+            return Task.CompletedTask;
+        });
+
+        Assert.Equal(3, await kept.OnNextAsync("seen"));
+        Assert.Equal(new[] { "3:seen" }, byStream);
+        Assert.Equal(new[] { "3:seen" }, byNamespace);
+    }
+
+    [Fact]
+    public async Task A_failing_subscriber_does_not_keep_the_item_from_the_others_and_the_publisher_hears_of_it()
+    {
+        await using var runtime = Build();
+        var stream = runtime.Streams.GetStream<string>(new StreamId("rfid", "north"));
+        var after = new List<string>();
+        using var throwsAtOnce = stream.Subscribe(_ => throw new InvalidOperationException("sync failure"));
+        using var faults = runtime.Streams.SubscribeNamespace<string>("rfid", _ => Task.FromException(new TimeoutException("async failure")));
+        using var fine = runtime.Streams.SubscribeNamespace<string>("rfid", e =>
+        {
+            after.Add(e.Item);
+            return Task.CompletedTask;
+        });
+
+        var failed = await Assert.ThrowsAsync<AggregateException>(() => stream.OnNextAsync("tag-1"));
+
+        Assert.Equal(new[] { typeof(InvalidOperationException), typeof(TimeoutException) }, failed.InnerExceptions.Select(e => e.GetType()));
+        Assert.Equal(new[] { "tag-1" }, after);
+        Assert.Equal(new[] { "1:tag-1" }, await runtime.GetGrain<IReaderGrain>("north").GetReads());
+
+        // The failure numbered the item all the same: the next one is 2, and still reaches everybody.
+        await Assert.ThrowsAsync<AggregateException>(() => stream.OnNextAsync("tag-2"));
+        Assert.Equal(new[] { "1:tag-1", "2:tag-2" }, await runtime.GetGrain<IReaderGrain>("north").GetReads());
+        Assert.Equal(new[] { "tag-1", "tag-2" }, after);
+    }
+
+    [Fact]
     public async Task A_disposed_subscription_receives_nothing_more()
     {
         await using var runtime = Build();

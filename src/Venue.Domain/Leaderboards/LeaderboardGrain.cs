@@ -1,11 +1,13 @@
 using Venue.Domain.Telemetry;
 using Venue.Runtime;
+using Venue.Runtime.Streams;
 
 namespace Venue.Domain.Leaderboards;
 
 public sealed class LeaderboardGrain : Grain<LeaderboardState>, ILeaderboardGrain
 {
     private RankedSet<Ranked> _ranking = new(RankOrder.Instance);
+    private IAsyncStream<LeaderboardChanged>? _changes;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -47,7 +49,7 @@ public sealed class LeaderboardGrain : Grain<LeaderboardState>, ILeaderboardGrai
         await WriteStateAsync();
 
         var rank = _ranking.RankOf(ranked);
-        await Streams.GetStream<LeaderboardChanged>(new(TelemetryStreams.Leaderboards, Key))
+        await (_changes ??= Streams.GetStream<LeaderboardChanged>(new(TelemetryStreams.Leaderboards, Key)))
             .OnNextAsync(new LeaderboardChanged(Key, id, score, rank, Time.GetUtcNow()));
         return new PointsAward(true, new LeaderboardEntry(id, score, rank));
     }

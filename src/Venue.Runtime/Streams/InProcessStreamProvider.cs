@@ -8,7 +8,9 @@ internal sealed class InProcessStreamProvider(GrainRuntime runtime, IReadOnlyLis
 {
     private readonly ConcurrentDictionary<StreamId, StreamState> _streams = new();
     private readonly ConcurrentDictionary<string, NamespaceState> _namespaces = new();
-    private readonly ILookup<string, GrainRegistration> _implicit = implicitSubscriptions.ToLookup(s => s.Namespace, s => s.Registration);
+    private readonly Dictionary<string, GrainRegistration[]> _implicit = implicitSubscriptions
+        .GroupBy(s => s.Namespace, StringComparer.Ordinal)
+        .ToDictionary(g => g.Key, g => g.Select(s => s.Registration).ToArray(), StringComparer.Ordinal);
 
     public IAsyncStream<T> GetStream<T>(StreamId id)
     {
@@ -20,21 +22,64 @@ internal sealed class InProcessStreamProvider(GrainRuntime runtime, IReadOnlyLis
     public IDisposable SubscribeNamespace<T>(string streamNamespace, Func<StreamEvent<T>, Task> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        var state = _namespaces.GetOrAdd(streamNamespace, _ => new NamespaceState());
-        return state.Handlers.Add(handler);
+        return Namespace(streamNamespace).Handlers.Add(handler);
     }
 
-    private async Task<long> PublishAsync<T>(StreamId id, T item)
-    {
-        var stream = _streams.GetOrAdd(id, _ => new StreamState());
-        var streamEvent = new StreamEvent<T>(id, Interlocked.Increment(ref stream.Sequence), item);
-        List<Exception>? failures = null;
+    private StreamState Stream(StreamId id) => _streams.GetOrAdd(id, static _ => new StreamState());
 
-        async Task Deliver(Func<Task> delivery)
+    private NamespaceState Namespace(string streamNamespace) =>
+        _namespaces.GetOrAdd(streamNamespace, static (name, implicitGrains) => new NamespaceState(implicitGrains.GetValueOrDefault(name) ?? []), _implicit);
+
+    /// <summary>
+    /// Numbers the item and hands it to the stream's subscribers, then the namespace's, then the
+    /// implicit subscriber grains, one after another, each awaited. The subscribers are those
+    /// subscribed when the item is numbered. With none (telemetry grains publish on every change,
+    /// most streams have no follower), nothing is built beyond the number.
+    /// </summary>
+    private Task<long> PublishAsync<T>(StreamId id, StreamState stream, NamespaceState ns, T item)
+    {
+        var sequence = Interlocked.Increment(ref stream.Sequence);
+        var own = stream.Handlers.Snapshot;
+        var shared = ns.Handlers.Snapshot;
+        var grains = ns.ImplicitSubscribers;
+        return own.Length == 0 && shared.Length == 0 && grains.Length == 0
+            ? Task.FromResult(sequence)
+            : DeliverAsync(new StreamEvent<T>(id, sequence, item), own, shared, grains);
+    }
+
+    private async Task<long> DeliverAsync<T>(StreamEvent<T> streamEvent, object[] own, object[] shared, GrainRegistration[] grains)
+    {
+        List<Exception>? failures = null;
+        for (var list = 0; list < 2; list++)
         {
+            foreach (var handler in list == 0 ? own : shared)
+            {
+                if (handler is not Func<StreamEvent<T>, Task> typed)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    await typed(streamEvent);
+                }
+                catch (Exception e)
+                {
+                    (failures ??= []).Add(e);
+                }
+            }
+        }
+
+        foreach (var registration in grains)
+        {
+            if (runtime.GetGrain(registration, streamEvent.Stream.Key) is not IStreamSubscriberGrain<T> subscriber)
+            {
+                continue;
+            }
+
             try
             {
-                await delivery();
+                await subscriber.OnNextAsync(streamEvent);
             }
             catch (Exception e)
             {
@@ -42,36 +87,9 @@ internal sealed class InProcessStreamProvider(GrainRuntime runtime, IReadOnlyLis
             }
         }
 
-        foreach (var handler in stream.Handlers.Snapshot)
-        {
-            if (handler is Func<StreamEvent<T>, Task> typed)
-            {
-                await Deliver(() => typed(streamEvent));
-            }
-        }
-
-        if (_namespaces.TryGetValue(id.Namespace, out var ns))
-        {
-            foreach (var handler in ns.Handlers.Snapshot)
-            {
-                if (handler is Func<StreamEvent<T>, Task> typed)
-                {
-                    await Deliver(() => typed(streamEvent));
-                }
-            }
-        }
-
-        foreach (var registration in _implicit[id.Namespace])
-        {
-            if (runtime.GetGrain(registration, id.Key) is IStreamSubscriberGrain<T> subscriber)
-            {
-                await Deliver(() => subscriber.OnNextAsync(streamEvent));
-            }
-        }
-
         if (failures is not null)
         {
-            throw new AggregateException($"Delivery on stream {id} failed for {failures.Count} subscriber(s).", failures);
+            throw new AggregateException($"Delivery on stream {streamEvent.Stream} failed for {failures.Count} subscriber(s).", failures);
         }
 
         return streamEvent.Sequence;
@@ -83,9 +101,12 @@ internal sealed class InProcessStreamProvider(GrainRuntime runtime, IReadOnlyLis
         public HandlerList Handlers { get; } = new();
     }
 
-    private sealed class NamespaceState
+    private sealed class NamespaceState(GrainRegistration[] implicitSubscribers)
     {
         public HandlerList Handlers { get; } = new();
+
+        /// <summary>The grain types subscribed to the namespace implicitly; fixed when the runtime is built.</summary>
+        public GrainRegistration[] ImplicitSubscribers { get; } = implicitSubscribers;
     }
 
     /// <summary>Copy-on-write list: publishing reads a snapshot without locking.</summary>
@@ -120,16 +141,21 @@ internal sealed class InProcessStreamProvider(GrainRuntime runtime, IReadOnlyLis
         }
     }
 
+    /// <summary>A handle on one stream; it looks its state up once, so a grain that keeps it publishes without a lookup.</summary>
     private sealed class AsyncStream<T>(InProcessStreamProvider provider, StreamId id) : IAsyncStream<T>
     {
+        private StreamState? _stream;
+        private NamespaceState? _namespace;
+
         public StreamId Id => id;
 
-        public Task<long> OnNextAsync(T item) => provider.PublishAsync(id, item);
+        public Task<long> OnNextAsync(T item) =>
+            provider.PublishAsync(id, _stream ??= provider.Stream(id), _namespace ??= provider.Namespace(id.Namespace), item);
 
         public IDisposable Subscribe(Func<StreamEvent<T>, Task> handler)
         {
             ArgumentNullException.ThrowIfNull(handler);
-            return provider._streams.GetOrAdd(id, _ => new StreamState()).Handlers.Add(handler);
+            return (_stream ??= provider.Stream(id)).Handlers.Add(handler);
         }
     }
 }
