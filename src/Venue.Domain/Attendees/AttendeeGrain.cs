@@ -8,7 +8,7 @@ public sealed class AttendeeGrain(ICheckInJournal journal) : Grain<AttendeeState
 {
     public async Task<AttendeeScanOutcome> ScanAsync(AttendeeScan scan)
     {
-        if (State.TryGetRecent(scan.GateId, scan.Nonce, out var first))
+        if (State.TryGetRecent(scan.GateId, scan.Nonce, scan.Direction, out var first))
         {
             return new AttendeeScanOutcome(first, Replayed: true);
         }
@@ -27,7 +27,7 @@ public sealed class AttendeeGrain(ICheckInJournal journal) : Grain<AttendeeState
             scan.Nonce, scan.ScannedAt, Time.GetUtcNow()) { TicketType = scan.Attendee?.TicketType });
         var result = new ScanResult(reason.IsPassage(), reason, scan.Attendee, scan.GateId, entry.At, scan.Nonce, entry.Sequence);
         Apply(State, entry);
-        State.Remember(result);
+        State.Remember(scan.Direction, result);
         await WriteStateAsync();
         return new AttendeeScanOutcome(result, Replayed: false);
     }

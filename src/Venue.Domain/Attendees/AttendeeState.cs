@@ -8,7 +8,7 @@ public sealed class AttendeeState
     /// <summary>How many recent answers an attendee remembers for retried nonces; scanners retry within seconds.</summary>
     public const int RecentMemory = 8;
 
-    private List<ScanResult>? _recent;
+    private List<(ScanDirection Direction, ScanResult Result)>? _recent;
 
     public bool Inside { get; set; }
 
@@ -23,11 +23,15 @@ public sealed class AttendeeState
     /// <summary>Hybrid logical clock of the latest passage, local or remote: what a remote passage must beat to apply.</summary>
     public long LastPassageHlc { get; set; }
 
-    public bool TryGetRecent(string gateId, string nonce, out ScanResult result)
+    /// <summary>
+    /// The answer to a retry: a recent scan at the same gate, with the same nonce and direction. A
+    /// nonce seen before with the other direction (a scanner whose counter started again) is a new scan.
+    /// </summary>
+    public bool TryGetRecent(string gateId, string nonce, ScanDirection direction, out ScanResult result)
     {
-        foreach (var r in _recent ?? [])
+        foreach (var (d, r) in _recent ?? [])
         {
-            if (r.Nonce == nonce && r.GateId == gateId)
+            if (r.Nonce == nonce && r.GateId == gateId && d == direction)
             {
                 result = r;
                 return true;
@@ -38,14 +42,14 @@ public sealed class AttendeeState
         return false;
     }
 
-    public void Remember(ScanResult result)
+    public void Remember(ScanDirection direction, ScanResult result)
     {
-        _recent ??= new List<ScanResult>(2);
+        _recent ??= new List<(ScanDirection, ScanResult)>(2);
         if (_recent.Count == RecentMemory)
         {
             _recent.RemoveAt(0);
         }
 
-        _recent.Add(result);
+        _recent.Add((direction, result));
     }
 }

@@ -251,9 +251,11 @@ public sealed class EdgeSilo : IAsyncDisposable
 
             if (entry.AttendeeId is { } attendeeId)
             {
-                var summary = ledger.TryGet(attendeeId, out var record)
+                // As the live answer had it: no attendee for a badge the ledger did not hold (the entry
+                // then has no ticket type), so a retry after a restart hears the same answer.
+                AttendeeSummary? summary = ledger.TryGet(attendeeId, out var record)
                     ? new AttendeeSummary(record.Id, record.Name, record.TicketType.Name)
-                    : new AttendeeSummary(attendeeId, "", entry.TicketType ?? "");
+                    : entry.TicketType is { } ticketType ? new AttendeeSummary(attendeeId, "", ticketType) : null;
                 if (!attendees.TryGetValue(attendeeId, out var attendee))
                 {
                     attendees[attendeeId] = attendee = new AttendeeState();
@@ -261,7 +263,7 @@ public sealed class EdgeSilo : IAsyncDisposable
 
                 var result = new ScanResult(entry.Passed, entry.Reason, summary, entry.GateId, entry.At, entry.Nonce, entry.Sequence);
                 AttendeeGrain.Apply(attendee, entry);
-                attendee.Remember(result);
+                attendee.Remember(entry.Direction, result);
                 gate.Count(result);
             }
             else
