@@ -15,7 +15,13 @@ namespace Venue.Domain.CheckIn;
 public sealed class CheckInService(IGrainFactory grains, GateCatalog gates, AttendeeLedger ledger, TimeProvider time)
 {
     /// <summary>Scans a badge at a gate. Throws <see cref="UnknownGateException"/> for a gate not served here.</summary>
-    public async Task<ScanResult> ScanAsync(string gateId, ScanRequest request)
+    public async Task<ScanResult> ScanAsync(string gateId, ScanRequest request) => (await ScanOrRetryAsync(gateId, request)).Result;
+
+    /// <summary>
+    /// The same, saying whether the scan was a retry answered from memory (<see cref="AttendeeScanOutcome.Replayed"/>):
+    /// what follows an admission (moving the attendee into the gate's zone) must not happen twice.
+    /// </summary>
+    public async Task<AttendeeScanOutcome> ScanOrRetryAsync(string gateId, ScanRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (!gates.TryGet(gateId, out var gate))
@@ -30,7 +36,8 @@ public sealed class CheckInService(IGrainFactory grains, GateCatalog gates, Atte
 
         if (verdict.AttendeeId is not { } attendeeId)
         {
-            return await grains.GetGrain<IGateGrain>(gateId).RefuseAsync(request, refusal ?? ScanReason.UnknownTicket);
+            // Never a passage, so whether it was a retry matters to nobody.
+            return new AttendeeScanOutcome(await grains.GetGrain<IGateGrain>(gateId).RefuseAsync(request, refusal ?? ScanReason.UnknownTicket), Replayed: false);
         }
 
         var outcome = await grains.GetGrain<IAttendeeGrain>(attendeeId).ScanAsync(
@@ -40,7 +47,7 @@ public sealed class CheckInService(IGrainFactory grains, GateCatalog gates, Atte
             Count(gateId, outcome.Result);
         }
 
-        return outcome.Result;
+        return outcome;
     }
 
     /// <summary>

@@ -304,8 +304,9 @@ public sealed class EdgeSilo : IAsyncDisposable
     /// <summary>A scan at an edge with telemetry: an admission puts the attendee in the gate's zone, an exit takes them out.</summary>
     private async Task<ScanResult> ScanAndMoveAsync(EdgeTelemetry telemetry, string gateId, ScanRequest request)
     {
-        var result = await _checkIn.ScanAsync(gateId, request);
-        if (result.Passed && result.Attendee is { } attendee)
+        var (result, retry) = await _checkIn.ScanOrRetryAsync(gateId, request);
+        // A retry's passage was handed on the first time (or, cut by a crash, by the telemetry replay at start).
+        if (!retry && result.Passed && result.Attendee is { } attendee)
         {
             // Not awaited: the scanner's answer does not wait for zone bookkeeping.
             var zone = Gates.TryGet(gateId, out var gate) ? gate.Zone : null;

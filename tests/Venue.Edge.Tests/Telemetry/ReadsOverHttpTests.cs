@@ -48,6 +48,35 @@ public sealed class ReadsOverHttpTests
     }
 
     [Fact]
+    public async Task A_retried_admission_is_answered_as_the_first_time_and_moves_nobody_again()
+    {
+        await using var expo = await Expo.StartAsync(["A-1", "A-2"]);
+        var first = await expo.Scanner.ScanAsync("G01", expo.Badges["A-1"], nonce: "lane1-7");
+        Assert.Equal("admitted", first.Result);
+        await expo.ZoneOfAsync("A-1", "hall-a", "the admission");
+        await expo.PostZebraAsync(expo.RoomPass("A-1", inward: true, first.Json.GetProperty("at").GetDateTimeOffset().AddSeconds(1)));
+        var moved = await expo.LocationAsync("A-1");
+        Assert.Equal("room-1", Expo.ZoneIn(moved));
+        var gateMoves = (await expo.TelemetryHealthAsync()).GetProperty("gateMoves").GetInt64();
+
+        // The scanner timed out and sends the admission again, three times.
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(first.Body, (await expo.Scanner.ScanAsync("G01", expo.Badges["A-1"], nonce: "lane1-7")).Body);
+        }
+
+        // Another admission after the retries: once its move is counted, a retry's would have been too.
+        Assert.Equal("admitted", (await expo.Scanner.ScanAsync("G01", expo.Badges["A-2"])).Result);
+        await expo.ZoneOfAsync("A-2", "hall-a", "the second attendee's admission");
+        await Eventually.UntilAsync(async () => (await expo.TelemetryHealthAsync()).GetProperty("gateMoves").GetInt64() > gateMoves,
+            TimeSpan.FromSeconds(10), "the second admission's move to be counted");
+        Assert.Equal(gateMoves + 1, (await expo.TelemetryHealthAsync()).GetProperty("gateMoves").GetInt64());
+        var after = await expo.LocationAsync("A-1");
+        Assert.Equal(moved.ToString(), after.ToString());
+        Assert.Equal(2L, (await expo.ZoneAsync("hall-a")).GetProperty("entries").GetInt64());
+    }
+
+    [Fact]
     public async Task Impinj_tag_inventory_events_are_accepted_and_move_people_through_their_portal()
     {
         await using var expo = await Expo.StartAsync(["A-1"]);
