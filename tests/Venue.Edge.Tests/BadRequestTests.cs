@@ -111,6 +111,49 @@ public sealed class BadRequestTests
     }
 
     [Fact]
+    public async Task A_scan_sent_without_a_content_type_is_rejected_with_415()
+    {
+        await using var edge = await EdgeScenario.StartAsync(_ => { });
+        var body = new ByteArrayContent(Encoding.UTF8.GetBytes(ScannerClient.ScanJson(Badge(edge), "entry", "n1")));
+        Assert.Null(body.Headers.ContentType);
+
+        var problem = await AssertRejectedAsync(edge, HttpStatusCode.UnsupportedMediaType,
+            () => edge.Scanner.SendAsync(HttpMethod.Post, "/v1/gates/G01/scans", body));
+
+        AssertHasDetail(problem);
+    }
+
+    [Theory]
+    [InlineData("2026-11-22T08:59:58")]
+    [InlineData("2026-11-22T08:59:58.120")]
+    [InlineData("2026-11-22")]
+    public async Task A_scan_time_without_a_UTC_offset_is_rejected_with_400_naming_scannedAt(string scannedAt)
+    {
+        await using var edge = await EdgeScenario.StartAsync(_ => { });
+        var body = $$"""{"token": "{{Badge(edge)}}", "direction": "entry", "nonce": "n1", "scannedAt": "{{scannedAt}}"}""";
+
+        var problem = await AssertRejectedAsync(edge, HttpStatusCode.BadRequest, () => edge.Scanner.PostAsync("/v1/gates/G01/scans", body));
+
+        Assert.Contains("scannedAt", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("2026-11-22T08:59:58.120Z")]
+    [InlineData("2026-11-22T09:59:58+01:00")]
+    [InlineData("2026-11-22T03:59:58-05:00")]
+    public async Task A_scan_time_with_its_offset_is_recorded_as_that_instant(string scannedAt)
+    {
+        await using var edge = await EdgeScenario.StartAsync(_ => { });
+        var body = $$"""{"token": "{{Badge(edge)}}", "direction": "entry", "nonce": "n1", "scannedAt": "{{scannedAt}}"}""";
+
+        var answer = await edge.Scanner.PostAsync("/v1/gates/G01/scans", body);
+
+        Assert.True(answer.Status == HttpStatusCode.OK, answer.ToString());
+        var expected = DateTimeOffset.Parse(scannedAt, System.Globalization.CultureInfo.InvariantCulture).ToUniversalTime();
+        Assert.Equal(expected.UtcTicks / 10 * 10, edge.Journal()[^1].ScannedAt.UtcTicks / 10 * 10);
+    }
+
+    [Fact]
     public async Task A_one_megabyte_body_is_rejected_with_413()
     {
         await using var edge = await EdgeScenario.StartAsync(_ => { });

@@ -63,6 +63,13 @@ public static class ScannerEndpoints
             return GateNotFound(gateId);
         }
 
+        // A wrong Content-Type is turned away by routing (Accepts); a missing one is not, so here.
+        if (!context.Request.HasJsonContentType())
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
+                detail: "Send the scan as a JSON object with Content-Type: application/json.");
+        }
+
         var (body, problem) = await ReadBodyAsync(context, options.Value.MaxScanBodyBytes);
         if (problem is not null)
         {

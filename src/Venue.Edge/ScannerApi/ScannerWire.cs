@@ -7,7 +7,57 @@ namespace Venue.Edge.ScannerApi;
 // Scanner API wire format, version 1 (path prefix /v1). Written down in docs/scanner-api.md.
 
 /// <summary>Body of <c>POST /v1/gates/{gateId}/scans</c>.</summary>
-public sealed record ScanRequestBody(string? Token, string? Direction, string? Nonce, DateTimeOffset? ScannedAt);
+public sealed record ScanRequestBody(string? Token, string? Direction, string? Nonce,
+    [property: JsonConverter(typeof(ZonedTimeConverter))] DateTimeOffset? ScannedAt);
+
+/// <summary>
+/// An ISO 8601 date and time that carries its UTC offset (<c>Z</c> or <c>+01:00</c>). Without one,
+/// System.Text.Json reads the time in the edge's own time zone, so one request would be recorded as
+/// different instants on edges set to different zones; a date alone is refused too.
+/// </summary>
+public sealed class ZonedTimeConverter : JsonConverter<DateTimeOffset?>
+{
+    public override bool HandleNull => true;
+
+    public override DateTimeOffset? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        if (reader.TokenType != JsonTokenType.String || !reader.TryGetDateTimeOffset(out var value) || !HasOffset(reader.GetString()!))
+        {
+            throw new JsonException("scannedAt must be an ISO 8601 date and time with its UTC offset, such as 2026-11-22T08:59:58.120Z or 2026-11-22T09:59:58+01:00.");
+        }
+
+        return value;
+    }
+
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset? value, JsonSerializerOptions options)
+    {
+        if (value is { } v)
+        {
+            writer.WriteStringValue(v);
+        }
+        else
+        {
+            writer.WriteNullValue();
+        }
+    }
+
+    private static bool HasOffset(string text)
+    {
+        var t = text.IndexOfAny(['T', 't']);
+        if (t < 0)
+        {
+            return false;
+        }
+
+        var time = text.AsSpan(t + 1);
+        return time.EndsWith('Z') || time.EndsWith('z') || time.IndexOfAny('+', '-') >= 0;
+    }
+}
 
 /// <summary>
 /// Answer to a scan. <c>result</c> is <c>admitted</c> when the passage is allowed (an entry, or an
