@@ -48,6 +48,10 @@ public sealed class CentralOptions
     [Range(1024, 64 << 20)]
     public int MaxSyncBodyBytes { get; set; } = 4 << 20;
 
+    /// <summary>Stored passages read per page when central starts and rebuilds its attendee histories.</summary>
+    [Range(1, 1_000_000)]
+    public int RebuildPageSize { get; set; } = 10_000;
+
     /// <summary>Requests per minute an integrator API key may make unless the key says otherwise.</summary>
     [Range(1, 1_000_000)]
     public int ApiRequestsPerMinute { get; set; } = 600;

@@ -105,21 +105,31 @@ public sealed class CentralSilo : IAsyncDisposable
         }
     }
 
-    /// <summary>Replays every stored passage into the attendee histories, then brings stored conflicts in line with them.</summary>
+    /// <summary>
+    /// Replays every stored passage into the attendee histories, page by page, then brings stored
+    /// conflicts in line with the complete histories. Not page by page: an attendee's passages can
+    /// span pages, and a partial history's conflicts would replace (delete) stored ones whose other
+    /// passage is on a later page, then raise them again under new ids.
+    /// </summary>
     private async Task<long> RebuildAsync(CancellationToken cancellationToken)
     {
         long count = 0;
-        var page = new List<StoredCheckIn>(10_000);
+        var pending = new HashSet<string>(StringComparer.Ordinal);
+        var page = new List<StoredCheckIn>(Options.RebuildPageSize);
         await foreach (var checkIn in Store.StreamCheckInsAsync(0, passagesOnly: true, cancellationToken))
         {
             page.Add(checkIn);
-            if (page.Count == page.Capacity)
+            if (page.Count == Options.RebuildPageSize)
             {
-                count += await ReplayAsync(page, cancellationToken);
+                count += await ReplayAsync(page, pending, cancellationToken);
             }
         }
 
-        count += await ReplayAsync(page, cancellationToken);
+        count += await ReplayAsync(page, pending, cancellationToken);
+
+        // Conflicts that stand were stored before and keep their ids; any the store lacks (a crash
+        // before they were written) are stored and published now.
+        await Reconciler.StorePendingConflictsAsync(pending, cancellationToken);
 
         // A conflict stored before a crash may since have been explained by a late exit; ask each such attendee again.
         long after = 0;
@@ -142,11 +152,10 @@ public sealed class CentralSilo : IAsyncDisposable
         return count;
     }
 
-    private async Task<long> ReplayAsync(List<StoredCheckIn> page, CancellationToken cancellationToken)
+    private async Task<long> ReplayAsync(List<StoredCheckIn> page, HashSet<string> pendingConflicts, CancellationToken cancellationToken)
     {
         var count = page.Count;
-        // Conflicts found again are already stored (ReplaceConflicts returns only new ones); anything new is published.
-        await Reconciler.ApplyAsync(page, publish: true, cancellationToken);
+        await Reconciler.ApplyAsync(page, publish: true, cancellationToken, pendingConflicts);
         page.Clear();
         return count;
     }

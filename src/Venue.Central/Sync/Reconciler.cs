@@ -29,7 +29,13 @@ public sealed class Reconciler(IGrainFactory grains, WebhookOutbox outbox, IChec
     /// <summary>Conflicts raised since this central started (the store holds the total).</summary>
     public long ConflictsRaised => Interlocked.Read(ref _conflictsRaised);
 
-    public async Task<IReadOnlyList<Conflict>> ApplyAsync(IReadOnlyList<StoredCheckIn> checkIns, bool publish = true, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Applies check-ins and publishes the conflicts raised. With <paramref name="pendingConflicts"/>
+    /// (central's start, replaying page by page) conflicts are not stored yet: the attendees whose
+    /// conflicts changed are added to it, for <see cref="StorePendingConflictsAsync"/> once every page is in.
+    /// </summary>
+    public async Task<IReadOnlyList<Conflict>> ApplyAsync(IReadOnlyList<StoredCheckIn> checkIns, bool publish = true, CancellationToken cancellationToken = default,
+        ISet<string>? pendingConflicts = null)
     {
         var byAttendee = new Dictionary<string, List<Passage>>(StringComparer.Ordinal);
         foreach (var c in checkIns)
@@ -53,18 +59,26 @@ public sealed class Reconciler(IGrainFactory grains, WebhookOutbox outbox, IChec
         }
 
         var calls = new Task<HistoryChange>[byAttendee.Count];
+        var attendees = new string[byAttendee.Count];
         var i = 0;
         foreach (var (attendee, passages) in byAttendee)
         {
             passages.Sort();
-            calls[i++] = grains.GetGrain<IAttendeeHistoryGrain>(attendee).ApplyAsync(passages);
+            attendees[i] = attendee;
+            calls[i++] = grains.GetGrain<IAttendeeHistoryGrain>(attendee).ApplyAsync(passages, storeConflicts: pendingConflicts is null);
         }
 
         var changes = await Task.WhenAll(calls);
         List<Conflict>? raised = null;
         Exception? failure = null;
-        foreach (var change in changes)
+        for (i = 0; i < changes.Length; i++)
         {
+            var change = changes[i];
+            if (change.ConflictsPending)
+            {
+                pendingConflicts?.Add(attendees[i]);
+            }
+
             Count(change.WasInside, change.IsInside, ref _inside);
             Count(change.WasAdmitted, change.IsAdmitted, ref _admitted);
             failure ??= change.ConflictStoreFailure;
@@ -87,6 +101,31 @@ public sealed class Reconciler(IGrainFactory grains, WebhookOutbox outbox, IChec
         {
             MarkDirty();
             throw new InvalidOperationException("Conflicts could not be stored; they are retried before the next upload is taken.", failure);
+        }
+
+        return raised ?? [];
+    }
+
+    /// <summary>
+    /// Stores the conflicts of each attendee named (their whole history is in by now) and publishes
+    /// those newly stored; stored conflicts that still stand keep their ids, and raise nothing again.
+    /// </summary>
+    public async Task<IReadOnlyList<Conflict>> StorePendingConflictsAsync(IEnumerable<string> attendees, CancellationToken cancellationToken = default)
+    {
+        List<Conflict>? raised = null;
+        foreach (var attendee in attendees)
+        {
+            var stored = await grains.GetGrain<IAttendeeHistoryGrain>(attendee).StoreConflictsAsync();
+            if (stored.Count > 0)
+            {
+                (raised ??= []).AddRange(stored);
+            }
+        }
+
+        if (raised is not null)
+        {
+            Interlocked.Add(ref _conflictsRaised, raised.Count);
+            await outbox.PublishAsync([.. raised.Select(ToWebhookEvent)], cancellationToken);
         }
 
         return raised ?? [];

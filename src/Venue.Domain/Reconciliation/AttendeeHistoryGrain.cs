@@ -12,7 +12,7 @@ namespace Venue.Domain.Reconciliation;
 /// </summary>
 public sealed class AttendeeHistoryGrain(IConflictStore conflicts) : Grain<PassageHistory>, IAttendeeHistoryGrain
 {
-    public async Task<HistoryChange> ApplyAsync(IReadOnlyList<Passage> passages)
+    public async Task<HistoryChange> ApplyAsync(IReadOnlyList<Passage> passages, bool storeConflicts = true)
     {
         var added = 0;
         foreach (var passage in passages)
@@ -39,6 +39,13 @@ public sealed class AttendeeHistoryGrain(IConflictStore conflicts) : Grain<Passa
         // A failed conflict write must not lose the change of standing the caller counts: it is reported
         // as pending and tried again by the next apply of this attendee (a repair replays them all).
         IReadOnlyList<Conflict> raised = [];
+        if (!State.ConflictsStored && !storeConflicts)
+        {
+            // A partial history's conflicts are not the attendee's: storing them would delete stored
+            // conflicts whose other passage is still unread, and raise them again under new ids.
+            return new HistoryChange(before.Inside, after.Inside, before.EverAdmitted, after.EverAdmitted, added, [], ConflictsPending: true);
+        }
+
         if (!State.ConflictsStored)
         {
             try

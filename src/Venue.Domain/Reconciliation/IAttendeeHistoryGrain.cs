@@ -9,8 +9,12 @@ namespace Venue.Domain.Reconciliation;
 [GrainType("attendee-history")]
 public interface IAttendeeHistoryGrain : IGrainWithStringKey
 {
-    /// <summary>Adds passages (duplicates are ignored) and says how the attendee's standing changed.</summary>
-    Task<HistoryChange> ApplyAsync(IReadOnlyList<Passage> passages);
+    /// <summary>
+    /// Adds passages (duplicates are ignored) and says how the attendee's standing changed. With
+    /// <paramref name="storeConflicts"/> false (a rebuild that has not read every passage yet) a change
+    /// of conflicts is left pending (<see cref="HistoryChange.ConflictsPending"/>) for <see cref="StoreConflictsAsync"/>.
+    /// </summary>
+    Task<HistoryChange> ApplyAsync(IReadOnlyList<Passage> passages, bool storeConflicts = true);
 
     /// <summary>Makes the stored conflicts of this attendee match its history (after a rebuild) and returns those newly stored.</summary>
     Task<IReadOnlyList<Central.Conflict>> StoreConflictsAsync();
@@ -25,4 +29,4 @@ public interface IAttendeeHistoryGrain : IGrainWithStringKey
 /// stored (the standing changed all the same).
 /// </summary>
 public sealed record HistoryChange(bool WasInside, bool IsInside, bool WasAdmitted, bool IsAdmitted, int Added, IReadOnlyList<Central.Conflict> Raised,
-    Exception? ConflictStoreFailure = null);
+    Exception? ConflictStoreFailure = null, bool ConflictsPending = false);

@@ -23,11 +23,13 @@ public sealed class TestCentral : IAsyncDisposable
     ];
 
     private readonly TempDirectory _directory;
+    private readonly IReadOnlyDictionary<string, string?>? _more;
     private readonly List<HttpClient> _clients = [];
 
-    private TestCentral(TempDirectory directory, CentralWebHost host)
+    private TestCentral(TempDirectory directory, CentralWebHost host, IReadOnlyDictionary<string, string?>? more)
     {
         _directory = directory;
+        _more = more;
         Host = host;
     }
 
@@ -46,14 +48,14 @@ public sealed class TestCentral : IAsyncDisposable
         }
 
         var host = await CentralWebHost.StartAsync("test-event", directory.File("central"), directory.File("k1.private.pem"), TicketTypes, postgres, more);
-        return new TestCentral(directory, host);
+        return new TestCentral(directory, host, more);
     }
 
-    /// <summary>Stops central and starts it again on the same data: what a restart does.</summary>
+    /// <summary>Stops central and starts it again on the same data and settings: what a restart does.</summary>
     public async Task RestartAsync(string? postgres = null)
     {
         await Host.DisposeAsync();
-        Host = await CentralWebHost.StartAsync("test-event", DataDirectory, _directory.File("k1.private.pem"), TicketTypes, postgres);
+        Host = await CentralWebHost.StartAsync("test-event", DataDirectory, _directory.File("k1.private.pem"), TicketTypes, postgres, _more);
     }
 
     /// <summary>An HTTP client authenticated as the edge (registered on first use).</summary>

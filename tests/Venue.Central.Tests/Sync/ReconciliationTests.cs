@@ -100,6 +100,31 @@ public sealed class ReconciliationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_restart_replaying_page_by_page_keeps_stored_conflicts_and_raises_none_again()
+    {
+        // One passage per page, so a1's three admissions are read back on three pages, in arrival order.
+        await using var central = await TestCentral.StartAsync(more: new Dictionary<string, string?> { ["Central:RebuildPageSize"] = "1" });
+        await central.RegisterAsync(3);
+        var north = await central.EdgeClientAsync("north");
+        var south = await central.EdgeClientAsync("south");
+        var east = await central.EdgeClientAsync("east");
+        var t = Hlc();
+        await UploadOkAsync(north, "north", Entry(1, "a1", ScanReason.Admitted, t + 10));
+        await UploadOkAsync(east, "east", Entry(1, "a1", ScanReason.Admitted, t + 30));
+        // South was cut off: its admission between the other two arrives last.
+        await UploadOkAsync(south, "south", Entry(1, "a1", ScanReason.Admitted, t + 20));
+        var before = await central.Silo.Store.ListConflictsAsync(0, 10);
+        Assert.Equal(2, before.Count);
+
+        await central.RestartAsync();
+
+        var after = await central.Silo.Store.ListConflictsAsync(0, 10);
+        Assert.Equal(before.Select(c => (c.Id, c.Key)), after.Select(c => (c.Id, c.Key)));
+        Assert.Equal(0, central.Silo.Reconciler.ConflictsRaised);
+        Assert.Equal(3, central.Silo.Startup.PassagesReplayed);
+    }
+
+    [Fact]
     public async Task An_upload_whose_conflicts_could_not_be_stored_is_reconciled_before_the_next_upload()
     {
         var north = await _central.EdgeClientAsync("north");
