@@ -240,7 +240,19 @@ public sealed class ReaderQueueConsumer : IHostedService, IAsyncDisposable
         }
 
         // Parsed here, inside the handler, because the body is only valid until the handler returns.
-        var parsed = ReaderPayloads.Parse(readerId, body, _options.MaxPayloadBytes);
+        ReaderPayloadResult parsed;
+        try
+        {
+            parsed = ReaderPayloads.Parse(readerId, body, _options.MaxPayloadBytes);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Not expected (the parser turns bad input into an error), but a delivery that escaped
+            // here would never be settled, or be acknowledged with the next batch unread.
+            _logger.LogError(e, "Reads consumer could not parse a message on {RoutingKey}", routingKey);
+            return Refuse(DeadLetterReason.Malformed, $"the parser failed: {e.Message}");
+        }
+
         if (parsed.Error is { } error)
         {
             var reason = error.Kind switch

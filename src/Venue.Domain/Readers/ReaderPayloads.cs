@@ -124,6 +124,12 @@ public static class ReaderPayloads
         {
             return ReaderPayloadResult.Failed(e.Error);
         }
+        catch (InvalidOperationException e)
+        {
+            // What the checks above do not foresee, such as a string escaping half a surrogate pair,
+            // refuses the payload too: a reader's bytes must never throw out of the parser.
+            return ReaderPayloadResult.Failed(new(ReaderPayloadErrorKind.Malformed, index, null, $"not readable: {e.Message}"));
+        }
 
         // An empty array is a batch with nothing in it; an empty message is not a reader talking.
         if (values == 0)
@@ -156,7 +162,7 @@ public static class ReaderPayloads
             throw Invalid(index, "data", "missing, or not an object");
         }
 
-        if (!data.TryGetProperty("eventNum", out var eventNumElement) || !eventNumElement.TryGetInt64(out var eventNum))
+        if (!data.TryGetProperty("eventNum", out var eventNumElement) || !TryGetInt64(eventNumElement, out var eventNum))
         {
             throw Invalid(index, "data.eventNum", "missing, or not a whole number");
         }
@@ -168,7 +174,7 @@ public static class ReaderPayloads
 
         var epc = Epc(data, "idHex", "data.idHex", index);
         var antenna = Antenna(data, "antenna", "data.antenna", index);
-        if (!data.TryGetProperty("peakRssi", out var rssi) || !rssi.TryGetDouble(out var peakRssi))
+        if (!data.TryGetProperty("peakRssi", out var rssi) || !TryGetDouble(rssi, out var peakRssi))
         {
             throw Invalid(index, "data.peakRssi", "missing, or not a number");
         }
@@ -210,7 +216,7 @@ public static class ReaderPayloads
 
         var epc = Epc(tag, "epcHex", "tagInventoryEvent.epcHex", index);
         var antenna = Antenna(tag, "antennaPort", "tagInventoryEvent.antennaPort", index);
-        if (!tag.TryGetProperty("peakRssiCdbm", out var rssi) || !rssi.TryGetDouble(out var centiDbm))
+        if (!tag.TryGetProperty("peakRssiCdbm", out var rssi) || !TryGetDouble(rssi, out var centiDbm))
         {
             throw Invalid(index, "tagInventoryEvent.peakRssiCdbm", "missing, or not a number");
         }
@@ -251,7 +257,7 @@ public static class ReaderPayloads
 
     private static int Antenna(JsonElement element, string name, string field, int index)
     {
-        if (!element.TryGetProperty(name, out var value) || !value.TryGetInt32(out var antenna))
+        if (!element.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var antenna))
         {
             throw Invalid(index, field, "missing, or not a whole number");
         }
@@ -259,6 +265,19 @@ public static class ReaderPayloads
         return antenna is >= 1 and <= MaxAntenna
             ? antenna
             : throw Invalid(index, field, $"{antenna} is outside 1..{MaxAntenna}");
+    }
+
+    // JsonElement's TryGet methods throw, rather than answer false, for a value that is not a number at all.
+    private static bool TryGetInt64(JsonElement value, out long number)
+    {
+        number = 0;
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out number);
+    }
+
+    private static bool TryGetDouble(JsonElement value, out double number)
+    {
+        number = 0;
+        return value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out number);
     }
 
     private static PayloadException Invalid(int index, string field, string detail) =>

@@ -168,6 +168,34 @@ public sealed class ZebraPayloadTests
         Assert.Equal("timestamp", result.Error.Field);
     }
 
+    [Theory]
+    [InlineData("\"eventNum\":\"1841\"", "data.eventNum")]
+    [InlineData("\"eventNum\":true", "data.eventNum")]
+    [InlineData("\"antenna\":\"2\"", "data.antenna")]
+    [InlineData("\"antenna\":null", "data.antenna")]
+    [InlineData("\"peakRssi\":\"-61\"", "data.peakRssi")]
+    [InlineData("\"peakRssi\":{}", "data.peakRssi")]
+    public void A_field_of_the_wrong_JSON_type_is_invalid_and_named(string replacement, string field)
+    {
+        var name = replacement[..(replacement.IndexOf(':') + 1)];
+        var json = System.Text.RegularExpressions.Regex.Replace(Event(), System.Text.RegularExpressions.Regex.Escape(name) + "[^,}]+", replacement.Replace("$", "$$"));
+        Assert.Contains(replacement, json, StringComparison.Ordinal);
+
+        var result = Parse(json);
+
+        Assert.Equal(ReaderPayloadErrorKind.Invalid, result.Error!.Kind);
+        Assert.Equal(field, result.Error.Field);
+    }
+
+    [Fact]
+    public void A_string_escaping_half_a_surrogate_pair_is_refused_not_thrown()
+    {
+        var result = Parse(Event().Replace("\"type\":\"SIMPLE\"", "\"type\":\"\\uD800\"", StringComparison.Ordinal));
+
+        Assert.NotNull(result.Error);
+        Assert.Equal(0, result.Error.EventIndex);
+    }
+
     [Fact]
     public void A_missing_field_is_named()
     {

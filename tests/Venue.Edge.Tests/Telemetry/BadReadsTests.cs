@@ -58,6 +58,19 @@ public sealed class BadReadsTests : IAsyncLifetime
         Assert.Contains("data.antenna", detail, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_payload_with_a_field_of_the_wrong_JSON_type_is_refused_with_400_naming_it()
+    {
+        // An event number sent as a string: it used to throw out of the parser and answer 500.
+        var payload = GoodPayload().Replace("\"eventNum\":", "\"eventNum\":\"", StringComparison.Ordinal).Replace(",\"format\"", "\",\"format\"", StringComparison.Ordinal);
+        Assert.Contains("\"eventNum\":\"", payload, StringComparison.Ordinal);
+
+        var detail = await RefusedAsync(() => PostReads(_expo.ZebraReader, Expo.Zebra, payload), HttpStatusCode.BadRequest);
+
+        Assert.Contains("event 0", detail, StringComparison.Ordinal);
+        Assert.Contains("data.eventNum", detail, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("not json at all")]
     [InlineData("[{\"type\":\"SIMPLE\",\"data\":")]

@@ -43,11 +43,15 @@ public sealed class ReaderQueueDeadLetterTests(RabbitMqFixture broker, ITestOutp
             await reader.PublishAsync($"zebra/{Expo.Zebra}/data", "this is not JSON");
             await reader.PublishAsync($"zebra/{Expo.Zebra}/data", badAntenna);
             await reader.PublishAsync("zebra/fx-ghost/data", ReaderJson.Zebra(expo.RoomPass("A-1", true, at)));
+            // A field of the wrong JSON type (an event number as a string) used to throw out of the parser:
+            // the message was neither dead-lettered nor counted, and went with the next batch's acknowledgement.
+            var wrongType = """{"type":"SIMPLE","timestamp":"2026-11-22T09:14:03Z","data":{"eventNum":"1841","idHex":"00","antenna":1,"peakRssi":-61}}""";
+            await reader.PublishAsync($"zebra/{Expo.Zebra}/data", wrongType);
             var good = expo.RoomPass("A-1", true, at.AddSeconds(10));
             await reader.PublishAsync($"zebra/{Expo.Zebra}/data", ReaderJson.Zebra(good));
 
-            var queue = await ReaderQueueAsync(expo, q => q.GetProperty("ackedReads").GetInt64() == 5 && DeadLettered(q) == (1, 1, 1),
-                "the good reads to be acknowledged after one Malformed, one Invalid and one UnknownReader message were dead-lettered");
+            var queue = await ReaderQueueAsync(expo, q => q.GetProperty("ackedReads").GetInt64() == 5 && DeadLettered(q) == (1, 2, 1),
+                "the good reads to be acknowledged after one Malformed, two Invalid and one UnknownReader message were dead-lettered");
             Assert.Equal(0L, queue.GetProperty("ingestFailures").GetInt64());
             var telemetry = await expo.TelemetryHealthAsync();
             Assert.Equal((5L, 5L), (telemetry.GetProperty("lastReadSequence").GetInt64(), telemetry.GetProperty("readsAppended").GetInt64()));
@@ -56,7 +60,8 @@ public sealed class ReaderQueueDeadLetterTests(RabbitMqFixture broker, ITestOutp
 
             // Kept whole in the dead-letter queue, so they can be fixed and replayed.
             var dead = await TakeDeadLettersAsync(server);
-            Assert.Equal(3, dead.Count);
+            Assert.Equal(4, dead.Count);
+            Assert.Contains(("zebra.fx-1.data", wrongType), dead);
             Assert.Contains(("zebra.fx-1.data", "this is not JSON"), dead);
             Assert.Contains(("zebra.fx-1.data", badAntenna), dead);
             Assert.Contains(dead, d => d.RoutingKey == "zebra.fx-ghost.data");
