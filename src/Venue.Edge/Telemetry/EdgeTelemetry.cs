@@ -56,10 +56,18 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
             return new ReadIngestResult(0, 0);
         }
 
-        var appended = await Journal.AppendReadsAsync(reads, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        // A caller that gives up (a reader's HTTP request timing out while the disk syncs) stops
+        // waiting, not the work: once the reads are journaled they must also move people, or they
+        // would wait for the next start's replay (a retry of them is all duplicates).
+        return await JournalAndRouteAsync(reads).WaitAsync(cancellationToken);
+    }
+
+    private async Task<ReadIngestResult> JournalAndRouteAsync(IReadOnlyList<TagRead> reads)
+    {
+        var appended = await Journal.AppendReadsAsync(reads, CancellationToken.None);
         if (appended.Accepted.Count > 0)
         {
-            // Durable now: the movement must happen even if the caller gives up waiting for it.
             await RouteAsync(appended.Accepted, CancellationToken.None);
         }
 

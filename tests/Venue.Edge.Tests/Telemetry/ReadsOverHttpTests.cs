@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Venue.Domain.Readers;
 
 namespace Venue.Edge.Tests.Telemetry;
 
@@ -74,6 +75,29 @@ public sealed class ReadsOverHttpTests
         var after = await expo.LocationAsync("A-1");
         Assert.Equal(moved.ToString(), after.ToString());
         Assert.Equal(2L, (await expo.ZoneAsync("hall-a")).GetProperty("entries").GetInt64());
+    }
+
+    [Fact]
+    public async Task Reads_whose_caller_gave_up_waiting_are_journaled_and_still_move_people()
+    {
+        await using var expo = await Expo.StartAsync(["A-1"]);
+        var admittedAt = await expo.AdmitAsync("A-1");
+        var reads = expo.RoomPass("A-1", inward: true, admittedAt.AddSeconds(1))
+            .Select(r => new TagRead(Expo.Zebra, r.EventNum, EpcCodec.Encode(r.AttendeeId), r.Antenna, r.PeakRssi, r.At)).ToList();
+        using var gaveUp = new CancellationTokenSource();
+
+        var ingest = expo.Scenario.Edge.Silo.Telemetry!.IngestAsync(reads, gaveUp.Token);
+        gaveUp.Cancel(); // as a reader's HTTP request timing out while the disk syncs
+        try
+        {
+            await ingest;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await expo.ZoneOfAsync("A-1", "room-1", "the journaled reads to move A-1 although nobody waited for them");
+        Assert.Equal((long)reads.Count, (await expo.TelemetryHealthAsync()).GetProperty("readsAppended").GetInt64());
     }
 
     [Fact]
