@@ -176,7 +176,10 @@ public sealed class CentralSilo : IAsyncDisposable
     /// </summary>
     public async Task<LedgerChangesWire> ReadChangesAsync(string edgeId, long ledgerAfter, long passagesAfter, TimeSpan wait, CancellationToken cancellationToken)
     {
-        if (wait > TimeSpan.Zero)
+        // An edge ahead of central (central restored from an older backup) is answered at once, with
+        // central's own positions for it to follow (below), instead of waiting for central to catch up.
+        var edgeAhead = ledgerAfter > Feed.LedgerVersion || passagesAfter > Feed.FeedId;
+        if (wait > TimeSpan.Zero && !edgeAhead)
         {
             await Feed.WaitAsync(ledgerAfter, passagesAfter, wait, Time, cancellationToken);
         }
@@ -187,12 +190,23 @@ public sealed class CentralSilo : IAsyncDisposable
         var rows = await Store.ReadCheckInsAsync(passagesAfter, PassagesPageSize, passagesOnly: true, cancellationToken);
         var morePassages = rows.Count == PassagesPageSize;
         var cursor = morePassages ? rows[^1].FeedId : Math.Max(passagesAfter, Math.Max(feedBefore, rows.Count > 0 ? rows[^1].FeedId : 0));
+        if (!morePassages && rows.Count == 0 && feedBefore < passagesAfter && await Store.GetLastFeedIdAsync(cancellationToken) < passagesAfter)
+        {
+            // Not a commit the in-memory feed has yet to hear of: the store has no such id. The edge's
+            // cursor is from before a restore; it follows central's, or it would skip every passage
+            // central stores up to its old cursor.
+            cursor = feedBefore;
+        }
+
         var passages = rows
             .Where(r => r.EdgeId != edgeId && r.Entry.AttendeeId is not null)
             .Select(r => new PassageWire(r.Entry.AttendeeId!, r.EdgeId, r.Entry.Sequence, r.Entry.GateId, r.Entry.Reason.Code(), r.Entry.Hlc, r.Entry.At))
             .ToList();
+        // The version is the store's, read with the page, so never behind one central handed out unless
+        // central went back in time; then the edge follows it (it logs that it does) rather than
+        // waiting above versions that central will now hand out again for other changes.
         return new LedgerChangesWire(
-            Math.Max(ledger.Version, ledgerAfter),
+            ledger.Version,
             [.. ledger.Attendees.Select(ToLedgerLine)],
             [.. ledger.RevokedTokens.Select(TokenHash.Format)],
             cursor,

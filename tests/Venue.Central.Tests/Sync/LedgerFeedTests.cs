@@ -77,6 +77,31 @@ public sealed class LedgerFeedTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_edge_ahead_of_a_central_restored_from_an_older_backup_is_answered_at_once_with_centrals_positions_and_then_gets_what_follows()
+    {
+        await _central.RegisterAsync(3);
+        var north = await _central.EdgeClientAsync("north");
+        var south = await _central.EdgeClientAsync("south");
+        await UploadOkAsync(south, "south", Entry(1, "a1", ScanReason.Admitted, Hlc()));
+        var current = await north.GetFromJsonAsync("/v1/sync/changes?ledgerAfter=0&passagesAfter=0", SyncJsonContext.Default.LedgerChangesWire);
+
+        // North followed the central that was lost, further than this one has come.
+        var behind = await north.GetFromJsonAsync(
+            $"/v1/sync/changes?ledgerAfter={current!.LedgerVersion + 1000}&passagesAfter={current.PassagesCursor + 50_000}&wait=25",
+            SyncJsonContext.Default.LedgerChangesWire).WithTimeout("an answer without the long poll's wait");
+
+        Assert.Equal((current.LedgerVersion, current.PassagesCursor), (behind!.LedgerVersion, behind.PassagesCursor));
+
+        // What central hands out next is new to north, though its numbers are below north's old positions.
+        var later = await _central.RegisterAsync(1);
+        await UploadOkAsync(south, "south", Entry(2, "a2", ScanReason.Admitted, Hlc(0, 1)));
+        var next = await north.GetFromJsonAsync($"/v1/sync/changes?ledgerAfter={behind.LedgerVersion}&passagesAfter={behind.PassagesCursor}",
+            SyncJsonContext.Default.LedgerChangesWire);
+        Assert.Equal([later.Single().Id], next!.Attendees.Select(a => a.Id));
+        Assert.Equal("a2", Assert.Single(next.Passages).Attendee);
+    }
+
+    [Fact]
     public async Task Bad_cursors_get_a_problem_body()
     {
         var north = await _central.EdgeClientAsync("north");
