@@ -171,6 +171,9 @@ public sealed class SimulatedVenue : IAsyncDisposable
                 ["Edge:Central:RetryMin"] = "00:00:00.100",
                 ["Edge:Central:RetryMax"] = "00:00:00.500",
                 ["Edge:Central:StatusEvery"] = "00:00:01",
+                // The crowd's day (hours of read times) is played in seconds, so its reads are stamped
+                // ahead of the edge's clock by design; a real reader's would not be.
+                ["Edge:Readers:MaxClockAhead"] = "1.00:00:00",
             }, cancellationToken);
             return new SimulatedEdge(edgeId, host, proxy, gates, scannerTokens, directory, deskToken, opsToken, venueLayout);
         }

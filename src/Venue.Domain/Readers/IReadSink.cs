@@ -17,5 +17,8 @@ public interface IReadSink
     Task<ReadIngestResult> IngestAsync(IReadOnlyList<TagRead> reads, CancellationToken cancellationToken = default);
 }
 
-/// <summary>What an ingest did: reads new to the journal, and reads it already held.</summary>
-public sealed record ReadIngestResult(int Accepted, int Duplicates);
+/// <summary>
+/// What an ingest did: reads new to the journal, reads it already held, and reads dropped because
+/// the reader's clock put them further ahead of the edge's than <c>Edge:Readers:MaxClockAhead</c>.
+/// </summary>
+public sealed record ReadIngestResult(int Accepted, int Duplicates, int ClockAhead = 0);

@@ -170,7 +170,8 @@ public sealed class EdgeSilo : IAsyncDisposable
         {
             try
             {
-                telemetry = new EdgeTelemetry(layout, SqliteReadJournal.Open(options.TelemetryJournalPath, time), runtime, loggers.CreateLogger<EdgeTelemetry>());
+                telemetry = new EdgeTelemetry(layout, SqliteReadJournal.Open(options.TelemetryJournalPath, time), runtime, loggers.CreateLogger<EdgeTelemetry>(),
+                    options.Readers.MaxClockAhead, time);
                 telemetryReplay = await telemetry.ReplayAsync(SqliteCheckInJournal.ReadAll(journal.Path),
                     gateId => gates.TryGet(gateId, out var gate) ? gate.Zone : null);
             }

@@ -11,6 +11,14 @@ public sealed class EdgeReadersOptions
     [Range(1024, 16 * 1024 * 1024)]
     public int MaxBodyBytes { get; set; } = ReaderPayloads.DefaultMaxBytes;
 
+    /// <summary>
+    /// How far ahead of the edge's clock a read's timestamp may be. A read further ahead (a reader
+    /// whose clock is wrong) is dropped and counted, not journaled: one read stamped hours ahead would
+    /// otherwise hold its portal, its attendee and its zone's minute series at that time.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan MaxClockAhead { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Consume reads published over MQTT from RabbitMQ's queue for this edge.</summary>
     public bool UseRabbitMq { get; set; }
 

@@ -31,9 +31,15 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
     private long _movements;
     private long _gateMoves;
     private long _gateMoveFailures;
+    private long _clockAhead;
+    private readonly TimeSpan _maxClockAhead;
+    private readonly TimeProvider _time;
+    private long _clockAheadWarnedTicks;
 
-    internal EdgeTelemetry(VenueLayout layout, SqliteReadJournal journal, IGrainFactory grains, ILogger logger)
+    internal EdgeTelemetry(VenueLayout layout, SqliteReadJournal journal, IGrainFactory grains, ILogger logger, TimeSpan maxClockAhead, TimeProvider time)
     {
+        _maxClockAhead = maxClockAhead;
+        _time = time;
         Layout = layout;
         Journal = journal;
         _grains = grains;
@@ -57,10 +63,45 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        var clockAhead = 0;
+        string? aheadReader = null;
+        var latest = _time.GetUtcNow() + _maxClockAhead;
+        foreach (var read in reads)
+        {
+            if (read.ReadAt > latest)
+            {
+                clockAhead++;
+                aheadReader ??= read.ReaderId;
+            }
+        }
+
+        if (clockAhead > 0)
+        {
+            reads = [.. reads.Where(r => r.ReadAt <= latest)];
+            Interlocked.Add(ref _clockAhead, clockAhead);
+            WarnClockAhead(aheadReader!, clockAhead, latest);
+            if (reads.Count == 0)
+            {
+                return new ReadIngestResult(0, 0, clockAhead);
+            }
+        }
+
         // A caller that gives up (a reader's HTTP request timing out while the disk syncs) stops
         // waiting, not the work: once the reads are journaled they must also move people, or they
         // would wait for the next start's replay (a retry of them is all duplicates).
-        return await JournalAndRouteAsync(reads).WaitAsync(cancellationToken);
+        return await JournalAndRouteAsync(reads).WaitAsync(cancellationToken) with { ClockAhead = clockAhead };
+    }
+
+    /// <summary>At most once a minute: a reader with a wrong clock sends every read ahead.</summary>
+    private void WarnClockAhead(string readerId, int count, DateTimeOffset latest)
+    {
+        var now = _time.GetUtcNow().UtcTicks;
+        var last = Interlocked.Read(ref _clockAheadWarnedTicks);
+        if (now - last >= TimeSpan.TicksPerMinute && Interlocked.CompareExchange(ref _clockAheadWarnedTicks, now, last) == last)
+        {
+            _logger.LogWarning("Dropped {Count} reads stamped after {Latest:O} (more than Edge:Readers:MaxClockAhead ahead of this edge's clock); {Total} since start. Check the clock of reader {Reader} (and any other sending them).",
+                count, latest, Interlocked.Read(ref _clockAhead), readerId);
+        }
     }
 
     private async Task<ReadIngestResult> JournalAndRouteAsync(IReadOnlyList<TagRead> reads)
@@ -261,7 +302,7 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
     public TelemetryStatus GetStatus() => new(
         Layout.Zones.Count, Layout.Portals.Count, Journal.LastReadSequence, Journal.AppendedReads, Journal.DuplicateReads,
         Interlocked.Read(ref _unrouted), Interlocked.Read(ref _movements), Journal.LastFactSequence,
-        Interlocked.Read(ref _gateMoves), Interlocked.Read(ref _gateMoveFailures));
+        Interlocked.Read(ref _gateMoves), Interlocked.Read(ref _gateMoveFailures), Interlocked.Read(ref _clockAhead));
 
     public void Dispose()
     {
@@ -287,7 +328,8 @@ public sealed record TelemetryStatus(
     long PortalMovements,
     long LastFactSequence,
     long GateMoves,
-    long GateMoveFailures);
+    long GateMoveFailures,
+    long ReadsClockAhead);
 
 /// <summary>The fields of a lead fact's payload.</summary>
 internal sealed record LeadPayload(int? Rating, string? Notes);

@@ -119,7 +119,7 @@ public static class TelemetryEndpoints
             }
 
             var result = await telemetry.IngestAsync(parsed.Reads, context.RequestAborted);
-            return TypedResults.Ok(new ReadsAcceptedBody(readerId, parsed.Reads.Count, result.Accepted, result.Duplicates, parsed.IgnoredEvents));
+            return TypedResults.Ok(new ReadsAcceptedBody(readerId, parsed.Reads.Count, result.Accepted, result.Duplicates, parsed.IgnoredEvents, result.ClockAhead));
         }
         catch (JournalWriteException e)
         {

@@ -11,7 +11,7 @@ namespace Venue.Edge.Telemetry;
 // Telemetry API wire format, version 1 (path prefix /v1). Written down in docs/telemetry-api.md.
 
 /// <summary>Answer to <c>POST /v1/readers/{readerId}/reads</c>: events in the payload, reads new to the journal, reads it already held, events that were not tag reads.</summary>
-public sealed record ReadsAcceptedBody(string ReaderId, int Reads, int Accepted, int Duplicates, int Ignored);
+public sealed record ReadsAcceptedBody(string ReaderId, int Reads, int Accepted, int Duplicates, int Ignored, int ClockAhead);
 
 /// <summary>Body of <c>POST /v1/booths/{boothId}/leads</c>: the scanned badge, an optional rating (1 to 5) and notes, and a nonce to retry with.</summary>
 public sealed record LeadRequestBody(string? Token, int? Rating, string? Notes, string? Nonce);

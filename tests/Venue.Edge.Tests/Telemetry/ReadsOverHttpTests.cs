@@ -101,6 +101,27 @@ public sealed class ReadsOverHttpTests
     }
 
     [Fact]
+    public async Task A_read_stamped_far_ahead_of_the_edges_clock_is_dropped_and_counted_and_holds_nobody_in_the_future()
+    {
+        await using var expo = await Expo.StartAsync(["A-1"]);
+        var admittedAt = await expo.AdmitAsync("A-1");
+        // A reader whose clock runs an hour fast: its read would pin A-1's location at that hour.
+        var fast = new PlannedRead(expo.NextEventNum(Expo.Zebra), "A-1", Expo.RoomSide, expo.Scenario.Edge.Time.GetUtcNow().AddHours(1));
+
+        var answer = await expo.PostZebraAsync([fast]);
+
+        Assert.Equal((1, 0, 0, 1), (answer.Json.GetProperty("reads").GetInt32(), answer.Json.GetProperty("accepted").GetInt32(),
+            answer.Json.GetProperty("duplicates").GetInt32(), answer.Json.GetProperty("clockAhead").GetInt32()));
+        var health = await expo.TelemetryHealthAsync();
+        Assert.Equal((0L, 1L), (health.GetProperty("readsAppended").GetInt64(), health.GetProperty("readsClockAhead").GetInt64()));
+
+        // Reads on time still move A-1: nothing was held at the fast reader's hour.
+        var onTime = await expo.PostZebraAsync(expo.RoomPass("A-1", inward: true, admittedAt.AddSeconds(1)));
+        Assert.Equal(0, onTime.Json.GetProperty("clockAhead").GetInt32());
+        Assert.Equal("room-1", Expo.ZoneIn(await expo.LocationAsync("A-1")));
+    }
+
+    [Fact]
     public async Task Impinj_tag_inventory_events_are_accepted_and_move_people_through_their_portal()
     {
         await using var expo = await Expo.StartAsync(["A-1"]);
