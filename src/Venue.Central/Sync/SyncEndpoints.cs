@@ -121,6 +121,11 @@ public static class SyncEndpoints
 
     private static async Task<Results<NoContent, ProblemHttpResult>> PutStatusAsync(HttpContext context, CentralSilo silo)
     {
+        if (!IsJson(context.Request))
+        {
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "Send the status as application/json.");
+        }
+
         EdgeStatusWire? status;
         try
         {
@@ -131,8 +136,13 @@ public static class SyncEndpoints
             return BadRequest($"The status is not valid venue-sync/1 JSON: {e.Message}");
         }
 
+        if (status is null)
+        {
+            return BadRequest("The status must be a JSON object, not null.");
+        }
+
         var edge = EdgeOf(context.User);
-        if (status is null || status.EdgeId != edge)
+        if (status.EdgeId != edge)
         {
             return Problem(StatusCodes.Status403Forbidden, "Wrong edge", $"This credential belongs to edge '{edge}' and may report only for it.");
         }

@@ -21,6 +21,21 @@ public sealed class JournalUploadTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _central.DisposeAsync();
 
+    [Theory]
+    [InlineData("null", "application/json", HttpStatusCode.BadRequest)]
+    [InlineData("{\"edgeId\":", "application/json", HttpStatusCode.BadRequest)]
+    [InlineData("{\"edgeId\":\"north\"}", "text/plain", HttpStatusCode.UnsupportedMediaType)]
+    [InlineData("{\"edgeId\":\"south\",\"status\":\"online\"}", "application/json", HttpStatusCode.Forbidden)]
+    public async Task A_bad_status_report_gets_a_problem_naming_what_is_wrong(string body, string mediaType, HttpStatusCode expected)
+    {
+        var north = await _central.EdgeClientAsync("north");
+
+        using var response = await north.PutAsync("/v1/sync/status", new StringContent(body, Encoding.UTF8, mediaType));
+
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
     [Fact]
     public async Task Uploading_the_same_batch_twice_stores_each_entry_once()
     {
