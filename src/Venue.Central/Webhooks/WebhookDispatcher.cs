@@ -31,7 +31,9 @@ public sealed class WebhookDispatcher : BackgroundService
     private readonly ILogger _logger;
     private readonly HttpClient _http;
     private readonly object _retryGate = new();
-    private DateTimeOffset? _earliestRetry;
+    // Every retry time this dispatcher set, earliest first. One "earliest" value would keep a time
+    // already past while a later one was set, and the retry after it would wait for the poll interval.
+    private readonly PriorityQueue<DateTimeOffset, DateTimeOffset> _retries = new();
 
     /// <param name="handler">Where requests go (tests may pass their own); by default a handler that follows no redirects.</param>
     public WebhookDispatcher(IWebhookStore store, WebhookOutbox outbox, TimeProvider time, WebhookDispatcherOptions options, ILogger<WebhookDispatcher>? logger = null, HttpMessageHandler? handler = null)
@@ -125,19 +127,21 @@ public sealed class WebhookDispatcher : BackgroundService
     {
         lock (_retryGate)
         {
-            if (_earliestRetry is not { } at)
+            // Times now past were (or are about to be) served by a round; drop them, and run one at once.
+            var now = _time.GetUtcNow();
+            var due = false;
+            while (_retries.TryPeek(out var at, out _) && at <= now)
             {
-                return null;
+                _retries.Dequeue();
+                due = true;
             }
 
-            var now = _time.GetUtcNow();
-            if (at <= now)
+            if (due)
             {
-                _earliestRetry = null;
                 return TimeSpan.Zero;
             }
 
-            return at - now;
+            return _retries.TryPeek(out var next, out _) ? next - now : null;
         }
     }
 
@@ -208,7 +212,7 @@ public sealed class WebhookDispatcher : BackgroundService
             {
                 lock (_retryGate)
                 {
-                    _earliestRetry = _earliestRetry is { } earlier && earlier < retry ? earlier : retry;
+                    _retries.Enqueue(retry, retry);
                 }
 
                 _logger.LogInformation("Webhook delivery {Delivery} to {Url} failed ({Error}); attempt {Attempt} of {Max}, next at {Next:O}.",

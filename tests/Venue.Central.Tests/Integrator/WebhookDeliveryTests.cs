@@ -175,6 +175,34 @@ public sealed class WebhookDeliveryTests
     }
 
     [Fact]
+    public async Task Each_retry_runs_at_its_own_time_not_at_the_next_poll()
+    {
+        using var directory = new TempDirectory();
+        await using var receiver = await WebhookReceiver.StartAsync(500, 500, 500);
+        await using var store = await SqliteCentralStore.OpenAsync(directory.File("central.db"), TimeProvider.System);
+        var outbox = new WebhookOutbox(store);
+        await store.CreateWebhookAsync(receiver.Url.ToString(), [WebhookOutbox.AttendeeRevoked], "whsec_x", DateTimeOffset.UtcNow);
+        // Backoffs of about 0.1, 0.2 and 0.4 s; a poll only every minute, so a retry that waited for it would time out here.
+        using var dispatcher = new WebhookDispatcher(store, outbox, TimeProvider.System,
+            new WebhookDispatcherOptions { InitialBackoff = TimeSpan.FromMilliseconds(100), MaxAttempts = 10, PollInterval = TimeSpan.FromMinutes(1) });
+        var delivered = Signal.New();
+        dispatcher.Attempted += a =>
+        {
+            if (a.Delivered)
+            {
+                delivered.TrySetResult();
+            }
+        };
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        await outbox.PublishAsync([new WebhookEvent(WebhookOutbox.AttendeeRevoked, """{"id":"A1"}""", DateTimeOffset.UtcNow)]);
+        await delivered.Task.WithTimeout("three failed attempts and a fourth, each at its backoff");
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        Assert.Equal([500, 500, 500, 200], receiver.Received.Select(h => h.AnsweredWith));
+    }
+
+    [Fact]
     public async Task A_webhook_with_a_bad_url_or_event_type_is_refused()
     {
         await using var central = await IntegratorHost.StartAsync();
