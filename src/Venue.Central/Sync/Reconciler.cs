@@ -88,15 +88,7 @@ public sealed class Reconciler(IGrainFactory grains, WebhookOutbox outbox, IChec
             }
         }
 
-        if (raised is not null)
-        {
-            Interlocked.Add(ref _conflictsRaised, raised.Count);
-            if (publish)
-            {
-                await outbox.PublishAsync([.. raised.Select(ToWebhookEvent)], cancellationToken);
-            }
-        }
-
+        await RaisedAsync(raised, publish, cancellationToken);
         if (failure is not null)
         {
             MarkDirty();
@@ -122,13 +114,23 @@ public sealed class Reconciler(IGrainFactory grains, WebhookOutbox outbox, IChec
             }
         }
 
-        if (raised is not null)
+        await RaisedAsync(raised, publish: true, cancellationToken);
+        return raised ?? [];
+    }
+
+    /// <summary>Counts newly stored conflicts and queues their webhook events.</summary>
+    private async Task RaisedAsync(List<Conflict>? raised, bool publish, CancellationToken cancellationToken)
+    {
+        if (raised is null)
         {
-            Interlocked.Add(ref _conflictsRaised, raised.Count);
-            await outbox.PublishAsync([.. raised.Select(ToWebhookEvent)], cancellationToken);
+            return;
         }
 
-        return raised ?? [];
+        Interlocked.Add(ref _conflictsRaised, raised.Count);
+        if (publish)
+        {
+            await outbox.PublishAsync([.. raised.Select(ToWebhookEvent)], cancellationToken);
+        }
     }
 
     /// <summary>Says that stored check-ins may not all be reconciled (an upload failed part way).</summary>

@@ -257,7 +257,7 @@ public static class ReaderPayloads
 
     private static int Antenna(JsonElement element, string name, string field, int index)
     {
-        if (!element.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var antenna))
+        if (!element.TryGetProperty(name, out var value) || !TryGetInt32(value, out var antenna))
         {
             throw Invalid(index, field, "missing, or not a whole number");
         }
@@ -272,6 +272,12 @@ public static class ReaderPayloads
     {
         number = 0;
         return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out number);
+    }
+
+    private static bool TryGetInt32(JsonElement value, out int number)
+    {
+        number = 0;
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out number);
     }
 
     private static bool TryGetDouble(JsonElement value, out double number)

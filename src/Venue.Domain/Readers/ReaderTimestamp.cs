@@ -5,9 +5,10 @@ namespace Venue.Domain.Readers;
 /// <summary>
 /// Reader clocks as readers write them: Zebra's <c>2026-11-22T09:14:03.120+0000</c> (offset without
 /// a colon), <c>Z</c>, <c>+01:00</c>, and Impinj's nanosecond fractions. An offset is required: a
-/// bare local time would depend on the reader's time zone setting, which nobody here knows.
+/// bare local time would depend on the reader's time zone setting, which nobody here knows. The
+/// scanner API reads <c>scannedAt</c> with it too, for the same reason.
 /// </summary>
-internal static class ReaderTimestamp
+public static class ReaderTimestamp
 {
     private static readonly string[] Formats = ["yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", "yyyy-MM-dd'T'HH:mm:sszzz"];
 

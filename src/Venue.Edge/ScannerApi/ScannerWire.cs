@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Venue.Domain.Gates;
+using Venue.Domain.Readers;
 
 namespace Venue.Edge.ScannerApi;
 
@@ -11,9 +12,10 @@ public sealed record ScanRequestBody(string? Token, string? Direction, string? N
     [property: JsonConverter(typeof(ZonedTimeConverter))] DateTimeOffset? ScannedAt);
 
 /// <summary>
-/// An ISO 8601 date and time that carries its UTC offset (<c>Z</c> or <c>+01:00</c>). Without one,
-/// System.Text.Json reads the time in the edge's own time zone, so one request would be recorded as
-/// different instants on edges set to different zones; a date alone is refused too.
+/// An ISO 8601 date and time that carries its UTC offset (<c>Z</c> or <c>+01:00</c>), read as reader
+/// timestamps are (<see cref="ReaderTimestamp"/>). Without an offset, System.Text.Json reads the time
+/// in the edge's own time zone, so one request would be recorded as different instants on edges set
+/// to different zones; a date alone is refused too.
 /// </summary>
 public sealed class ZonedTimeConverter : JsonConverter<DateTimeOffset?>
 {
@@ -26,12 +28,25 @@ public sealed class ZonedTimeConverter : JsonConverter<DateTimeOffset?>
             return null;
         }
 
-        if (reader.TokenType != JsonTokenType.String || !reader.TryGetDateTimeOffset(out var value) || !HasOffset(reader.GetString()!))
+        if (reader.TokenType != JsonTokenType.String || Text(ref reader) is not { } text || !ReaderTimestamp.TryParse(text, out var value))
         {
             throw new JsonException("scannedAt must be an ISO 8601 date and time with its UTC offset, such as 2026-11-22T08:59:58.120Z or 2026-11-22T09:59:58+01:00.");
         }
 
         return value;
+    }
+
+    /// <summary>The string, or null for one that is not text (an escaped half of a surrogate pair), which GetString throws on.</summary>
+    private static string? Text(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     public override void Write(Utf8JsonWriter writer, DateTimeOffset? value, JsonSerializerOptions options)
@@ -44,18 +59,6 @@ public sealed class ZonedTimeConverter : JsonConverter<DateTimeOffset?>
         {
             writer.WriteNullValue();
         }
-    }
-
-    private static bool HasOffset(string text)
-    {
-        var t = text.IndexOfAny(['T', 't']);
-        if (t < 0)
-        {
-            return false;
-        }
-
-        var time = text.AsSpan(t + 1);
-        return time.EndsWith('Z') || time.EndsWith('z') || time.IndexOfAny('+', '-') >= 0;
     }
 }
 
