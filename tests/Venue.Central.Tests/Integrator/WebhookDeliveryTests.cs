@@ -67,7 +67,13 @@ public sealed class WebhookDeliveryTests
     public async Task A_failing_receiver_is_retried_with_the_same_delivery_id_until_it_answers_2xx()
     {
         await using var receiver = await WebhookReceiver.StartAsync(500, 503);
-        await using var central = await IntegratorHost.StartAsync();
+        // Backoffs of about 0.25 s then 0.5 s (jitter ±20 %): the last assertion compares the waits
+        // as timed, so they must stand well clear of scheduling noise on a busy machine.
+        await using var central = await IntegratorHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Central:Webhooks:InitialBackoff"] = "00:00:00.250",
+            ["Central:Webhooks:MaxBackoff"] = "00:00:02",
+        });
         var api = central.Client(await central.CreateKeyAsync(ApiScope.WebhooksWrite, ApiScope.AttendeesWrite));
         await api.PostAsJsonAsync("/v1/webhooks", new { url = receiver.Url, eventTypes = new[] { "attendee.registered" } });
         var delivered = Signal.New();
