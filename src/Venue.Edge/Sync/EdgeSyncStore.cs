@@ -158,6 +158,23 @@ internal sealed class EdgeSyncStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// ledger.jsonl now holds everything applied so far, stamped <paramref name="ledgerVersion"/>, below
+    /// versions already stored (central went back): every stored change goes, whatever its version,
+    /// and the edge asks from the given positions.
+    /// </summary>
+    public void RecordRewind(long ledgerVersion, long passagesCursor)
+    {
+        lock (_gate)
+        {
+            using var transaction = _connection.BeginTransaction();
+            SetMeta("ledger_version", ledgerVersion, transaction);
+            SetMeta("passages_cursor", passagesCursor, transaction);
+            DeleteChanges(long.MaxValue, transaction);
+            transaction.Commit();
+        }
+    }
+
     /// <summary>Stores one applied page of /changes, with the version and cursor to ask from next, in one transaction.</summary>
     public void RecordPage(long ledgerVersion, long passagesCursor, IReadOnlyList<string> attendeeLines, IReadOnlyList<string> revokedTokens,
         IReadOnlyList<StoredPassage> passages)

@@ -123,13 +123,14 @@ internal static class LedgerBootstrap
 
     /// <summary>
     /// Writes the ledger as it is in memory to <paramref name="path"/> (a temporary file renamed into
-    /// place), stamped with the version it held when the write began. Attendees changed during the
-    /// write are newer than that, which is harmless: their change rows stay above the version and
-    /// are applied again on the next start.
+    /// place), stamped with the version it held when the write began, or with <paramref name="stamp"/>.
+    /// Attendees changed during the write are newer than that, which is harmless: their change rows
+    /// stay above the version and are applied again on the next start.
     /// </summary>
-    public static async Task<long> WriteSnapshotAsync(AttendeeLedger ledger, string path, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<long> WriteSnapshotAsync(AttendeeLedger ledger, string path, TimeProvider time, CancellationToken cancellationToken,
+        long? stamp = null)
     {
-        var version = ledger.Version;
+        var version = stamp ?? ledger.Version;
         var header = new LedgerHeader(LedgerSnapshot.Format, ledger.EventId, null, version, time.GetUtcNow(),
             [.. ledger.Keys.KeyIds.Order(StringComparer.Ordinal).Select(k => new LedgerKey(k, Convert.ToBase64String(ledger.Keys.ExportPublicKey(k))))],
             [.. ledger.TicketTypes.Select(t => new LedgerTicketType(t.Name, t.Reentry, t.Gates))],

@@ -93,10 +93,10 @@ internal sealed class LedgerFollower(
 
     private async Task ApplyAsync(LedgerChangesWire page, CancellationToken cancellationToken)
     {
-        if (page.LedgerVersion < ledger.Version)
+        if (page.LedgerVersion < ledger.Version || page.PassagesCursor < PassagesCursor)
         {
-            logger.LogWarning("Central answered ledger version {Version}, older than this edge's {Current}: was central's database replaced? Following it.",
-                page.LedgerVersion, ledger.Version);
+            await RewindAsync(page, cancellationToken);
+            return;
         }
 
         var lines = new List<string>(page.Attendees?.Count ?? 0);
@@ -142,6 +142,27 @@ internal sealed class LedgerFollower(
             logger.LogInformation("Rewrote {Snapshot} at ledger version {Version} ({Attendees} attendees) and dropped the stored changes it holds.",
                 snapshotPath, version, ledger.Count);
         }
+    }
+
+    /// <summary>
+    /// Central answered from behind this edge's positions: it was restored from an older backup. The
+    /// versions and feed ids it hands out from there on may name changes this edge has never seen
+    /// (a revocation made after the restore gets a version this edge already passed), and there is no
+    /// telling which, so the edge asks again from the start: applying what it holds already changes
+    /// nothing. First the stored snapshot is rewritten from memory at version 0 and every stored change
+    /// dropped, because a restart applies only stored changes above the snapshot's version, and the
+    /// ones central hands out again would otherwise sit below it. What central lost stays in this
+    /// edge's ledger: a restore cannot unsay a registration.
+    /// </summary>
+    private async Task RewindAsync(LedgerChangesWire page, CancellationToken cancellationToken)
+    {
+        logger.LogWarning(
+            "Central answered ledger version {Version} and passage cursor {Cursor}, behind this edge's {Current} and {CurrentCursor}: was central restored from an older backup? Asking it for everything again.",
+            page.LedgerVersion, page.PassagesCursor, ledger.Version, PassagesCursor);
+        await LedgerBootstrap.WriteSnapshotAsync(ledger, snapshotPath, time, cancellationToken, stamp: 0);
+        store.RecordRewind(0, 0);
+        ledger.Version = 0;
+        Interlocked.Exchange(ref _passagesCursor, 0);
     }
 
     private async Task<IReadOnlyList<StoredPassage>> ApplyPassagesAsync(IReadOnlyList<PassageWire> wires, CancellationToken cancellationToken)

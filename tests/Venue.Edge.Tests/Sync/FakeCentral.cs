@@ -192,6 +192,26 @@ public sealed class FakeCentral : IAsyncDisposable
         });
     }
 
+    /// <summary>
+    /// Central restored from an older backup: what it handed out after <paramref name="ledgerVersion"/>
+    /// and <paramref name="feedId"/> is gone, and it hands those numbers out again.
+    /// </summary>
+    public void RestoreTo(long ledgerVersion, long feedId)
+    {
+        Change(() =>
+        {
+            foreach (var id in _attendees.Where(a => a.Value.Version > ledgerVersion).Select(a => a.Key).ToList())
+            {
+                _attendees.Remove(id);
+            }
+
+            _revoked.RemoveAll(r => r.Version > ledgerVersion);
+            _feed.RemoveAll(f => f.FeedId > feedId);
+            _version = ledgerVersion;
+            _feedHead = feedId;
+        });
+    }
+
     public IReadOnlyList<JournalEntryWire> JournalOf(string edgeId)
     {
         lock (_gate)
@@ -392,7 +412,9 @@ public sealed class FakeCentral : IAsyncDisposable
 
                 var remaining = deadline - DateTimeOffset.UtcNow;
                 var empty = page.Attendees.Count == 0 && page.RevokedTokens.Count == 0 && page.Passages.Count == 0;
-                if (!empty || remaining <= TimeSpan.Zero || stop.IsCancellationRequested)
+                // As central does: an edge ahead of it (central went back) is answered at once, with central's positions.
+                var edgeAhead = ledgerAfter > page.LedgerVersion || passagesAfter > page.PassagesCursor;
+                if (!empty || edgeAhead || remaining <= TimeSpan.Zero || stop.IsCancellationRequested)
                 {
                     await Results.Json(page, SyncJsonContext.Default.LedgerChangesWire).ExecuteAsync(context);
                     return;

@@ -128,6 +128,44 @@ public sealed class SyncRestartTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task After_central_goes_back_to_an_older_backup_what_it_hands_out_again_reaches_the_edge_and_survives_a_restart()
+    {
+        await using var world = await SyncWorld.StartAsync(output);
+        var revoked = world.Central.Register("A-1");
+        world.Central.Register("A-2");
+        var options = world.Edge("north");
+        var hlc = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() << 16;
+        string enteredAtSouth;
+        await using (var first = await world.StartEdgeAsync(options))
+        {
+            enteredAtSouth = world.Central.Register("A-3");
+            world.Central.Register("A-4");
+            world.Central.AddPassage("A-2", "south", "S-1", "admitted", hlc, DateTimeOffset.UtcNow, seq: 1);
+            await first.UntilAsync(s => s.LedgerVersion == 4 && s.RemotePassagesApplied == 1, "A-3, A-4 and south's passage");
+
+            // Central is restored to ledger version 2 and an empty feed, then hands out version 3 and
+            // feed id 1 again: for a revocation, and for an admission at south. This edge passed both numbers.
+            world.Central.RestoreTo(ledgerVersion: 2, feedId: 0);
+            world.Central.RevokeToken(revoked);
+            world.Central.AddPassage("A-3", "south", "S-1", "admitted", hlc + 1, DateTimeOffset.UtcNow, seq: 2);
+            await first.UntilAsync(s => s.LedgerVersion == 3 && s.PassagesCursor == 1, "central's positions");
+            await world.Central.UntilAsync(c => c.IsPolling("north"), "north to ask again from central's positions");
+
+            Assert.Equal(ScanReason.Revoked, (await first.ScanAsync("G01", revoked)).Reason);
+            Assert.Equal(ScanReason.AlreadyInside, (await first.ScanAsync("G01", enteredAtSouth)).Reason);
+            Assert.True(world.Log.Contains(LogLevel.Warning, "restored from an older backup"), "the edge says why it asks for everything again");
+        }
+
+        var offline = SyncedEdge.OptionsFor(options.DataDirectory, "north", SyncedEdge.Fast(Unreachable, options.Central.Token!));
+        await using var second = await world.StartEdgeAsync(offline, sync: false);
+
+        Assert.Equal(3L, second.Silo.Ledger.Version);
+        Assert.True(second.Silo.Ledger.TryGet("A-4", out _), "an attendee central lost stays in the edge's ledger");
+        Assert.Equal(ScanReason.Revoked, (await second.ScanAsync("G02", revoked)).Reason);
+        Assert.Equal(ScanReason.AlreadyInside, (await second.ScanAsync("G02", enteredAtSouth)).Reason);
+    }
+
+    [Fact]
     public async Task A_standalone_edge_neither_downloads_nor_writes_any_sync_state()
     {
         await using var world = await SyncWorld.StartAsync(output);
