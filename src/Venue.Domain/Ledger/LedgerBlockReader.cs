@@ -15,6 +15,9 @@ internal static class LedgerBlockReader
 {
     private const int BlockSize = 1 << 20;
 
+    /// <summary>About 2.6 million revoked tokens: past this, the first line is not a header.</summary>
+    private const int MaxHeaderBytes = 64 << 20;
+
     private sealed record Block(byte[] Buffer, int Length, long FirstLine);
 
     public static async Task<AttendeeLedger> ReadAsync(Stream input, string sourceName,
@@ -28,12 +31,30 @@ internal static class LedgerBlockReader
             throw new LedgerFormatException(sourceName, 1, "the file is empty; the first line must be the header");
         }
 
-        // The header is the first line; it must fit in the first block (it holds keys and ticket types, not attendees).
+        // The header is the first line. It holds the revocation list too (25 bytes a token), so it may
+        // outgrow a block: the buffer grows until the line ends, up to MaxHeaderBytes.
         var headerEnd = buffer.AsSpan(0, length).IndexOf((byte)'\n');
-        var headerLength = headerEnd < 0 ? length : headerEnd;
         AttendeeLedger ledger;
         try
         {
+            while (headerEnd < 0 && length == buffer.Length)
+            {
+                if (buffer.Length >= MaxHeaderBytes)
+                {
+                    throw new LedgerFormatException(sourceName, 1, $"the header line is longer than {MaxHeaderBytes >> 20} MiB; is this a venue-ledger/1 file?");
+                }
+
+                var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                buffer.AsSpan(0, length).CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = bigger;
+                var before = length;
+                length = await FillAsync(input, buffer, length, cancellationToken);
+                var found = buffer.AsSpan(before, length - before).IndexOf((byte)'\n');
+                headerEnd = found < 0 ? -1 : before + found;
+            }
+
+            var headerLength = headerEnd < 0 ? length : headerEnd;
             ledger = createLedger(buffer.AsSpan(0, headerLength).TrimEnd((byte)'\r').ToArray());
         }
         catch

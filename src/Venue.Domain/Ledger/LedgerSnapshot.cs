@@ -78,6 +78,11 @@ public static class LedgerSnapshot
             throw new LedgerFormatException(sourceName, 1, "eventId is required");
         }
 
+        if ((header.TicketTypes ?? []).Any(t => t is null) || (header.Keys ?? []).Any(k => k is null))
+        {
+            throw new LedgerFormatException(sourceName, 1, "ticketTypes and keys hold objects, not null");
+        }
+
         var duplicateTicketType = (header.TicketTypes ?? []).GroupBy(t => t.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if ((header.TicketTypes ?? []).Any(t => string.IsNullOrEmpty(t.Name)) || duplicateTicketType is not null)
         {

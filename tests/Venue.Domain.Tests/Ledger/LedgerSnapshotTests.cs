@@ -150,6 +150,42 @@ public sealed class LedgerSnapshotTests : IDisposable
         await AssertRefusedAtLine(1, text, "ticket type needs a name");
     }
 
+    [Theory]
+    [InlineData("\"ticketTypes\":[", "\"ticketTypes\":[null,")]
+    [InlineData("\"keys\":[", "\"keys\":[null,")]
+    public async Task A_header_with_a_null_ticket_type_or_key_is_refused_at_line_1(string find, string replacement)
+    {
+        var text = (await WriteToText(Header(), [])).Replace(find, replacement, StringComparison.Ordinal);
+
+        Assert.Contains(replacement, text, StringComparison.Ordinal);
+        await AssertRefusedAtLine(1, text, "not null");
+    }
+
+    [Fact]
+    public async Task A_header_holding_more_revoked_tokens_than_fit_in_a_block_reads_back_whole()
+    {
+        // 25 bytes a token: 60,000 of them make a header of about 1.5 MiB, past the reader's 1 MiB block.
+        var revoked = Enumerable.Range(1, 60_000).Select(i => new UInt128((ulong)i, (ulong)i * 31)).ToList();
+        var text = await WriteToText(Header([.. revoked.Select(TokenHash.Format)]), [Attendee("A-1"), Attendee("A-2")]);
+
+        var ledger = await ReadText(text);
+
+        Assert.True(text.IndexOf('\n', StringComparison.Ordinal) > 1 << 20, "the header is longer than a block");
+        Assert.Equal(revoked.Order(), ledger.RevokedTokens.Order());
+        Assert.Equal(2, ledger.Count);
+    }
+
+    [Fact]
+    public async Task A_first_line_of_more_than_64_MiB_is_refused_at_line_1()
+    {
+        var junk = new MemoryStream(new byte[(64 << 20) + 1024]);
+
+        var thrown = await Assert.ThrowsAsync<LedgerFormatException>(() => LedgerSnapshot.ReadAsync(junk, Source));
+
+        Assert.Equal(1, thrown.Line);
+        Assert.Contains("longer than 64 MiB", thrown.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_line_of_bad_JSON_is_refused_with_its_line_number()
     {
