@@ -36,17 +36,18 @@ public sealed class VenueLayout
     /// <summary>Optional; when given it must be <see cref="FormatName"/>.</summary>
     public string? Format { get; init; }
 
-    public IReadOnlyList<ZoneDefinition> Zones { get; init; } = [];
+    // A list given as JSON null is an empty list, as leaving it out is.
+    public IReadOnlyList<ZoneDefinition> Zones { get; init => field = value ?? []; } = [];
 
-    public IReadOnlyList<PortalDefinition> Portals { get; init; } = [];
+    public IReadOnlyList<PortalDefinition> Portals { get; init => field = value ?? []; } = [];
 
-    public IReadOnlyList<BoothDefinition> Booths { get; init; } = [];
+    public IReadOnlyList<BoothDefinition> Booths { get; init => field = value ?? []; } = [];
 
-    public IReadOnlyList<SessionDefinition> Sessions { get; init; } = [];
+    public IReadOnlyList<SessionDefinition> Sessions { get; init => field = value ?? []; } = [];
 
     public PointsTable Points { get; init; } = new();
 
-    public IReadOnlyList<ChallengeDefinition> Challenges { get; init; } = [];
+    public IReadOnlyList<ChallengeDefinition> Challenges { get; init => field = value ?? []; } = [];
 
     /// <summary>Reads of one tag at one portal within this long of its previous read belong to the same pass.</summary>
     public TimeSpan DebounceWindow { get; init; } = TimeSpan.FromSeconds(3);
@@ -168,6 +169,12 @@ public sealed class VenueLayout
             var at = $"Portals[{i}]";
             RequireText(at, "Name", p.Name, Add);
             RequireText(at, "ReaderId", p.ReaderId, Add);
+            if (p.ReaderId?.IndexOfAny(['.', '/', '+', '#']) >= 0)
+            {
+                // The reader's name is a level of its MQTT topic, which RabbitMQ turns into a routing key of dot-separated words.
+                Add(at, $"ReaderId '{p.ReaderId}' may not contain '.', '/', '+' or '#': it is one level of the reader's MQTT topic.");
+            }
+
             if (p.OuterAntenna < 1 || p.InnerAntenna < 1)
             {
                 Add(at, $"antenna ports start at 1, were OuterAntenna {p.OuterAntenna}, InnerAntenna {p.InnerAntenna}.");
@@ -239,7 +246,11 @@ public sealed class VenueLayout
                 Add(at, s.Zone is null ? "Zone is required." : $"Zone '{s.Zone}' is not a zone.");
             }
 
-            if (s.EndsAt <= s.StartsAt)
+            if (s.StartsAt == default || s.EndsAt == default)
+            {
+                Add(at, "StartsAt and EndsAt are both required.");
+            }
+            else if (s.EndsAt <= s.StartsAt)
             {
                 Add(at, $"EndsAt ({s.EndsAt:O}) must be after StartsAt ({s.StartsAt:O}).");
             }
@@ -261,9 +272,12 @@ public sealed class VenueLayout
             if (challenges[i] is { } c)
             {
                 RequireText($"Challenges[{i}]", "Name", c.Name, Add);
-                if (c.Points < 0)
+                if ((c.Points ?? Points?.Challenge ?? 0) <= 0)
                 {
-                    Add($"Challenges[{i}]", $"Points may not be negative, was {c.Points}.");
+                    // A completion is journaled and then awarded: an award of nothing would fail after the journal, and again on every replay.
+                    Add($"Challenges[{i}]", c.Points is null
+                        ? $"is worth Points.Challenge, {Points?.Challenge}; a challenge must be worth more than 0 points."
+                        : $"Points must be more than 0, was {c.Points}.");
                 }
             }
         }

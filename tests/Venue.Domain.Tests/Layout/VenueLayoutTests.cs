@@ -105,6 +105,41 @@ public sealed class VenueLayoutTests
     }
 
     [Fact]
+    public void Challenges_worth_nothing_reader_ids_that_break_their_topic_and_sessions_without_a_start_are_problems()
+    {
+        var json = """
+            {
+              "zones": [ { "id": "hall", "name": "Hall", "capacity": 10 } ],
+              "portals": [ { "id": "p1", "name": "Door", "readerId": "fx.lobby", "outerAntenna": 1, "innerAntenna": 2, "innerZone": "hall" } ],
+              "sessions": [ { "id": "s1", "title": "Keynote", "zone": "hall", "endsAt": "2030-06-01T10:00:00Z" } ],
+              "points": { "challenge": 0 },
+              "challenges": [ { "id": "quiz", "name": "Quiz", "points": 0 }, { "id": "walk", "name": "Walk" }, { "id": "run", "name": "Run", "points": 5 } ],
+            }
+            """;
+
+        var problems = Assert.Throws<LayoutException>(() => VenueLayout.Parse(json)).Problems;
+
+        Assert.Equal(
+            [
+                "Layout:Portals[0]: ReaderId 'fx.lobby' may not contain '.', '/', '+' or '#': it is one level of the reader's MQTT topic.",
+                "Layout:Sessions[0]: StartsAt and EndsAt are both required.",
+                "Layout:Challenges[0]: Points must be more than 0, was 0.",
+                "Layout:Challenges[1]: is worth Points.Challenge, 0; a challenge must be worth more than 0 points.",
+            ],
+            problems);
+    }
+
+    [Fact]
+    public void A_list_given_as_null_is_an_empty_list()
+    {
+        var layout = VenueLayout.Parse("""{ "zones": [ { "id": "a", "name": "A", "capacity": 1 } ], "portals": null, "booths": null, "sessions": null, "challenges": null }""");
+
+        Assert.Empty(layout.Portals);
+        Assert.False(layout.TryGetChallenge("quiz", out _));
+        Assert.Empty(layout.BoothsIn("a"));
+    }
+
+    [Fact]
     public void A_misspelt_key_is_a_problem_rather_than_a_silent_default()
     {
         var e = Assert.Throws<LayoutException>(() => VenueLayout.Parse("""{ "zones": [ { "id": "a", "name": "A", "capcity": 10 } ] }"""));
