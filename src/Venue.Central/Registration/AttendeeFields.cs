@@ -58,9 +58,15 @@ internal static class AttendeeFields
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var property in element.EnumerateObject())
         {
-            if (!TryResolve(property.Name, out var field))
+            if (!TryText(() => property.Name, out var name))
             {
-                errors.Add((property.Name, Unknown(property.Name)));
+                errors.Add((null, NotText("a field name")));
+                continue;
+            }
+
+            if (!TryResolve(name, out var field))
+            {
+                errors.Add((name, Unknown(name)));
                 continue;
             }
 
@@ -80,9 +86,12 @@ internal static class AttendeeFields
             string? text;
             switch (value.ValueKind)
             {
-                case JsonValueKind.String:
-                    text = value.GetString();
+                case JsonValueKind.String when TryText(value.GetString, out var read):
+                    text = read;
                     break;
+                case JsonValueKind.String:
+                    errors.Add((field, NotText("the value")));
+                    continue;
                 case JsonValueKind.Null:
                     text = null;
                     break;
@@ -113,7 +122,13 @@ internal static class AttendeeFields
                         return default;
                     }
 
-                    gates.Add(gate.GetString()!);
+                    if (!TryText(gate.GetString, out var id))
+                    {
+                        errors.Add((Gates, NotText("a gate id")));
+                        return default;
+                    }
+
+                    gates.Add(id);
                 }
 
                 return Field<IReadOnlyList<string>?>.Of(gates);
@@ -122,6 +137,26 @@ internal static class AttendeeFields
                 return default;
         }
     }
+
+    /// <summary>
+    /// JSON text that is not text: an escaped half of a surrogate pair (<c>"\ud800"</c>) parses, but
+    /// reading it as a string throws.
+    /// </summary>
+    private static bool TryText(Func<string?> read, out string text)
+    {
+        try
+        {
+            text = read() ?? "";
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            text = "";
+            return false;
+        }
+    }
+
+    private static string NotText(string what) => $"{what} holds an escaped half of a surrogate pair, which is not text";
 
     /// <summary>Sets one text field (not gates) by wire name.</summary>
     public static AttendeeInput With(AttendeeInput input, string field, string? text) => field switch

@@ -124,6 +124,26 @@ public sealed class IntegratorApiTests : IAsyncLifetime
         Assert.Equal(1, await _central.Silo.Store.CountAttendeesAsync());
     }
 
+    [Theory]
+    [InlineData("""{"name": "\ud800", "ticketType": "general"}""", "name")]
+    [InlineData("""{"name": "Ada", "ticketType": "general", "gates": ["\udc00"]}""", "gates")]
+    public async Task An_escaped_half_surrogate_is_a_400_naming_its_field_and_stores_nothing(string body, string field)
+    {
+        var bad = AssertProblem(HttpStatusCode.BadRequest, await SendAsync(_api.PostAsync("/v1/attendees", Json(body))));
+        var nameless = AssertProblem(HttpStatusCode.BadRequest,
+            await SendAsync(_api.PostAsync("/v1/attendees", Json("""{"\udc00": 1, "name": "Ada", "ticketType": "general"}"""))));
+        var import = await SendAsync(_api.PostAsync("/v1/attendees/import",
+            Json("[" + """{"id": "A1", "name": "Ada", "ticketType": "general"}""" + ", " + body + "]")));
+
+        var error = Assert.Single(bad.GetProperty("errors").EnumerateArray());
+        Assert.Equal(field, error.GetProperty("field").GetString());
+        Assert.Contains("surrogate", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("surrogate", nameless.GetProperty("errors")[0].GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, import.Status);
+        Assert.Equal((1, 1), (import.Body.GetProperty("imported").GetInt32(), import.Body.GetProperty("failed").GetInt32()));
+        Assert.Equal(1, await _central.Silo.Store.CountAttendeesAsync());
+    }
+
     [Fact]
     public async Task Field_errors_come_together_when_the_shape_is_right()
     {
