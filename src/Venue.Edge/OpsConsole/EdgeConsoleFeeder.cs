@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Venue.Domain.Journal;
+using Venue.Domain.Leaderboards;
+using Venue.Domain.Telemetry;
+using Venue.Domain.Zones;
 using Venue.Edge.Silo;
 using Venue.OpsConsole.Model;
 
@@ -25,7 +28,7 @@ public sealed class EdgeConsoleFeeder(EdgeSiloService host, ConsoleModel model, 
     /// then follows it. Catching up reads the whole journal once; at 100,000 entries that is a
     /// fraction of a second added to the edge's start.
     /// </summary>
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         var silo = host.Silo;
         model.Identify(silo.EdgeId, "edge");
@@ -44,8 +47,36 @@ public sealed class EdgeConsoleFeeder(EdgeSiloService host, ConsoleModel model, 
 
         RefreshSilo(silo);
         _telemetry = TelemetryBridge.Connect(silo.Streams, model, logger);
+        await SeedFloorAsync(silo);
         _running = Task.WhenAll(FollowJournalAsync(silo, after, _stopping.Token), RefreshAsync(silo, _stopping.Token));
-        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Zones, their alerts and the boards' tops as the grains hold them: after a restart the journals
+    /// rebuilt them before this subscribed, and their streams replay nothing. Read after subscribing,
+    /// so a change made meanwhile arrives live and wins over what is read here.
+    /// </summary>
+    private async Task SeedFloorAsync(EdgeSilo silo)
+    {
+        if (silo.Telemetry is not { } telemetry)
+        {
+            return;
+        }
+
+        foreach (var zone in telemetry.Layout.Zones)
+        {
+            var status = await silo.Grains.GetGrain<IZoneGrain>(zone.Id).GetStatusAsync();
+            var at = status.LastChangeAt ?? time.GetUtcNow();
+            model.SeedZone(new ZoneOccupancyChanged(status.ZoneId, status.Occupancy, status.Capacity, status.Level, at, at));
+        }
+
+        foreach (var board in (string[])[LeaderboardNames.Attendees, LeaderboardNames.Booths])
+        {
+            foreach (var entry in await silo.Grains.GetGrain<ILeaderboardGrain>(board).GetTopAsync(ConsoleModel.LeadersShown))
+            {
+                model.SeedLeader(new LeaderboardChanged(board, entry.Id, entry.Score, entry.Rank, time.GetUtcNow()));
+            }
+        }
     }
 
     private async Task FollowJournalAsync(EdgeSilo silo, long after, CancellationToken stopping)

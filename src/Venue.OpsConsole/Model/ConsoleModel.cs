@@ -26,6 +26,7 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time)
 
     private readonly Dictionary<string, GateTally> _gates = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ZoneView> _zones = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _seededZones = new(StringComparer.Ordinal); // seeded at start, no live change since
     private readonly SortedDictionary<long, AlertView> _alerts = [];
     private readonly Dictionary<(string Zone, ZoneLevel Level), long> _activeAlerts = [];
     private readonly SortedDictionary<long, ConflictView> _conflicts = [];
@@ -124,6 +125,7 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time)
         {
             var view = new ZoneView(change.ZoneId, change.Occupancy, change.Capacity, LevelCode(change.Level), change.At);
             _zones[change.ZoneId] = view;
+            _seededZones.Remove(change.ZoneId);
             return Json(view, ConsoleJsonContext.Default.ZoneView);
         });
     }
@@ -140,7 +142,7 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time)
             {
                 view = _activeAlerts.TryGetValue(key, out var id)
                     ? _alerts[id] with { Occupancy = alert.Occupancy, Capacity = alert.Capacity }
-                    : new AlertView(seq, alert.ZoneId, LevelCode(alert.Level), true, alert.Occupancy, alert.Capacity, alert.At, null, null, null);
+                    : NewAlert(seq, alert);
                 _activeAlerts[key] = view.Id;
             }
             else
@@ -156,6 +158,73 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time)
             _alerts[view.Id] = view;
             TrimAlerts();
             return Json(view, ConsoleJsonContext.Default.AlertView);
+        });
+    }
+
+    private static AlertView NewAlert(long seq, ZoneAlert alert) =>
+        new(seq, alert.ZoneId, LevelCode(alert.Level), true, alert.Occupancy, alert.Capacity, alert.At, null, null, null);
+
+    /// <summary>
+    /// A zone as its grain holds it when the console starts. After a restart the grains are rebuilt
+    /// from the journals before anyone subscribes to their streams, so without this a zone at
+    /// capacity showed no tile and no alert, and its later clear was dropped as clearing nothing.
+    /// Call it after subscribing: a zone whose live changes have begun arriving is newer than this
+    /// and is left as it is. One alert is raised per level the zone stands at, as the way up raised them.
+    /// </summary>
+    public void SeedZone(ZoneOccupancyChanged current)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        feed.Publish("zone", _ =>
+        {
+            if (_zones.ContainsKey(current.ZoneId))
+            {
+                return null;
+            }
+
+            var view = new ZoneView(current.ZoneId, current.Occupancy, current.Capacity, LevelCode(current.Level), current.At);
+            _zones[current.ZoneId] = view;
+            _seededZones.Add(current.ZoneId);
+            return Json(view, ConsoleJsonContext.Default.ZoneView);
+        });
+        for (var level = ZoneLevel.Warn; level <= current.Level; level++)
+        {
+            var alert = new ZoneAlert(current.ZoneId, level, true, current.Occupancy, current.Capacity, current.At);
+            feed.Publish("alert", seq =>
+            {
+                // Only onto the seeded view: once a live change of the zone came, its own alerts are the truth.
+                var key = (alert.ZoneId, alert.Level);
+                if (!_seededZones.Contains(alert.ZoneId) || _activeAlerts.ContainsKey(key))
+                {
+                    return null;
+                }
+
+                var view = NewAlert(seq, alert);
+                _activeAlerts[key] = view.Id;
+                _alerts[view.Id] = view;
+                TrimAlerts();
+                return Json(view, ConsoleJsonContext.Default.AlertView);
+            });
+        }
+    }
+
+    /// <summary>An entry of a board's top as it stands when the console starts; an entry already updated live is left as it is.</summary>
+    public void SeedLeader(LeaderboardChanged current)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        feed.Publish("leader", _ =>
+        {
+            if (_boards.TryGetValue(current.Board, out var known) && known.ContainsKey(current.Id))
+            {
+                return null;
+            }
+
+            if (known is null)
+            {
+                _boards[current.Board] = known = new Dictionary<string, LeaderEntry>(StringComparer.Ordinal);
+            }
+
+            known[current.Id] = new LeaderEntry(current.Id, current.Score, current.Rank);
+            return Json(new LeaderEvent(current.Board, current.Id, current.Score, current.Rank, current.At), ConsoleJsonContext.Default.LeaderEvent);
         });
     }
 

@@ -25,6 +25,37 @@ public sealed class ConsoleHttpTests
     }
 
     [Fact]
+    public async Task After_a_restart_the_console_shows_each_zone_and_its_standing_alerts_as_the_journal_rebuilt_them()
+    {
+        using var layoutDirectory = new TempDirectory();
+        var layout = layoutDirectory.File("layout.json");
+        await File.WriteAllTextAsync(layout, """{ "zones": [ { "id": "hall-a", "name": "Hall A", "capacity": 4 }, { "id": "hall-b", "name": "Hall B", "capacity": 10 } ] }""");
+        await using var edge = await ConsoleEdge.StartAsync(new Dictionary<string, string?> { ["Edge:LayoutPath"] = layout });
+        for (var i = 0; i < 4; i++)
+        {
+            await edge.AdmitAsync();
+        }
+
+        await Eventually.UntilAsync(() => Task.FromResult(edge.Model.Snapshot().Alerts.Count(a => a.Active) == 3), Signal.Limit, "hall A's warn, alert and full alerts");
+
+        await edge.RestartAsync();
+        var snapshot = edge.Model.Snapshot();
+
+        var hall = Assert.Single(snapshot.Zones, z => z.Id == "hall-a");
+        Assert.Equal((4, "full"), (hall.Occupancy, hall.Level));
+        Assert.Equal((0, "normal"), snapshot.Zones.Single(z => z.Id == "hall-b") is var b ? (b.Occupancy, b.Level) : default);
+        Assert.Equal(["alert", "full", "warn"], snapshot.Alerts.Where(a => a.Active && a.Zone == "hall-a").Select(a => a.Level).Order(StringComparer.Ordinal));
+
+        // The way down clears them, as it would have without the restart.
+        var inside = (await edge.Silo.Grains.GetGrain<Venue.Domain.Zones.IZoneGrain>("hall-a").GetOccupantsAsync(10)).First();
+        await edge.Silo.Grains.GetGrain<Venue.Domain.Zones.IZoneGrain>("hall-a").LeaveAsync(inside.AttendeeId, DateTimeOffset.UtcNow);
+        var after = edge.Model.Snapshot();
+        var cleared = after.Alerts.Where(a => !a.Active && a.Zone == "hall-a").Select(a => a.Level).ToList();
+        Assert.Contains("full", cleared);
+        Assert.Equal(3, cleared.Count + after.Alerts.Count(a => a.Active && a.Zone == "hall-a"));
+    }
+
+    [Fact]
     public async Task A_scanner_token_is_refused_with_403()
     {
         await using var edge = await ConsoleEdge.StartAsync();
