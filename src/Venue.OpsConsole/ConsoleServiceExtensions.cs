@@ -19,6 +19,7 @@ public static class ConsoleServiceExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<LiveFeed>();
         services.AddSingleton<ConsoleModel>();
+        services.AddSingleton<OpsCredentialCheck>();
         services.AddConsoleAuthentication(dataDirectory);
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ConsoleJsonContext.Default));
         return services;

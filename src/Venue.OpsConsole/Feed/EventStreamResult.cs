@@ -1,10 +1,14 @@
 using System.Reflection;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Venue.OpsConsole.Security;
 
 namespace Venue.OpsConsole.Feed;
 
@@ -37,7 +41,53 @@ public sealed class EventStreamResult(LiveFeed feed, FeedPosition? after, bool u
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(httpContext.RequestAborted, stopping);
         var time = httpContext.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System;
         using var subscription = unreadablePosition ? null : feed.Subscribe(after);
-        await FeedStreamWriter.WriteAsync(feed, subscription, response.BodyWriter, time, ended.Token);
+        var watch = WatchCredentialAsync(httpContext, time, ended);
+        try
+        {
+            await FeedStreamWriter.WriteAsync(feed, subscription, response.BodyWriter, time, ended.Token);
+        }
+        finally
+        {
+            await ended.CancelAsync();
+            await watch;
+        }
+    }
+
+    /// <summary>
+    /// Ends the stream once the ops token it was opened with is revoked: authentication ran when the
+    /// request came, and a stream may stay open for days. The client's reconnect then gets a 401.
+    /// </summary>
+    private static async Task WatchCredentialAsync(HttpContext httpContext, TimeProvider time, CancellationTokenSource ended)
+    {
+        var check = httpContext.RequestServices.GetService<OpsCredentialCheck>();
+        var id = httpContext.User.FindFirstValue(ClaimTypes.NameIdentifier);
+        if (check is null || id is null)
+        {
+            return;
+        }
+
+        var every = httpContext.RequestServices.GetService<IOptions<LiveFeedOptions>>()?.Value.CredentialCheck ?? TimeSpan.FromSeconds(5);
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(every, time, ended.Token);
+                if (!await check.IsActiveAsync(id, ended.Token))
+                {
+                    await ended.CancelAsync();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ended.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            // The store could not be read: the stream goes on, as a request in flight would, and its reconnect is authenticated anew.
+            httpContext.RequestServices.GetService<ILoggerFactory>()?.CreateLogger<EventStreamResult>()
+                .LogWarning(e, "Could not check whether the ops token behind a console stream is still active; the stream goes on unchecked.");
+        }
     }
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)

@@ -24,6 +24,10 @@ public sealed class LiveFeedOptions
     /// <summary>A comment line is sent this often on a quiet stream, so dead connections are noticed and proxies keep it open.</summary>
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>How often an open stream checks that the ops token behind it is still active; a revoked one's stream ends.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00")]
+    public TimeSpan CredentialCheck { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long the browser waits before reconnecting (the SSE <c>retry</c> field).</summary>
     public TimeSpan Retry { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -137,6 +137,27 @@ public sealed class ConsoleHttpTests
     }
 
     [Fact]
+    public async Task An_open_stream_ends_when_its_ops_token_is_revoked_and_the_others_go_on()
+    {
+        await using var edge = await ConsoleEdge.StartAsync(new Dictionary<string, string?> { ["Console:Feed:CredentialCheck"] = "00:00:00.100" });
+        var devices = edge.Services.GetRequiredService<Domain.Devices.IDeviceCredentialStore>();
+        var (other, otherToken) = await devices.CreateAsync("second desk", Domain.Devices.DeviceRole.Ops);
+        await using var revoked = await SseStream.OpenAsync(edge.Http, bearer: edge.OpsToken);
+        await using var kept = await SseStream.OpenAsync(edge.Http, bearer: otherToken);
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (revoked.Status, kept.Status));
+        await Eventually.UntilAsync(() => Task.FromResult(edge.Feed.Clients == 2), Signal.Limit, "both streams to be subscribed");
+
+        var first = (await devices.ListAsync()).Single(d => d.Role == Domain.Devices.DeviceRole.Ops && d.Id != other.Id);
+        await devices.RevokeAsync(first.Id);
+
+        Assert.True(await revoked.EndsAsync(), "the revoked token's stream ends");
+        await edge.AdmitAsync();
+        Assert.Equal("scan", (await kept.NextAsync("the scan on the other stream")).Type);
+        await using var again = await SseStream.OpenAsync(edge.Http, bearer: edge.OpsToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, again.Status);
+    }
+
+    [Fact]
     public async Task A_session_outlives_a_restart_of_the_edge_because_its_keys_are_in_the_data_directory()
     {
         await using var edge = await ConsoleEdge.StartAsync();
