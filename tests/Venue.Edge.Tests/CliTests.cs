@@ -160,6 +160,50 @@ public sealed class CliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Keys_create_leaves_no_half_pair_when_the_public_half_cannot_be_written()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var keys = directory.File("keys");
+        Directory.CreateDirectory(Path.Combine(keys, "k9.public.pem")); // in the way: not a file
+
+        var failed = await VenueExecutable.RunAsync(directory.Path, Quick, "keys", "create", "--kid", "k9", "--out", keys);
+
+        AssertOneLineError(failed, "k9.public.pem");
+        Assert.False(File.Exists(Path.Combine(keys, "k9.private.pem")), "the private half is removed again");
+        Directory.Delete(Path.Combine(keys, "k9.public.pem"));
+        Assert.Equal(0, (await VenueExecutable.RunAsync(directory.Path, Quick, "keys", "create", "--kid", "k9", "--out", keys)).ExitCode);
+    }
+
+    [Fact]
+    public async Task Edge_devices_refuses_a_role_the_edge_never_authorizes_and_a_broken_devices_db_is_one_line()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var data = directory.File("edge");
+        var config = directory.File("edge.json");
+        await File.WriteAllTextAsync(config, $$"""{ "Edge": { "EdgeId": "north", "DataDirectory": {{JsonSerializer.Serialize(data)}}, "Gates": [ { "Id": "G01", "Name": "Gate 1" } ] } }""");
+
+        var wrongRole = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "devices", "add", "--config", config, "--name", "x", "--role", "edge");
+        Directory.CreateDirectory(data);
+        await File.WriteAllTextAsync(Path.Combine(data, "devices.db"), "this is not a database, but a file someone copied over it");
+        var broken = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "devices", "list", "--config", config);
+
+        Assert.True(wrongRole.ExitCode != 0, wrongRole.ToString());
+        Assert.Contains("the roles are scanner, reader, ops", wrongRole.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("vdt_", wrongRole.StandardOutput, StringComparison.Ordinal);
+        AssertOneLineError(broken, "database");
+    }
+
+    [Fact]
     public async Task Ledger_generate_writes_a_ledger_that_ledger_inspect_reads_back()
     {
         if (!VenueBuilt())

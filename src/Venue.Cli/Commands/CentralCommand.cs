@@ -74,7 +74,7 @@ public static class CentralCommand
                 var store = await CentralStoreFactory.OpenAsync(LoadOptions(file), TimeProvider.System, ct);
                 return (store.Devices, store);
             },
-            DeviceRole.Edge, "edge or ops"));
+            DeviceRole.Edge, DeviceRole.Ops));
         return central;
     }
 

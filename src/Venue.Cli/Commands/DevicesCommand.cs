@@ -12,10 +12,19 @@ public static class DevicesCommand
     /// <summary>Opens the credential store named by a config file; the second value, when not null, is disposed after use.</summary>
     public delegate Task<(IDeviceCredentialStore Store, IAsyncDisposable? Owner)> OpenStore(FileInfo config, CancellationToken cancellationToken);
 
-    public static Command Create(string description, Option<FileInfo> config, OpenStore open, DeviceRole defaultRole, string roles)
+    /// <param name="roles">The roles this silo authorizes, the default first: a token of any other role would be refused everywhere on it.</param>
+    public static Command Create(string description, Option<FileInfo> config, OpenStore open, params DeviceRole[] roles)
     {
+        var allowed = string.Join(", ", roles.Select(r => r.ToString().ToLowerInvariant()));
         var name = new Option<string>("--name") { Description = "What the device is, e.g. 'north lane 3' (for an edge: its EdgeId).", Required = true };
-        var role = new Option<DeviceRole>("--role") { Description = $"{roles}.", DefaultValueFactory = _ => defaultRole };
+        var role = new Option<DeviceRole>("--role") { Description = $"One of {allowed}.", DefaultValueFactory = _ => roles[0] };
+        role.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<DeviceRole>() is var r && !roles.Contains(r))
+            {
+                result.AddError($"--role {r.ToString().ToLowerInvariant()} is not used here; the roles are {allowed}.");
+            }
+        });
         var add = new Command("add", "Register a device; prints its token once (only a hash is stored).") { config, name, role };
         add.SetAction((parse, ct) => WithStore(parse.GetValue(config)!, open, ct, async store =>
         {

@@ -83,5 +83,5 @@ public static class EdgeCommand
     private static Command Devices() => DevicesCommand.Create("Scanner, reader and ops credentials of this edge.", Config,
         (file, _) => Task.FromResult<(IDeviceCredentialStore, IAsyncDisposable?)>(
             (new SqliteDeviceCredentialStore(LoadOptions(file).DevicesPath, TimeProvider.System), null)),
-        DeviceRole.Scanner, "scanner, reader or ops");
+        DeviceRole.Scanner, DeviceRole.Reader, DeviceRole.Ops);
 }

@@ -31,13 +31,19 @@ public static class KeysCommand
 
             using var key = TicketSigningKey.Create(id);
             directory.Create();
-            await File.WriteAllTextAsync(privatePath, key.ExportPrivatePem());
-            if (!OperatingSystem.IsWindows())
+            // Created new and owner-only from the first byte: never a moment readable by others, never over another run's key.
+            await WriteNewAsync(privatePath, key.ExportPrivatePem(), ownerOnly: true);
+            try
             {
-                File.SetUnixFileMode(privatePath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                await WriteNewAsync(publicPath, key.ExportPublicPem(), ownerOnly: false);
+            }
+            catch
+            {
+                // Half a key pair is worse than none: a rerun would refuse with "already exists".
+                File.Delete(privatePath);
+                throw;
             }
 
-            await File.WriteAllTextAsync(publicPath, key.ExportPublicPem());
             Console.WriteLine($"Created key '{id}'.");
             Console.WriteLine($"  private (central only, keep secret, mode 600): {privatePath}");
             Console.WriteLine($"  public (edges):                                 {publicPath}");
@@ -137,5 +143,20 @@ public static class KeysCommand
         api.Subcommands.Add(list);
         api.Subcommands.Add(revoke);
         return api;
+    }
+
+    private static async Task WriteNewAsync(string path, string text, bool ownerOnly)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (ownerOnly && !OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        await using var file = new FileStream(path, options);
+        await using var writer = new StreamWriter(file);
+        await writer.WriteAsync(text);
+        await writer.FlushAsync();
+        file.Flush(flushToDisk: true);
     }
 }

@@ -18,8 +18,8 @@ public static class VenueCommandLine
     }
 
     /// <summary>
-    /// Runs a command body; a user error (bad option, bad file) becomes a one-line message on stderr
-    /// and exit code 2 instead of a stack trace.
+    /// Runs a command body; a user error (bad option, bad file, a database that is down, unreadable or
+    /// not a database) becomes a one-line message on stderr and exit code 2 instead of a stack trace.
     /// </summary>
     public static async Task<int> Guard(Func<Task<int>> body)
     {
@@ -29,7 +29,8 @@ public static class VenueCommandLine
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException
                                        or InvalidOperationException or Venue.Domain.Ledger.LedgerFormatException
-                                       or Microsoft.Extensions.Options.OptionsValidationException)
+                                       or Microsoft.Extensions.Options.OptionsValidationException
+                                       or System.Data.Common.DbException)
         {
             await Console.Error.WriteLineAsync($"venue: {OneLine(e)}");
             return 2;
