@@ -37,6 +37,7 @@ internal sealed class LedgerFollower(
     private readonly object _gate = new();
     private long _passagesCursor = store.ReadCursor().PassagesCursor;
     private long _remoteApplied;
+    private readonly HashSet<(string Edge, long Seq)> _appliedUnrecorded = [];
     private DateTimeOffset? _lastAnswerAt;
 
     public long PassagesCursor => Interlocked.Read(ref _passagesCursor);
@@ -69,10 +70,10 @@ internal sealed class LedgerFollower(
                 backoff.Reset();
                 progressed();
                 var empty = page.Attendees is not { Count: > 0 } && page.RevokedTokens is not { Count: > 0 } && page.Passages is not { Count: > 0 };
-                if (empty && !page.More && time.GetElapsedTime(asked) < options.ChangesWait / 2)
+                if (empty && !page.More && time.GetElapsedTime(asked) < TimeSpan.FromTicks(Math.Max(options.ChangesWait.Ticks / 2, options.RetryMin.Ticks)))
                 {
-                    // Central answered "nothing new" without holding the request (it restarted, or ignores
-                    // wait): pause a little rather than asking again in a tight loop.
+                    // Central answered "nothing new" without holding the request (it restarted, ignores
+                    // wait, or was asked not to wait): pause a little rather than asking again in a tight loop.
                     await Task.Delay(options.RetryMin, time, cancellationToken);
                 }
             }
@@ -131,7 +132,22 @@ internal sealed class LedgerFollower(
         }
 
         var passages = await ApplyPassagesAsync(page.Passages ?? [], cancellationToken);
-        store.RecordPage(page.LedgerVersion, page.PassagesCursor, lines, revoked, passages);
+        try
+        {
+            store.RecordPage(page.LedgerVersion, page.PassagesCursor, lines, revoked, passages);
+            _appliedUnrecorded.Clear();
+        }
+        catch
+        {
+            // Applied in memory but not stored: when the page comes again, these no longer apply (they
+            // are not newer than what they set), yet a restart must restore them, so they are stored as applied then.
+            foreach (var p in passages.Where(p => p.Applied))
+            {
+                _appliedUnrecorded.Add((p.Passage.EdgeId, p.Seq));
+            }
+
+            throw;
+        }
         ledger.Version = page.LedgerVersion;
         Interlocked.Exchange(ref _passagesCursor, page.PassagesCursor);
 
@@ -198,6 +214,6 @@ internal sealed class LedgerFollower(
         var applied = await Task.WhenAll(passages.Select(p => grains.GetGrain<IAttendeeGrain>(p.Passage.AttendeeId).ApplyRemoteAsync(p.Passage)))
             .WaitAsync(cancellationToken);
         Interlocked.Add(ref _remoteApplied, applied.Count(a => a));
-        return [.. passages.Select((p, i) => new StoredPassage(p.Passage, p.Seq, applied[i]))];
+        return [.. passages.Select((p, i) => new StoredPassage(p.Passage, p.Seq, applied[i] || _appliedUnrecorded.Contains((p.Passage.EdgeId, p.Seq))))];
     }
 }

@@ -44,6 +44,26 @@ public sealed class LedgerFollowTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_edge_told_not_to_long_poll_asks_at_its_retry_pace_not_in_a_tight_loop()
+    {
+        await using var world = await SyncWorld.StartAsync(output);
+        world.Central.Register("A-1");
+        await using var edge = await world.StartEdgeAsync(world.Edge("north", c =>
+        {
+            c.ChangesWait = TimeSpan.Zero;
+            c.RetryMin = c.RetryMax = TimeSpan.FromMilliseconds(250);
+        }));
+        await UntilAtVersionAsync(edge, world.Central.LedgerVersion);
+
+        // A window of time is what is measured here: how many asks it holds.
+        var before = world.Central.Requests(Changes);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var asked = world.Central.Requests(Changes) - before;
+
+        Assert.InRange(asked, 1, 8);
+    }
+
+    [Fact]
     public async Task A_token_revoked_at_central_is_refused_at_the_edge()
     {
         await using var world = await SyncWorld.StartAsync(output);

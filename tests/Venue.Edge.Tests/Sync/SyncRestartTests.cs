@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Venue.Domain.CheckIn;
 using Venue.Domain.Ledger;
@@ -163,6 +164,45 @@ public sealed class SyncRestartTests(ITestOutputHelper output)
         Assert.True(second.Silo.Ledger.TryGet("A-4", out _), "an attendee central lost stays in the edge's ledger");
         Assert.Equal(ScanReason.Revoked, (await second.ScanAsync("G02", revoked)).Reason);
         Assert.Equal(ScanReason.AlreadyInside, (await second.ScanAsync("G02", enteredAtSouth)).Reason);
+    }
+
+    [Fact]
+    public async Task A_passage_applied_while_its_page_failed_to_store_is_stored_as_applied_when_the_page_comes_again()
+    {
+        await using var world = await SyncWorld.StartAsync(output);
+        var badge = world.Central.Register("A-1");
+        var options = world.Edge("north");
+        await using (var first = await world.StartEdgeAsync(options))
+        {
+            // A real failure of sync.db's write, once switched on: a trigger that aborts the page's transaction.
+            await using (var db = new SqliteConnection($"Data Source={Path.Combine(options.DataDirectory, "sync.db")};Pooling=False"))
+            {
+                await db.OpenAsync();
+                await using var setUp = db.CreateCommand();
+                setUp.CommandText = """
+                    CREATE TABLE failing(on_off INTEGER);
+                    INSERT INTO failing VALUES (1);
+                    CREATE TRIGGER fail_page BEFORE INSERT ON remote_passage WHEN (SELECT count(*) FROM failing) > 0
+                    BEGIN SELECT RAISE(ABORT, 'test: the disk is full'); END;
+                    """;
+                await setUp.ExecuteNonQueryAsync();
+
+                world.Central.AddPassage("A-1", "south", "S-1", "admitted", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() << 16, DateTimeOffset.UtcNow, seq: 1);
+                await first.UntilAsync(s => s.LastError?.Contains("the disk is full", StringComparison.Ordinal) == true, "the page's store to fail");
+                await using var heal = db.CreateCommand();
+                heal.CommandText = "DELETE FROM failing";
+                await heal.ExecuteNonQueryAsync();
+            }
+
+            await first.UntilAsync(s => s.PassagesCursor == 1, "the page to be stored");
+            Assert.Equal(ScanReason.AlreadyInside, (await first.ScanAsync("G01", badge)).Reason);
+        }
+
+        var offline = SyncedEdge.OptionsFor(options.DataDirectory, "north", SyncedEdge.Fast(Unreachable, options.Central.Token!));
+        await using var second = await world.StartEdgeAsync(offline, sync: false);
+
+        Assert.Equal(1, second.Silo.Startup.RemotePassages);
+        Assert.Equal(ScanReason.AlreadyInside, (await second.ScanAsync("G02", badge)).Reason);
     }
 
     [Fact]
