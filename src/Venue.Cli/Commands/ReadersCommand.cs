@@ -157,6 +157,11 @@ public static class ReadersCommand
     private sealed class Run(ReaderFleet fleet, MqttTransport transport, double rate, long? maxReads, TimeSpan? duration, TimeProvider time)
     {
         private readonly Dictionary<string, long> _eventNum = new(StringComparer.Ordinal);
+
+        // The edge keeps each (reader, eventNum) once, durably: a restarted simulator counting from 1
+        // again would have every read dropped as a duplicate. Numbers start at the start time in
+        // microseconds, so runs never overlap unless one sends more than a million reads a second.
+        private readonly long _firstEventNum = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
         private readonly Dictionary<string, long> _perReader = new(StringComparer.Ordinal);
         private long _sent;
         private long _messages;
@@ -244,7 +249,7 @@ public static class ReadersCommand
             foreach (var (reader, reads) in batch)
             {
                 reads.Sort((a, b) => a.ReadAt.CompareTo(b.ReadAt));
-                _eventNum.TryGetValue(reader, out var number);
+                var number = _eventNum.TryGetValue(reader, out var last) ? last : _firstEventNum;
                 for (var i = 0; i < reads.Count; i++)
                 {
                     reads[i] = reads[i] with { EventNum = ++number };
