@@ -29,14 +29,19 @@ public sealed class BoothGrain(VenueLayout layout) : Grain<BoothState>, IBoothGr
         }
 
         var updated = State.Leads.TryGetValue(capture.AttendeeId, out var before);
+        // The latest capture by its time decides rating and notes, whatever order captures arrive in:
+        // a retry of an earlier one after a later one (a booth app that timed out) changes nothing, and
+        // a restart's replay in journal order ends where the live captures did.
         var lead = before is null
             ? new BoothLead(capture.AttendeeId, capture.Rating, capture.Notes, capture.At, capture.At)
-            : before with
-            {
-                Rating = capture.Rating ?? before.Rating,
-                Notes = capture.Notes ?? before.Notes,
-                LastCapturedAt = capture.At > before.LastCapturedAt ? capture.At : before.LastCapturedAt,
-            };
+            : capture.At < before.LastCapturedAt
+                ? before with { FirstCapturedAt = capture.At < before.FirstCapturedAt ? capture.At : before.FirstCapturedAt }
+                : before with
+                {
+                    Rating = capture.Rating ?? before.Rating,
+                    Notes = capture.Notes ?? before.Notes,
+                    LastCapturedAt = capture.At,
+                };
         State.Leads[capture.AttendeeId] = lead;
         if (!updated)
         {

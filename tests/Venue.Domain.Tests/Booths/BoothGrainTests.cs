@@ -45,6 +45,21 @@ public sealed class BoothGrainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_earlier_capture_arriving_after_a_later_one_changes_neither_rating_nor_notes()
+    {
+        var booth = _rig.Booth("B1");
+        await booth.CaptureLeadAsync(new LeadCapture("A-1", 4, "wants a demo", T0));
+        await booth.CaptureLeadAsync(new LeadCapture("A-1", 2, "not interested", T0.AddMinutes(1)));
+
+        // The first capture retried (its answer was lost), and one from a device whose clock runs behind.
+        var retried = await booth.CaptureLeadAsync(new LeadCapture("A-1", 4, "wants a demo", T0));
+        await booth.CaptureLeadAsync(new LeadCapture("A-1", 5, "from the slow clock", T0.AddMinutes(-5)));
+
+        Assert.Equal(LeadCaptureOutcome.Updated, retried.Outcome);
+        Assert.Equal([new BoothLead("A-1", 2, "not interested", T0.AddMinutes(-5), T0.AddMinutes(1))], await booth.GetLeadsAsync());
+    }
+
+    [Fact]
     public async Task The_same_attendee_earns_booth_points_at_each_booth_once()
     {
         await _rig.Booth("B1").CaptureLeadAsync(new LeadCapture("A-1", null, null, T0));
