@@ -69,6 +69,7 @@ public sealed class CentralConsoleFeeder(CentralSiloService host, ConsoleModel m
     {
         // Handed-off batches not yet folded in, by their first feed id; each covers consecutive ids.
         var waiting = new SortedList<long, IReadOnlyList<StoredCheckIn>>();
+        var failures = 0;
         try
         {
             while (true)
@@ -105,7 +106,19 @@ public sealed class CentralConsoleFeeder(CentralSiloService host, ConsoleModel m
                     // A gap: ids committed but not handed off (another ingest's batch still on its way, a
                     // repair, a hand-off dropped while behind). Read it, up to the next batch waiting.
                     var upTo = waiting.Count > 0 ? Math.Min(committed, waiting.Keys[0] - 1) : committed;
-                    var rows = await silo.Store.ReadCheckInsAsync(after, Page, passagesOnly: false, stopping);
+                    IReadOnlyList<StoredCheckIn> rows;
+                    try
+                    {
+                        rows = await silo.Store.ReadCheckInsAsync(after, Page, passagesOnly: false, stopping);
+                        failures = 0;
+                    }
+                    catch (Exception e) when (!stopping.IsCancellationRequested)
+                    {
+                        // A store blip must not end the console's scans for good: the same gap is read again.
+                        await ReadFailedAsync(e, ++failures, after, stopping);
+                        continue;
+                    }
+
                     foreach (var row in rows.Where(r => r.FeedId <= upTo))
                     {
                         model.Scan(Fact(row));
@@ -126,6 +139,19 @@ public sealed class CentralConsoleFeeder(CentralSiloService host, ConsoleModel m
         {
             silo.Feed.Unfollow();
         }
+    }
+
+    /// <summary>Logs the first failure of a run and every 20th, then waits 1 s, doubling up to 30 s.</summary>
+    private async Task ReadFailedAsync(Exception e, int failures, long after, CancellationToken stopping)
+    {
+        var delay = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Min(failures - 1, 5))));
+        if (failures == 1 || failures % 20 == 0)
+        {
+            logger.LogWarning(e, "The console could not read check-ins after feed id {FeedId} (failure {Failures} in a row); trying again in {Delay} s.",
+                after, failures, delay.TotalSeconds);
+        }
+
+        await Task.Delay(delay, time, stopping);
     }
 
     private static bool IsConsecutive(IReadOnlyList<StoredCheckIn> batch) =>

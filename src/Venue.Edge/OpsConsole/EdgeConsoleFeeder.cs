@@ -81,15 +81,34 @@ public sealed class EdgeConsoleFeeder(EdgeSiloService host, ConsoleModel model, 
 
     private async Task FollowJournalAsync(EdgeSilo silo, long after, CancellationToken stopping)
     {
+        var failures = 0;
         try
         {
             while (true)
             {
                 await silo.Journal.WaitForAppendAsync(after, stopping);
-                foreach (var entry in silo.Journal.ReadAll(after))
+                try
                 {
-                    model.Scan(Fact(entry, silo.EdgeId));
-                    after = entry.Sequence;
+                    foreach (var entry in silo.Journal.ReadAll(after))
+                    {
+                        model.Scan(Fact(entry, silo.EdgeId));
+                        after = entry.Sequence;
+                    }
+
+                    failures = 0;
+                }
+                catch (Exception e) when (e is not (ObjectDisposedException or OperationCanceledException))
+                {
+                    // A read that failed (the disk, briefly) must not end the console's scans for good: read on from the last one folded in.
+                    failures++;
+                    var delay = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Min(failures - 1, 5))));
+                    if (failures == 1 || failures % 20 == 0)
+                    {
+                        logger.LogWarning(e, "The console could not read the journal after entry {Sequence} (failure {Failures} in a row); trying again in {Delay} s.",
+                            after, failures, delay.TotalSeconds);
+                    }
+
+                    await Task.Delay(delay, time, stopping);
                 }
             }
         }
