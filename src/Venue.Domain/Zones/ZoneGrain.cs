@@ -99,11 +99,13 @@ public sealed class ZoneGrain(VenueLayout layout) : Grain<ZoneState>, IZoneGrain
     {
         var occupancy = State.Occupants.Count;
         State.RecordMinute(at, before, occupancy);
-        State.LastChangeAt = at;
+        // A late movement does not move the zone's last change, or the time its peak was reached, into the past.
+        var seenAt = State.LastChangeAt is { } last && last > at ? last : at;
+        State.LastChangeAt = seenAt;
         if (occupancy > State.Peak)
         {
             State.Peak = occupancy;
-            State.PeakAt = at;
+            State.PeakAt = seenAt;
         }
 
         var was = State.Level;

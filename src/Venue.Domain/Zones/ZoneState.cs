@@ -57,10 +57,16 @@ public sealed class ZoneState
         }
     }
 
-    /// <summary>Counts a change of occupancy from <paramref name="before"/> to <paramref name="after"/> in the minute of <paramref name="at"/>.</summary>
+    /// <summary>
+    /// Counts a change of occupancy from <paramref name="before"/> to <paramref name="after"/> in the minute of <paramref name="at"/>.
+    /// <paramref name="before"/> and <paramref name="after"/> are the occupancy now, so a late movement (a reader
+    /// replaying its buffer) counts in its past minute's entries or exits but does not raise that
+    /// minute's peak to today's crowd: a past minute it creates starts at the peak of the minute kept before it.
+    /// </summary>
     public void RecordMinute(DateTimeOffset at, int before, int after)
     {
         var minute = at.UtcTicks / TimeSpan.TicksPerMinute;
+        var late = Minutes.Count > 0 && minute < Minutes[^1].Minute;
         MinuteCounts counts;
         if (Minutes.Count > 0 && Minutes[^1].Minute == minute)
         {
@@ -81,7 +87,8 @@ public sealed class ZoneState
                     return; // older than the series keeps
                 }
 
-                counts = new MinuteCounts { Minute = minute, Peak = before };
+                var peak = !late ? before : index >= 0 ? Minutes[index].Peak : Math.Max(0, after - before);
+                counts = new MinuteCounts { Minute = minute, Peak = peak };
                 Minutes.Insert(index + 1, counts);
                 var oldest = Minutes[^1].Minute - SeriesMinutes;
                 var drop = 0;
@@ -94,7 +101,11 @@ public sealed class ZoneState
             }
         }
 
-        counts.Peak = Math.Max(counts.Peak, after);
+        if (!late)
+        {
+            counts.Peak = Math.Max(counts.Peak, after);
+        }
+
         if (after > before)
         {
             counts.Entries++;

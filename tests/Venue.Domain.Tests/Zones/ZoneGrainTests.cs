@@ -145,6 +145,32 @@ public sealed class ZoneGrainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_late_movement_counts_in_its_minute_without_giving_that_minute_todays_crowd()
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            await _rig.MoveAsync($"A-{i}", null, "lobby", T0.AddMinutes(30));
+        }
+
+        // B's reader replays its buffer: B went in at +25 min and came out at +27, read only now.
+        await _rig.MoveAsync("B", null, "lobby", T0.AddMinutes(25));
+        await _rig.MoveAsync("B", "lobby", null, T0.AddMinutes(27));
+        await _rig.MoveAsync("C", null, "lobby", T0.AddMinutes(30).AddSeconds(5));
+
+        var status = await _rig.ZoneStatusAsync("lobby");
+
+        Assert.Equal(
+            [
+                new ZoneMinute(T0.AddMinutes(25), 1, 1, 0),
+                new ZoneMinute(T0.AddMinutes(27), 1, 0, 1),
+                new ZoneMinute(T0.AddMinutes(30), 51, 51, 0),
+            ],
+            status.Minutes);
+        Assert.Equal(T0.AddMinutes(30).AddSeconds(5), status.LastChangeAt);
+        Assert.Equal((51, T0.AddMinutes(30)), (status.PeakOccupancy, status.PeakAt)); // reached when B was read, not at +25
+    }
+
+    [Fact]
     public async Task The_minute_series_keeps_only_the_last_24_hours()
     {
         for (var hour = 0; hour <= 30; hour++)
