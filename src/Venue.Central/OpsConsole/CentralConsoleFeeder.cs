@@ -204,6 +204,52 @@ public sealed class CentralConsoleFeeder(CentralSiloService host, ConsoleModel m
                 break;
             }
         }
+
+        await FollowShownConflictsAsync(silo, publish, cancellationToken);
+    }
+
+    /// <summary>
+    /// The conflicts the console shows, as the store holds them now: acknowledged through the
+    /// integrator API, or deleted because a late upload explained them (an exit between the two
+    /// admissions). Without this they stayed unacknowledged on every console, and acknowledging one
+    /// that was deleted failed with 404 for good.
+    /// </summary>
+    private async Task FollowShownConflictsAsync(CentralSilo silo, bool publish, CancellationToken cancellationToken)
+    {
+        var shown = model.ConflictIds();
+        if (shown.Count == 0)
+        {
+            return;
+        }
+
+        var stored = new Dictionary<long, Conflict>();
+        for (var after = shown[0] - 1; after < shown[^1];)
+        {
+            var page = await silo.Store.ListConflictsAsync(after, 500, cancellationToken);
+            foreach (var conflict in page)
+            {
+                stored[conflict.Id] = conflict;
+            }
+
+            if (page.Count < 500)
+            {
+                break;
+            }
+
+            after = page[^1].Id;
+        }
+
+        foreach (var id in shown)
+        {
+            if (stored.TryGetValue(id, out var conflict))
+            {
+                model.Conflict(ToView(conflict), publish); // publishes only what changed
+            }
+            else if (id <= _lastConflict)
+            {
+                model.RemoveConflict(id);
+            }
+        }
     }
 
     internal static ConflictView ToView(Conflict c) => new(c.Id, c.AttendeeId, ToView(c.First), ToView(c.Second), c.DetectedAt, c.AcknowledgedAt, c.AcknowledgedBy);

@@ -251,6 +251,13 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time)
         return result;
     }
 
+    /// <summary>The ids of the conflicts kept, oldest first.</summary>
+    public IReadOnlyList<long> ConflictIds() => feed.Read(_ => (IReadOnlyList<long>)[.. _conflicts.Keys]);
+
+    /// <summary>Drops a conflict the store no longer holds (a late exit explained it); publishes <c>conflict-removed</c>.</summary>
+    public long RemoveConflict(long id) => feed.Publish("conflict-removed", _ =>
+        _conflicts.Remove(id) ? Json(new ConflictRemoved(id), ConsoleJsonContext.Default.ConflictRemoved) : null);
+
     /// <summary>Adds or replaces a conflict (found, or acknowledged); publishes it unless <paramref name="publish"/> is false.</summary>
     public long Conflict(ConflictView conflict, bool publish = true)
     {

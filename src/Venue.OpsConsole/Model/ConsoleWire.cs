@@ -98,6 +98,9 @@ public sealed record ConflictView(
 
 public sealed record PassageView(string Edge, string Gate, DateTimeOffset At, long Sequence);
 
+/// <summary>A conflict central no longer holds (event <c>conflict-removed</c>): a late upload explained it.</summary>
+public sealed record ConflictRemoved(long Id);
+
 /// <summary>A leaderboard's top entries, best first.</summary>
 public sealed record LeaderboardView(string Board, IReadOnlyList<LeaderEntry> Entries);
 
@@ -143,6 +146,7 @@ public sealed record SessionView(string Name, string Role, DateTimeOffset Expire
 [JsonSerializable(typeof(ZoneView))]
 [JsonSerializable(typeof(AlertView))]
 [JsonSerializable(typeof(ConflictView))]
+[JsonSerializable(typeof(ConflictRemoved))]
 [JsonSerializable(typeof(LeaderEvent))]
 [JsonSerializable(typeof(SiloView))]
 [JsonSerializable(typeof(AttendeeView))]

@@ -168,6 +168,7 @@ const handlers = {
   zone(d) { state.zones.set(d.id, d); dirty.add('zones'); },
   alert(d) { state.alerts.set(d.id, d); dirty.add('alerts'); },
   conflict(d) { state.conflicts.set(d.id, d); dirty.add('conflicts'); },
+  'conflict-removed'(d) { state.conflicts.delete(d.id); dirty.add('conflicts'); },
   leader(d) {
     if (!state.boards.has(d.board)) state.boards.set(d.board, new Map());
     state.boards.get(d.board).set(d.id, { id: d.id, score: d.score, rank: d.rank });

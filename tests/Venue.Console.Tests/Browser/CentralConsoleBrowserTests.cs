@@ -38,5 +38,10 @@ public sealed class CentralConsoleBrowserTests(BrowserFixture browser, ITestOutp
         var stored = Assert.Single(await central.Silo.Store.ListConflictsAsync(0, 10));
         Assert.StartsWith("ops:ops desk", stored.AcknowledgedBy, StringComparison.Ordinal);
         await console.ScreenshotAsync("central-conflict-acknowledged");
+
+        // A later upload explains it (an exit between the two admissions): reconciliation deletes it, and the page drops it.
+        await central.Silo.Store.ReplaceConflictsAsync("a1", []);
+        await Expect(console.Page.Locator("#conflicts li[data-conflict-id]")).ToHaveCountAsync(0);
+        await Expect(console.Page.Locator("#conflicts li.empty")).ToHaveTextAsync("No conflicts.");
     }
 }

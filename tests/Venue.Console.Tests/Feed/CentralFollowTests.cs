@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net.Http.Json;
 using Venue.Console.Tests.Infrastructure;
 using Venue.Domain.Journal;
@@ -92,5 +93,29 @@ public sealed class CentralFollowTests
         Assert.True(gates.Remove(LastGate, out var last));
         Assert.Equal(1, last.Admitted);
         return gates;
+    }
+
+    [Fact]
+    public async Task Conflicts_acknowledged_through_the_integrator_api_or_explained_by_a_later_upload_follow_on_the_console()
+    {
+        await using var central = await ConsoleCentral.StartAsync();
+        var model = central.Services.GetRequiredService<ConsoleModel>();
+        foreach (var (edge, gate, attendee) in new[] { ("north", "G01", "a1"), ("south", "G21", "a1"), ("north", "G01", "a2"), ("south", "G21", "a2") })
+        {
+            await central.UploadAdmissionAsync(edge, gate, attendee);
+        }
+
+        await Eventually.UntilAsync(() => Task.FromResult(model.Snapshot().Conflicts.Count == 2), Signal.Limit, "a1's and a2's conflicts on the console");
+        var a1 = model.Snapshot().Conflicts.Single(c => c.Attendee == "a1").Id;
+        var a2 = model.Snapshot().Conflicts.Single(c => c.Attendee == "a2").Id;
+
+        // An integrator acknowledges a1's; a late upload explains a2's, and reconciliation deletes it.
+        Assert.True(await central.Silo.Store.AcknowledgeConflictAsync(a1, "api:crm", DateTimeOffset.UtcNow));
+        await central.Silo.Store.ReplaceConflictsAsync("a2", []);
+
+        await Eventually.UntilAsync(() => Task.FromResult(model.Snapshot().Conflicts is [{ AcknowledgedBy: "api:crm" }]), Signal.Limit,
+            "a1's conflict acknowledged and a2's gone");
+        Assert.Equal(a1, Assert.Single(model.Snapshot().Conflicts).Id);
+        Assert.NotEqual(a1, a2);
     }
 }

@@ -26,6 +26,8 @@ public sealed class ConsoleCentral : IAsyncDisposable
 
     public CentralSilo Silo => _host.Silo;
 
+    public IServiceProvider Services => _host.Services;
+
     public string OpsToken { get; }
 
     /// <summary>Central's data directory.</summary>
