@@ -80,7 +80,7 @@ public sealed class CentralSilo : IAsyncDisposable
         await store.EnsureEventAsync(@event.EventId, @event.Name, time.GetUtcNow(), cancellationToken);
 
         var feed = new ChangeFeed(await store.GetLedgerVersionAsync(cancellationToken), await store.GetLastFeedIdAsync(cancellationToken));
-        var outbox = new WebhookOutbox(store);
+        var outbox = new WebhookOutbox(store, time, logger);
         var builder = new GrainRuntimeBuilder().UseTimeProvider(time).UseStorage(store.GrainStorage);
         var histories = new MemoryGrainStorage();
         Reconciler? reconciler = null;

@@ -1,5 +1,6 @@
 using System.Text;
 using Venue.Central.Registration;
+using Venue.Testing.Processes;
 using Venue.Central.Webhooks;
 using Venue.Domain.Central;
 using Venue.Domain.Ledger;
@@ -359,5 +360,59 @@ public sealed class AttendeeRegistryTests : IAsyncLifetime
         Assert.Equal($$"""{"id":"A1","name":"Ada Lovelace","ticketType":"general","status":"active","version":{{a.Version}}}""", due[0].PayloadJson);
         Assert.Contains("\"status\":\"revoked\"", due[1].PayloadJson);
         Assert.Contains($"\"version\":{revoked.Version}", due[1].PayloadJson);
+    }
+
+    [Fact]
+    public async Task A_failed_outbox_write_neither_fails_the_stored_registration_nor_loses_its_event()
+    {
+        await _store.CreateWebhookAsync("http://127.0.0.1:9/hook", [WebhookOutbox.AttendeeRegistered], "whsec_test", _time.GetUtcNow());
+        var failing = new FailingOutboxStore(_store, failures: 2);
+        var outbox = new WebhookOutbox(failing, _time);
+        using var registry = new AttendeeRegistry(_store, "test-event", IntegratorHost.TicketTypes, _key, outbox, _time, _ledgerChanges.Add);
+
+        var result = await registry.RegisterAsync(Input("A1"));
+
+        Assert.NotNull(result.Attendee);
+        Assert.NotNull(await _store.GetAttendeeAsync("A1"));
+        Assert.Equal((0L, 1L), ((await _store.CountDeliveriesAsync()).Pending, outbox.Retrying));
+
+        _time.Advance(TimeSpan.FromSeconds(1)); // the first retry fails too
+        await Eventually.UntilAsync(() => Task.FromResult(failing.Attempts == 2), Signal.Limit, "the first retry");
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await Eventually.UntilAsync(async () => (await _store.CountDeliveriesAsync()).Pending == 1, Signal.Limit, "the event in the outbox");
+        Assert.Equal(0L, outbox.Retrying);
+        Assert.Equal(WebhookOutbox.AttendeeRegistered, Assert.Single(await _store.ReadDueDeliveriesAsync(_time.GetUtcNow(), 10)).EventType);
+    }
+
+    /// <summary>The webhook store, whose outbox writes fail the first <paramref name="failures"/> times (a store gone for a moment).</summary>
+    private sealed class FailingOutboxStore(IWebhookStore inner, int failures) : IWebhookStore
+    {
+        private int _attempts;
+
+        public int Attempts => Volatile.Read(ref _attempts);
+
+        public Task<int> EnqueueWebhookEventsAsync(IReadOnlyList<WebhookEvent> events, CancellationToken cancellationToken = default) =>
+            Interlocked.Increment(ref _attempts) <= failures
+                ? Task.FromException<int>(new IOException("the store is gone for a moment"))
+                : inner.EnqueueWebhookEventsAsync(events, cancellationToken);
+
+        public Task<Webhook> CreateWebhookAsync(string url, IReadOnlyList<string> eventTypes, string secret, DateTimeOffset at, CancellationToken cancellationToken = default) =>
+            inner.CreateWebhookAsync(url, eventTypes, secret, at, cancellationToken);
+
+        public Task<IReadOnlyList<Webhook>> ListWebhooksAsync(CancellationToken cancellationToken = default) => inner.ListWebhooksAsync(cancellationToken);
+
+        public Task<bool> DeleteWebhookAsync(string id, CancellationToken cancellationToken = default) => inner.DeleteWebhookAsync(id, cancellationToken);
+
+        public Task<IReadOnlyList<WebhookDelivery>> ReadDueDeliveriesAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default) =>
+            inner.ReadDueDeliveriesAsync(now, limit, cancellationToken);
+
+        public Task MarkDeliveredAsync(long deliveryId, DateTimeOffset at, CancellationToken cancellationToken = default) =>
+            inner.MarkDeliveredAsync(deliveryId, at, cancellationToken);
+
+        public Task MarkFailedAsync(long deliveryId, string error, DateTimeOffset? nextAttemptAt, CancellationToken cancellationToken = default) =>
+            inner.MarkFailedAsync(deliveryId, error, nextAttemptAt, cancellationToken);
+
+        public Task<(long Pending, long Delivered, long Failed)> CountDeliveriesAsync(CancellationToken cancellationToken = default) =>
+            inner.CountDeliveriesAsync(cancellationToken);
     }
 }
