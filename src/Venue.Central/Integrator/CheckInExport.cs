@@ -40,7 +40,8 @@ internal sealed class CheckInExport(ICheckInStore store, long after, long? limit
         var cancellationToken = httpContext.RequestAborted;
         var response = httpContext.Response;
         response.StatusCode = StatusCodes.Status200OK;
-        response.Headers[HighWaterHeader] = (await store.GetLastFeedIdAsync(cancellationToken)).ToString(CultureInfo.InvariantCulture);
+        var highWater = await store.GetLastFeedIdAsync(cancellationToken);
+        response.Headers[HighWaterHeader] = highWater.ToString(CultureInfo.InvariantCulture);
         response.Headers.CacheControl = "no-store";
         response.ContentType = format switch
         {
@@ -102,7 +103,9 @@ internal sealed class CheckInExport(ICheckInStore store, long after, long? limit
         if (format == ExportFormat.Json)
         {
             json.WriteEndArray();
-            json.WriteNumber("nextCursor", cursor);
+            // Read to the end: the cursor passes what was skipped on the way (refusals, with passagesOnly) up to the
+            // high-water mark, so a client can tell it is up to date; rows stored after it began come after it.
+            json.WriteNumber("nextCursor", more ? cursor : Math.Max(cursor, highWater));
             json.WriteBoolean("more", more);
             json.WriteEndObject();
         }

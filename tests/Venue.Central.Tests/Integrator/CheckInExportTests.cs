@@ -107,6 +107,27 @@ public sealed class CheckInExportTests : IAsyncLifetime
         Assert.Equal(["admitted", "exited"], reasons);
     }
 
+    [Fact]
+    public async Task Passages_only_pages_end_at_the_high_water_mark_past_trailing_refusals()
+    {
+        // The last entry stored (south's 1,250th) is a refusal, so no passage carries the last feed id.
+        long cursor = 0;
+        var more = true;
+        for (var pages = 0; more && pages < 10; pages++)
+        {
+            using var response = await _api.GetAsync($"/v1/checkins?passagesOnly=true&after={cursor}&limit=1000");
+            using var page = JsonDocument.Parse(await response.Content.ReadAsStreamAsync());
+            cursor = page.RootElement.GetProperty("nextCursor").GetInt64();
+            more = page.RootElement.GetProperty("more").GetBoolean();
+            Assert.Equal(Rows, long.Parse(response.Headers.GetValues("Venue-Feed-High-Water").Single(), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        Assert.False(more);
+        Assert.Equal(Rows, cursor);
+        using var again = JsonDocument.Parse(await _api.GetStringAsync($"/v1/checkins?passagesOnly=true&after={cursor}"));
+        Assert.Empty(again.RootElement.GetProperty("checkins").EnumerateArray());
+    }
+
     [Theory]
     [InlineData("after=-1")]
     [InlineData("after=abc")]
