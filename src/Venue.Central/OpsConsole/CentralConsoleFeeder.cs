@@ -141,11 +141,11 @@ public sealed class CentralConsoleFeeder(CentralSiloService host, ConsoleModel m
         }
     }
 
-    /// <summary>Logs the first failure of a run and every 20th, then waits 1 s, doubling up to 30 s.</summary>
+    /// <summary>Logs and waits as <see cref="FollowRetry"/> says.</summary>
     private async Task ReadFailedAsync(Exception e, int failures, long after, CancellationToken stopping)
     {
-        var delay = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Min(failures - 1, 5))));
-        if (failures == 1 || failures % 20 == 0)
+        var delay = FollowRetry.DelayAfter(failures);
+        if (FollowRetry.WorthLogging(failures))
         {
             logger.LogWarning(e, "The console could not read check-ins after feed id {FeedId} (failure {Failures} in a row); trying again in {Delay} s.",
                 after, failures, delay.TotalSeconds);

@@ -101,8 +101,8 @@ public sealed class EdgeConsoleFeeder(EdgeSiloService host, ConsoleModel model, 
                 {
                     // A read that failed (the disk, briefly) must not end the console's scans for good: read on from the last one folded in.
                     failures++;
-                    var delay = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Min(failures - 1, 5))));
-                    if (failures == 1 || failures % 20 == 0)
+                    var delay = FollowRetry.DelayAfter(failures);
+                    if (FollowRetry.WorthLogging(failures))
                     {
                         logger.LogWarning(e, "The console could not read the journal after entry {Sequence} (failure {Failures} in a row); trying again in {Delay} s.",
                             after, failures, delay.TotalSeconds);

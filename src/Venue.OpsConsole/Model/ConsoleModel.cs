@@ -208,25 +208,7 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time)
     }
 
     /// <summary>An entry of a board's top as it stands when the console starts; an entry already updated live is left as it is.</summary>
-    public void SeedLeader(LeaderboardChanged current)
-    {
-        ArgumentNullException.ThrowIfNull(current);
-        feed.Publish("leader", _ =>
-        {
-            if (_boards.TryGetValue(current.Board, out var known) && known.ContainsKey(current.Id))
-            {
-                return null;
-            }
-
-            if (known is null)
-            {
-                _boards[current.Board] = known = new Dictionary<string, LeaderEntry>(StringComparer.Ordinal);
-            }
-
-            known[current.Id] = new LeaderEntry(current.Id, current.Score, current.Rank);
-            return Json(new LeaderEvent(current.Board, current.Id, current.Score, current.Rank, current.At), ConsoleJsonContext.Default.LeaderEvent);
-        });
-    }
+    public void SeedLeader(LeaderboardChanged current) => PutLeader(current, onlyIfAbsent: true);
 
     /// <summary>Marks an alert seen; null when there is no such alert. A second acknowledgement keeps the first.</summary>
     public AlertView? AcknowledgeAlert(long id, string by)
@@ -287,7 +269,9 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time)
         return feed.Publish("conflict", Commit);
     }
 
-    public long Leader(LeaderboardChanged change)
+    public long Leader(LeaderboardChanged change) => PutLeader(change, onlyIfAbsent: false);
+
+    private long PutLeader(LeaderboardChanged change, bool onlyIfAbsent)
     {
         ArgumentNullException.ThrowIfNull(change);
         return feed.Publish("leader", _ =>
@@ -295,6 +279,10 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time)
             if (!_boards.TryGetValue(change.Board, out var board))
             {
                 _boards[change.Board] = board = new Dictionary<string, LeaderEntry>(StringComparer.Ordinal);
+            }
+            else if (onlyIfAbsent && board.ContainsKey(change.Id))
+            {
+                return null;
             }
 
             board[change.Id] = new LeaderEntry(change.Id, change.Score, change.Rank);
