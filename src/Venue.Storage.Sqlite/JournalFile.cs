@@ -6,12 +6,15 @@ namespace Venue.Storage.Sqlite;
 /// <summary>
 /// Opens a journal's SQLite file the way every journal needs it: WAL, <c>synchronous=FULL</c>, no
 /// automatic checkpoints (<see cref="GroupCommitWriter{T}"/> runs its own), the schema created, and
-/// the schema version in the meta table checked against the one this build reads.
+/// the schema version in the meta table checked against the one this build reads. A file of an
+/// older version is brought up to date by <c>upgrades</c> (one per version: entry 0 takes 1 to 2), each
+/// step in one transaction with its version stamp, so a crash mid-upgrade leaves the older version.
 /// </summary>
 internal static class JournalFile
 {
-    public static SqliteConnection Open(string path, string what, string metaTable, int schemaVersion, string schema)
+    public static SqliteConnection Open(string path, string what, string metaTable, int schemaVersion, string schema, IReadOnlyList<string>? upgrades = null)
     {
+        upgrades ??= [];
         ArgumentException.ThrowIfNullOrEmpty(path);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
@@ -42,7 +45,24 @@ internal static class JournalFile
             }
             else if (version != expected)
             {
-                throw new InvalidDataException($"{what} {path} has schema version {version}; this build reads version {schemaVersion}.");
+                var from = int.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0;
+                if (from < 1 || from >= schemaVersion || upgrades.Count != schemaVersion - 1)
+                {
+                    throw new InvalidDataException($"{what} {path} has schema version {version}; this build reads version {schemaVersion}.");
+                }
+
+                for (var step = from; step < schemaVersion; step++)
+                {
+                    using var transaction = connection.BeginTransaction();
+                    using var upgrade = connection.CreateCommand();
+                    upgrade.Transaction = transaction;
+                    upgrade.CommandText = $"""
+                        {upgrades[step - 1]}
+                        UPDATE {metaTable} SET value = '{(step + 1).ToString(CultureInfo.InvariantCulture)}' WHERE key = 'schema';
+                        """;
+                    upgrade.ExecuteNonQuery();
+                    transaction.Commit();
+                }
             }
         }
         catch

@@ -24,7 +24,7 @@ internal sealed class ReadJournalStatements : RawStatements
         _insertRead = Prepare("""
             INSERT INTO reads(seq, reader, event_num, epc, antenna, rssi, read_at_us, received_at_us)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-            ON CONFLICT(reader, event_num) DO NOTHING
+            ON CONFLICT(reader, event_num, read_at_us) DO NOTHING
             """);
         _insertFact = Prepare("""
             INSERT INTO facts(seq, kind, subject, attendee, nonce, at_us, payload)
@@ -34,7 +34,7 @@ internal sealed class ReadJournalStatements : RawStatements
         _findFact = Prepare("SELECT seq, attendee, at_us, payload FROM facts WHERE kind = ?1 AND subject = ?2 AND nonce = ?3");
     }
 
-    /// <summary>Inserts the read as <paramref name="sequence"/>; false when (reader, event number) is already held.</summary>
+    /// <summary>Inserts the read as <paramref name="sequence"/>; false when (reader, event number, read time) is already held.</summary>
     public bool InsertRead(long sequence, TagRead read, long receivedAtUs)
     {
         var s = _insertRead;

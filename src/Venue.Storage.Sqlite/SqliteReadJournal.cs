@@ -6,8 +6,10 @@ namespace Venue.Storage.Sqlite;
 /// <summary>
 /// The edge's journal of RFID reads and telemetry facts (<c>telemetry.db</c>): SQLite in WAL mode
 /// with <c>synchronous=FULL</c> and one writer thread doing group commit, as the check-in journal.
-/// Reads are deduplicated by a unique index on (reader, event number), so the dedup is in the file
-/// and holds across restarts: a read journaled before a crash is a duplicate after it. Reads and
+/// Reads are deduplicated by a unique index on (reader, event number, read time), so the dedup is in
+/// the file and holds across restarts: a read journaled before a crash is a duplicate after it. The
+/// read time is in the key because a reader that reboots numbers its events from 1 again; a
+/// redelivery or a replay of its buffer repeats the event whole, time included. Reads and
 /// facts have sequences of their own (1, 2, 3, ...), each without gaps.
 /// </summary>
 public sealed class SqliteReadJournal : IReadJournal, IDisposable
@@ -16,7 +18,7 @@ public sealed class SqliteReadJournal : IReadJournal, IDisposable
     // of the first caller in it, while still amortizing the disk sync over thousands of reads.
     private const int MaxReadsPerCommit = 16_384;
     private const int CompletionSlice = 16;
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
 
     private static readonly ReadAppendResult Nothing = new([], 0);
 
@@ -67,9 +69,30 @@ public sealed class SqliteReadJournal : IReadJournal, IDisposable
     /// <summary>WAL rewinds the writer has brought about (see <see cref="JournalOptions.RestartWalAfterFrames"/>).</summary>
     public long WalRestarts => _writer.WalRestarts;
 
+    // Version 1 keyed reads by (reader, event_num) alone: a rebooted reader's reads were all dropped
+    // as duplicates until its count passed the old one. SQLite cannot change a table's constraint,
+    // so the table is copied into one with the new key (the same rows, sequences kept).
+    private const string UpgradeReadIdentity = """
+        CREATE TABLE reads_v2(
+            seq INTEGER PRIMARY KEY,
+            reader TEXT NOT NULL,
+            event_num INTEGER NOT NULL,
+            epc TEXT NOT NULL,
+            antenna INTEGER NOT NULL,
+            rssi REAL NOT NULL,
+            read_at_us INTEGER NOT NULL,
+            received_at_us INTEGER NOT NULL,
+            UNIQUE(reader, event_num, read_at_us));
+        INSERT INTO reads_v2(seq, reader, event_num, epc, antenna, rssi, read_at_us, received_at_us)
+            SELECT seq, reader, event_num, epc, antenna, rssi, read_at_us, received_at_us FROM reads ORDER BY seq;
+        DROP TABLE reads;
+        ALTER TABLE reads_v2 RENAME TO reads;
+        """;
+
     /// <summary>
     /// Opens (or creates) the journal at <paramref name="path"/>. Fails with <see cref="InvalidDataException"/>
-    /// when the file holds another schema version. <paramref name="time"/> stamps when reads were received.
+    /// when the file holds a schema version this build cannot read; a version 1 file is upgraded in
+    /// place. <paramref name="time"/> stamps when reads were received.
     /// </summary>
     public static SqliteReadJournal Open(string path, TimeProvider time, JournalOptions? options = null)
     {
@@ -84,7 +107,7 @@ public sealed class SqliteReadJournal : IReadJournal, IDisposable
                 rssi REAL NOT NULL,
                 read_at_us INTEGER NOT NULL,
                 received_at_us INTEGER NOT NULL,
-                UNIQUE(reader, event_num));
+                UNIQUE(reader, event_num, read_at_us));
             CREATE TABLE IF NOT EXISTS facts(
                 seq INTEGER PRIMARY KEY,
                 kind INTEGER NOT NULL,
@@ -94,7 +117,7 @@ public sealed class SqliteReadJournal : IReadJournal, IDisposable
                 at_us INTEGER NOT NULL,
                 payload TEXT NOT NULL,
                 UNIQUE(kind, subject, nonce));
-            """);
+            """, [UpgradeReadIdentity]);
         try
         {
             using var last = connection.CreateCommand();

@@ -176,8 +176,7 @@ public sealed class ReadersCliTests(RabbitMqFixture broker, ITestOutputHelper ou
         var summary = result.StandardOutput.Split("per reader: ", 2)[1].Trim();
         Assert.Equal(string.Join(", ", numbers.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value.Count:N0}")), summary);
 
-        // A restarted simulator (compose restarts it on failure) numbers on past the first run: the
-        // edge keeps each (reader, eventNum) once, so numbers from 1 again would all be dropped as duplicates.
+        // A restarted simulator (compose restarts it on failure) numbers on past the first run.
         var again = await VenueExecutable.RunAsync(directory.Path, TimeSpan.FromSeconds(60), new Dictionary<string, string> { [ReadersPassword] = server.Password },
             "readers", "simulate", "--layout", Layout, "--ledger", ledger, "--host", "127.0.0.1", "--port", Port(server.MqttPort),
             "--user", RabbitMqServer.User, "--rate", "5000", "--reads", "500", "--seed", "7");

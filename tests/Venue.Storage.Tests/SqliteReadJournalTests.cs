@@ -119,6 +119,59 @@ public sealed class SqliteReadJournalTests : IDisposable
     }
 
     [Fact]
+    public async Task A_rebooted_reader_numbering_its_events_from_1_again_has_its_new_reads_journaled()
+    {
+        using var journal = Open();
+        await Append(journal, Reads(1, 5));
+
+        // The reader reboots an hour later: the same event numbers, new reads.
+        TagRead[] afterReboot = [.. Reads(1, 5).Select(r => r with { ReadAt = r.ReadAt.AddHours(1) })];
+        var result = await Append(journal, afterReboot);
+
+        Assert.Equal(0, result.Duplicates);
+        Assert.Equal([6L, 7L, 8L, 9L, 10L], result.Accepted.Select(r => r.Sequence));
+        Assert.Equal(afterReboot, result.Accepted.Select(r => r.Read));
+        // ... and a redelivery of those is still a duplicate.
+        var redelivered = await Append(journal, afterReboot);
+        Assert.Equal(5, redelivered.Duplicates);
+        Assert.Empty(redelivered.Accepted);
+    }
+
+    [Fact]
+    public async Task A_version_1_journal_is_upgraded_in_place_keeping_its_reads_facts_and_sequences()
+    {
+        JournaledRead[] before;
+        TelemetryFact fact;
+        using (var journal = Open())
+        {
+            before = [.. (await Append(journal, Reads(1, 4))).Accepted];
+            fact = await journal.AppendFactAsync(Lead("n-1")).WithTimeout("a fact");
+        }
+
+        // Rebuild the file as version 1 wrote it: reads keyed on (reader, event_num) alone.
+        Sql.Execute(JournalPath, """
+            CREATE TABLE reads_v1(seq INTEGER PRIMARY KEY, reader TEXT NOT NULL, event_num INTEGER NOT NULL, epc TEXT NOT NULL,
+                antenna INTEGER NOT NULL, rssi REAL NOT NULL, read_at_us INTEGER NOT NULL, received_at_us INTEGER NOT NULL,
+                UNIQUE(reader, event_num));
+            INSERT INTO reads_v1 SELECT * FROM reads;
+            DROP TABLE reads;
+            ALTER TABLE reads_v1 RENAME TO reads;
+            UPDATE meta SET value = '1' WHERE key = 'schema';
+            """);
+
+        using var upgraded = Open();
+
+        Assert.Equal(before, upgraded.ReadAll());
+        Assert.Equal([fact], upgraded.ReadFacts());
+        Assert.Equal(4, upgraded.LastReadSequence);
+        Assert.Equal("2", Sql.Scalar(JournalPath, "SELECT value FROM meta WHERE key = 'schema'"));
+        // The old reads are still duplicates; the same numbers at a later time are new reads.
+        Assert.Equal(4, (await Append(upgraded, Reads(1, 4))).Duplicates);
+        var rebooted = await Append(upgraded, [.. Reads(1, 2).Select(r => r with { ReadAt = r.ReadAt.AddMinutes(5) })]);
+        Assert.Equal([5L, 6L], rebooted.Accepted.Select(r => r.Sequence));
+    }
+
+    [Fact]
     public async Task Concurrent_appends_get_distinct_increasing_sequences_and_share_disk_commits()
     {
         const int Callers = 40;
@@ -204,9 +257,9 @@ public sealed class SqliteReadJournalTests : IDisposable
 
         Assert.Contains(JournalPath, thrown.Message, StringComparison.Ordinal);
         Assert.Contains("schema version 7", thrown.Message, StringComparison.Ordinal);
-        Assert.Contains("reads version 1", thrown.Message, StringComparison.Ordinal);
+        Assert.Contains("reads version 2", thrown.Message, StringComparison.Ordinal);
         // The failed open let go of the file.
-        Sql.Execute(JournalPath, "UPDATE meta SET value = '1' WHERE key = 'schema'");
+        Sql.Execute(JournalPath, "UPDATE meta SET value = '2' WHERE key = 'schema'");
         Open().Dispose();
     }
 

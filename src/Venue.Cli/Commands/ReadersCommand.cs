@@ -158,9 +158,9 @@ public static class ReadersCommand
     {
         private readonly Dictionary<string, long> _eventNum = new(StringComparer.Ordinal);
 
-        // The edge keeps each (reader, eventNum) once, durably: a restarted simulator counting from 1
-        // again would have every read dropped as a duplicate. Numbers start at the start time in
-        // microseconds, so runs never overlap unless one sends more than a million reads a second.
+        // Numbers start at the start time in microseconds, so a restarted simulator's reads never
+        // share an event number with an earlier run's unless one sends more than a million reads a
+        // second: the edge tells them apart by read time anyway, but a journal stays easy to read.
         private readonly long _firstEventNum = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
         private readonly Dictionary<string, long> _perReader = new(StringComparer.Ordinal);
         private long _sent;

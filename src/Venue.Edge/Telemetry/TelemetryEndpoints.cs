@@ -45,7 +45,7 @@ public static class TelemetryEndpoints
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Post tag reads (Zebra IoT Connector or Impinj IoT device interface JSON)")
-            .WithDescription("Answered after the reads are durable in the read journal; reads already journaled (same reader and eventNum) are counted as duplicates.");
+            .WithDescription("Answered after the reads are durable in the read journal; reads already journaled (same reader, eventNum and timestamp) are counted as duplicates.");
 
         var booths = app.MapGroup("/v1/booths").WithTags("Booths");
         booths.MapPost("/{boothId}/leads", CaptureLeadAsync).RequireAuthorization(VenuePolicies.Scanner)
