@@ -109,7 +109,7 @@ public sealed class SimulatedVenue : IAsyncDisposable
                     DateTimeOffset.FromUnixTimeSeconds(record.ValidFromUnix), DateTimeOffset.FromUnixTimeSeconds(record.ValidUntilUnix),
                     b.Status, null, b.Token, TokenHash.Of(b.Token));
             }).ToList();
-            var stored = await store.UpsertAttendeesAsync(rows, [], now, cancellationToken);
+            var stored = await store.UpsertAttendeesAsync(rows, [], now, cancellationToken: cancellationToken);
             version = Math.Max(version, stored.Count > 0 ? stored.Max(a => a.Version) : 0);
         }
 

@@ -12,7 +12,8 @@ public sealed partial class PostgresCentralStore
         second_edge, second_seq, second_gate, second_at, second_hlc, detected_at, acknowledged_at, acknowledged_by
         """;
 
-    public Task<IReadOnlyList<Conflict>> ReplaceConflictsAsync(string attendeeId, IReadOnlyList<Conflict> current, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<Conflict>> ReplaceConflictsAsync(string attendeeId, IReadOnlyList<Conflict> current, Func<Conflict, WebhookEvent>? webhookEvent = null,
+        CancellationToken cancellationToken = default)
     {
         var wanted = CentralStoreRules.Conflicts(attendeeId, current);
         return InTransactionAsync<IReadOnlyList<Conflict>>(async (connection, ct) =>
@@ -78,6 +79,11 @@ public sealed partial class PostgresCentralStore
                 .With("sh", NpgsqlDbType.Array | NpgsqlDbType.Bigint, rows.Select(c => c.Second.Hlc).ToArray())
                 .With("detected", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, rows.Select(c => c.DetectedAt.UtcDateTime).ToArray());
             await insert.ExecuteNonQueryAsync(ct);
+            if (webhookEvent is not null)
+            {
+                await EnqueueWebhookEventsAsync(connection, [.. rows.Select(webhookEvent)], ct);
+            }
+
             return rows;
         }, cancellationToken);
     }

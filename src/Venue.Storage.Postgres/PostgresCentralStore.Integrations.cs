@@ -147,13 +147,25 @@ public sealed partial class PostgresCentralStore
             return 0;
         }
 
-        await using var insert = _dataSource.CreateCommand("""
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        return await EnqueueWebhookEventsAsync(connection, events, cancellationToken);
+    }
+
+    /// <summary>The outbox rows for <paramref name="events"/>, on the caller's connection (and in its transaction).</summary>
+    private static async Task<int> EnqueueWebhookEventsAsync(NpgsqlConnection connection, IReadOnlyList<WebhookEvent> events, CancellationToken cancellationToken)
+    {
+        if (events.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var insert = new NpgsqlCommand("""
             INSERT INTO webhook_deliveries(webhook_id, event_type, payload, event_at, next_attempt_at)
             SELECT w.id, e.type, e.payload, e.at, e.at
             FROM unnest(@type, @payload, @at) WITH ORDINALITY AS e(type, payload, at, n)
             JOIN webhooks w ON e.type = ANY (w.event_types)
             ORDER BY e.n, w.created_at, w.id
-            """)
+            """, connection)
             .With("type", NpgsqlDbType.Array | NpgsqlDbType.Text, events.Select(e => e.Type).ToArray())
             .With("payload", NpgsqlDbType.Array | NpgsqlDbType.Text, events.Select(e => e.PayloadJson).ToArray())
             .With("at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, events.Select(e => e.At.UtcDateTime).ToArray());

@@ -16,6 +16,7 @@ public sealed partial class PostgresCentralStore
         IReadOnlyList<RegisteredAttendee> attendees,
         IReadOnlyList<UInt128> revokedTokens,
         DateTimeOffset at,
+        Func<IReadOnlyList<RegisteredAttendee>, IReadOnlyList<WebhookEvent>>? webhookEvents = null,
         CancellationToken cancellationToken = default)
     {
         var rows = CentralStoreRules.Attendees(attendees);
@@ -84,6 +85,11 @@ public sealed partial class PostgresCentralStore
             }
 
             await batch.ExecuteNonQueryAsync(ct);
+            if (webhookEvents is not null)
+            {
+                await EnqueueWebhookEventsAsync(connection, webhookEvents(stored), ct);
+            }
+
             return stored;
         }, cancellationToken);
     }

@@ -111,7 +111,7 @@ internal sealed class BenchCentral : IAsyncDisposable
             var tokens = issuer.IssueMany([.. ids.Select(id => issuer.ClaimsFor(id, TicketTypes[0].Name, null, null))], cancellationToken);
             var rows = ids.Select((id, i) => new RegisteredAttendee(id, $"Attendee {id}", $"{id.ToLowerInvariant()}@example.org", "Example Ltd",
                 TicketTypes[0].Name, null, null, AttendeeStatus.Active, null, tokens[i], TokenHash.Of(tokens[i]))).ToList();
-            var stored = await Silo.Store.UpsertAttendeesAsync(rows, [], now, cancellationToken);
+            var stored = await Silo.Store.UpsertAttendeesAsync(rows, [], now, cancellationToken: cancellationToken);
             Silo.LedgerChanged(stored.Max(a => a.Version));
             attendees.AddRange(ids.Select((id, i) => new BenchAttendee(id, tokens[i])));
         }

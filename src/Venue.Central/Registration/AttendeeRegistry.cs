@@ -16,7 +16,6 @@ namespace Venue.Central.Registration;
 public sealed class AttendeeRegistry : IDisposable
 {
     public const int MaxReportedErrors = 1_000;
-    private const int WebhookChunk = 5_000;
     private const int PointReadsUpTo = 1_000;
 
     private readonly IRegistrationStore _store;
@@ -287,27 +286,16 @@ public sealed class AttendeeRegistry : IDisposable
         return current;
     }
 
-    /// <summary>Writes in one transaction, then tells edges and integrators; returns the rows as stored.</summary>
+    /// <summary>Writes the rows and their webhook events in one transaction, then tells edges and the dispatcher; returns the rows as stored.</summary>
     private async Task<IReadOnlyList<RegisteredAttendee>> WriteAsync(
         IReadOnlyList<RegisteredAttendee> attendees, IReadOnlyList<UInt128> revokedTokens, IReadOnlyList<string> eventTypes, CancellationToken cancellationToken)
     {
         var at = _time.GetUtcNow();
-        var stored = await _store.UpsertAttendeesAsync(attendees, revokedTokens, at, cancellationToken);
+        var stored = await _store.UpsertAttendeesAsync(attendees, revokedTokens, at,
+            rows => [.. rows.Select((row, i) => new WebhookEvent(eventTypes.Count == 1 ? eventTypes[0] : eventTypes[i], Payload(row), at))],
+            cancellationToken);
         _ledgerChanged(await _store.GetLedgerVersionAsync(CancellationToken.None));
-
-        // Stored already: the webhooks go out even if the caller has gone away meanwhile.
-        for (var start = 0; start < stored.Count; start += WebhookChunk)
-        {
-            var events = new List<WebhookEvent>(Math.Min(WebhookChunk, stored.Count - start));
-            for (var i = start; i < Math.Min(stored.Count, start + WebhookChunk); i++)
-            {
-                var type = eventTypes.Count == 1 ? eventTypes[0] : eventTypes[i];
-                events.Add(new WebhookEvent(type, Payload(stored[i]), at));
-            }
-
-            await _outbox.PublishAsync(events, CancellationToken.None);
-        }
-
+        _outbox.Notify();
         return stored;
     }
 

@@ -80,11 +80,11 @@ public sealed class CentralSilo : IAsyncDisposable
         await store.EnsureEventAsync(@event.EventId, @event.Name, time.GetUtcNow(), cancellationToken);
 
         var feed = new ChangeFeed(await store.GetLedgerVersionAsync(cancellationToken), await store.GetLastFeedIdAsync(cancellationToken));
-        var outbox = new WebhookOutbox(store, time, logger);
+        var outbox = new WebhookOutbox(store);
         var builder = new GrainRuntimeBuilder().UseTimeProvider(time).UseStorage(store.GrainStorage);
         var histories = new MemoryGrainStorage();
         Reconciler? reconciler = null;
-        builder.AddGrain<IAttendeeHistoryGrain, AttendeeHistoryGrain>(() => new AttendeeHistoryGrain(store), histories);
+        builder.AddGrain<IAttendeeHistoryGrain, AttendeeHistoryGrain>(() => new AttendeeHistoryGrain(store, Reconciler.ConflictEvent), histories);
         builder.AddGrain<IEdgeLinkGrain, EdgeLinkGrain>(() => new EdgeLinkGrain(store, reconciler!, feed, options.LateAfter));
         var runtime = builder.Build();
         reconciler = new Reconciler(runtime, outbox, store);
@@ -155,7 +155,7 @@ public sealed class CentralSilo : IAsyncDisposable
     private async Task<long> ReplayAsync(List<StoredCheckIn> page, HashSet<string> pendingConflicts, CancellationToken cancellationToken)
     {
         var count = page.Count;
-        await Reconciler.ApplyAsync(page, publish: true, cancellationToken, pendingConflicts);
+        await Reconciler.ApplyAsync(page, cancellationToken, pendingConflicts);
         page.Clear();
         return count;
     }

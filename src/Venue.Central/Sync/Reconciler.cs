@@ -34,7 +34,7 @@ public sealed class Reconciler(IGrainFactory grains, WebhookOutbox outbox, IChec
     /// (central's start, replaying page by page) conflicts are not stored yet: the attendees whose
     /// conflicts changed are added to it, for <see cref="StorePendingConflictsAsync"/> once every page is in.
     /// </summary>
-    public async Task<IReadOnlyList<Conflict>> ApplyAsync(IReadOnlyList<StoredCheckIn> checkIns, bool publish = true, CancellationToken cancellationToken = default,
+    public async Task<IReadOnlyList<Conflict>> ApplyAsync(IReadOnlyList<StoredCheckIn> checkIns, CancellationToken cancellationToken = default,
         ISet<string>? pendingConflicts = null)
     {
         var byAttendee = new Dictionary<string, List<Passage>>(StringComparer.Ordinal);
@@ -88,7 +88,7 @@ public sealed class Reconciler(IGrainFactory grains, WebhookOutbox outbox, IChec
             }
         }
 
-        await RaisedAsync(raised, publish, cancellationToken);
+        Raised(raised);
         if (failure is not null)
         {
             MarkDirty();
@@ -114,12 +114,12 @@ public sealed class Reconciler(IGrainFactory grains, WebhookOutbox outbox, IChec
             }
         }
 
-        await RaisedAsync(raised, publish: true, cancellationToken);
+        Raised(raised);
         return raised ?? [];
     }
 
-    /// <summary>Counts newly stored conflicts and queues their webhook events.</summary>
-    private async Task RaisedAsync(List<Conflict>? raised, bool publish, CancellationToken cancellationToken)
+    /// <summary>Counts newly stored conflicts; their webhook events were queued with them (<see cref="ConflictEvent"/>).</summary>
+    private void Raised(List<Conflict>? raised)
     {
         if (raised is null)
         {
@@ -127,10 +127,7 @@ public sealed class Reconciler(IGrainFactory grains, WebhookOutbox outbox, IChec
         }
 
         Interlocked.Add(ref _conflictsRaised, raised.Count);
-        if (publish)
-        {
-            await outbox.PublishAsync([.. raised.Select(ToWebhookEvent)], cancellationToken);
-        }
+        outbox.Notify();
     }
 
     /// <summary>Says that stored check-ins may not all be reconciled (an upload failed part way).</summary>
@@ -164,12 +161,12 @@ public sealed class Reconciler(IGrainFactory grains, WebhookOutbox outbox, IChec
                 last = Math.Max(last, checkIn.FeedId);
                 if (page.Count == page.Capacity)
                 {
-                    await ApplyAsync(page, publish: true, cancellationToken);
+                    await ApplyAsync(page, cancellationToken);
                     page.Clear();
                 }
             }
 
-            await ApplyAsync(page, publish: true, cancellationToken);
+            await ApplyAsync(page, cancellationToken);
             return Math.Max(last, await store.GetLastFeedIdAsync(cancellationToken));
         }
         catch
@@ -191,7 +188,8 @@ public sealed class Reconciler(IGrainFactory grains, WebhookOutbox outbox, IChec
         }
     }
 
-    private static WebhookEvent ToWebhookEvent(Conflict c) => new(WebhookOutbox.ConflictRaised, JsonSerializer.Serialize(new
+    /// <summary>The webhook event of a stored conflict, queued in the transaction that stores it.</summary>
+    public static WebhookEvent ConflictEvent(Conflict c) => new(WebhookOutbox.ConflictRaised, JsonSerializer.Serialize(new
     {
         id = c.Id,
         attendeeId = c.AttendeeId,

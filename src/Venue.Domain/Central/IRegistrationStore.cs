@@ -8,11 +8,15 @@ public interface IRegistrationStore
     /// transaction: either every row is written or none. Each attendee row and each revoked token
     /// gets the next ledger version, in commit order, so a reader following versions never skips a
     /// change. Returns the rows as stored (with <see cref="RegisteredAttendee.Version"/>).
+    /// <paramref name="webhookEvents"/>, given the rows as stored, names the webhook events to queue
+    /// in the same transaction (as <see cref="IWebhookStore.EnqueueWebhookEventsAsync"/> would), so
+    /// no change commits without its events, nor events without their change.
     /// </summary>
     Task<IReadOnlyList<RegisteredAttendee>> UpsertAttendeesAsync(
         IReadOnlyList<RegisteredAttendee> attendees,
         IReadOnlyList<UInt128> revokedTokens,
         DateTimeOffset at,
+        Func<IReadOnlyList<RegisteredAttendee>, IReadOnlyList<WebhookEvent>>? webhookEvents = null,
         CancellationToken cancellationToken = default);
 
     Task<RegisteredAttendee?> GetAttendeeAsync(string id, CancellationToken cancellationToken = default);

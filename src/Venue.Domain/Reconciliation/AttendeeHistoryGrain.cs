@@ -8,9 +8,10 @@ namespace Venue.Domain.Reconciliation;
 /// passage in its check-in table, so histories live in memory storage rebuilt from there on start,
 /// as an edge rebuilds its grains from its journal; idle collection is harmless because the state
 /// outlives the activation. Conflicts are written inside the turn, so two uploads touching one
-/// attendee cannot store their conflict sets in the wrong order.
+/// attendee cannot store their conflict sets in the wrong order. <c>conflictEvent</c> makes each new
+/// conflict's webhook event, queued in the transaction that stores the conflict.
 /// </summary>
-public sealed class AttendeeHistoryGrain(IConflictStore conflicts) : Grain<PassageHistory>, IAttendeeHistoryGrain
+public sealed class AttendeeHistoryGrain(IConflictStore conflicts, Func<Conflict, WebhookEvent>? conflictEvent = null) : Grain<PassageHistory>, IAttendeeHistoryGrain
 {
     public async Task<HistoryChange> ApplyAsync(IReadOnlyList<Passage> passages, bool storeConflicts = true)
     {
@@ -50,7 +51,7 @@ public sealed class AttendeeHistoryGrain(IConflictStore conflicts) : Grain<Passa
         {
             try
             {
-                raised = await conflicts.ReplaceConflictsAsync(Key, after.Conflicts);
+                raised = await conflicts.ReplaceConflictsAsync(Key, after.Conflicts, conflictEvent);
                 State.ConflictsStored = true;
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -64,7 +65,7 @@ public sealed class AttendeeHistoryGrain(IConflictStore conflicts) : Grain<Passa
 
     public async Task<IReadOnlyList<Conflict>> StoreConflictsAsync()
     {
-        var raised = await conflicts.ReplaceConflictsAsync(Key, State.Verdict.Conflicts);
+        var raised = await conflicts.ReplaceConflictsAsync(Key, State.Verdict.Conflicts, conflictEvent);
         State.ConflictsStored = true;
         return raised;
     }

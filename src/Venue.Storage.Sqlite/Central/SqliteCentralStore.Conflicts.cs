@@ -11,7 +11,8 @@ public sealed partial class SqliteCentralStore
         second_edge, second_seq, second_gate, second_at_us, second_hlc, detected_at_us, acknowledged_at_us, acknowledged_by
         """;
 
-    public Task<IReadOnlyList<Conflict>> ReplaceConflictsAsync(string attendeeId, IReadOnlyList<Conflict> current, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<Conflict>> ReplaceConflictsAsync(string attendeeId, IReadOnlyList<Conflict> current, Func<Conflict, WebhookEvent>? webhookEvent = null,
+        CancellationToken cancellationToken = default)
     {
         var wanted = CentralStoreRules.Conflicts(attendeeId, current);
         return WriteAsync<IReadOnlyList<Conflict>>(transaction =>
@@ -70,6 +71,11 @@ public sealed partial class SqliteCentralStore
                     .With("$detected", SqliteValues.Micros(row.DetectedAt));
                 insert.ExecuteNonQuery();
                 result.Add(row);
+            }
+
+            if (webhookEvent is not null)
+            {
+                EnqueueWebhookEvents(transaction, [.. result.Select(webhookEvent)]);
             }
 
             return result;

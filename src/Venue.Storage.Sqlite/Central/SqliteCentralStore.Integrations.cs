@@ -168,26 +168,34 @@ public sealed partial class SqliteCentralStore
             return Task.FromResult(0);
         }
 
-        return WriteAsync(transaction =>
-        {
-            var webhooks = ReadWebhooks(_writer, transaction);
-            using var insert = _writer.Command("""
-                INSERT INTO webhook_deliveries(webhook_id, event_type, payload, event_at_us, next_attempt_at_us)
-                VALUES ($webhook, $type, $payload, $at, $at)
-                """, transaction);
-            var added = 0;
-            foreach (var e in events)
-            {
-                foreach (var webhook in webhooks.Where(w => w.EventTypes.Contains(e.Type, StringComparer.Ordinal)))
-                {
-                    insert.Parameters.Clear();
-                    insert.With("$webhook", webhook.Id).With("$type", e.Type).With("$payload", e.PayloadJson).With("$at", SqliteValues.Micros(e.At));
-                    added += insert.ExecuteNonQuery();
-                }
-            }
+        return WriteAsync(transaction => EnqueueWebhookEvents(transaction, events), cancellationToken);
+    }
 
-            return added;
-        }, cancellationToken);
+    /// <summary>The outbox rows for <paramref name="events"/>, inside the caller's write.</summary>
+    private int EnqueueWebhookEvents(SqliteTransaction transaction, IReadOnlyList<WebhookEvent> events)
+    {
+        if (events.Count == 0)
+        {
+            return 0;
+        }
+
+        var webhooks = ReadWebhooks(_writer, transaction);
+        using var insert = _writer.Command("""
+            INSERT INTO webhook_deliveries(webhook_id, event_type, payload, event_at_us, next_attempt_at_us)
+            VALUES ($webhook, $type, $payload, $at, $at)
+            """, transaction);
+        var added = 0;
+        foreach (var e in events)
+        {
+            foreach (var webhook in webhooks.Where(w => w.EventTypes.Contains(e.Type, StringComparer.Ordinal)))
+            {
+                insert.Parameters.Clear();
+                insert.With("$webhook", webhook.Id).With("$type", e.Type).With("$payload", e.PayloadJson).With("$at", SqliteValues.Micros(e.At));
+                added += insert.ExecuteNonQuery();
+            }
+        }
+
+        return added;
     }
 
     public Task<IReadOnlyList<WebhookDelivery>> ReadDueDeliveriesAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default)

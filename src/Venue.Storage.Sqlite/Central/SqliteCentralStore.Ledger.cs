@@ -14,6 +14,7 @@ public sealed partial class SqliteCentralStore
         IReadOnlyList<RegisteredAttendee> attendees,
         IReadOnlyList<UInt128> revokedTokens,
         DateTimeOffset at,
+        Func<IReadOnlyList<RegisteredAttendee>, IReadOnlyList<WebhookEvent>>? webhookEvents = null,
         CancellationToken cancellationToken = default)
     {
         var rows = CentralStoreRules.Attendees(attendees);
@@ -73,6 +74,11 @@ public sealed partial class SqliteCentralStore
                     revoke.With("$hash", SqliteValues.Bytes(token)).With("$version", version++).With("$at", SqliteValues.Micros(updatedAt));
                     revoke.ExecuteNonQuery();
                 }
+            }
+
+            if (webhookEvents is not null)
+            {
+                EnqueueWebhookEvents(transaction, webhookEvents(stored));
             }
 
             return stored;

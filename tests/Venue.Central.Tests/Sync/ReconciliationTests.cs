@@ -20,6 +20,7 @@ public sealed class ReconciliationTests : IAsyncLifetime
     [Fact]
     public async Task A_badge_admitted_at_two_edges_is_one_conflict_with_both_gates_and_counts_once()
     {
+        await _central.Silo.Store.CreateWebhookAsync("http://127.0.0.1:9/hook", ["conflict.raised"], "whsec_test", DateTimeOffset.UtcNow);
         var north = await _central.EdgeClientAsync("north");
         var south = await _central.EdgeClientAsync("south");
         var t = Hlc();
@@ -32,6 +33,10 @@ public sealed class ReconciliationTests : IAsyncLifetime
         var conflict = Assert.Single(await _central.Silo.Store.ListConflictsAsync(0, 10));
         Assert.Equal(("a1", "north", "G01", "south", "G09"),
             (conflict.AttendeeId, conflict.First.EdgeId, conflict.First.GateId, conflict.Second.EdgeId, conflict.Second.GateId));
+        // Its webhook event was stored with it, naming it by id.
+        var delivery = Assert.Single(await _central.Silo.Store.ReadDueDeliveriesAsync(DateTimeOffset.UtcNow.AddMinutes(1), 10));
+        Assert.Equal("conflict.raised", delivery.EventType);
+        Assert.Contains($"\"id\":{conflict.Id},\"attendeeId\":\"a1\"", delivery.PayloadJson);
     }
 
     [Fact]

@@ -642,6 +642,47 @@ public abstract class CentralStoreConformance(ITestOutputHelper output) : IAsync
     }
 
     [Fact]
+    public async Task Attendee_changes_queue_their_webhook_events_in_the_same_transaction()
+    {
+        if (!Ready) return;
+        await Store.CreateWebhookAsync("https://crm.example/hooks", ["attendee.registered"], "s", T0);
+
+        var stored = await Store.UpsertAttendeesAsync([Attendee("a1"), Attendee("a2")], [], T0,
+            rows => [.. rows.Select(r => new WebhookEvent("attendee.registered", $$"""{"id":"{{r.Id}}","version":{{r.Version}}}""", T0))]);
+
+        // The events see the rows as stored: their versions.
+        var due = await Store.ReadDueDeliveriesAsync(T0, 10);
+        Assert.Equal(stored.Select(r => $$"""{"id":"{{r.Id}}","version":{{r.Version}}}"""), due.Select(d => d.PayloadJson));
+
+        // Events that cannot be made take the change down with them, and the reverse.
+        var version = await Store.GetLedgerVersionAsync();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Store.UpsertAttendeesAsync([Attendee("a3")], [], T0,
+            _ => throw new InvalidOperationException("no events")));
+        Assert.Null(await Store.GetAttendeeAsync("a3"));
+        Assert.Equal(version, await Store.GetLedgerVersionAsync());
+        Assert.Equal(2L, (await Store.CountDeliveriesAsync()).Pending);
+    }
+
+    [Fact]
+    public async Task New_conflicts_queue_their_webhook_events_with_their_ids_in_the_same_transaction()
+    {
+        if (!Ready) return;
+        await Store.CreateWebhookAsync("https://crm.example/hooks", ["conflict.raised"], "s", T0);
+        static WebhookEvent Event(Conflict c) => new("conflict.raised", $$"""{"id":{{c.Id}}}""", c.DetectedAt);
+
+        var first = await Store.ReplaceConflictsAsync("a1", [Conflict("a1", "south", 1)], Event);
+        // Stored again, it is not new: no second event.
+        var second = await Store.ReplaceConflictsAsync("a1", [Conflict("a1", "south", 1), Conflict("a1", "east", 2)], Event);
+
+        var due = await Store.ReadDueDeliveriesAsync(T0.AddHours(1), 10);
+        Assert.Equal([$$"""{"id":{{first[0].Id}}}""", $$"""{"id":{{second[0].Id}}}"""], due.Select(d => d.PayloadJson));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Store.ReplaceConflictsAsync("a2", [Conflict("a2", "south", 3)],
+            _ => throw new InvalidOperationException("no event")));
+        Assert.Equal(2, await Store.CountConflictsAsync());
+    }
+
+    [Fact]
     public async Task Webhook_deliveries_are_due_at_once_retried_when_asked_and_given_up_when_told()
     {
         if (!Ready) return;
