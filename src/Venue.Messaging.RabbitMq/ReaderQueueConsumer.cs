@@ -14,8 +14,8 @@ namespace Venue.Messaging.RabbitMq;
 /// after the sink has made its reads durable, so an acknowledged read is never lost and an
 /// unacknowledged one comes back (the sink deduplicates on reader and event number). Messages that
 /// can never be taken in (unknown reader, malformed, oversized) are rejected to the dead-letter queue
-/// and counted; they never stop the next message. Survives the broker going away: it reconnects with
-/// backoff and declares the topology again. See docs/reader-payloads.md.
+/// and counted; they never stop the next message. Survives the broker going away, or cancelling the
+/// consumer: it reconnects with backoff and declares the topology again. See docs/reader-payloads.md.
 /// </summary>
 /// <remarks>
 /// One channel, two loops: the broker's delivery handler parses each message as it arrives (the body
@@ -174,6 +174,10 @@ public sealed class ReaderQueueConsumer : IHostedService, IAsyncDisposable
             session.Items.Writer.TryWrite(Classify(delivery));
             return Task.CompletedTask;
         };
+        // The broker cancels a consumer whose queue is deleted (an operator purging it, say) and keeps
+        // the channel open: without this the consumer would wait for ever, "connected", while readers'
+        // publishes are dropped for want of a binding. A new connection declares the queue again.
+        consumer.UnregisteredAsync += (_, _) => session.Lose("the broker cancelled the consumer (was the queue deleted?)");
         await channel.BasicConsumeAsync(topology.Queue, autoAck: false, consumer, stopping);
         _counters.SetConnected(true);
         connected();

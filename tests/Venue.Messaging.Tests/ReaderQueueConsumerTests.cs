@@ -111,6 +111,40 @@ public sealed class ReaderQueueConsumerTests(RabbitMqFixture broker, ITestOutput
     }
 
     [Fact]
+    public async Task A_consumer_the_broker_cancels_because_its_queue_was_deleted_declares_the_queue_again_and_reads_flow_once_more()
+    {
+        if (!Met())
+        {
+            return;
+        }
+
+        await using var queue = new ReadsQueue(broker.Server!);
+        var sink = new JournalingSink("r1");
+        await using var consumer = await Consumers.StartedAsync(queue.Options, sink);
+        var reader = new MosquittoReader(broker.Server!);
+        await reader.PublishAsync(queue.Topic("r1"), ZebraJson.Event(1));
+        await sink.JournaledAsync(1);
+
+        // An operator deletes the queue (to change its dead-letter exchange, or to purge it).
+        await using (var connection = await broker.Server!.ConnectionFactory().CreateConnectionAsync())
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            await channel.QueueDeleteAsync(queue.Options.EffectiveQueueName, ifUnused: false, ifEmpty: false);
+        }
+
+        // The reader keeps publishing; with no queue bound the broker drops them, until the consumer declares it again.
+        var next = 2L;
+        await Venue.Testing.Processes.Eventually.UntilAsync(async () =>
+        {
+            await reader.PublishAsync(queue.Topic("r1"), ZebraJson.Event(next++));
+            return sink.Journal.Count >= 2;
+        }, TimeSpan.FromSeconds(30), () => $"a read after the queue was deleted to arrive ({consumer.Stats})");
+
+        Assert.True(consumer.Stats.Reconnects >= 1, consumer.Stats.ToString());
+        Assert.True(consumer.Stats.Connected, consumer.Stats.ToString());
+    }
+
+    [Fact]
     public async Task Malformed_oversized_and_unknown_reader_messages_go_to_the_dead_letter_queue_counted_and_the_next_good_read_still_arrives()
     {
         if (!Met())
