@@ -26,8 +26,14 @@ user() { # name password configure write read
 }
 user venue-edge "$VENUE_RABBITMQ_EDGE_PASSWORD" '^venue\.reads\..*' '^venue\.reads\..*' '^(amq\.topic|venue\.reads\..*)$'
 # The MQTT plugin publishes as this user to amq.topic; subscriptions (which readers do not make) would need mqtt-subscription-*.
-user venue-reader "$VENUE_RABBITMQ_READER_PASSWORD" '^mqtt-subscription-.*' '^amq\.topic$' '^(amq\.topic|mqtt-subscription-.*)$'
+# Until the edge has bound its reads queue, readers may not log in: the broker would acknowledge
+# their QoS 1 publishes and drop them (nothing routes them yet). Refused, a reader keeps its reads
+# buffered and connects again; open-readers.sh grants the access once the queue is bound.
+rabbitmqctl -q add_user venue-reader "$VENUE_RABBITMQ_READER_PASSWORD" >/dev/null 2>&1 || rabbitmqctl -q change_password venue-reader "$VENUE_RABBITMQ_READER_PASSWORD"
+rabbitmqctl -q clear_permissions -p / venue-reader >/dev/null 2>&1 || true
 touch "$ready"
-echo "venue: users venue-edge and venue-reader are ready"
+echo "venue: user venue-edge is ready; venue-reader may log in once the edge binds its reads queue"
+
+sh /etc/rabbitmq/venue/open-readers.sh &
 
 wait "$server"

@@ -9,9 +9,9 @@ namespace Venue.Messaging.Tests.Support;
 /// <summary>
 /// A real RFID reader as far as the broker can tell: mosquitto_pub at QoS 1 over MQTT 3.1.1, logged in
 /// as the test user. mosquitto_pub exits 0 only after every message got its PUBACK, so a successful
-/// publish is one the broker has taken responsibility for.
+/// publish is one the broker has taken responsibility for. Another login can be given.
 /// </summary>
-public sealed class MosquittoReader(RabbitMqServer server)
+public sealed class MosquittoReader(RabbitMqServer server, string? user = null, string? password = null)
 {
     public static string? Executable => Venue.Testing.RabbitMq.MosquittoTools.Publisher;
 
@@ -49,7 +49,7 @@ public sealed class MosquittoReader(RabbitMqServer server)
             RedirectStandardError = true,
         };
         foreach (var argument in (string[])["-h", "127.0.0.1", "-p", server.MqttPort.ToString(CultureInfo.InvariantCulture),
-            "-u", RabbitMqServer.User, "-P", server.Password, "-V", "mqttv311", .. (arguments.Contains("-q") ? arguments : ["-q", "1", .. arguments])])
+            "-u", user ?? RabbitMqServer.User, "-P", password ?? server.Password, "-V", "mqttv311", .. (arguments.Contains("-q") ? arguments : ["-q", "1", .. arguments])])
         {
             info.ArgumentList.Add(argument);
         }

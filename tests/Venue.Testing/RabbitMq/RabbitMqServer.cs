@@ -250,6 +250,24 @@ public sealed class RabbitMqServer : IAsyncDisposable
             : throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} failed ({result.ExitCode}): {result.Output}");
     }
 
+    /// <summary>
+    /// Writes an executable script at <paramref name="path"/> that runs rabbitmqctl against this node
+    /// (as <see cref="CtlAsync"/> does) with whatever arguments it is given: for shell scripts under test.
+    /// </summary>
+    public string WriteCtlScript(string path)
+    {
+        var (fileName, arguments) = _account.Command("/usr/bin/env",
+            [.. NodeEnvironment(), Path.Combine(_scripts, "rabbitmqctl"), "-n", NodeName]);
+        static string Quote(string word) => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+        File.WriteAllText(path, $"#!/bin/sh\nexec {Quote(fileName)} {string.Join(' ', arguments.Select(Quote))} \"$@\"\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        return path;
+    }
+
     /// <summary>The last lines the node wrote to its console and log, for a failure message.</summary>
     public string Tail(int lines = 30)
     {
