@@ -325,11 +325,14 @@ public sealed class ReaderQueueConsumer : IHostedService, IAsyncDisposable
             }
 
             var duplicates = 0;
+            var clockAhead = 0;
             if (reads.Count > 0)
             {
                 try
                 {
-                    duplicates = (await _sink.IngestAsync(reads, _abort.Token)).Duplicates;
+                    var ingested = await _sink.IngestAsync(reads, _abort.Token);
+                    duplicates = ingested.Duplicates;
+                    clockAhead = ingested.ClockAhead;
                     ingestFailures = 0;
                 }
                 catch (Exception e) when (!_abort.IsCancellationRequested)
@@ -344,7 +347,7 @@ public sealed class ReaderQueueConsumer : IHostedService, IAsyncDisposable
             }
 
             await channel.BasicAckAsync(last, multiple: true, CancellationToken.None);
-            _counters.Acked(deliveries, reads.Count, duplicates, ignored, _time.GetUtcNow());
+            _counters.Acked(deliveries, reads.Count - clockAhead, duplicates, ignored, clockAhead, _time.GetUtcNow());
         }
     }
 

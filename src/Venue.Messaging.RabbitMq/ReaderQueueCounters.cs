@@ -10,6 +10,7 @@ internal sealed class ReaderQueueCounters
     private long _ackedReads;
     private long _duplicates;
     private long _ignoredEvents;
+    private long _clockAhead;
     private long _ingestFailures;
     private long _reconnects;
     private long _lastAckTicks = -1;
@@ -27,8 +28,9 @@ internal sealed class ReaderQueueCounters
 
     public void DeadLettered(DeadLetterReason reason) => Interlocked.Increment(ref _deadLettered[(int)reason]);
 
-    public void Acked(int deliveries, int reads, int duplicates, int ignoredEvents, DateTimeOffset at)
+    public void Acked(int deliveries, int reads, int duplicates, int ignoredEvents, int clockAhead, DateTimeOffset at)
     {
+        Interlocked.Add(ref _clockAhead, clockAhead);
         Interlocked.Add(ref _ackedDeliveries, deliveries);
         Interlocked.Add(ref _ackedReads, reads);
         Interlocked.Add(ref _duplicates, duplicates);
@@ -59,6 +61,7 @@ internal sealed class ReaderQueueCounters
             Interlocked.Read(ref _ackedReads),
             Interlocked.Read(ref _duplicates),
             Interlocked.Read(ref _ignoredEvents),
+            Interlocked.Read(ref _clockAhead),
             Interlocked.Read(ref _ingestFailures),
             Interlocked.Read(ref _reconnects),
             Enum.GetValues<DeadLetterReason>().ToDictionary(r => r, r => Interlocked.Read(ref _deadLettered[(int)r])),

@@ -3,7 +3,8 @@ namespace Venue.Messaging.RabbitMq;
 /// <summary>
 /// What the reads consumer has done since it was made, for /healthz and the ops console. A snapshot:
 /// take a new one to see more. <see cref="AckedReads"/> counts reads the sink made durable (new and
-/// duplicates); <see cref="Redelivered"/> deliveries the broker sent again (after a reconnect, a
+/// duplicates); <see cref="ClockAhead"/> reads the sink dropped, acknowledged all the same, because
+/// their reader's clock was too far ahead (see the edge's <c>Readers:MaxClockAhead</c>); <see cref="Redelivered"/> deliveries the broker sent again (after a reconnect, a
 /// failed ingest); <see cref="Reconnects"/> connections made after the first.
 /// </summary>
 public sealed record ReaderQueueStats(
@@ -14,6 +15,7 @@ public sealed record ReaderQueueStats(
     long AckedReads,
     long Duplicates,
     long IgnoredEvents,
+    long ClockAhead,
     long IngestFailures,
     long Reconnects,
     IReadOnlyDictionary<DeadLetterReason, long> DeadLettered,
@@ -27,7 +29,7 @@ public sealed record ReaderQueueStats(
     {
         var deadLettered = string.Join(", ", DeadLettered.Where(p => p.Value > 0).Select(p => $"{p.Key} {p.Value}"));
         return $"connected {Connected}, delivered {Delivered} (redelivered {Redelivered}), acked {AckedDeliveries} deliveries / {AckedReads} reads " +
-            $"({Duplicates} duplicates, {IgnoredEvents} events ignored), dead-lettered {DeadLetteredTotal}{(deadLettered.Length > 0 ? $" ({deadLettered})" : "")}, " +
+            $"({Duplicates} duplicates, {IgnoredEvents} events ignored, {ClockAhead} dropped as clock ahead), dead-lettered {DeadLetteredTotal}{(deadLettered.Length > 0 ? $" ({deadLettered})" : "")}, " +
             $"ingest failures {IngestFailures}, reconnects {Reconnects}, last ack {LastAckAt?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "never"}" +
             (LastError is null ? "" : $", last error: {LastError}");
     }

@@ -111,6 +111,29 @@ public sealed class ReaderQueueConsumerTests(RabbitMqFixture broker, ITestOutput
     }
 
     [Fact]
+    public async Task Reads_the_sink_drops_as_clock_ahead_are_counted_as_such_not_as_acknowledged_reads()
+    {
+        if (!Met())
+        {
+            return;
+        }
+
+        await using var queue = new ReadsQueue(broker.Server!);
+        var sink = new JournalingSink("r1") { ClockAheadAfter = ZebraJson.ReadAt.AddMinutes(1) };
+        await using var consumer = await Consumers.StartedAsync(queue.Options, sink);
+        var reader = new MosquittoReader(broker.Server!);
+
+        // A reader whose clock runs an hour fast, then one on time.
+        await reader.PublishAsync(queue.Topic("r1"), ZebraJson.Event(1, timestamp: "2026-11-22T10:14:03.120+0000"));
+        await reader.PublishAsync(queue.Topic("r1"), ZebraJson.Event(2));
+
+        await sink.JournaledAsync(1);
+        await Venue.Testing.Processes.Eventually.UntilAsync(() => Task.FromResult(consumer.Stats.AckedDeliveries == 2), TimeSpan.FromSeconds(10),
+            () => $"both deliveries acknowledged ({consumer.Stats})");
+        Assert.Equal((1L, 1L, 0L), (consumer.Stats.AckedReads, consumer.Stats.ClockAhead, consumer.Stats.Duplicates));
+    }
+
+    [Fact]
     public async Task A_consumer_the_broker_cancels_because_its_queue_was_deleted_declares_the_queue_again_and_reads_flow_once_more()
     {
         if (!Met())

@@ -75,6 +75,9 @@ public sealed class JournalingSink(params string[] knownReaders) : IReadSink
         }
     }
 
+    /// <summary>Reads stamped after this are dropped and reported as clock-ahead, as the edge's sink does.</summary>
+    public DateTimeOffset? ClockAheadAfter { get; set; }
+
     public bool IsKnownReader(string readerId) => _known.Contains(readerId);
 
     public async Task<ReadIngestResult> IngestAsync(IReadOnlyList<TagRead> reads, CancellationToken cancellationToken = default)
@@ -100,16 +103,21 @@ public sealed class JournalingSink(params string[] knownReaders) : IReadSink
         lock (_lock)
         {
             var accepted = 0;
+            var clockAhead = 0;
             foreach (var read in reads)
             {
-                if (_keys.Add((read.ReaderId, read.EventNum)))
+                if (read.ReadAt > ClockAheadAfter)
+                {
+                    clockAhead++;
+                }
+                else if (_keys.Add((read.ReaderId, read.EventNum)))
                 {
                     _journal.Add(read);
                     accepted++;
                 }
             }
 
-            return new ReadIngestResult(accepted, reads.Count - accepted);
+            return new ReadIngestResult(accepted, reads.Count - accepted - clockAhead, clockAhead);
         }
     }
 
