@@ -46,6 +46,12 @@ public sealed class MqttPublisher : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxInFlight, 1);
+        if (options.Password is not null && options.UserName is null)
+        {
+            // MQTT 3.1.1 (3.1.2-22): a CONNECT with a password flag and no user name flag is malformed.
+            throw new ArgumentException("A password needs a user name: MQTT sends a password only with one.", nameof(options));
+        }
+
         var tcp = new TcpClient { NoDelay = true };
         try
         {

@@ -47,6 +47,24 @@ public sealed class ReadersCliTests(RabbitMqFixture broker, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Readers_simulate_with_a_password_but_no_user_exits_2_and_says_so()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var ledger = await LedgerAsync(directory);
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Quick, new Dictionary<string, string> { [ReadersPassword] = "s3cret" },
+            "readers", "simulate", "--layout", Layout, "--ledger", ledger, "--port", "1");
+
+        AssertOneLineError(result, 2, "--user");
+        Assert.DoesNotContain("s3cret", result.StandardError + result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Readers_simulate_with_an_unreadable_number_exits_non_zero_and_names_it()
     {
         if (!VenueBuilt())

@@ -90,6 +90,12 @@ public static class ReadersCommand
                 problems.Add($"--ledger {parse.GetValue(ledger)!.FullName} does not exist");
             }
 
+            // MQTT 3.1.1 sends a password only with a user name (3.1.2-22).
+            if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(PasswordVariable)) && parse.GetValue(user) is null)
+            {
+                problems.Add($"{PasswordVariable} is set but --user is not: name the user the password belongs to");
+            }
+
             if (problems.Count > 0)
             {
                 throw new ArgumentException(string.Join("; ", problems) + ".");
