@@ -376,7 +376,11 @@ public static class SimulationRunner
         return elapsed;
     }
 
-    private static async Task<ScanOutcome> SendAsync(HttpClient http, Uri edge, PlannedScan scan, string scannerToken, Stopwatch start, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends one scan. A scan that gets no answer (refused connection, or none within the client's
+    /// timeout) is an outcome with status 0 for the verdict to judge; only the run's own cancellation throws.
+    /// </summary>
+    internal static async Task<ScanOutcome> SendAsync(HttpClient http, Uri edge, PlannedScan scan, string scannerToken, Stopwatch start, CancellationToken cancellationToken)
     {
         var body = scan.Kind == ScanKind.BadRequest
             ? "{\"token\": \"VN1.AAAA\", \"direction\": \"sideways\", " // broken on purpose: bad direction and cut off
@@ -416,6 +420,13 @@ public static class SimulationRunner
         catch (HttpRequestException e)
         {
             return new ScanOutcome(scan, 0, null, null, Stopwatch.GetElapsedTime(sentAt).TotalMilliseconds, null, start.Elapsed, e.Message);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // HttpClient's timeout, not the user's Ctrl+C: a stalled edge is a failed scan, not a cancelled run.
+            var waited = Stopwatch.GetElapsedTime(sentAt);
+            return new ScanOutcome(scan, 0, null, null, waited.TotalMilliseconds, null, start.Elapsed,
+                $"no answer within {waited.TotalSeconds:0.#} s (the client's timeout is {http.Timeout.TotalSeconds:0} s)");
         }
     }
 }

@@ -180,19 +180,27 @@ public static class CrowdRunner
         }
     }
 
+    /// <summary>The answer's result, <c>http {status}</c>, or <c>no answer: ...</c>; the verdict judges it. Only the run's own cancellation throws.</summary>
     private static async Task<string> PostAsync(HttpClient http, CrowdEdge edge, string path, string body, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(edge.Address, path)) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", edge.DeskToken);
-        using var response = await http.SendAsync(request, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
+        try
         {
-            return $"http {(int)response.StatusCode}";
-        }
+            using var response = await http.SendAsync(request, cancellationToken);
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                return $"http {(int)response.StatusCode}";
+            }
 
-        using var json = JsonDocument.Parse(text);
-        return json.RootElement.GetProperty("result").GetString() ?? "";
+            using var json = JsonDocument.Parse(text);
+            return json.RootElement.GetProperty("result").GetString() ?? "";
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return $"no answer: {e.Message}";
+        }
     }
 
     /// <summary>Until each edge's read journal holds every distinct read and no portal has a pass open; gives up after <see cref="DrainTimeout"/>.</summary>
