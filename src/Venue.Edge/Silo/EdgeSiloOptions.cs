@@ -117,9 +117,11 @@ public sealed class EdgeSiloOptions
         }
 
         IReadOnlyList<string> layoutProblems;
+        Domain.Layout.VenueLayout? layout = null;
         try
         {
-            layoutProblems = Domain.Layout.VenueLayout.Load(LayoutPath).Problems();
+            layout = Domain.Layout.VenueLayout.Load(LayoutPath);
+            layoutProblems = layout.Problems();
         }
         catch (Domain.Layout.LayoutException e)
         {
@@ -129,6 +131,21 @@ public sealed class EdgeSiloOptions
         foreach (var problem in layoutProblems)
         {
             yield return $"{Section}:LayoutPath ({LayoutPath}): {problem}";
+        }
+
+        if (layout is not null && layoutProblems.Count == 0)
+        {
+            // An admission moves the attendee into the gate's zone; a zone the layout does not know
+            // (a typo, "Lobby" for "lobby") would leave every admission through the gate out of its count.
+            var zones = layout.Zones.Select(z => z.Id).ToHashSet(StringComparer.Ordinal);
+            for (var i = 0; i < Gates.Count; i++)
+            {
+                if (Gates[i]?.Zone is { } zone && !zones.Contains(zone))
+                {
+                    yield return $"{Section}:Gates[{i}]: Zone '{zone}' of gate '{Gates[i].Id}' is not a zone of the layout {LayoutPath} " +
+                        $"(its zones: {string.Join(", ", zones.Order(StringComparer.Ordinal))}).";
+                }
+            }
         }
 
         if (Readers.UseRabbitMq)
