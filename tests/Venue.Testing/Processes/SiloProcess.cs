@@ -147,6 +147,21 @@ public sealed class SiloProcess : IAsyncDisposable
         await _process.WaitForExitAsync().Within(TimeSpan.FromSeconds(10), $"the SIGKILLed {Start.Role} process to be reaped");
     }
 
+    /// <summary>SIGTERM (what <c>docker stop</c> and systemd send), then waits until the process has exited on its own.</summary>
+    public async Task TerminateAsync(TimeSpan within)
+    {
+        if (!_process.HasExited)
+        {
+            var signal = await Venue.LoadHarness.Hosting.ProcessRunner.RunAsync("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10), CancellationToken.None);
+            if (!signal.Succeeded && !_process.HasExited)
+            {
+                throw new InvalidOperationException($"kill -TERM {_process.Id} failed: {signal.Output}");
+            }
+        }
+
+        await _process.WaitForExitAsync().Within(within, $"the {Start.Role} process to exit after SIGTERM");
+    }
+
     /// <summary>SIGKILL, then the same command again on the same port and data: what a supervisor does after a crash.</summary>
     public async Task<SiloProcess> RestartAfterKillAsync(TimeSpan timeout)
     {
