@@ -148,5 +148,11 @@ internal static class PostgresCentralSchema
             payload jsonb NOT NULL,
             PRIMARY KEY (grain_type, grain_key));
         """,
+        """
+        -- The dispatcher reads each webhook's due deliveries on their own: without this index, a
+        -- webhook that stopped answering would make every read of the others wade through its backlog.
+        CREATE INDEX webhook_deliveries_due_by_webhook ON webhook_deliveries(webhook_id, next_attempt_at, id)
+            WHERE delivered_at IS NULL AND NOT given_up;
+        """,
     ];
 }

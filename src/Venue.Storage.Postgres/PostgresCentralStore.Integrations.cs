@@ -172,17 +172,25 @@ public sealed partial class PostgresCentralStore
         return await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task<IReadOnlyList<WebhookDelivery>> ReadDueDeliveriesAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<WebhookDelivery>> ReadDueDeliveriesAsync(DateTimeOffset now, int limit, string? webhookId = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        await using var select = _dataSource.CreateCommand("""
+        // The webhook condition is left out when none is given, rather than written "@webhook IS NULL
+        // OR ...", so the planner can use the per-webhook index when one is.
+        await using var select = _dataSource.CreateCommand($"""
             SELECT d.id, d.event_type, d.payload, d.event_at, d.attempts, d.next_attempt_at,
                    w.id, w.url, w.event_types, w.secret, w.created_at
             FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
             WHERE d.delivered_at IS NULL AND NOT d.given_up AND d.next_attempt_at <= @now
+                  {(webhookId is null ? "" : "AND d.webhook_id = @webhook")}
             ORDER BY d.next_attempt_at, d.id
             LIMIT @limit
             """).With("now", PostgresValues.Utc(now)).With("limit", limit);
+        if (webhookId is not null)
+        {
+            select.With("webhook", webhookId);
+        }
+
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         var list = new List<WebhookDelivery>();
         while (await reader.ReadAsync(cancellationToken))

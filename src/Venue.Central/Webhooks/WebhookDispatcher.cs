@@ -16,9 +16,16 @@ namespace Venue.Central.Webhooks;
 /// (<see cref="WebhookSignature"/>), with a time limit; a 2xx marks it delivered, anything else is
 /// retried later with exponential back-off and jitter, and given up after
 /// <see cref="WebhookDispatcherOptions.MaxAttempts"/>. The outbox lives in the store, so deliveries
-/// pending when central stops are sent after it starts again. Between rounds it waits for
-/// <see cref="WebhookOutbox"/> to say something was published, for the next retry it knows of, or
-/// for the poll interval, whichever comes first.
+/// pending when central stops are sent after it starts again.
+/// <para>
+/// Each webhook has a lane of its own: a loop that reads only that webhook's due deliveries and
+/// sends at most <see cref="WebhookDispatcherOptions.MaxConcurrencyPerWebhook"/> of them at once,
+/// so a subscriber that hangs or fails holds up nobody but itself. All lanes together keep at most
+/// <see cref="WebhookDispatcherOptions.MaxConcurrency"/> requests in flight. A lane waits between
+/// rounds for <see cref="WebhookOutbox"/> to say something was published, for the next retry it
+/// knows of, or for the poll interval, whichever comes first; the dispatcher's own loop opens a lane
+/// for each webhook created and closes the lane of each webhook deleted, on the same signals.
+/// </para>
 /// </summary>
 public sealed class WebhookDispatcher : BackgroundService
 {
@@ -30,10 +37,7 @@ public sealed class WebhookDispatcher : BackgroundService
     private readonly WebhookDispatcherOptions _options;
     private readonly ILogger _logger;
     private readonly HttpClient _http;
-    private readonly object _retryGate = new();
-    // Every retry time this dispatcher set, earliest first. One "earliest" value would keep a time
-    // already past while a later one was set, and the retry after it would wait for the poll interval.
-    private readonly PriorityQueue<DateTimeOffset, DateTimeOffset> _retries = new();
+    private readonly SemaphoreSlim _inFlight;
 
     /// <param name="handler">Where requests go (tests may pass their own); by default a handler that follows no redirects.</param>
     public WebhookDispatcher(IWebhookStore store, WebhookOutbox outbox, TimeProvider time, WebhookDispatcherOptions options, ILogger<WebhookDispatcher>? logger = null, HttpMessageHandler? handler = null)
@@ -47,6 +51,7 @@ public sealed class WebhookDispatcher : BackgroundService
         _time = time;
         _options = options;
         _logger = logger ?? NullLogger.Instance;
+        _inFlight = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
         // A redirect is a failed delivery: following it would send signed events somewhere nobody registered.
         _http = new HttpClient(handler ?? new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
         {
@@ -93,28 +98,95 @@ public sealed class WebhookDispatcher : BackgroundService
             return;
         }
 
-        while (!stoppingToken.IsCancellationRequested)
+        var lanes = new Dictionary<string, Lane>(StringComparer.Ordinal);
+        // Lanes of deleted webhooks, cancelled but perhaps still unwinding a request: stopping waits for them too.
+        var closing = new List<Lane>();
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                // Taken before listing, so a webhook created and published to meanwhile is seen next round.
+                var published = outbox.WaitForPublishAsync(_options.PollInterval, _time, stoppingToken);
+                try
+                {
+                    var webhooks = await store.ListWebhooksAsync(stoppingToken);
+                    var current = webhooks.Select(w => w.Id).ToHashSet(StringComparer.Ordinal);
+                    foreach (var id in lanes.Keys.Where(id => !current.Contains(id)).ToList())
+                    {
+                        // Its undelivered rows went with it; a request still in flight has nowhere to be recorded.
+                        await lanes[id].Stopping.CancelAsync();
+                        closing.Add(lanes[id]);
+                        lanes.Remove(id);
+                    }
+
+                    foreach (var id in current.Where(id => !lanes.ContainsKey(id)))
+                    {
+                        lanes[id] = Open(store, outbox, id, stoppingToken);
+                    }
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception e)
+                {
+                    _logger.LogWarning(e, "Listing webhooks failed; retrying in {Interval}.", _options.PollInterval);
+                }
+
+                foreach (var done in closing.Where(l => l.Serving.IsCompleted).ToList())
+                {
+                    done.Stopping.Dispose();
+                    closing.Remove(done);
+                }
+
+                await published;
+            }
+        }
+        finally
+        {
+            // The stopping token reaches every lane through its linked source; wait for each to wind down.
+            var all = lanes.Values.Concat(closing).ToList();
+            await Task.WhenAll(all.Select(l => l.Serving));
+            foreach (var lane in all)
+            {
+                lane.Stopping.Dispose();
+            }
+        }
+    }
+
+    private Lane Open(IWebhookStore store, WebhookOutbox outbox, string webhookId, CancellationToken stoppingToken)
+    {
+        var lane = new Lane(webhookId, CancellationTokenSource.CreateLinkedTokenSource(stoppingToken));
+        lane.Serving = Task.Run(() => ServeAsync(store, outbox, lane));
+        return lane;
+    }
+
+    /// <summary>One webhook's loop: its due deliveries, then a wait for a publish, its next retry or the poll interval.</summary>
+    private async Task ServeAsync(IWebhookStore store, WebhookOutbox outbox, Lane lane)
+    {
+        var cancellationToken = lane.Stopping.Token;
+        while (!cancellationToken.IsCancellationRequested)
         {
             // Taken before reading, so an event published while this round runs wakes the next one.
-            var published = outbox.WaitForPublishAsync(_options.PollInterval, _time, stoppingToken);
+            var published = outbox.WaitForPublishAsync(_options.PollInterval, _time, cancellationToken);
             try
             {
-                await DeliverDueAsync(store, stoppingToken);
+                await DeliverDueAsync(store, lane, cancellationToken);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
             }
             catch (Exception e)
             {
                 // The store is unavailable (a PostgreSQL restart, a locked file): try again next round.
-                _logger.LogWarning(e, "Reading the webhook outbox failed; retrying in {Interval}.", _options.PollInterval);
+                _logger.LogWarning(e, "Reading the webhook outbox of {Webhook} failed; retrying in {Interval}.", lane.WebhookId, _options.PollInterval);
             }
 
-            var wake = NextRetryIn();
+            var wake = lane.NextRetryIn(_time.GetUtcNow());
             if (wake is { } delay && delay < _options.PollInterval)
             {
-                await Task.WhenAny(published, Task.Delay(delay, _time, stoppingToken)).ConfigureAwait(false);
+                await Task.WhenAny(published, Task.Delay(delay, _time, cancellationToken)).ConfigureAwait(false);
             }
             else
             {
@@ -123,41 +195,34 @@ public sealed class WebhookDispatcher : BackgroundService
         }
     }
 
-    private TimeSpan? NextRetryIn()
+    /// <summary>Sends every delivery of the lane's webhook due now, a batch at a time.</summary>
+    private async Task DeliverDueAsync(IWebhookStore store, Lane lane, CancellationToken cancellationToken)
     {
-        lock (_retryGate)
-        {
-            // Times now past were (or are about to be) served by a round; drop them, and run one at once.
-            var now = _time.GetUtcNow();
-            var due = false;
-            while (_retries.TryPeek(out var at, out _) && at <= now)
-            {
-                _retries.Dequeue();
-                due = true;
-            }
-
-            if (due)
-            {
-                return TimeSpan.Zero;
-            }
-
-            return _retries.TryPeek(out var next, out _) ? next - now : null;
-        }
-    }
-
-    /// <summary>Sends every delivery due now, a batch at a time.</summary>
-    private async Task DeliverDueAsync(IWebhookStore store, CancellationToken cancellationToken)
-    {
+        var perWebhook = Math.Min(_options.MaxConcurrencyPerWebhook, _options.MaxConcurrency);
         while (true)
         {
-            var due = await store.ReadDueDeliveriesAsync(_time.GetUtcNow(), _options.BatchSize, cancellationToken);
+            var due = await store.ReadDueDeliveriesAsync(_time.GetUtcNow(), _options.BatchSize, lane.WebhookId, cancellationToken);
             if (due.Count == 0)
             {
                 return;
             }
 
-            await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
-                async (delivery, ct) => await AttemptAsync(store, delivery, ct));
+            await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = perWebhook, CancellationToken = cancellationToken },
+                async (delivery, ct) =>
+                {
+                    await _inFlight.WaitAsync(ct);
+                    try
+                    {
+                        if (await AttemptAsync(store, delivery, ct) is { } retry)
+                        {
+                            lane.RetryAt(retry);
+                        }
+                    }
+                    finally
+                    {
+                        _inFlight.Release();
+                    }
+                });
             if (due.Count < _options.BatchSize)
             {
                 return;
@@ -165,7 +230,8 @@ public sealed class WebhookDispatcher : BackgroundService
         }
     }
 
-    private async Task AttemptAsync(IWebhookStore store, WebhookDelivery delivery, CancellationToken cancellationToken)
+    /// <summary>One attempt, recorded in the store. Returns when to retry, or null when delivered or given up.</summary>
+    private async Task<DateTimeOffset?> AttemptAsync(IWebhookStore store, WebhookDelivery delivery, CancellationToken cancellationToken)
     {
         var body = Envelope(delivery);
         string? error;
@@ -210,11 +276,6 @@ public sealed class WebhookDispatcher : BackgroundService
             await store.MarkFailedAsync(delivery.Id, error, next, CancellationToken.None);
             if (next is { } retry)
             {
-                lock (_retryGate)
-                {
-                    _retries.Enqueue(retry, retry);
-                }
-
                 _logger.LogInformation("Webhook delivery {Delivery} to {Url} failed ({Error}); attempt {Attempt} of {Max}, next at {Next:O}.",
                     delivery.Id, delivery.Webhook.Url, error, attempts, _options.MaxAttempts, retry);
             }
@@ -225,6 +286,7 @@ public sealed class WebhookDispatcher : BackgroundService
         }
 
         Attempted?.Invoke(new WebhookAttempt(delivery, error, next));
+        return next;
     }
 
     /// <summary>The wait after the <paramref name="failures"/>-th failed attempt: doubling from the initial back-off, capped, ±20 % by <paramref name="random"/> in [0, 1).</summary>
@@ -258,7 +320,53 @@ public sealed class WebhookDispatcher : BackgroundService
     public override void Dispose()
     {
         _http.Dispose();
+        _inFlight.Dispose();
         base.Dispose();
+    }
+
+    /// <summary>One webhook's share of the dispatcher: its loop, what stops it, and the retry times its attempts set.</summary>
+    private sealed class Lane(string webhookId, CancellationTokenSource stopping)
+    {
+        private readonly object _gate = new();
+        // Every retry time this lane set, earliest first. One "earliest" value would keep a time
+        // already past while a later one was set, and the retry after it would wait for the poll interval.
+        private readonly PriorityQueue<DateTimeOffset, DateTimeOffset> _retries = new();
+
+        public string WebhookId { get; } = webhookId;
+
+        public CancellationTokenSource Stopping { get; } = stopping;
+
+        public Task Serving { get; set; } = Task.CompletedTask;
+
+        public void RetryAt(DateTimeOffset at)
+        {
+            lock (_gate)
+            {
+                _retries.Enqueue(at, at);
+            }
+        }
+
+        /// <summary>How long until the next retry set (zero when one is already due), or null when none is.</summary>
+        public TimeSpan? NextRetryIn(DateTimeOffset now)
+        {
+            lock (_gate)
+            {
+                // Times now past were (or are about to be) served by a round; drop them, and run one at once.
+                var due = false;
+                while (_retries.TryPeek(out var at, out _) && at <= now)
+                {
+                    _retries.Dequeue();
+                    due = true;
+                }
+
+                if (due)
+                {
+                    return TimeSpan.Zero;
+                }
+
+                return _retries.TryPeek(out var next, out _) ? next - now : null;
+            }
+        }
     }
 }
 

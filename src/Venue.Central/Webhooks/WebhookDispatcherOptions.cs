@@ -28,11 +28,21 @@ public sealed class WebhookDispatcherOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Deliveries read from the outbox at a time.</summary>
+    /// <summary>Deliveries of one webhook read from the outbox at a time.</summary>
     [Range(1, 10_000)]
     public int BatchSize { get; set; } = 100;
 
-    /// <summary>Deliveries in flight at once.</summary>
+    /// <summary>
+    /// Deliveries in flight at once to one webhook: all a subscriber that never answers can hold,
+    /// and the most any one subscriber receives at once. Capped by <see cref="MaxConcurrency"/>.
+    /// </summary>
     [Range(1, 256)]
-    public int MaxConcurrency { get; set; } = 8;
+    public int MaxConcurrencyPerWebhook { get; set; } = 8;
+
+    /// <summary>
+    /// Deliveries in flight at once to all webhooks together, a bound on central's sockets. Room for
+    /// several stalled webhooks at <see cref="MaxConcurrencyPerWebhook"/> each before they slow the others.
+    /// </summary>
+    [Range(1, 1_024)]
+    public int MaxConcurrency { get; set; } = 64;
 }

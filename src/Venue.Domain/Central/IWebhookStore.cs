@@ -12,8 +12,12 @@ public interface IWebhookStore
     /// <summary>Adds one outbox row per (event, webhook subscribed to its type), due at once. Returns the number of rows added.</summary>
     Task<int> EnqueueWebhookEventsAsync(IReadOnlyList<WebhookEvent> events, CancellationToken cancellationToken = default);
 
-    /// <summary>Deliveries due at <paramref name="now"/>, oldest first, that are neither delivered nor given up.</summary>
-    Task<IReadOnlyList<WebhookDelivery>> ReadDueDeliveriesAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Deliveries due at <paramref name="now"/>, oldest first, that are neither delivered nor given up;
+    /// only those to <paramref name="webhookId"/> when it is given, so one webhook's backlog can be
+    /// read without wading through another's.
+    /// </summary>
+    Task<IReadOnlyList<WebhookDelivery>> ReadDueDeliveriesAsync(DateTimeOffset now, int limit, string? webhookId = null, CancellationToken cancellationToken = default);
 
     Task MarkDeliveredAsync(long deliveryId, DateTimeOffset at, CancellationToken cancellationToken = default);
 

@@ -93,7 +93,7 @@ public sealed class WebhookDeliveryTests
         Assert.Equal([500, 503, 200], hooks.Select(h => h.AnsweredWith));
         Assert.Single(hooks.Select(h => h.Headers[WebhookDispatcher.IdHeader]).Distinct());
         Assert.Single(hooks.Select(h => h.Text).Distinct());
-        Assert.True(hooks[2].At - hooks[1].At >= hooks[1].At - hooks[0].At - TimeSpan.FromMilliseconds(30), "the second wait is not shorter than the first");
+        Assert.True(hooks[2].At - hooks[1].At >= hooks[1].At - hooks[0].At - TimeSpan.FromMilliseconds(30), $"the second wait ({(hooks[2].At - hooks[1].At).TotalMilliseconds:0} ms) is not shorter than the first ({(hooks[1].At - hooks[0].At).TotalMilliseconds:0} ms)");
         var counts = await central.Silo.Store.CountDeliveriesAsync();
         Assert.Equal((0L, 1L, 0L), counts);
     }
@@ -206,6 +206,85 @@ public sealed class WebhookDeliveryTests
         await dispatcher.StopAsync(CancellationToken.None);
 
         Assert.Equal([500, 500, 500, 200], receiver.Received.Select(h => h.AnsweredWith));
+    }
+
+    [Fact]
+    public async Task A_subscriber_that_never_answers_does_not_hold_up_deliveries_to_the_others()
+    {
+        const int events = 200;
+        using var directory = new TempDirectory();
+        await using var store = await SqliteCentralStore.OpenAsync(directory.File("central.db"), TimeProvider.System);
+        var outbox = new WebhookOutbox(store);
+        await store.CreateWebhookAsync("http://dead.test/hook", [WebhookOutbox.AttendeeRegistered], "whsec_dead", DateTimeOffset.UtcNow);
+        await store.CreateWebhookAsync("http://ok.test/hook", [WebhookOutbox.AttendeeRegistered], "whsec_ok", DateTimeOffset.UtcNow);
+        var subscribers = new SilentHostHandler("dead.test");
+        // Retries an hour away: each of dead.test's deliveries is tried at most once here, so its
+        // requests count the deliveries its lane has reached.
+        var options = new WebhookDispatcherOptions { RequestTimeout = TimeSpan.FromMilliseconds(500), InitialBackoff = TimeSpan.FromHours(1) };
+        using var dispatcher = new WebhookDispatcher(store, outbox, TimeProvider.System, options, handler: subscribers);
+        var okDelivered = 0;
+        var deadReachedWhenOkWasDone = -1;
+        var okDone = Signal.New();
+        dispatcher.Attempted += a =>
+        {
+            if (a.Delivered && a.Delivery.Webhook.Url.Contains("ok.test", StringComparison.Ordinal) && Interlocked.Increment(ref okDelivered) == events)
+            {
+                deadReachedWhenOkWasDone = subscribers.Started("dead.test");
+                okDone.TrySetResult();
+            }
+        };
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        await outbox.PublishAsync([.. Enumerable.Range(0, events).Select(i =>
+            new WebhookEvent(WebhookOutbox.AttendeeRegistered, $$"""{"id":"A{{i}}"}""", DateTimeOffset.UtcNow))]);
+        await okDone.Task.WithTimeout($"all {events} deliveries to ok.test while dead.test never answers");
+        await dispatcher.StopAsync(CancellationToken.None).WithTimeout("the dispatcher to stop with requests to dead.test unanswered");
+
+        // Sharing batches, ok.test's last delivery would wait for dead.test's deliveries ahead of it
+        // to time out: at least three quarters of them. Served on its own, it waits for none.
+        Assert.InRange(deadReachedWhenOkWasDone, 0, events / 2 - 1);
+        Assert.Equal(events, subscribers.Started("ok.test"));
+        Assert.InRange(subscribers.MostHangingAtOnce, 1, options.MaxConcurrencyPerWebhook);
+        Assert.Equal(0, subscribers.Hanging);
+        var (pending, delivered, failed) = await store.CountDeliveriesAsync();
+        Assert.Equal(((long)events, (long)events, 0L), (pending, delivered, failed));
+    }
+
+    [Fact]
+    public async Task A_webhook_deleted_while_its_requests_hang_stops_being_served_and_one_created_is_served()
+    {
+        using var directory = new TempDirectory();
+        await using var store = await SqliteCentralStore.OpenAsync(directory.File("central.db"), TimeProvider.System);
+        var outbox = new WebhookOutbox(store);
+        var dead = await store.CreateWebhookAsync("http://dead.test/hook", [WebhookOutbox.AttendeeRevoked], "whsec_dead", DateTimeOffset.UtcNow);
+        var subscribers = new SilentHostHandler("dead.test");
+        // Requests wait up to five minutes: only dropping the deleted webhook's lane ends them within this test.
+        using var dispatcher = new WebhookDispatcher(store, outbox, TimeProvider.System,
+            new WebhookDispatcherOptions { RequestTimeout = TimeSpan.FromMinutes(5), PollInterval = TimeSpan.FromMilliseconds(100) }, handler: subscribers);
+        var okDelivered = Signal.New();
+        dispatcher.Attempted += a =>
+        {
+            if (a.Delivered && a.Delivery.Webhook.Url.Contains("ok.test", StringComparison.Ordinal))
+            {
+                okDelivered.TrySetResult();
+            }
+        };
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        await outbox.PublishAsync([.. Enumerable.Range(0, 3).Select(i =>
+            new WebhookEvent(WebhookOutbox.AttendeeRevoked, $$"""{"id":"A{{i}}"}""", DateTimeOffset.UtcNow))]);
+        await subscribers.Until(s => s.Hanging == 3).WithTimeout("three requests to dead.test, unanswered");
+        Assert.True(await store.DeleteWebhookAsync(dead.Id));
+        await subscribers.Until(s => s.Abandoned == 3).WithTimeout("the deleted webhook's requests to be dropped");
+
+        await store.CreateWebhookAsync("http://ok.test/hook", [WebhookOutbox.AttendeeRevoked], "whsec_ok", DateTimeOffset.UtcNow);
+        await outbox.PublishAsync([new WebhookEvent(WebhookOutbox.AttendeeRevoked, """{"id":"A9"}""", DateTimeOffset.UtcNow)]);
+        await okDelivered.Task.WithTimeout("the delivery to the webhook created while running");
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        Assert.Equal(3, subscribers.Started("dead.test"));
+        Assert.Equal(1, subscribers.Started("ok.test"));
+        Assert.Equal((0L, 1L, 0L), await store.CountDeliveriesAsync());
     }
 
     [Fact]

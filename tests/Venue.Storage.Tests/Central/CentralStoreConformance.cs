@@ -726,6 +726,43 @@ public abstract class CentralStoreConformance(ITestOutputHelper output) : IAsync
         Assert.Equal((0L, 2L, 1L), await Store.CountDeliveriesAsync());
     }
 
+    [Fact]
+    public async Task Due_deliveries_can_be_read_for_one_webhook_without_the_others()
+    {
+        if (!Ready) return;
+        var first = await Store.CreateWebhookAsync("https://a.example/", ["conflict.raised"], "a", T0);
+        var second = await Store.CreateWebhookAsync("https://b.example/", ["conflict.raised"], "b", T0);
+        await Store.EnqueueWebhookEventsAsync(
+        [
+            new WebhookEvent("conflict.raised", """{"id":1}""", T0),
+            new WebhookEvent("conflict.raised", """{"id":2}""", T0.AddSeconds(1)),
+            new WebhookEvent("conflict.raised", """{"id":3}""", T0.AddSeconds(2)),
+        ]);
+
+        var seconds = await Store.ReadDueDeliveriesAsync(T0.AddSeconds(2), 10, second.Id);
+        Assert.All(seconds, d => Assert.Equal(second.Id, d.Webhook.Id));
+        Assert.Equal(["""{"id":1}""", """{"id":2}""", """{"id":3}"""], seconds.Select(d => d.PayloadJson));
+        Assert.Equal("https://b.example/", seconds[0].Webhook.Url);
+        Assert.Equal("b", seconds[0].Webhook.Secret);
+
+        // The limit and the due time apply within the webhook, oldest first.
+        var firsts = await Store.ReadDueDeliveriesAsync(T0.AddSeconds(2), 2, first.Id);
+        Assert.Equal(["""{"id":1}""", """{"id":2}"""], firsts.Select(d => d.PayloadJson));
+        Assert.All(firsts, d => Assert.Equal(first.Id, d.Webhook.Id));
+        Assert.Single(await Store.ReadDueDeliveriesAsync(T0, 10, first.Id));
+
+        // One webhook's failures move its own deliveries only.
+        await Store.MarkFailedAsync(firsts[0].Id, "timeout", T0.AddMinutes(1));
+        await Store.MarkDeliveredAsync(firsts[1].Id, T0.AddSeconds(3));
+        Assert.Equal(["""{"id":3}"""], (await Store.ReadDueDeliveriesAsync(T0.AddSeconds(3), 10, first.Id)).Select(d => d.PayloadJson));
+        Assert.Equal(3, (await Store.ReadDueDeliveriesAsync(T0.AddSeconds(3), 10, second.Id)).Count);
+        Assert.Equal(4, (await Store.ReadDueDeliveriesAsync(T0.AddSeconds(3), 10)).Count);
+
+        Assert.Empty(await Store.ReadDueDeliveriesAsync(T0.AddHours(1), 10, "no-such-webhook"));
+        Assert.True(await Store.DeleteWebhookAsync(second.Id));
+        Assert.Empty(await Store.ReadDueDeliveriesAsync(T0.AddHours(1), 10, second.Id));
+    }
+
     // ---- grain state
 
     [Fact]
