@@ -10,18 +10,22 @@ namespace Venue.Hosting.Configuration;
 public static class DurationProblem
 {
     /// <summary>Null when <paramref name="value"/> is within [<paramref name="min"/>, <paramref name="max"/>]; else one line starting with <paramref name="key"/>.</summary>
-    public static string? Check(string key, TimeSpan value, TimeSpan min, TimeSpan max)
+    public static string? Check(string key, TimeSpan value, TimeSpan min, TimeSpan max) =>
+        Describe(value, min, max) is { } problem ? $"{key}: {problem}" : null;
+
+    /// <summary>Null when <paramref name="value"/> is within [<paramref name="min"/>, <paramref name="max"/>]; else what is wrong with it, without its key.</summary>
+    public static string? Describe(TimeSpan value, TimeSpan min, TimeSpan max)
     {
         if (value >= min && value <= max)
         {
             return null;
         }
 
-        return string.Create(CultureInfo.InvariantCulture, $"{key}: {value:c} is not between {min:c} and {max:c}.{BareNumberHint(value, max)}");
+        return string.Create(CultureInfo.InvariantCulture, $"{value:c} is not between {min:c} and {max:c}.{BareNumberHint(value, max)}");
     }
 
     /// <summary>The hint for a whole number of days above the maximum (what a bare number becomes); empty otherwise.</summary>
-    public static string BareNumberHint(TimeSpan value, TimeSpan max)
+    private static string BareNumberHint(TimeSpan value, TimeSpan max)
     {
         if (value <= max || value.Ticks % TimeSpan.TicksPerDay != 0)
         {
