@@ -123,11 +123,13 @@ public sealed class GrainRuntime : IGrainFactory, IAsyncDisposable
     /// </summary>
     public async Task<int> CollectIdleActivationsAsync()
     {
-        var cutoff = Time.GetUtcNow().UtcTicks - _options.CollectionAge.Ticks;
+        // The monotonic timestamp, not the wall clock: an NTP step forward would collect every
+        // activation at once, and a step back would hold collection off for as long as the step.
+        var now = Time.GetTimestamp();
         var collected = new List<Task>();
         foreach (var activation in _activations.Values)
         {
-            if (activation.TryCollect(cutoff))
+            if (activation.TryCollect(now, _options.CollectionAge))
             {
                 collected.Add(activation.Deactivated);
             }
