@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Venue.Hosting.Configuration;
 using Venue.OpsConsole.Feed;
 using Venue.OpsConsole.Model;
 using Venue.OpsConsole.Security;
@@ -15,7 +16,7 @@ public static class ConsoleServiceExtensions
     /// <param name="dataDirectory">The silo's data directory, where the session cookie keys are kept.</param>
     public static IServiceCollection AddOpsConsole(this IServiceCollection services, Func<IServiceProvider, string> dataDirectory)
     {
-        services.AddOptions<LiveFeedOptions>().BindConfiguration(LiveFeedOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<LiveFeedOptions>().BindConfiguration(LiveFeedOptions.Section).ValidateAnnotations(LiveFeedOptions.Section).ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<LiveFeed>();
         services.AddSingleton<ConsoleModel>();

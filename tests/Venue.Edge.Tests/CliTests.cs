@@ -104,6 +104,12 @@ public sealed class CliTests(ITestOutputHelper output)
     [InlineData("--attendees", "5", "--attendees")]
     [InlineData("--gates", "1", "--gates")]
     [InlineData("--duration", "0", "--duration")]
+    [InlineData("--duration", "1e12", "--duration")]
+    [InlineData("--duration", "NaN", "--duration")]
+    [InlineData("--duration", "Infinity", "--duration")]
+    [InlineData("--wander", "1e12", "--wander")]
+    [InlineData("--wander", "-1e12", "--wander")]
+    [InlineData("--wander", "NaN", "--wander")]
     [InlineData("--attendees", "many", "many")]
     [InlineData("--edges", "0", "--edges")]
     [InlineData("--edges", "5", "--edges")]
@@ -119,6 +125,12 @@ public sealed class CliTests(ITestOutputHelper output)
         var result = await VenueExecutable.RunAsync(directory.Path, Quick, "simulate", option, value, "--plain");
 
         AssertOneLineError(result, mentions);
+        if (mentions.StartsWith("--", StringComparison.Ordinal))
+        {
+            // A value that parses but is refused: 2, as the README says (1 would read as a failed verdict).
+            Assert.Equal(2, result.ExitCode);
+        }
+
         Assert.DoesNotContain("Generating", result.StandardOutput, StringComparison.Ordinal);
     }
 

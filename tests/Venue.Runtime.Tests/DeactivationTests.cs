@@ -4,6 +4,8 @@ public interface IKioskGrain : IGrainWithStringKey
 {
     Task Touch();
 
+    Task<string> Name();
+
     Task Leave();
 
     Task Hold(string name);
@@ -26,6 +28,8 @@ public sealed class KioskGrain(GrainProbe probe) : Grain, IKioskGrain
     }
 
     public Task Touch() => Task.CompletedTask;
+
+    public Task<string> Name() => Task.FromResult(Key);
 
     public Task Leave()
     {
@@ -89,5 +93,25 @@ public sealed class DeactivationTests
         await runtime.StopAsync();
 
         await Assert.ThrowsAsync<ObjectDisposedException>(() => runtime.GetGrain<IKioskGrain>("k-1").Touch());
+    }
+
+    [Fact]
+    public async Task A_call_after_the_runtime_stopped_fails_its_task_instead_of_throwing_at_the_caller()
+    {
+        var runtime = Build();
+        await runtime.StopAsync();
+        var kiosk = runtime.GetGrain<IKioskGrain>("k-1");
+
+        Task? touched = null;
+        Task<string>? named = null;
+        var thrown = Record.Exception(() =>
+        {
+            touched = kiosk.Touch(); // as a fire-and-forget caller (_ = kiosk.Touch()) calls it
+            named = kiosk.Name();
+        });
+
+        Assert.Null(thrown);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => touched!);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => named!);
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using Venue.Runtime.Timers;
 
 namespace Venue.Runtime.Tests;
@@ -8,6 +9,8 @@ public interface IPortalGrain : IGrainWithStringKey
     Task StartTicking(TimeSpan dueTime, TimeSpan period);
 
     Task StopTicking();
+
+    Task ChangeTicking(TimeSpan dueTime, TimeSpan period);
 
     Task<int> GetTicks();
 
@@ -67,6 +70,12 @@ public sealed class PortalGrain(GrainProbe probe, PortalGrain.TickSettings ticks
     public Task StopTicking()
     {
         _timer?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    public Task ChangeTicking(TimeSpan dueTime, TimeSpan period)
+    {
+        _timer!.Change(dueTime, period);
         return Task.CompletedTask;
     }
 
@@ -185,5 +194,56 @@ public sealed class GrainTimerTests
         Assert.Equal(1, await runtime.CollectIdleActivationsAsync());
         Assert.Equal(new[] { DeactivationReason.IdleCollection }, _probe.DeactivationReasons);
         Assert.Equal(1, _time.ArmedTimerCount); // the collector's; the grain's timer went with its activation
+    }
+
+    [Theory]
+    [InlineData("00:01:00", "-00:00:05")]
+    [InlineData("-00:00:05", "00:01:00")]
+    [InlineData("00:01:00", "-00:00:00.0001")]
+    [InlineData("50.00:00:00", "00:01:00")]
+    [InlineData("00:01:00", "50.00:00:00")]
+    public async Task A_timer_with_a_negative_or_too_long_time_is_refused_at_registration_and_the_grain_keeps_answering(string dueTime, string period)
+    {
+        await using var runtime = Build();
+        var portal = runtime.GetGrain<IPortalGrain>("p-1");
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
+            portal.StartTicking(TimeSpan.Parse(dueTime, CultureInfo.InvariantCulture), TimeSpan.Parse(period, CultureInfo.InvariantCulture)));
+        _time.Advance(10 * Minute);
+
+        Assert.Equal(0, await portal.GetTicks().WithTimeout("a call after the refused registration"));
+        Assert.Equal(1, _time.ArmedTimerCount); // the collector's only
+    }
+
+    [Fact]
+    public async Task A_timer_that_may_never_tick_again_is_accepted()
+    {
+        await using var runtime = Build();
+        var portal = runtime.GetGrain<IPortalGrain>("p-1");
+
+        await portal.StartTicking(Minute, Timeout.InfiniteTimeSpan);
+        _time.Advance(10 * Minute);
+
+        Assert.Equal(1, await portal.GetTicks().WithTimeout("a call after the only tick"));
+    }
+
+    [Fact]
+    public async Task A_change_to_a_negative_period_is_refused_and_the_timer_keeps_its_schedule()
+    {
+        await using var runtime = Build();
+        var portal = runtime.GetGrain<IPortalGrain>("p-1");
+        var start = _time.GetUtcNow();
+        await portal.StartTicking(Minute, Minute);
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => portal.ChangeTicking(Minute, TimeSpan.FromSeconds(-5)));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => portal.ChangeTicking(TimeSpan.FromSeconds(-5), Minute));
+        for (var minute = 1; minute <= 2; minute++)
+        {
+            var rearmed = _time.NextTimerArmed();
+            _time.Advance(Minute);
+            await rearmed.WithTimeout($"the tick of minute {minute} to end and re-arm the timer");
+        }
+
+        Assert.Equal(new[] { start + Minute, start + (2 * Minute) }, _ticks.Times);
     }
 }

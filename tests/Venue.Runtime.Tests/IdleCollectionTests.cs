@@ -95,4 +95,31 @@ public sealed class IdleCollectionTests
         await zone.Touch();
         Assert.Equal(2, _probe.Activations.Value);
     }
+
+    [Fact]
+    public async Task A_wall_clock_stepped_an_hour_forward_collects_nothing()
+    {
+        await using var runtime = Build(collectionAge: TimeSpan.FromMinutes(10), collectionQuantum: TimeSpan.FromDays(1));
+        var zone = runtime.GetGrain<IZoneGrain>(Hall.Key);
+        await zone.Touch();
+
+        _time.StepWallClockTo(_time.GetUtcNow().AddHours(1)); // an NTP correction: no time has passed
+
+        Assert.Equal(0, await runtime.CollectIdleActivationsAsync());
+        Assert.True(runtime.IsActive(Hall));
+    }
+
+    [Fact]
+    public async Task A_wall_clock_stepped_an_hour_back_does_not_hold_collection_off()
+    {
+        await using var runtime = Build(collectionAge: TimeSpan.FromMinutes(10), collectionQuantum: TimeSpan.FromDays(1));
+        var zone = runtime.GetGrain<IZoneGrain>(Hall.Key);
+        await zone.Touch();
+
+        _time.StepWallClockTo(_time.GetUtcNow().AddHours(-1));
+        _time.Advance(TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1));
+
+        Assert.Equal(1, await runtime.CollectIdleActivationsAsync());
+        Assert.False(runtime.IsActive(Hall));
+    }
 }

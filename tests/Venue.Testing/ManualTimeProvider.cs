@@ -2,7 +2,9 @@ namespace Venue.Testing;
 
 /// <summary>
 /// Fake time for tests: the clock moves only when <see cref="Advance"/> is called, and timers fire
-/// on the advancing thread, in due order, each seeing the clock at its own due time.
+/// on the advancing thread, in due order, each seeing the clock at its own due time. Timestamps
+/// (<see cref="GetTimestamp"/>) advance with it, and only with it: <see cref="StepWallClockTo"/>
+/// moves the wall clock alone, as an NTP step leaves a real monotonic clock alone.
 /// (Microsoft.Extensions.TimeProvider.Testing does not restore here.)
 /// </summary>
 public sealed class ManualTimeProvider : TimeProvider
@@ -10,6 +12,7 @@ public sealed class ManualTimeProvider : TimeProvider
     private readonly object _gate = new();
     private readonly List<ManualTimer> _timers = [];
     private DateTimeOffset _now;
+    private long _timestampOffset; // timestamp minus _now's ticks: changed only by wall-clock steps
     private long _sequence;
     private TaskCompletionSource _armed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -44,7 +47,13 @@ public sealed class ManualTimeProvider : TimeProvider
         }
     }
 
-    public override long GetTimestamp() => GetUtcNow().UtcTicks;
+    public override long GetTimestamp()
+    {
+        lock (_gate)
+        {
+            return _now.UtcTicks + _timestampOffset;
+        }
+    }
 
     /// <summary>
     /// Completes the next time a timer is created or changed with a finite due time. A grain timer
@@ -108,13 +117,14 @@ public sealed class ManualTimeProvider : TimeProvider
     }
 
     /// <summary>
-    /// Steps the wall clock to any reading, back as well as forward, without firing timers: what an
-    /// NTP correction does to a real clock.
+    /// Steps the wall clock to any reading, back as well as forward, without firing timers or moving
+    /// timestamps: what an NTP correction does to a real clock.
     /// </summary>
     public void StepWallClockTo(DateTimeOffset reading)
     {
         lock (_gate)
         {
+            _timestampOffset += _now.UtcTicks - reading.UtcTicks;
             _now = reading;
         }
     }

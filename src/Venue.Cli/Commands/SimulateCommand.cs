@@ -33,13 +33,13 @@ public static class SimulateCommand
             {
                 Attendees = parse.GetValue(attendees),
                 Gates = parse.GetValue(gates),
-                Rush = TimeSpan.FromSeconds(parse.GetValue(duration)),
+                Rush = Seconds(parse.GetValue(duration)),
                 Seed = parse.GetValue(seed),
                 Edges = parse.GetValue(edges),
                 Partition = !parse.GetValue(noPartition),
                 DataDirectory = parse.GetValue(dataDir)?.FullName,
                 Crowd = !parse.GetValue(noCrowd),
-                Wander = TimeSpan.FromSeconds(parse.GetValue(wander)),
+                Wander = Seconds(parse.GetValue(wander)),
                 RabbitMq = parse.GetValue(rabbitMq),
                 MqttPort = parse.GetValue(mqttPort),
             };
@@ -56,6 +56,14 @@ public static class SimulateCommand
         }));
         return command;
     }
+
+    /// <summary>
+    /// Seconds as given on the command line. TimeSpan.FromSeconds throws on NaN (a message naming no
+    /// option) and on values beyond about 29,000 years (an OverflowException, a stack trace): such
+    /// values become ones just as far out of range, so Validate refuses them naming the option.
+    /// </summary>
+    private static TimeSpan Seconds(double seconds) =>
+        double.IsNaN(seconds) ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Clamp(seconds, -1e9, 1e9));
 
     private static async Task<SimulationReport> RunPlainAsync(SimulationOptions options, CancellationToken ct)
     {

@@ -1,7 +1,9 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 using Venue.Domain.Gates;
 using Venue.Edge.Sync;
 using Venue.Edge.Telemetry;
+using Venue.Hosting.Configuration;
 
 namespace Venue.Edge.Silo;
 
@@ -31,7 +33,8 @@ public sealed class EdgeSiloOptions
     /// </summary>
     public string LayoutPath { get; set; } = "";
 
-    /// <summary>How RFID readers reach this edge (<c>Edge:Readers</c>).</summary>
+    /// <summary>How RFID readers reach this edge (<c>Edge:Readers</c>). Marked so its ranges are checked: validation stops at nested objects otherwise.</summary>
+    [ValidateObjectMembers]
     public EdgeReadersOptions Readers { get; set; } = new();
 
     /// <summary>The uplink to central (<c>Edge:Central</c>); no Url: a standalone edge.</summary>
@@ -54,14 +57,12 @@ public sealed class EdgeSiloOptions
     public string JournalPath => Path.Combine(DataDirectory, "journal.db");
 
     /// <summary>
-    /// Everything wrong with these options, in words for an operator: the attribute rules, unique
-    /// gates, and a ledger file that exists. Empty when the edge can start.
+    /// Everything wrong with these options, in words for an operator: the attribute rules (those of
+    /// <see cref="Readers"/> included), unique gates, and a ledger file that exists. Empty when the edge can start.
     /// </summary>
     public IReadOnlyList<string> Problems()
     {
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
-        var problems = results.Select(r => $"{string.Join(", ", r.MemberNames.Select(m => $"{Section}:{m}"))}: {r.ErrorMessage}").ToList();
+        var problems = OptionsProblems.Of(this, Section);
         if (Gates.Any(g => string.IsNullOrWhiteSpace(g.Id) || string.IsNullOrWhiteSpace(g.Name)))
         {
             problems.Add($"{Section}:Gates: every gate needs an Id and a Name.");

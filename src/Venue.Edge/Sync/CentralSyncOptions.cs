@@ -1,5 +1,6 @@
 using System.Globalization;
 using Venue.Domain.Devices;
+using Venue.Hosting.Configuration;
 
 namespace Venue.Edge.Sync;
 
@@ -13,6 +14,21 @@ public sealed class CentralSyncOptions
 
     /// <summary>Longest long poll central grants on <c>GET /v1/sync/changes</c>.</summary>
     public static readonly TimeSpan MaxChangesWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>Longest first retry delay: a link that failed once should be tried again within the minute.</summary>
+    public static readonly TimeSpan MaxRetryMin = TimeSpan.FromMinutes(1);
+
+    /// <summary>Longest retry delay: the longest an edge may stay silent after its link heals.</summary>
+    public static readonly TimeSpan MaxRetryMax = TimeSpan.FromMinutes(5);
+
+    /// <summary>Longest status period: central shows an edge offline after 30 s without a report (CentralSilo.OfflineAfter).</summary>
+    public static readonly TimeSpan MaxStatusEvery = TimeSpan.FromSeconds(20);
+
+    /// <summary>Longest wait for one answer from central.</summary>
+    public static readonly TimeSpan MaxRequestTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>Shortest retry delay, status period and request timeout.</summary>
+    private static readonly TimeSpan MinDelay = TimeSpan.FromMilliseconds(1);
 
     /// <summary>Largest upload batch: 2,000 entries of at most about 600 bytes stay well under central's 4 MiB body limit.</summary>
     public const int MaxUploadBatchSize = 2000;
@@ -32,16 +48,16 @@ public sealed class CentralSyncOptions
     /// <summary>How long central may hold a <c>/changes</c> request when nothing is new (at most 30 s).</summary>
     public TimeSpan ChangesWait { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>First retry delay after a failure; each further failure doubles it, up to <see cref="RetryMax"/>, with full jitter.</summary>
+    /// <summary>First retry delay after a failure (at most a minute); each further failure doubles it, up to <see cref="RetryMax"/>, with full jitter.</summary>
     public TimeSpan RetryMin { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>Cap of the retry delay: also the longest an edge may sleep after its link heals before trying again.</summary>
+    /// <summary>Cap of the retry delay (at most 5 minutes): also the longest an edge may sleep after its link heals before trying again.</summary>
     public TimeSpan RetryMax { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How often the edge reports its status (the silo table at central).</summary>
+    /// <summary>How often the edge reports its status (the silo table at central); at most 20 s, as central shows an edge silent for 30 s offline.</summary>
     public TimeSpan StatusEvery { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Longest wait for one answer, on top of <see cref="ChangesWait"/> for a long poll; a snapshot download may take longer as long as bytes keep coming.</summary>
+    /// <summary>Longest wait for one answer (at most 5 minutes), on top of <see cref="ChangesWait"/> for a long poll; a snapshot download may take longer as long as bytes keep coming.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Stored ledger changes after which the edge rewrites its snapshot (ledger.jsonl) and drops them.</summary>
@@ -78,24 +94,19 @@ public sealed class CentralSyncOptions
             problems.Add($"{prefix}:UploadBatchSize: {UploadBatchSize} is not between 1 and {MaxUploadBatchSize}.");
         }
 
-        if (ChangesWait < TimeSpan.Zero || ChangesWait > MaxChangesWait)
+        // Each duration has a maximum, not only a minimum: a bare "2" binds as two days.
+        string?[] durations =
+        [
+            DurationProblem.Check($"{prefix}:ChangesWait", ChangesWait, TimeSpan.Zero, MaxChangesWait),
+            DurationProblem.Check($"{prefix}:RetryMin", RetryMin, MinDelay, MaxRetryMin),
+            DurationProblem.Check($"{prefix}:RetryMax", RetryMax, MinDelay, MaxRetryMax),
+            DurationProblem.Check($"{prefix}:StatusEvery", StatusEvery, MinDelay, MaxStatusEvery),
+            DurationProblem.Check($"{prefix}:RequestTimeout", RequestTimeout, MinDelay, MaxRequestTimeout),
+        ];
+        problems.AddRange(durations.OfType<string>());
+        if (durations[1] is null && durations[2] is null && RetryMax < RetryMin)
         {
-            problems.Add($"{prefix}:ChangesWait: {ChangesWait} is not between 0 and {MaxChangesWait}.");
-        }
-
-        if (RetryMin <= TimeSpan.Zero || RetryMax < RetryMin)
-        {
-            problems.Add($"{prefix}:RetryMin/RetryMax: need 0 < RetryMin <= RetryMax (they are {RetryMin} and {RetryMax}).");
-        }
-
-        if (StatusEvery <= TimeSpan.Zero)
-        {
-            problems.Add($"{prefix}:StatusEvery: must be positive.");
-        }
-
-        if (RequestTimeout <= TimeSpan.Zero)
-        {
-            problems.Add($"{prefix}:RequestTimeout: must be positive.");
+            problems.Add($"{prefix}:RetryMin/RetryMax: need RetryMin <= RetryMax (they are {RetryMin:c} and {RetryMax:c}).");
         }
 
         if (CompactAfterChanges < 1)

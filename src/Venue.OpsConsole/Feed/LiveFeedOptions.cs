@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Venue.Hosting.Configuration;
 
 namespace Venue.OpsConsole.Feed;
 
@@ -18,16 +19,25 @@ public sealed class LiveFeedOptions
     /// A client's stream is written and flushed at most this often; events published in between go
     /// out together. An event on a stream idle for longer than this goes out at once. Zero: on every wake-up.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
+    [DurationRange("00:00:00", "00:00:01")]
     public TimeSpan WriteInterval { get; set; } = TimeSpan.FromMilliseconds(10);
 
-    /// <summary>A comment line is sent this often on a quiet stream, so dead connections are noticed and proxies keep it open.</summary>
+    /// <summary>
+    /// A comment line is sent this often on a quiet stream, so dead connections are noticed and proxies
+    /// keep it open. At least a second (zero would write keepalives in a tight loop), at most 5 minutes
+    /// (proxies commonly close a connection silent for a minute or more).
+    /// </summary>
+    [DurationRange("00:00:01", "00:05:00")]
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>How often an open stream checks that the ops token behind it is still active; a revoked one's stream ends.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00")]
+    [DurationRange("00:00:00.010", "00:05:00")]
     public TimeSpan CredentialCheck { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long the browser waits before reconnecting (the SSE <c>retry</c> field).</summary>
+    /// <summary>
+    /// How long the browser waits before reconnecting (the SSE <c>retry</c> field). At least 100 ms, so
+    /// a stream the server ends (a resync) is not reopened in a tight loop; at most a minute.
+    /// </summary>
+    [DurationRange("00:00:00.100", "00:01:00")]
     public TimeSpan Retry { get; set; } = TimeSpan.FromSeconds(1);
 }

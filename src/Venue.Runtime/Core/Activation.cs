@@ -34,7 +34,8 @@ internal sealed class Activation
     private int _readers;
     private DeactivationReason? _pendingDeactivation;
     private Exception? _activationFailure;
-    private long _lastUsedTicks;
+    /// <summary>When a turn that counts as use last ended, as a <see cref="TimeProvider.GetTimestamp"/>: monotonic, so a wall-clock step neither ages nor rejuvenates the activation.</summary>
+    private long _lastUsed;
     private List<GrainTimer>? _timers;
 
     public Activation(GrainRuntime runtime, GrainRegistration registration, GrainId id)
@@ -42,7 +43,7 @@ internal sealed class Activation
         Runtime = runtime;
         Registration = registration;
         Id = id;
-        _lastUsedTicks = runtime.Time.GetUtcNow().UtcTicks;
+        _lastUsed = runtime.Time.GetTimestamp();
     }
 
     public GrainRuntime Runtime { get; }
@@ -251,7 +252,7 @@ internal sealed class Activation
     public void ReleaseTurn(bool readOnly, bool keepAlive)
     {
         // Read the clock before taking the lock: callers queueing behind this turn wait on the lock.
-        var now = keepAlive ? Runtime.Time.GetUtcNow().UtcTicks : 0;
+        var now = keepAlive ? Runtime.Time.GetTimestamp() : 0;
         WorkItem? first;
         List<WorkItem>? more;
         DeactivationReason? deactivate;
@@ -266,9 +267,9 @@ internal sealed class Activation
                 _exclusive = false;
             }
 
-            if (keepAlive && now > _lastUsedTicks)
+            if (keepAlive && now > _lastUsed)
             {
-                _lastUsedTicks = now;
+                _lastUsed = now;
             }
 
             // Release and pick what runs next under one lock: a busy grain takes its lock once per turn, not twice.
@@ -393,12 +394,12 @@ internal sealed class Activation
         return _deactivated.Task;
     }
 
-    /// <summary>Begins idle deactivation if nothing has used the activation since <paramref name="cutoffTicks"/>.</summary>
-    public bool TryCollect(long cutoffTicks)
+    /// <summary>Begins idle deactivation if nothing has used the activation for <paramref name="age"/> up to <paramref name="now"/> (a timestamp).</summary>
+    public bool TryCollect(long now, TimeSpan age)
     {
         lock (_gate)
         {
-            if (_phase != Phase.Valid || _exclusive || _readers > 0 || _queue.Count > 0 || _lastUsedTicks > cutoffTicks)
+            if (_phase != Phase.Valid || _exclusive || _readers > 0 || _queue.Count > 0 || Runtime.Time.GetElapsedTime(_lastUsed, now) < age)
             {
                 return false;
             }

@@ -35,6 +35,8 @@ public abstract class Grain
     /// <summary>
     /// A timer whose ticks run as turns of this activation. Ticks never overlap: the next period is
     /// counted from the end of the previous tick. Ticks do not keep the activation from being collected.
+    /// Each of <paramref name="dueTime"/> and <paramref name="period"/> is 0 to about 49.7 days, or
+    /// <see cref="Timeout.InfiniteTimeSpan"/>; anything else throws <see cref="ArgumentOutOfRangeException"/>.
     /// </summary>
     protected IGrainTimer RegisterGrainTimer(Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period) =>
         Activation.RegisterTimer(callback, dueTime, period);

@@ -58,7 +58,14 @@ public sealed class GrainRuntime : IGrainFactory, IAsyncDisposable
         var spin = new SpinWait();
         while (true)
         {
-            var turn = runtime.GetOrActivate(registration, id).Invoke<TResult>(registration, body, arguments, readOnly);
+            if (runtime.GetOrActivate(registration, id) is not { } activation)
+            {
+                // Failed, not thrown: a caller that does not await (_ = grain.Record()) would otherwise
+                // have the runtime's shutdown thrown into whatever it was doing.
+                return Faulted<TResult>(Stopped());
+            }
+
+            var turn = activation.Invoke<TResult>(registration, body, arguments, readOnly);
             if (turn is not null)
             {
                 return turn;
@@ -78,21 +85,28 @@ public sealed class GrainRuntime : IGrainFactory, IAsyncDisposable
         }
         catch (Exception e)
         {
-            return typeof(TResult) == typeof(VoidResult) ? Task.FromException(e) : Task.FromException<TResult>(e);
+            return Faulted<TResult>(e);
         }
     }
 
-    /// <summary>Sends a queued call that outlived its activation to the grain's current activation.</summary>
+    /// <summary>A failed task of the type the grain method returns.</summary>
+    internal static Task Faulted<TResult>(Exception e) =>
+        typeof(TResult) == typeof(VoidResult) ? Task.FromException(e) : Task.FromException<TResult>(e);
+
+    private static ObjectDisposedException Stopped() => new(nameof(GrainRuntime), "The grain runtime has stopped.");
+
+    /// <summary>Sends a queued call that outlived its activation to the grain's current activation; throws <see cref="ObjectDisposedException"/> once the runtime has stopped.</summary>
     internal void Dispatch(GrainRegistration registration, GrainId id, WorkItem item)
     {
         var spin = new SpinWait();
-        while (!GetOrActivate(registration, id).Enqueue(item))
+        while (!(GetOrActivate(registration, id) ?? throw Stopped()).Enqueue(item))
         {
             spin.SpinOnce();
         }
     }
 
-    private Activation GetOrActivate(GrainRegistration registration, GrainId id)
+    /// <summary>The grain's activation, created if needed; null once the runtime has stopped and there is none.</summary>
+    private Activation? GetOrActivate(GrainRegistration registration, GrainId id)
     {
         if (_activations.TryGetValue(id, out var existing))
         {
@@ -101,7 +115,7 @@ public sealed class GrainRuntime : IGrainFactory, IAsyncDisposable
 
         if (Volatile.Read(ref _stopped) == 1)
         {
-            throw new ObjectDisposedException(nameof(GrainRuntime), "The grain runtime has stopped.");
+            return null;
         }
 
         var created = new Activation(this, registration, id);
@@ -123,11 +137,13 @@ public sealed class GrainRuntime : IGrainFactory, IAsyncDisposable
     /// </summary>
     public async Task<int> CollectIdleActivationsAsync()
     {
-        var cutoff = Time.GetUtcNow().UtcTicks - _options.CollectionAge.Ticks;
+        // The monotonic timestamp, not the wall clock: an NTP step forward would collect every
+        // activation at once, and a step back would hold collection off for as long as the step.
+        var now = Time.GetTimestamp();
         var collected = new List<Task>();
         foreach (var activation in _activations.Values)
         {
-            if (activation.TryCollect(cutoff))
+            if (activation.TryCollect(now, _options.CollectionAge))
             {
                 collected.Add(activation.Deactivated);
             }

@@ -6,6 +6,9 @@ namespace Venue.Runtime.Timers;
 /// </summary>
 internal sealed class GrainTimer : WorkItem, IGrainTimer
 {
+    /// <summary>The longest due time or period a system timer takes (4,294,967,294 ms, about 49.7 days).</summary>
+    internal static readonly TimeSpan MaxTime = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     private readonly Activation _activation;
     private readonly Func<CancellationToken, Task> _callback;
     private readonly CancellationTokenSource _disposed = new();
@@ -18,6 +21,7 @@ internal sealed class GrainTimer : WorkItem, IGrainTimer
 
     public GrainTimer(Activation activation, Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period)
     {
+        CheckTimes(dueTime, period);
         _activation = activation;
         _callback = callback;
         _dueTime = dueTime;
@@ -106,6 +110,7 @@ internal sealed class GrainTimer : WorkItem, IGrainTimer
 
     public void Change(TimeSpan dueTime, TimeSpan period)
     {
+        CheckTimes(dueTime, period);
         lock (_gate)
         {
             _dueTime = dueTime;
@@ -119,6 +124,26 @@ internal sealed class GrainTimer : WorkItem, IGrainTimer
                 _timer?.Change(dueTime, Timeout.InfiniteTimeSpan);
             }
         }
+    }
+
+    /// <summary>
+    /// Refuses what the underlying timer would refuse, up front, as Orleans does. Left to the timer, a
+    /// bad period throws only when a tick's end re-arms it, with the tick's turn still held: the grain
+    /// would never run another turn.
+    /// </summary>
+    private static void CheckTimes(TimeSpan dueTime, TimeSpan period)
+    {
+        static void Check(TimeSpan value, string name)
+        {
+            if (value != Timeout.InfiniteTimeSpan && (value < TimeSpan.Zero || value > MaxTime))
+            {
+                throw new ArgumentOutOfRangeException(name, value,
+                    $"A grain timer's {name} is between 0 and {MaxTime:c}, or Timeout.InfiniteTimeSpan.");
+            }
+        }
+
+        Check(dueTime, nameof(dueTime));
+        Check(period, nameof(period));
     }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Venue.Edge.Silo;
 using Venue.Edge.Sync;
 
@@ -52,6 +53,48 @@ public sealed class CentralSyncOptionsTests
         Assert.Contains(problems, p => p.StartsWith("Edge:Central:UploadBatchSize", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("Edge:Central:ChangesWait", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("Edge:Central:RetryMin", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("RetryMax", "2", "00:00:02")]
+    [InlineData("RetryMin", "1", "00:00:01")]
+    [InlineData("StatusEvery", "5", "00:00:05")]
+    [InlineData("RequestTimeout", "15", "00:00:15")]
+    [InlineData("ChangesWait", "10", "00:00:10")]
+    public void A_bare_number_binds_as_days_and_is_refused_with_how_to_write_seconds(string key, string value, string seconds)
+    {
+        // As VENUE_Edge__Central__RetryMax=2 arrives: the binder reads "2" as 2.00:00:00.
+        var options = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Edge:Central:Url"] = "http://central:5090",
+            ["Edge:Central:Token"] = Token,
+            [$"Edge:Central:{key}"] = value,
+        }).Build().GetSection("Edge:Central").Get<CentralSyncOptions>()!;
+
+        var problem = Assert.Single(options.Problems());
+
+        Assert.StartsWith($"Edge:Central:{key}: {value}.00:00:00 is not between", problem, StringComparison.Ordinal);
+        Assert.Contains($"'{value}' is {value} day", problem, StringComparison.Ordinal);
+        Assert.Contains($"write {seconds}", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_uplink_duration_has_a_maximum_of_minutes_not_days()
+    {
+        var problems = new CentralSyncOptions
+        {
+            Url = "http://central:5090",
+            Token = Token,
+            RetryMin = TimeSpan.FromMinutes(2),
+            RetryMax = TimeSpan.FromMinutes(6),
+            StatusEvery = TimeSpan.FromSeconds(31),
+            RequestTimeout = TimeSpan.FromMinutes(6),
+        }.Problems();
+
+        Assert.Equal(
+            ["Edge:Central:RetryMin", "Edge:Central:RetryMax", "Edge:Central:StatusEvery", "Edge:Central:RequestTimeout"],
+            problems.Select(p => p[..p.IndexOf(": ", StringComparison.Ordinal)]));
+        Assert.All(problems, p => Assert.DoesNotContain("bare number", p, StringComparison.Ordinal));
     }
 
     [Fact]
