@@ -14,6 +14,7 @@ public sealed class GrainRuntime : IGrainFactory, IAsyncDisposable
     private readonly GrainRuntimeOptions _options;
     private readonly ITimer _collector;
     private int _stopped;
+    private int _creating;
 
     internal GrainRuntime(GrainRuntimeOptions options, TimeProvider time, IReadOnlyList<GrainRegistration> registrations,
         IReadOnlyList<(string Namespace, Type Interface)> implicitSubscriptions)
@@ -113,19 +114,29 @@ public sealed class GrainRuntime : IGrainFactory, IAsyncDisposable
             return existing;
         }
 
-        if (Volatile.Read(ref _stopped) == 1)
+        // Counted before the stopped check (both interlocked): either this call sees the stop, or the
+        // stop sees it under way and waits for its activation to be in the directory before deactivating all.
+        Interlocked.Increment(ref _creating);
+        try
         {
-            return null;
-        }
+            if (Volatile.Read(ref _stopped) == 1)
+            {
+                return null;
+            }
 
-        var created = new Activation(this, registration, id);
-        var winner = _activations.GetOrAdd(id, created);
-        if (ReferenceEquals(winner, created))
+            var created = new Activation(this, registration, id);
+            var winner = _activations.GetOrAdd(id, created);
+            if (ReferenceEquals(winner, created))
+            {
+                created.Start();
+            }
+
+            return winner;
+        }
+        finally
         {
-            created.Start();
+            Interlocked.Decrement(ref _creating);
         }
-
-        return winner;
     }
 
     internal void Remove(Activation activation) =>
@@ -162,7 +173,18 @@ public sealed class GrainRuntime : IGrainFactory, IAsyncDisposable
         }
 
         await _collector.DisposeAsync();
-        await Task.WhenAll(_activations.Values.Select(a => a.RequestDeactivation(DeactivationReason.ShuttingDown)));
+        var spin = new SpinWait();
+        while (Interlocked.CompareExchange(ref _creating, 0, 0) != 0)
+        {
+            spin.SpinOnce();
+        }
+
+        // Every activation there will ever be is in the directory now; calls queued on them are
+        // forwarded nowhere (the runtime has stopped) and fail.
+        while (!_activations.IsEmpty)
+        {
+            await Task.WhenAll(_activations.Values.Select(a => a.RequestDeactivation(DeactivationReason.ShuttingDown)));
+        }
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();
