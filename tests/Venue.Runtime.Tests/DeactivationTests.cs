@@ -40,6 +40,35 @@ public sealed class KioskGrain(GrainProbe probe) : Grain, IKioskGrain
     public Task Hold(string name) => probe.HoldAsync(name);
 }
 
+public interface IRecorderGrain : IGrainWithStringKey
+{
+    Task Record(int value);
+
+    Task Leave();
+}
+
+/// <summary>Records calls in a list that outlives its activations; its deactivation waits for the probe's "deactivate" gate.</summary>
+public sealed class RecorderGrain(GrainProbe probe, System.Collections.Concurrent.ConcurrentQueue<int> recorded) : Grain, IRecorderGrain
+{
+    public Task Record(int value)
+    {
+        recorded.Enqueue(value);
+        return Task.CompletedTask;
+    }
+
+    public Task Leave()
+    {
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        probe.Enter("deactivate");
+        await probe.Gate("deactivate").Task;
+    }
+}
+
 public sealed class DeactivationTests
 {
     private readonly GrainProbe _probe = new();
@@ -118,6 +147,37 @@ public sealed class DeactivationTests
 
             Assert.True(runtime.ActivationCount == 0, $"round {round}: {runtime.ActivationCount} activation(s) alive after StopAsync returned");
             Assert.Equal(_probe.Activations.Value, _probe.Deactivations.Value);
+        }
+    }
+
+    [Fact]
+    public async Task A_call_queued_while_a_grain_deactivates_runs_before_one_that_arrives_as_the_deactivation_ends()
+    {
+        for (var round = 0; round < 300; round++)
+        {
+            var probe = new GrainProbe();
+            var recorded = new System.Collections.Concurrent.ConcurrentQueue<int>();
+            await using var runtime = new GrainRuntimeBuilder().AddGrain<IRecorderGrain, RecorderGrain>(() => new RecorderGrain(probe, recorded)).Build();
+            var recorder = runtime.GetGrain<IRecorderGrain>("r");
+            await recorder.Leave();
+            await probe.Entered("deactivate").WithTimeout("the deactivation to begin");
+
+            var first = recorder.Record(1); // queued: the activation is deactivating
+            // Another caller, sending as soon as the old activation has left (or, failing that, after the first call).
+            var second = Task.Run(async () =>
+            {
+                var spin = new SpinWait();
+                while (runtime.ActivationCount != 0 && !first.IsCompleted)
+                {
+                    spin.SpinOnce(sleep1Threshold: -1);
+                }
+
+                await recorder.Record(2);
+            });
+            probe.Gate("deactivate").SetResult();
+            await Task.WhenAll(first, second).WithTimeout($"round {round}'s calls");
+
+            Assert.True(recorded.SequenceEqual([1, 2]), $"round {round}: ran in the order {string.Join(", ", recorded)}");
         }
     }
 

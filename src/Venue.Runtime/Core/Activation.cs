@@ -424,8 +424,6 @@ internal sealed class Activation
             // Best effort, as in Orleans: a failing OnDeactivateAsync does not keep the activation alive.
         }
 
-        // Leave the directory before dying, so a caller that finds this activation dead finds a new one.
-        Runtime.Remove(this);
         WorkItem[] forwarded;
         lock (_gate)
         {
@@ -434,8 +432,12 @@ internal sealed class Activation
             _queue.Clear();
         }
 
+        // Calls queued here go to a successor that takes this one's place in the directory with them
+        // already queued, so a call arriving meanwhile (it waits for the dead entry to go) queues behind
+        // them: calls to a grain run in arrival order across a deactivation too.
+        var orphans = Runtime.Replace(this, forwarded);
         _deactivated.TrySetResult();
-        foreach (var item in forwarded)
+        foreach (var item in orphans)
         {
             item.Abandon(Runtime, activationFailure: null);
         }

@@ -143,6 +143,46 @@ public sealed class GrainRuntime : IGrainFactory, IAsyncDisposable
         _activations.TryRemove(new KeyValuePair<GrainId, Activation>(activation.Id, activation));
 
     /// <summary>
+    /// Takes a deactivated activation out of the directory. With <paramref name="queued"/> calls, a
+    /// successor holding them (in order) replaces it in one step, and starts; returns the calls it could
+    /// not place that way (the runtime is stopping), for the caller to forward or fail.
+    /// </summary>
+    internal IReadOnlyList<WorkItem> Replace(Activation dead, IReadOnlyList<WorkItem> queued)
+    {
+        if (queued.Count == 0)
+        {
+            Remove(dead);
+            return [];
+        }
+
+        Interlocked.Increment(ref _creating);
+        try
+        {
+            if (Volatile.Read(ref _stopped) == 0)
+            {
+                var successor = new Activation(this, dead.Registration, dead.Id);
+                foreach (var item in queued)
+                {
+                    successor.Enqueue(item); // activating: queued, not run
+                }
+
+                if (_activations.TryUpdate(dead.Id, successor, dead))
+                {
+                    successor.Start();
+                    return [];
+                }
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _creating);
+        }
+
+        Remove(dead);
+        return queued;
+    }
+
+    /// <summary>
     /// One collection pass now: deactivates every activation unused for longer than the collection
     /// age, and returns how many it collected once their deactivation has finished.
     /// </summary>
