@@ -103,7 +103,9 @@ internal sealed record ConsoleLoadReport(
         var table = new TextTable("clients", "scan p50", "scan p99", "p99 ÷ 0 clients", "Server-Timing p50", "Server-Timing p99", "answered / scheduled", "pacer lag p99", "load avg at start");
         foreach (var l in Levels)
         {
-            table.Add(l.Clients.ToString(CultureInfo.InvariantCulture), N(l.Scans.Latency.P50), N(l.Scans.Latency.P99),
+            // With abandoned scans the percentiles are lower bounds: those scans waited at least that long.
+            var bound = l.Scans.LowerBound ? "≥ " : "";
+            table.Add(l.Clients.ToString(CultureInfo.InvariantCulture), bound + N(l.Scans.Latency.P50), bound + N(l.Scans.Latency.P99),
                 Peer is { } peer ? $"{l.Scans.Latency.P99 / peer.Scans.Latency.P99:0.00}×" : "-",
                 N(l.ServerTiming.P50), N(l.ServerTiming.P99), $"{l.Scans.Answered:N0} / {l.Scans.Scheduled:N0}", N(l.Scans.Lag.P99), l.LoadAverage);
         }

@@ -19,6 +19,7 @@ internal sealed class FixedRatePhase(ICheckInTarget target, Workload workload, d
     private long _admitted;
     private long _errors;
     private long _answered;
+    private long _cancelled;
     private string? _firstError;
 
     public async Task<FixedRateResult> RunAsync(CancellationToken cancellationToken)
@@ -79,6 +80,15 @@ internal sealed class FixedRatePhase(ICheckInTarget target, Workload workload, d
         pacing.Join();
         var answered = Interlocked.Read(ref _answered);
         var errors = Interlocked.Read(ref _errors);
+        // Checks that never came back at all are charged at least the time since the last one was due:
+        // left out, they would make the percentiles look better the worse the target does.
+        var unfinished = started - answered - errors - Interlocked.Read(ref _cancelled);
+        var lastDue = start + (long)((started - 1) * (Stopwatch.Frequency / rate));
+        for (var i = 0; i < unfinished; i++)
+        {
+            _latency.Record(Stopwatch.GetTimestamp() - lastDue);
+        }
+
         return new FixedRateResult(
             rate,
             total,
@@ -105,9 +115,14 @@ internal sealed class FixedRatePhase(ICheckInTarget target, Workload workload, d
                 Interlocked.Increment(ref _admitted);
             }
         }
-        else if (!check.IsCanceled)
+        else if (check.IsCanceled)
         {
-            // A cancelled check was abandoned when the phase gave up waiting: started - answered - errors.
+            // Abandoned when the phase gave up waiting: its latency is at least how long it had waited.
+            _latency.Record(now - due);
+            Interlocked.Increment(ref _cancelled);
+        }
+        else
+        {
             Interlocked.Increment(ref _errors);
             Interlocked.CompareExchange(ref _firstError, check.Exception?.InnerException?.Message, null);
         }
@@ -126,7 +141,10 @@ internal sealed class FixedRatePhase(ICheckInTarget target, Workload workload, d
     private sealed record Pending(FixedRatePhase Phase, long Due);
 }
 
-/// <param name="Abandoned">Checks not answered when the phase gave up waiting (cancelled or never finished); not in the percentiles.</param>
+/// <param name="Abandoned">
+/// Checks not answered when the phase gave up waiting (cancelled or never finished). They are in the
+/// percentiles at the time they had waited when abandoned, so with any abandoned the percentiles are lower bounds.
+/// </param>
 /// <param name="Lag">How late the pacer started checks (generator delay, included in the latency).</param>
 internal sealed record FixedRateResult(
     double Rate,
@@ -139,4 +157,8 @@ internal sealed record FixedRateResult(
     LatencySummary Latency,
     LatencySummary Lag,
     GcActivity Gc,
-    string? FirstError);
+    string? FirstError)
+{
+    /// <summary>True when abandoned checks make the percentiles lower bounds (shown with "≥").</summary>
+    public bool LowerBound => Abandoned > 0;
+}

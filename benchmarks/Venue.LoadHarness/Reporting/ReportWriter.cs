@@ -112,7 +112,7 @@ internal static class ReportWriter
             var (f, check) = found;
 
             table.Add([
-                target.Name, Micros(f.Latency.P50), Micros(f.Latency.P95), Micros(f.Latency.P99), Micros(f.Latency.P999), Micros(f.Latency.Max),
+                target.Name, AtLeast(f, f.Latency.P50), AtLeast(f, f.Latency.P95), AtLeast(f, f.Latency.P99), AtLeast(f, f.Latency.P999), AtLeast(f, f.Latency.Max),
                 $"{f.Answered:N0}/{f.Scheduled:N0}", Micros(f.Lag.P99), f.Gc.ToString(), $"{f.Admitted:N0}", check,
                 .. references.Select(r => TargetCatalog.IsCalibration(target.Name) ? "-" : Ratio(f.Latency.P99, r.Value))]);
         }
@@ -162,7 +162,8 @@ internal static class ReportWriter
         }
 
         text.AppendLine($"{bullet}\"answered\" counts checks that got an answer; in the fixed-rate phase a target that cannot keep up answers late " +
-            "(and its percentiles grow), and checks still unanswered long after the phase are abandoned and left out of the percentiles.");
+            "(and its percentiles grow); checks still unanswered long after the phase are abandoned and counted in the percentiles at the time " +
+            "they had waited, so a row with abandoned checks shows its percentiles as lower bounds (≥).");
         text.AppendLine($"{bullet}harness-floor is calibration, not a peer: an in-memory check-and-mark with nothing stored, so its figures are " +
             "the harness' own cost and the machine's noise at that moment; no figure of another target can be trusted below it.");
         text.AppendLine($"{bullet}\"pacer lag\" is how late the load generator itself started checks; it is included in the latency.");
@@ -180,6 +181,8 @@ internal static class ReportWriter
 
     private static string Status(TargetResult target) =>
         target.Skipped is not null ? $"skipped: {target.Skipped}" : $"failed: {target.Failed}";
+
+    private static string AtLeast(FixedRateResult f, double value) => f.LowerBound ? $"≥ {Micros(value)}" : Micros(value);
 
     private static string Micros(double value) =>
         double.IsNaN(value) ? "-" : value < 100 ? value.ToString("0.0", CultureInfo.InvariantCulture) : value.ToString("N0", CultureInfo.InvariantCulture);
