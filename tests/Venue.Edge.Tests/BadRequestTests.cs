@@ -99,6 +99,20 @@ public sealed class BadRequestTests
     }
 
     [Theory]
+    [InlineData("n\u0000")]
+    [InlineData("line\nbreak")]
+    public async Task A_nonce_with_a_control_character_is_rejected_with_400_naming_nonce(string nonce)
+    {
+        // A NUL would reach central's PostgreSQL in the journal upload, which cannot store it.
+        await using var edge = await EdgeScenario.StartAsync(_ => { });
+        var body = ScannerClient.ScanJson(Badge(edge), "entry", nonce);
+
+        var problem = await AssertRejectedAsync(edge, HttpStatusCode.BadRequest, () => edge.Scanner.PostAsync("/v1/gates/G01/scans", body));
+
+        Assert.Equal(["nonce"], problem.GetProperty("errors").EnumerateObject().Select(p => p.Name));
+    }
+
+    [Theory]
     [InlineData("text/plain")]
     [InlineData("application/x-www-form-urlencoded")]
     public async Task A_scan_whose_body_is_not_declared_as_JSON_is_rejected_with_415(string mediaType)

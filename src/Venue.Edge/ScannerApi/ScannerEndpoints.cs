@@ -201,9 +201,9 @@ public static class ScannerEndpoints
                 break;
         }
 
-        if (string.IsNullOrEmpty(body.Nonce) || body.Nonce.Length > MaxNonceLength)
+        if (string.IsNullOrEmpty(body.Nonce) || body.Nonce.Length > MaxNonceLength || body.Nonce.Any(char.IsControl))
         {
-            errors["nonce"] = [$"A nonce of 1 to {MaxNonceLength} characters is required; repeat it when retrying the same scan."];
+            errors["nonce"] = [$"A nonce of 1 to {MaxNonceLength} characters, none of them control characters, is required; repeat it when retrying the same scan."];
         }
 
         if (body.ScannedAt is null)

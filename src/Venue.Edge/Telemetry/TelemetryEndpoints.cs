@@ -392,9 +392,9 @@ public static class TelemetryEndpoints
             errors["token"] = [$"The scanned badge token (1 to {MaxTokenLength} characters) is required."];
         }
 
-        if (string.IsNullOrEmpty(nonce) || nonce.Length > MaxNonceLength)
+        if (string.IsNullOrEmpty(nonce) || nonce.Length > MaxNonceLength || nonce.Any(char.IsControl))
         {
-            errors["nonce"] = [$"A nonce of 1 to {MaxNonceLength} characters is required; repeat it when retrying."];
+            errors["nonce"] = [$"A nonce of 1 to {MaxNonceLength} characters, none of them control characters, is required; repeat it when retrying."];
         }
     }
 

@@ -96,12 +96,25 @@ internal static class CentralStoreRules
 
             if (seen.Add(e.Sequence))
             {
-                ordered.Add(e);
+                ordered.Add(WithoutNul(e));
             }
         }
 
         ordered.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
         return ordered;
+    }
+
+    /// <summary>
+    /// The entry with any NUL in its text replaced by U+FFFD. PostgreSQL text cannot hold NUL, and an
+    /// edge whose journal has one (scanner APIs before they refused it) would otherwise have every
+    /// upload fail, and its sync stop for the rest of the event; both stores store the same text.
+    /// </summary>
+    private static JournalEntry WithoutNul(JournalEntry e)
+    {
+        static string? Clean(string? text) => text is not null && text.Contains('\0', StringComparison.Ordinal) ? text.Replace('\0', '\uFFFD') : text;
+        return Clean(e.Nonce) == e.Nonce && Clean(e.GateId) == e.GateId && Clean(e.AttendeeId) == e.AttendeeId && Clean(e.TicketType) == e.TicketType
+            ? e
+            : e with { Nonce = Clean(e.Nonce)!, GateId = Clean(e.GateId)!, AttendeeId = Clean(e.AttendeeId), TicketType = Clean(e.TicketType) };
     }
 
     public static bool IsLate(DateTimeOffset receivedAt, JournalEntry entry, TimeSpan lateAfter) => receivedAt - entry.At > lateAfter;

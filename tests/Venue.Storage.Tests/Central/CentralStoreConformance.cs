@@ -642,6 +642,18 @@ public abstract class CentralStoreConformance(ITestOutputHelper output) : IAsync
     }
 
     [Fact]
+    public async Task An_entry_with_a_NUL_in_its_nonce_is_stored_with_it_replaced_and_the_upload_goes_through()
+    {
+        if (!Ready) return;
+
+        var result = await Store.IngestAsync("north", [Entry(1), Entry(2) with { Nonce = "n-2\0x" }, Entry(3)], T0, LateAfter);
+
+        Assert.Equal(3, result.HighestContiguous);
+        var stored = await Store.ReadCheckInsAsync(0, 10, passagesOnly: false);
+        Assert.Equal(["n-1", "n-2\uFFFDx", "n-3"], stored.Select(c => c.Entry.Nonce));
+    }
+
+    [Fact]
     public async Task Attendee_changes_queue_their_webhook_events_in_the_same_transaction()
     {
         if (!Ready) return;
