@@ -151,7 +151,11 @@ public sealed partial class PostgresCentralStore
         return await EnqueueWebhookEventsAsync(connection, events, cancellationToken);
     }
 
-    /// <summary>The outbox rows for <paramref name="events"/>, on the caller's connection (and in its transaction).</summary>
+    /// <summary>
+    /// The outbox rows for <paramref name="events"/>, on the caller's connection (and in its transaction).
+    /// The webhooks are locked for key share: a webhook being deleted meanwhile is waited for and then
+    /// skipped, where a plain join would insert a row for it and fail the whole change on the foreign key.
+    /// </summary>
     private static async Task<int> EnqueueWebhookEventsAsync(NpgsqlConnection connection, IReadOnlyList<WebhookEvent> events, CancellationToken cancellationToken)
     {
         if (events.Count == 0)
@@ -165,6 +169,7 @@ public sealed partial class PostgresCentralStore
             FROM unnest(@type, @payload, @at) WITH ORDINALITY AS e(type, payload, at, n)
             JOIN webhooks w ON e.type = ANY (w.event_types)
             ORDER BY e.n, w.created_at, w.id
+            FOR KEY SHARE OF w
             """, connection)
             .With("type", NpgsqlDbType.Array | NpgsqlDbType.Text, events.Select(e => e.Type).ToArray())
             .With("payload", NpgsqlDbType.Array | NpgsqlDbType.Text, events.Select(e => e.PayloadJson).ToArray())

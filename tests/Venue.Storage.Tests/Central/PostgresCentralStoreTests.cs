@@ -43,4 +43,34 @@ public sealed class PostgresCentralStoreTests(PostgresFixture postgres, ITestOut
 
         Assert.Equal(await Store.MigrateAsync(), await read.ExecuteScalarAsync());
     }
+
+    [Fact]
+    public async Task A_registration_racing_the_deletion_of_a_webhook_it_would_notify_still_commits()
+    {
+        if (!Ready) return;
+        var hook = await Store.CreateWebhookAsync("https://crm.example/hooks", ["attendee.registered"], "s", T0);
+        await using var deleting = new NpgsqlConnection(_connectionString);
+        await deleting.OpenAsync();
+        await using var transaction = await deleting.BeginTransactionAsync();
+        await using (var delete = new NpgsqlCommand("DELETE FROM webhooks WHERE id = @id", deleting, transaction))
+        {
+            delete.Parameters.AddWithValue("id", hook.Id);
+            await delete.ExecuteNonQueryAsync();
+        }
+
+        // The registration's outbox insert finds the webhook row still there and waits on the delete's lock.
+        var upsert = Store.UpsertAttendeesAsync([Attendee("a1")], [], T0, _ => [new WebhookEvent("attendee.registered", "{}", T0)]);
+        await Venue.Testing.Processes.Eventually.UntilAsync(async () =>
+        {
+            await using var watch = new NpgsqlConnection(_connectionString);
+            await watch.OpenAsync();
+            await using var waiting = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()", watch);
+            return upsert.IsCompleted || (long)(await waiting.ExecuteScalarAsync())! > 0;
+        }, TimeSpan.FromSeconds(10), "the registration to wait on the webhook's deletion");
+        await transaction.CommitAsync();
+
+        await upsert.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.NotNull(await Store.GetAttendeeAsync("a1"));
+        Assert.Equal((0L, 0L, 0L), await Store.CountDeliveriesAsync());
+    }
 }
