@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Npgsql;
 using Venue.Domain.Devices;
 
@@ -14,7 +13,7 @@ internal sealed class PostgresDeviceCredentialStore(NpgsqlDataSource dataSource,
 {
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(10);
 
-    private readonly ConcurrentDictionary<string, (DeviceCredential Credential, byte[] Hash, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
+    private readonly DeviceCredentialCache _cache = new(time, CacheFor);
 
     public async Task<(DeviceCredential Credential, string Token)> CreateAsync(string name, DeviceRole role, CancellationToken cancellationToken = default)
     {
@@ -38,7 +37,7 @@ internal sealed class PostgresDeviceCredentialStore(NpgsqlDataSource dataSource,
         await using var update = dataSource.CreateCommand("UPDATE devices SET revoked_at = @at WHERE id = @id AND revoked_at IS NULL")
             .With("id", id).With("at", PostgresValues.Utc(time.GetUtcNow()));
         var changed = await update.ExecuteNonQueryAsync(cancellationToken) == 1;
-        _cache.TryRemove(id, out _);
+        _cache.Revoked(id);
         return changed;
     }
 
@@ -62,9 +61,9 @@ internal sealed class PostgresDeviceCredentialStore(NpgsqlDataSource dataSource,
             return null;
         }
 
-        var now = time.GetUtcNow();
-        if (!_cache.TryGetValue(id, out var cached) || cached.Until < now)
+        if (!_cache.TryGet(id, out var credential, out var hash))
         {
+            var generation = _cache.Generation;
             await using var select = dataSource.CreateCommand("SELECT id, name, role, secret_sha256, created_at, revoked_at FROM devices WHERE id = @id").With("id", id);
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken))
@@ -72,12 +71,11 @@ internal sealed class PostgresDeviceCredentialStore(NpgsqlDataSource dataSource,
                 return null;
             }
 
-            var (credential, hash) = Read(reader);
-            cached = (credential, hash, now + CacheFor);
-            _cache[id] = cached;
+            (credential, hash) = Read(reader);
+            _cache.Put(id, credential, hash, generation);
         }
 
-        return cached.Credential.IsActive && DeviceToken.SecretMatches(secret, cached.Hash) ? cached.Credential : null;
+        return credential.IsActive && DeviceToken.SecretMatches(secret, hash) ? credential : null;
     }
 
     private static (DeviceCredential Credential, byte[] Hash) Read(NpgsqlDataReader r) =>

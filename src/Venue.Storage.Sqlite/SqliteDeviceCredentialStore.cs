@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Venue.Domain.Devices;
@@ -14,7 +13,7 @@ public sealed class SqliteDeviceCredentialStore(string path, TimeProvider time) 
 {
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(10);
 
-    private readonly ConcurrentDictionary<string, (DeviceCredential Credential, byte[] Hash, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
+    private readonly DeviceCredentialCache _cache = new(time, CacheFor);
     private readonly string _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, DefaultTimeout = 5 }.ToString();
     private readonly object _initializing = new();
     private volatile bool _initialized;
@@ -83,7 +82,7 @@ public sealed class SqliteDeviceCredentialStore(string path, TimeProvider time) 
         update.Parameters.AddWithValue("$id", id);
         update.Parameters.AddWithValue("$at", time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
         var changed = await update.ExecuteNonQueryAsync(cancellationToken) == 1;
-        _cache.TryRemove(id, out _);
+        _cache.Revoked(id);
         return changed;
     }
 
@@ -109,9 +108,9 @@ public sealed class SqliteDeviceCredentialStore(string path, TimeProvider time) 
             return null;
         }
 
-        var now = time.GetUtcNow();
-        if (!_cache.TryGetValue(id, out var cached) || cached.Until < now)
+        if (!_cache.TryGet(id, out var credential, out var hash))
         {
+            var generation = _cache.Generation;
             await using var connection = Open();
             await using var select = connection.CreateCommand();
             select.CommandText = "SELECT id, name, role, secret_sha256, created_at, revoked_at FROM devices WHERE id = $id";
@@ -122,12 +121,11 @@ public sealed class SqliteDeviceCredentialStore(string path, TimeProvider time) 
                 return null;
             }
 
-            var (credential, hash) = Read(reader);
-            cached = (credential, hash, now + CacheFor);
-            _cache[id] = cached;
+            (credential, hash) = Read(reader);
+            _cache.Put(id, credential, hash, generation);
         }
 
-        return cached.Credential.IsActive && DeviceToken.SecretMatches(secret, cached.Hash) ? cached.Credential : null;
+        return credential.IsActive && DeviceToken.SecretMatches(secret, hash) ? credential : null;
     }
 
     private static (DeviceCredential Credential, byte[] Hash) Read(SqliteDataReader r) =>

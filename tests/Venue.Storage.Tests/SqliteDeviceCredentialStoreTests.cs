@@ -148,6 +148,21 @@ public sealed class SqliteDeviceCredentialStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_wall_clock_stepped_back_does_not_keep_a_credential_revoked_elsewhere_cached()
+    {
+        var edge = NewStore();
+        var (credential, token) = await edge.CreateAsync("Gate 3 scanner A", DeviceRole.Scanner);
+        Assert.NotNull(await edge.AuthenticateAsync(token));
+        Assert.True(await NewStore(new ManualTimeProvider(Start)).RevokeAsync(credential.Id));
+
+        // NTP steps the edge's clock an hour back; the cache's own time still runs on.
+        _time.StepWallClockTo(Start.AddHours(-1));
+        _time.Advance(SqliteDeviceCredentialStore.CacheFor + TimeSpan.FromSeconds(1));
+
+        Assert.Null(await edge.AuthenticateAsync(token));
+    }
+
+    [Fact]
     public async Task The_list_shows_every_credential_in_creation_order_with_its_revoked_state()
     {
         var store = NewStore();
