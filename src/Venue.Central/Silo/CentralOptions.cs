@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Venue.Domain.Ledger;
+using Venue.Hosting.Configuration;
 
 namespace Venue.Central.Silo;
 
@@ -37,7 +38,8 @@ public sealed class CentralOptions
     [Required, MinLength(1, ErrorMessage = "Configure at least one ticket type.")]
     public List<TicketTypeOptions> TicketTypes { get; set; } = [];
 
-    /// <summary>An entry uploaded longer than this after it happened is marked late (typically: buffered during a partition).</summary>
+    /// <summary>An entry uploaded longer than this after it happened is marked late (typically: buffered during a partition); 1 s to 1 day.</summary>
+    [DurationRange("00:00:01", "1.00:00:00")]
     public TimeSpan LateAfter { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Largest journal batch an edge may upload, in entries (more: 413).</summary>

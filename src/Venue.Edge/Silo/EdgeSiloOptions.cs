@@ -48,7 +48,8 @@ public sealed class EdgeSiloOptions
     [Range(1, 1_000_000)]
     public int ScansPerSecondPerDevice { get; set; } = 50;
 
-    /// <summary>Idle attendee and gate activations are collected after this long.</summary>
+    /// <summary>Idle attendee and gate activations are collected after this long (1 s to 1 day).</summary>
+    [DurationRange("00:00:01", "1.00:00:00")]
     public TimeSpan GrainCollectionAge { get; set; } = TimeSpan.FromMinutes(15);
 
     [Required, MinLength(1, ErrorMessage = "Configure at least one gate.")]
