@@ -216,6 +216,15 @@ public sealed partial class PostgresCentralStore
         await update.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task<int> PruneWebhookDeliveriesAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken = default)
+    {
+        await using var delete = _dataSource.CreateCommand("""
+            DELETE FROM webhook_deliveries
+            WHERE delivered_at < @before OR (given_up AND next_attempt_at < @before)
+            """).With("before", PostgresValues.Utc(finishedBefore));
+        return await delete.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async Task MarkFailedAsync(long deliveryId, string error, DateTimeOffset? nextAttemptAt, CancellationToken cancellationToken = default)
     {
         await using var update = _dataSource.CreateCommand("""

@@ -101,14 +101,29 @@ public sealed class WebhookDispatcher : BackgroundService
         var lanes = new Dictionary<string, Lane>(StringComparer.Ordinal);
         // Lanes of deleted webhooks, cancelled but perhaps still unwinding a request: stopping waits for them too.
         var closing = new List<Lane>();
+        long? lastPrune = null;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
                 // Taken before listing, so a webhook created and published to meanwhile is seen next round.
                 var published = outbox.WaitForPublishAsync(_options.PollInterval, _time, stoppingToken);
+                if (lastPrune is not { } pruned || _time.GetElapsedTime(pruned) >= PruneEvery)
+                {
+                    lastPrune = _time.GetTimestamp();
+                    try
+                    {
+                        await PruneAsync(store, stoppingToken);
+                    }
+                    catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                    {
+                        _logger.LogWarning(e, "Removing finished webhook deliveries failed; trying again in {Every}.", PruneEvery);
+                    }
+                }
+
                 try
                 {
+
                     var webhooks = await store.ListWebhooksAsync(stoppingToken);
                     var current = webhooks.Select(w => w.Id).ToHashSet(StringComparer.Ordinal);
                     foreach (var id in lanes.Keys.Where(id => !current.Contains(id)).ToList())
@@ -151,6 +166,19 @@ public sealed class WebhookDispatcher : BackgroundService
             {
                 lane.Stopping.Dispose();
             }
+        }
+    }
+
+    /// <summary>How often finished deliveries older than <see cref="WebhookDispatcherOptions.KeepFinishedFor"/> are removed.</summary>
+    public static readonly TimeSpan PruneEvery = TimeSpan.FromHours(1);
+
+    /// <summary>Removes finished deliveries past their keeping time, so the outbox does not grow with every event for ever.</summary>
+    private async Task PruneAsync(IWebhookStore store, CancellationToken cancellationToken)
+    {
+        var removed = await store.PruneWebhookDeliveriesAsync(_time.GetUtcNow() - _options.KeepFinishedFor, cancellationToken);
+        if (removed > 0)
+        {
+            _logger.LogInformation("Removed {Count} webhook deliveries finished more than {Keep} ago.", removed, _options.KeepFinishedFor);
         }
     }
 

@@ -32,6 +32,10 @@ public sealed class WebhookDispatcherOptions
     [Range(1, 10_000)]
     public int BatchSize { get; set; } = 100;
 
+    /// <summary>How long delivered and given-up deliveries stay in the outbox (for counts and inspection) before they are removed.</summary>
+    [Range(typeof(TimeSpan), "01:00:00", "365.00:00:00")]
+    public TimeSpan KeepFinishedFor { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>
     /// Deliveries in flight at once to one webhook: all a subscriber that never answers can hold,
     /// and the most any one subscriber receives at once. Capped by <see cref="MaxConcurrency"/>.

@@ -24,6 +24,13 @@ public interface IWebhookStore
     /// <summary>Records a failed attempt: retried at <paramref name="nextAttemptAt"/>, or given up when it is null.</summary>
     Task MarkFailedAsync(long deliveryId, string error, DateTimeOffset? nextAttemptAt, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Removes outbox rows that are finished: delivered before <paramref name="finishedBefore"/>, or
+    /// given up with their last attempt due before it. Pending rows stay whatever their age. Returns
+    /// the number removed.
+    /// </summary>
+    Task<int> PruneWebhookDeliveriesAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken = default);
+
     /// <summary>Counts of outbox rows: pending, delivered, given up.</summary>
     Task<(long Pending, long Delivered, long Failed)> CountDeliveriesAsync(CancellationToken cancellationToken = default);
 }

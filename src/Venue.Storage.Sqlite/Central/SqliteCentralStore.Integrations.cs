@@ -239,6 +239,16 @@ public sealed partial class SqliteCentralStore
             return update.ExecuteNonQuery();
         }, cancellationToken);
 
+    public Task<int> PruneWebhookDeliveriesAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken = default) =>
+        WriteAsync(transaction =>
+        {
+            using var delete = _writer.Command("""
+                DELETE FROM webhook_deliveries
+                WHERE delivered_at_us < $before OR (given_up = 1 AND next_attempt_at_us < $before)
+                """, transaction).With("$before", SqliteValues.Micros(finishedBefore));
+            return delete.ExecuteNonQuery();
+        }, cancellationToken);
+
     public Task MarkFailedAsync(long deliveryId, string error, DateTimeOffset? nextAttemptAt, CancellationToken cancellationToken = default) =>
         WriteAsync(transaction =>
         {

@@ -146,6 +146,28 @@ public sealed class WebhookDeliveryTests
         AssertSignedWith("whsec_restart", receiver.Received[1], later.GetUtcNow());
     }
 
+    [Fact]
+    public async Task The_dispatcher_removes_deliveries_finished_longer_ago_than_it_keeps_them_and_keeps_the_rest()
+    {
+        using var directory = new TempDirectory();
+        await using var store = await SqliteCentralStore.OpenAsync(directory.File("central.db"), TimeProvider.System);
+        var now = DateTimeOffset.UtcNow;
+        await store.CreateWebhookAsync("https://crm.example/hooks", [WebhookOutbox.AttendeeRegistered], "whsec_prune", now.AddDays(-10));
+        await store.EnqueueWebhookEventsAsync([.. Enumerable.Range(1, 2).Select(i => new WebhookEvent(WebhookOutbox.AttendeeRegistered, $$"""{"n":{{i}}}""", now.AddDays(-10)))]);
+        var rows = await store.ReadDueDeliveriesAsync(now, 10);
+        await store.MarkDeliveredAsync(rows[0].Id, now.AddDays(-8));
+        await store.MarkDeliveredAsync(rows[1].Id, now.AddDays(-1));
+
+        // Default options: finished deliveries are kept 7 days.
+        using var dispatcher = new WebhookDispatcher(store, new WebhookOutbox(store), TimeProvider.System, new WebhookDispatcherOptions());
+        await dispatcher.StartAsync(CancellationToken.None);
+        await Venue.Testing.Processes.Eventually.UntilAsync(async () => (await store.CountDeliveriesAsync()).Delivered == 1, Signal.Limit,
+            "the delivery finished 8 days ago to be removed");
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        Assert.Equal((0L, 1L, 0L), await store.CountDeliveriesAsync());
+    }
+
     /// <summary>The system clock moved forward: timers are real, the wall clock reads later.</summary>
     private sealed class OffsetTime(TimeSpan offset) : TimeProvider
     {

@@ -739,6 +739,26 @@ public abstract class CentralStoreConformance(ITestOutputHelper output) : IAsync
     }
 
     [Fact]
+    public async Task Pruning_removes_finished_deliveries_older_than_the_cutoff_and_keeps_pending_ones()
+    {
+        if (!Ready) return;
+        await Store.CreateWebhookAsync("https://a.example/", ["attendee.registered"], "a", T0);
+        await Store.EnqueueWebhookEventsAsync([.. Enumerable.Range(1, 5).Select(i => new WebhookEvent("attendee.registered", $$"""{"n":{{i}}}""", T0))]);
+        var rows = await Store.ReadDueDeliveriesAsync(T0, 10);
+        await Store.MarkDeliveredAsync(rows[0].Id, T0.AddHours(1));         // delivered long ago
+        await Store.MarkDeliveredAsync(rows[1].Id, T0.AddDays(8));          // delivered recently
+        await Store.MarkFailedAsync(rows[2].Id, "410 Gone", null);          // given up, its last attempt due at T0
+        await Store.MarkFailedAsync(rows[3].Id, "503", T0.AddMinutes(1));   // pending a retry, however old
+
+        var pruned = await Store.PruneWebhookDeliveriesAsync(T0.AddDays(7));
+
+        Assert.Equal(2, pruned);
+        Assert.Equal((2L, 1L, 0L), await Store.CountDeliveriesAsync());
+        Assert.Equal([rows[3].Id, rows[4].Id], (await Store.ReadDueDeliveriesAsync(T0.AddDays(9), 10)).Select(d => d.Id).Order());
+        Assert.Equal(0, await Store.PruneWebhookDeliveriesAsync(T0.AddDays(7)));
+    }
+
+    [Fact]
     public async Task Due_deliveries_can_be_read_for_one_webhook_without_the_others()
     {
         if (!Ready) return;
