@@ -72,8 +72,7 @@ public sealed class SqliteReadJournal : IReadJournal, IDisposable
     // Version 1 keyed reads by (reader, event_num) alone: a rebooted reader's reads were all dropped
     // as duplicates until its count passed the old one. SQLite cannot change a table's constraint,
     // so the table is copied into one with the new key (the same rows, sequences kept).
-    private const string UpgradeReadIdentity = """
-        CREATE TABLE reads_v2(
+    private const string ReadsColumns = """
             seq INTEGER PRIMARY KEY,
             reader TEXT NOT NULL,
             event_num INTEGER NOT NULL,
@@ -82,7 +81,11 @@ public sealed class SqliteReadJournal : IReadJournal, IDisposable
             rssi REAL NOT NULL,
             read_at_us INTEGER NOT NULL,
             received_at_us INTEGER NOT NULL,
-            UNIQUE(reader, event_num, read_at_us));
+            UNIQUE(reader, event_num, read_at_us)
+        """;
+
+    private const string UpgradeReadIdentity = $"""
+        CREATE TABLE reads_v2({ReadsColumns});
         INSERT INTO reads_v2(seq, reader, event_num, epc, antenna, rssi, read_at_us, received_at_us)
             SELECT seq, reader, event_num, epc, antenna, rssi, read_at_us, received_at_us FROM reads ORDER BY seq;
         DROP TABLE reads;
@@ -97,17 +100,8 @@ public sealed class SqliteReadJournal : IReadJournal, IDisposable
     public static SqliteReadJournal Open(string path, TimeProvider time, JournalOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(time);
-        var connection = JournalFile.Open(path, "Read journal", "meta", SchemaVersion, """
-            CREATE TABLE IF NOT EXISTS reads(
-                seq INTEGER PRIMARY KEY,
-                reader TEXT NOT NULL,
-                event_num INTEGER NOT NULL,
-                epc TEXT NOT NULL,
-                antenna INTEGER NOT NULL,
-                rssi REAL NOT NULL,
-                read_at_us INTEGER NOT NULL,
-                received_at_us INTEGER NOT NULL,
-                UNIQUE(reader, event_num, read_at_us));
+        var connection = JournalFile.Open(path, "Read journal", "meta", SchemaVersion, $"""
+            CREATE TABLE IF NOT EXISTS reads({ReadsColumns});
             CREATE TABLE IF NOT EXISTS facts(
                 seq INTEGER PRIMARY KEY,
                 kind INTEGER NOT NULL,

@@ -14,7 +14,7 @@ public sealed class ReadersCliTests(RabbitMqFixture broker, ITestOutputHelper ou
 
     private bool VenueBuilt() => Requirement.Met(VenueExecutable.Path is not null, "the built venue executable (src/Venue.Cli/bin/...)", output);
 
-    private static string Layout => Path.Combine(RepositoryRoot(), "silo-config", "venue-layout.json");
+    private static string Layout => RepositoryFiles.Path("silo-config", "venue-layout.json");
 
     private static void AssertOneLineError(ProcessResult result, int exitCode, string mentions)
     {
@@ -227,16 +227,5 @@ public sealed class ReadersCliTests(RabbitMqFixture broker, ITestOutputHelper ou
             "--attendees", "300", "--out", ledger, "--badges", directory.File("badges.csv"));
         Assert.True(generated.ExitCode == 0, generated.ToString());
         return ledger;
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Venue.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Venue.sln not found above the test's directory.");
     }
 }

@@ -43,12 +43,7 @@ public sealed class SignalTests(ITestOutputHelper output)
         {
             await rushing.Task.Within(TimeSpan.FromSeconds(90), "simulate to report the rush under way");
 
-            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync().Within(TimeSpan.FromSeconds(10), "kill -TERM");
-                Assert.Equal(0, kill.ExitCode);
-            }
-
+            await Signals.TerminateAsync(process.Id);
             await process.WaitForExitAsync().Within(TimeSpan.FromSeconds(60), "simulate to stop after SIGTERM");
         }
         finally

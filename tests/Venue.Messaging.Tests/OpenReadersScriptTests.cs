@@ -33,7 +33,7 @@ public sealed class OpenReadersScriptTests(RabbitMqFixture broker, ITestOutputHe
         {
             await using var queue = new ReadsQueue(server);
             var reader = new MosquittoReader(server, user, password);
-            using var script = Process.Start(new ProcessStartInfo("sh", [Path.Combine(RepositoryRoot(), "silo-config", "rabbitmq", "open-readers.sh")])
+            using var script = Process.Start(new ProcessStartInfo("sh", [RepositoryFiles.Path("silo-config", "rabbitmq", "open-readers.sh")])
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
@@ -71,16 +71,5 @@ public sealed class OpenReadersScriptTests(RabbitMqFixture broker, ITestOutputHe
         {
             await server.CtlAsync(["delete_user", user]);
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Venue.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Venue.sln not found above the test's directory.");
     }
 }

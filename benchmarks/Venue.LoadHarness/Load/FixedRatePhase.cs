@@ -83,10 +83,10 @@ internal sealed class FixedRatePhase(ICheckInTarget target, Workload workload, d
         // Checks that never came back at all are charged at least the time since the last one was due:
         // left out, they would make the percentiles look better the worse the target does.
         var unfinished = started - answered - errors - Interlocked.Read(ref _cancelled);
-        var lastDue = start + (long)((started - 1) * (Stopwatch.Frequency / rate));
+        var waitedSinceLastDue = Stopwatch.GetTimestamp() - (start + (long)((started - 1) * (Stopwatch.Frequency / rate)));
         for (var i = 0; i < unfinished; i++)
         {
-            _latency.Record(Stopwatch.GetTimestamp() - lastDue);
+            _latency.Record(waitedSinceLastDue);
         }
 
         return new FixedRateResult(

@@ -8,8 +8,8 @@ namespace Venue.Central.Sync;
 
 /// <summary>
 /// Applies stored check-ins to the attendees' history grains, in hybrid-logical-clock order within
-/// each upload, keeps the live counts (inside, admitted at least once) and publishes the conflicts
-/// raised. Counting is by change of standing, so an attendee admitted at two edges counts once.
+/// each upload, keeps the live counts (inside, admitted at least once) and has the conflicts raised
+/// stored with their webhook events. Counting is by change of standing, so an attendee admitted at two edges counts once.
 /// Applying is idempotent, which is what makes repair simple: when an upload failed after its
 /// transaction may have committed (or a conflict could not be stored), the reconciler is marked
 /// dirty and the next upload first replays every stored passage.
@@ -30,7 +30,7 @@ public sealed class Reconciler(IGrainFactory grains, WebhookOutbox outbox, IChec
     public long ConflictsRaised => Interlocked.Read(ref _conflictsRaised);
 
     /// <summary>
-    /// Applies check-ins and publishes the conflicts raised. With <paramref name="pendingConflicts"/>
+    /// Applies check-ins and returns the conflicts newly stored (their webhook events queued with them). With <paramref name="pendingConflicts"/>
     /// (central's start, replaying page by page) conflicts are not stored yet: the attendees whose
     /// conflicts changed are added to it, for <see cref="StorePendingConflictsAsync"/> once every page is in.
     /// </summary>
@@ -99,8 +99,8 @@ public sealed class Reconciler(IGrainFactory grains, WebhookOutbox outbox, IChec
     }
 
     /// <summary>
-    /// Stores the conflicts of each attendee named (their whole history is in by now) and publishes
-    /// those newly stored; stored conflicts that still stand keep their ids, and raise nothing again.
+    /// Stores the conflicts of each attendee named (their whole history is in by now), with the webhook
+    /// events of those newly stored; stored conflicts that still stand keep their ids, and raise nothing again.
     /// </summary>
     public async Task<IReadOnlyList<Conflict>> StorePendingConflictsAsync(IEnumerable<string> attendees, CancellationToken cancellationToken = default)
     {

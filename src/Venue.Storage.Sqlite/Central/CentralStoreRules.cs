@@ -111,10 +111,11 @@ internal static class CentralStoreRules
     /// </summary>
     private static JournalEntry WithoutNul(JournalEntry e)
     {
-        static string? Clean(string? text) => text is not null && text.Contains('\0', StringComparison.Ordinal) ? text.Replace('\0', '\uFFFD') : text;
-        return Clean(e.Nonce) == e.Nonce && Clean(e.GateId) == e.GateId && Clean(e.AttendeeId) == e.AttendeeId && Clean(e.TicketType) == e.TicketType
-            ? e
-            : e with { Nonce = Clean(e.Nonce)!, GateId = Clean(e.GateId)!, AttendeeId = Clean(e.AttendeeId), TicketType = Clean(e.TicketType) };
+        static bool HasNul(string? text) => text?.Contains('\0', StringComparison.Ordinal) == true;
+        static string? Clean(string? text) => text?.Replace('\0', '\uFFFD');
+        return HasNul(e.Nonce) || HasNul(e.GateId) || HasNul(e.AttendeeId) || HasNul(e.TicketType)
+            ? e with { Nonce = Clean(e.Nonce)!, GateId = Clean(e.GateId)!, AttendeeId = Clean(e.AttendeeId), TicketType = Clean(e.TicketType) }
+            : e;
     }
 
     public static bool IsLate(DateTimeOffset receivedAt, JournalEntry entry, TimeSpan lateAfter) => receivedAt - entry.At > lateAfter;

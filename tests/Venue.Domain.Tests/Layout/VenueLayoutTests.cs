@@ -167,7 +167,7 @@ public sealed class VenueLayoutTests
     [Fact]
     public void The_example_layout_in_silo_config_is_valid()
     {
-        var path = Path.Combine(RepositoryRoot(), "silo-config", "venue-layout.json");
+        var path = RepositoryFiles.Path("silo-config", "venue-layout.json");
 
         var layout = VenueLayout.Load(path);
 
@@ -190,16 +190,5 @@ public sealed class VenueLayoutTests
         Assert.Equal(expected, zone.NextLevel(ZoneLevel.Normal, occupancy));
         Assert.Equal(85, zone.ClearBelow(ZoneLevel.Alert));
         Assert.Equal(90, zone.RaiseAt(ZoneLevel.Alert));
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Venue.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Venue.sln not found above the test's directory.");
     }
 }

@@ -5,7 +5,7 @@ namespace Venue.Edge.Tests.Telemetry;
 /// <summary>A gate's zone checked against the venue layout at start-up.</summary>
 public sealed class GateZoneOptionsTests
 {
-    private static string Layout => Path.Combine(RepositoryRoot(), "silo-config", "venue-layout.json");
+    private static string Layout => RepositoryFiles.Path("silo-config", "venue-layout.json");
 
     private static EdgeSiloOptions Edge(string ledger, params string?[] zones)
     {
@@ -41,16 +41,5 @@ public sealed class GateZoneOptionsTests
         using var directory = new TempDirectory();
 
         Assert.Empty(Edge(directory.File("ledger.jsonl"), "lobby", "hall-a", null).Problems());
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Venue.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Venue.sln not found above the test's directory.");
     }
 }

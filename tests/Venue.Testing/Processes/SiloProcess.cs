@@ -152,11 +152,7 @@ public sealed class SiloProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            var signal = await Venue.LoadHarness.Hosting.ProcessRunner.RunAsync("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10), CancellationToken.None);
-            if (!signal.Succeeded && !_process.HasExited)
-            {
-                throw new InvalidOperationException($"kill -TERM {_process.Id} failed: {signal.Output}");
-            }
+            await Signals.TerminateAsync(_process.Id, goneIsFine: () => _process.HasExited);
         }
 
         await _process.WaitForExitAsync().Within(within, $"the {Start.Role} process to exit after SIGTERM");

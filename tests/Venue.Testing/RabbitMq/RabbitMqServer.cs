@@ -192,11 +192,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
             }
 
             var beam = BeamPid(process);
-            var signal = await ProcessRunner.RunAsync("kill", ["-TERM", beam.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10), cancellationToken);
-            if (!signal.Succeeded)
-            {
-                throw new InvalidOperationException($"kill -TERM {beam} failed: {signal.Output}");
-            }
+            await Signals.TerminateAsync(beam, cancellationToken: cancellationToken);
 
             await process.WaitForExitAsync(cancellationToken).Within(StopLimit, $"RabbitMQ node {NodeName} to stop after SIGTERM");
             process.Dispose();
