@@ -9,7 +9,9 @@ namespace Venue.Messaging.Mqtt;
 /// completed publish is the broker's) or QoS 0. Publishes may be issued concurrently; up to
 /// <see cref="MqttPublisherOptions.MaxInFlight"/> wait for their PUBACK at once. It does not
 /// reconnect: when the connection drops, pending and later publishes fail with <see cref="MqttException"/>
-/// and the caller decides (a reader would buffer and replay).
+/// and the caller decides (a reader would buffer and replay). A broker that stops answering (a
+/// half-open connection, a partition) is noticed by the keep-alive: a ping unanswered for a whole
+/// <see cref="MqttPublisherOptions.KeepAlive"/> fails the connection, as MQTT 3.1.1 (3.1.4) asks.
 /// </summary>
 public sealed class MqttPublisher : IAsyncDisposable
 {
@@ -24,6 +26,7 @@ public sealed class MqttPublisher : IAsyncDisposable
     private readonly TimeSpan _keepAlivePeriod;
     private int _nextId;
     private long _lastWriteTicks = Environment.TickCount64;
+    private long _lastReadTicks = Environment.TickCount64;
     private volatile Exception? _failure;
 
     private MqttPublisher(TcpClient tcp, MqttPublisherOptions options)
@@ -164,6 +167,7 @@ public sealed class MqttPublisher : IAsyncDisposable
                 }
 
                 await _stream.ReadExactlyAsync(body.AsMemory(0, length), _stop.Token);
+                Interlocked.Exchange(ref _lastReadTicks, Environment.TickCount64);
                 switch (header[0] >> 4)
                 {
                     case MqttPacket.PubAck when length == 2:
@@ -214,6 +218,12 @@ public sealed class MqttPublisher : IAsyncDisposable
         throw new MqttException("The broker sent a malformed packet length.");
     }
 
+    /// <summary>
+    /// Pings when the connection has been quiet for half the keep-alive, and also when PUBACKs are
+    /// awaited and nothing has been read for that long (a steady stream of publishes into a dead
+    /// connection never goes quiet). A ping not answered within the keep-alive fails the connection,
+    /// so waiting publishes fail instead of waiting for ever.
+    /// </summary>
     private async Task KeepAliveLoopAsync()
     {
         if (_keepAlivePeriod <= TimeSpan.Zero)
@@ -221,15 +231,46 @@ public sealed class MqttPublisher : IAsyncDisposable
             return;
         }
 
-        var half = _keepAlivePeriod / 2;
+        var half = (long)(_keepAlivePeriod / 2).TotalMilliseconds;
+        long pingSentAt = 0;
         try
         {
             while (!_stop.IsCancellationRequested)
             {
-                await Task.Delay(half, _stop.Token);
-                if (Environment.TickCount64 - Interlocked.Read(ref _lastWriteTicks) >= half.TotalMilliseconds)
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(1, half / 2)), _stop.Token);
+                var now = Environment.TickCount64;
+                var lastRead = Interlocked.Read(ref _lastReadTicks);
+                if (pingSentAt != 0)
                 {
-                    await WriteAsync(MqttPacket.PingRequest, _stop.Token);
+                    if (lastRead >= pingSentAt)
+                    {
+                        pingSentAt = 0;
+                    }
+                    else if (now - pingSentAt >= (long)_keepAlivePeriod.TotalMilliseconds)
+                    {
+                        GiveUp("did not answer a ping");
+                        return;
+                    }
+                }
+
+                var quiet = now - Interlocked.Read(ref _lastWriteTicks) >= half;
+                var awaitingAnswers = !_pending.IsEmpty && now - lastRead >= half;
+                if (pingSentAt == 0 && (quiet || awaitingAnswers))
+                {
+                    pingSentAt = now;
+                    // A broker that stopped reading fills the socket's buffer: a write that cannot
+                    // go out within the keep-alive is as telling as a missing answer.
+                    using var writeFor = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                    writeFor.CancelAfter(_keepAlivePeriod);
+                    try
+                    {
+                        await WriteAsync(MqttPacket.PingRequest, writeFor.Token);
+                    }
+                    catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
+                    {
+                        GiveUp("took no ping");
+                        return;
+                    }
                 }
             }
         }
@@ -237,6 +278,13 @@ public sealed class MqttPublisher : IAsyncDisposable
         {
             // Closing, or the connection is gone: the read loop has recorded why.
         }
+    }
+
+    private void GiveUp(string what)
+    {
+        Fail(new MqttException($"The MQTT broker {what} within the keep-alive of {_keepAlivePeriod.TotalSeconds:0.###} s; the connection is taken as lost."));
+        // Closing the socket also frees a publish stuck writing into a full buffer.
+        _tcp.Dispose();
     }
 
     private void Fail(Exception failure)
