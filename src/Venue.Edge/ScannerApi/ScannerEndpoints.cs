@@ -20,7 +20,6 @@ public static class ScannerEndpoints
 {
     public const string RateLimitPolicy = "per-device";
     private const int MaxTokenLength = 2048;
-    private const int MaxNonceLength = 128;
 
     public static RouteGroupBuilder MapScannerApi(this IEndpointRouteBuilder app)
     {
@@ -201,9 +200,9 @@ public static class ScannerEndpoints
                 break;
         }
 
-        if (string.IsNullOrEmpty(body.Nonce) || body.Nonce.Length > MaxNonceLength || body.Nonce.Any(char.IsControl))
+        if (!Nonce.IsValid(body.Nonce))
         {
-            errors["nonce"] = [$"A nonce of 1 to {MaxNonceLength} characters, none of them control characters, is required; repeat it when retrying the same scan."];
+            errors["nonce"] = [Nonce.Problem(" the same scan")];
         }
 
         if (body.ScannedAt is null)

@@ -30,7 +30,6 @@ namespace Venue.Edge.Telemetry;
 public static class TelemetryEndpoints
 {
     private const int MaxTokenLength = 2048;
-    private const int MaxNonceLength = 128;
     private const int MaxRequestBytes = 8 * 1024;
 
     public static IEndpointRouteBuilder MapTelemetryApi(this IEndpointRouteBuilder app)
@@ -392,9 +391,9 @@ public static class TelemetryEndpoints
             errors["token"] = [$"The scanned badge token (1 to {MaxTokenLength} characters) is required."];
         }
 
-        if (string.IsNullOrEmpty(nonce) || nonce.Length > MaxNonceLength || nonce.Any(char.IsControl))
+        if (!Nonce.IsValid(nonce))
         {
-            errors["nonce"] = [$"A nonce of 1 to {MaxNonceLength} characters, none of them control characters, is required; repeat it when retrying."];
+            errors["nonce"] = [Nonce.Problem("")];
         }
     }
 
