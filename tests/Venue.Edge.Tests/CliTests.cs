@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -267,6 +270,72 @@ public sealed class CliTests(ITestOutputHelper output)
         var result = await VenueExecutable.RunAsync(directory.Path, Quick, "ledger", "inspect", broken);
 
         AssertOneLineError(result, "line 2");
+    }
+
+    [Fact]
+    public async Task Health_exits_0_on_a_200_and_1_on_another_answer_or_none()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var app = builder.Build();
+        app.MapGet("/healthz", () => Results.Text("{\"status\":\"ok\"}", "application/json"));
+        app.MapGet("/down", () => Results.StatusCode(503));
+        await app.StartAsync();
+        var address = app.Urls.Single();
+        using var directory = new TempDirectory();
+
+        var healthy = await VenueExecutable.RunAsync(directory.Path, Quick, "health", $"{address}/healthz");
+        var down = await VenueExecutable.RunAsync(directory.Path, Quick, "health", $"{address}/down");
+        await app.StopAsync();
+        var gone = await VenueExecutable.RunAsync(directory.Path, Quick, "health", $"{address}/healthz");
+
+        Assert.True(healthy.ExitCode == 0, healthy.ToString());
+        Assert.Contains("200 {\"status\":\"ok\"}", healthy.StandardOutput, StringComparison.Ordinal);
+        Assert.True(down.ExitCode == 1, down.ToString());
+        Assert.Contains("503", down.StandardOutput, StringComparison.Ordinal);
+        AssertOneLineError(gone, "did not answer");
+        Assert.Equal(1, gone.ExitCode);
+    }
+
+    [Theory]
+    [InlineData("localhost:5080/healthz")]
+    [InlineData("ftp://localhost/healthz")]
+    public async Task Health_with_an_address_that_is_not_http_says_so_in_one_line(string address)
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Quick, "health", address);
+
+        AssertOneLineError(result, "is not an absolute http:// or https:// address");
+    }
+
+    [Fact]
+    public async Task Simulate_takes_an_amqp_address_for_rabbitmq_and_refuses_anything_else_in_one_line()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+
+        var notAmqp = await VenueExecutable.RunAsync(directory.Path, Quick, "simulate", "--rabbitmq", "localhost:5672", "--plain");
+        // Parsed, then refused by the options' own check (it needs the crowd): proof the address was read.
+        var parsed = await VenueExecutable.RunAsync(directory.Path, Quick, "simulate", "--rabbitmq", "amqp://u:p@127.0.0.1:1/", "--no-crowd", "--plain");
+
+        AssertOneLineError(notAmqp, "is not an absolute amqp:// or amqps:// address");
+        AssertOneLineError(parsed, "needs the crowd");
+        Assert.Equal(2, parsed.ExitCode);
     }
 
     [Fact]

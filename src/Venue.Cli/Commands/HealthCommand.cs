@@ -7,7 +7,11 @@ public static class HealthCommand
 {
     public static Command Create()
     {
-        var url = new Argument<Uri>("url") { Description = "Health endpoint, e.g. http://localhost:5080/healthz." };
+        var url = new Argument<Uri>("url")
+        {
+            Description = "Health endpoint, e.g. http://localhost:5080/healthz.",
+            CustomParser = AddressParser.Absolute("url", "http://localhost:5080/healthz", "http", "https"),
+        };
         var command = new Command("health", "Check a silo's health endpoint; exits 0 when it answers 200.") { url };
         command.SetAction((parse, ct) => VenueCommandLine.Guard(async () =>
         {

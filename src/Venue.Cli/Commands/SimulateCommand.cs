@@ -20,7 +20,9 @@ public static class SimulateCommand
         var reportJson = new Option<FileInfo?>("--report-json") { Description = "Also write the report as JSON to this file." };
         var noCrowd = new Option<bool>("--no-crowd") { Description = "Stop after the rush (by default the crowd then wanders each edge's floor, reported by RFID readers)." };
         var wander = new Option<double>("--wander") { Description = "Seconds the crowd's two hours on the floor are compressed into.", DefaultValueFactory = _ => 10 };
-        var rabbitMq = new Option<Uri?>("--rabbitmq") { Description = "Send the readers through a real RabbitMQ with its MQTT plugin: its AMQP address for the edges, amqp://user:password@host:5672/ (readers publish with the same user)." };
+        var rabbitMq = new Option<Uri?>("--rabbitmq") { Description = "Send the readers through a real RabbitMQ with its MQTT plugin: its AMQP address for the edges, amqp://user:password@host:5672/ (readers publish with the same user).",
+            CustomParser = AddressParser.Absolute("--rabbitmq", "amqp://user:password@localhost:5672/", "amqp", "amqps"),
+        };
         var mqttPort = new Option<int>("--mqtt-port") { Description = "The MQTT port of the --rabbitmq host.", DefaultValueFactory = _ => 1883 };
         var plain = new Option<bool>("--plain") { Description = "Plain progress lines instead of the live display (the default when output is redirected)." };
         var command = new Command("simulate", "Simulate a morning rush: central and edges in one process on embedded storage, driven by scanner clients over real HTTP, with duplicates, forgeries, retries and one edge cut off from central mid-rush; exits non-zero if the verdict fails.")
