@@ -28,6 +28,7 @@ public static class BadgeValidator
         }
 
         var hash = TokenHash.Of(badge.Bytes);
+        UInt128? twin = null;
         var known = ledger.TryGet(claims.AttendeeId, out var record);
         if (!known || record.TokenHash != hash)
         {
@@ -36,7 +37,9 @@ public static class BadgeValidator
                 return BadgeVerdict.Refuse(ScanReason.InvalidSignature);
             }
 
-            if (known)
+            // The same signed badge with its signature's twin (r, n − s) is the same badge.
+            twin = TokenHash.OfSignatureTwin(badge);
+            if (known && record.TokenHash != twin)
             {
                 // Genuine, but not the attendee's current token: it was superseded by a reissue.
                 return BadgeVerdict.Refuse(ScanReason.Revoked, record.Id, Summary(record));
@@ -55,7 +58,7 @@ public static class BadgeValidator
             return new BadgeVerdict(null, attendee.Id, attendee, ticketType.Reentry);
         }
 
-        if (ledger.IsTokenRevoked(hash) || (known && record.Status == AttendeeStatus.Revoked))
+        if (ledger.IsTokenRevoked(hash) || (twin is { } t && ledger.IsTokenRevoked(t)) || (known && record.Status == AttendeeStatus.Revoked))
         {
             return BadgeVerdict.Refuse(ScanReason.Revoked, attendee.Id, attendee);
         }

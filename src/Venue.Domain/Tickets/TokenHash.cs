@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Security.Cryptography;
 
 namespace Venue.Domain.Tickets;
@@ -17,6 +18,27 @@ public static class TokenHash
         SHA256.HashData(tokenBytes, digest);
         return BinaryPrimitives.ReadUInt128BigEndian(digest);
     }
+
+    /// <summary>
+    /// The hash of the badge with its signature's twin: an ECDSA signature (r, s) also verifies as
+    /// (r, n − s), so anyone holding a badge can make a second token that verifies and hashes
+    /// differently. Identity checks (the ledger's current token, the revocation list) match both.
+    /// Call only for a badge whose signature verified (so 0 &lt; s &lt; n).
+    /// </summary>
+    public static UInt128 OfSignatureTwin(in DecodedBadge badge)
+    {
+        var twin = badge.Bytes.AsSpan().ToArray();
+        var s = twin.AsSpan(twin.Length - BadgeToken.SignatureLength / 2);
+        var twinS = P256Order - new BigInteger(s, isUnsigned: true, isBigEndian: true);
+        s.Clear();
+        var length = twinS.GetByteCount(isUnsigned: true);
+        twinS.TryWriteBytes(s[(s.Length - length)..], out _, isUnsigned: true, isBigEndian: true);
+        return Of(twin);
+    }
+
+    /// <summary>The order n of P-256's base point (SEC 2, secp256r1).</summary>
+    private static readonly BigInteger P256Order = BigInteger.Parse(
+        "0FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
 
     public static UInt128 Of(string token) =>
         BadgeToken.TryDecode(token, out var badge, out var error)

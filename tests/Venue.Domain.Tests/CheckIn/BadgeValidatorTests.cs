@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Numerics;
 using System.Buffers.Text;
 using Venue.Domain.CheckIn;
 using Venue.Domain.Gates;
@@ -120,6 +122,46 @@ public sealed class BadgeValidatorTests : IDisposable
 
         AssertRefused(ScanReason.Revoked, Validate(token));
         AssertAllowed(Validate(_event.Issue("W-1")));
+    }
+
+    [Fact]
+    public void A_revoked_walk_in_badge_with_its_signature_twin_is_still_refused_as_revoked()
+    {
+        var token = _event.Issue("W-1");
+        _event.Ledger.RevokeToken(TokenHash.Of(token));
+        var twin = SignatureTwin(token);
+        Assert.True(BadgeToken.TryDecode(twin, out var badge, out _));
+        Assert.Equal(SignatureCheck.Valid, _event.Ledger.Keys.Verify(badge));
+        Assert.NotEqual(TokenHash.Of(token), TokenHash.Of(twin));
+
+        AssertRefused(ScanReason.Revoked, Validate(twin));
+    }
+
+    [Fact]
+    public void A_registered_attendees_current_badge_with_its_signature_twin_is_the_same_badge()
+    {
+        var token = _event.Register("A-1");
+        var twin = SignatureTwin(token);
+
+        var verdict = Validate(twin);
+
+        AssertAllowed(verdict);
+        Assert.Equal("A-1", verdict.AttendeeId);
+        _event.Ledger.RevokeToken(TokenHash.Of(token));
+        AssertRefused(ScanReason.Revoked, Validate(twin));
+    }
+
+    /// <summary>The token with (r, n − s) for its signature (r, s), which verifies as well: ECDSA's malleability.</summary>
+    private static string SignatureTwin(string token)
+    {
+        Assert.True(BadgeToken.TryDecode(token, out var badge, out _));
+        var bytes = badge.Bytes.ToArray();
+        var s = bytes.AsSpan(bytes.Length - 32);
+        var order = BigInteger.Parse("0FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        var twinS = (order - new BigInteger(s, isUnsigned: true, isBigEndian: true)).ToByteArray(isUnsigned: true, isBigEndian: true);
+        s.Clear();
+        twinS.CopyTo(s[(32 - twinS.Length)..]);
+        return BadgeToken.Prefix + Base64Url.EncodeToString(bytes);
     }
 
     [Fact]
