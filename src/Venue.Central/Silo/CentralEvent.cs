@@ -36,13 +36,13 @@ public sealed class CentralEvent : IDisposable
 
     public static CentralEvent Load(CentralOptions options)
     {
-        var kid = KeyIdOf(options.SigningKeyPath, ".private.pem");
+        var kid = SigningKeyIdOf(options.SigningKeyPath);
         var signingKey = TicketSigningKey.FromPrivatePem(kid, File.ReadAllText(options.SigningKeyPath));
         var keys = new List<LedgerKey> { new(kid, Convert.ToBase64String(signingKey.ExportPublicKey())) };
         foreach (var path in options.PreviousPublicKeyPaths)
         {
             var ring = new TicketKeyRing();
-            var previousKid = KeyIdOf(path, ".public.pem");
+            var previousKid = PublicKeyIdOf(path);
             ring.AddPem(previousKid, File.ReadAllText(path));
             keys.Add(new LedgerKey(previousKid, Convert.ToBase64String(ring.ExportPublicKey(previousKid))));
         }
@@ -50,6 +50,10 @@ public sealed class CentralEvent : IDisposable
         var ticketTypes = options.TicketTypes.Select(t => t.ToTicketType()).ToList();
         return new CentralEvent(options.EventId, options.EventName ?? options.EventId, ticketTypes, signingKey, keys);
     }
+
+    internal static string SigningKeyIdOf(string path) => KeyIdOf(path, ".private.pem");
+
+    internal static string PublicKeyIdOf(string path) => KeyIdOf(path, ".public.pem");
 
     /// <summary>'venue keys create' names key files {kid}.private.pem and {kid}.public.pem.</summary>
     private static string KeyIdOf(string path, string suffix)

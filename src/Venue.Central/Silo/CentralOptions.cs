@@ -86,6 +86,15 @@ public sealed class CentralOptions
             problems.Add($"{Section}:TicketTypes: '{duplicate.Key}' is configured twice.");
         }
 
+        // Key ids come from the file names ('venue keys create' names them {kid}.*.pem); edges would
+        // hold only one key per id, so badges signed with the other would fail as forged.
+        var keyIds = PreviousPublicKeyPaths.Select(CentralEvent.PublicKeyIdOf)
+            .Prepend(string.IsNullOrWhiteSpace(SigningKeyPath) ? null : CentralEvent.SigningKeyIdOf(SigningKeyPath));
+        foreach (var duplicate in keyIds.OfType<string>().GroupBy(k => k, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            problems.Add($"{Section}:PreviousPublicKeyPaths: key id '{duplicate.Key}' is used by more than one key file; make the new key with its own --kid.");
+        }
+
         return problems;
     }
 }

@@ -24,14 +24,38 @@ public sealed class TicketKeyRing
             throw new InvalidDataException($"Public key '{keyId}' is not a valid EC public key: {e.Message}", e);
         }
 
-        if (key.KeySize != 256)
+        if (!IsP256(key))
         {
+            var size = key.KeySize;
             key.Dispose();
-            throw new InvalidDataException($"Public key '{keyId}' is {key.KeySize}-bit; badge keys are P-256.");
+            throw new InvalidDataException(size == 256
+                ? $"Public key '{keyId}' is on another 256-bit curve; badge keys are P-256."
+                : $"Public key '{keyId}' is {size}-bit; badge keys are P-256.");
         }
 
-        _keys[keyId] = key;
+        if (!_keys.TryAdd(keyId, key))
+        {
+            key.Dispose();
+            throw new InvalidDataException($"Key id '{keyId}' is listed twice; every key needs an id of its own.");
+        }
     }
+
+    /// <summary>
+    /// P-256 itself, not just any 256-bit curve (secp256k1 and brainpoolP256r1 are 256-bit too):
+    /// badges are specified as P-256, and a key on another curve is a mix-up to stop at load.
+    /// </summary>
+    internal static bool IsP256(ECDsa key)
+    {
+        if (key.KeySize != 256)
+        {
+            return false;
+        }
+
+        var curve = key.ExportParameters(includePrivateParameters: false).Curve;
+        return curve.IsNamed && (curve.Oid.Value == P256Oid || curve.Oid.FriendlyName is "nistP256" or "ECDSA_P256" or "secp256r1" or "prime256v1");
+    }
+
+    private const string P256Oid = "1.2.840.10045.3.1.7";
 
     public void AddPem(string keyId, string pem)
     {

@@ -37,10 +37,13 @@ public sealed class TicketSigningKey : IDisposable
             throw new InvalidDataException($"Key '{keyId}' is not a PEM-encoded EC private key: {e.Message}", e);
         }
 
-        if (key.KeySize != 256)
+        if (!TicketKeyRing.IsP256(key))
         {
+            var size = key.KeySize;
             key.Dispose();
-            throw new InvalidDataException($"Key '{keyId}' is a {key.KeySize}-bit key; badge keys are P-256.");
+            throw new InvalidDataException(size == 256
+                ? $"Key '{keyId}' is on another 256-bit curve; badge keys are P-256."
+                : $"Key '{keyId}' is a {size}-bit key; badge keys are P-256.");
         }
 
         return new TicketSigningKey(keyId, key);

@@ -20,4 +20,21 @@ public sealed class CentralOptionsTests
     {
         Assert.DoesNotContain(new CentralOptions().Problems(), p => p.StartsWith("Central:LateAfter", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void A_previous_key_with_the_signing_keys_id_is_named_as_a_problem()
+    {
+        // A same-day rotation into another directory: 'keys create' defaults both ids to k{yyyyMMdd}.
+        var options = new CentralOptions
+        {
+            SigningKeyPath = "/keys/new/k20261206.private.pem",
+            PreviousPublicKeyPaths = ["/keys/old/k20261206.public.pem", "/keys/older/k20261101.public.pem"],
+        };
+
+        var problem = Assert.Single(options.Problems(), p => p.Contains("more than one key file", StringComparison.Ordinal));
+
+        Assert.Contains("'k20261206'", problem, StringComparison.Ordinal);
+        Assert.DoesNotContain(new CentralOptions { SigningKeyPath = "/keys/k2.private.pem", PreviousPublicKeyPaths = ["/keys/k1.public.pem"] }.Problems(),
+            p => p.Contains("more than one key file", StringComparison.Ordinal));
+    }
 }

@@ -262,6 +262,18 @@ public sealed class LedgerSnapshotTests : IDisposable
     }
 
     [Fact]
+    public async Task A_key_id_listed_twice_is_refused_at_line_1()
+    {
+        using var other = TicketSigningKey.Create("k1");
+        var text = await WriteToText(Header() with
+        {
+            Keys = [new LedgerKey("k1", Convert.ToBase64String(_k1.ExportPublicKey())), new LedgerKey("k1", Convert.ToBase64String(other.ExportPublicKey()))],
+        }, []);
+
+        await AssertRefusedAtLine(1, text, "listed twice");
+    }
+
+    [Fact]
     public async Task A_key_with_an_invalid_key_id_is_refused_at_line_1()
     {
         var text = await WriteToText(Header() with { Keys = [new LedgerKey("k 1", Convert.ToBase64String(_k1.ExportPublicKey()))] }, []);
