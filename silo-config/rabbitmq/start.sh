@@ -12,8 +12,9 @@ rm -f "$ready"
 
 docker-entrypoint.sh rabbitmq-server &
 server=$!
-# docker stop sends TERM to this shell (PID 1): pass it on so the node shuts down cleanly.
-trap 'kill -TERM "$server" 2>/dev/null' TERM INT
+# docker stop sends TERM to this shell (PID 1): pass it on so the node shuts down cleanly, and wait
+# for it: a trapped signal ends the 'wait' below at once, and this shell's exit would kill the node.
+trap 'kill -TERM "$server" 2>/dev/null; wait "$server"; exit 0' TERM INT
 
 until rabbitmq-diagnostics -q ping >/dev/null 2>&1; do
   kill -0 "$server" 2>/dev/null || exit 1
