@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Venue.Domain.Tickets;
@@ -213,11 +214,11 @@ internal static class LedgerBlockReader
                 }
                 else if (property.ValueTextEquals("validFrom"u8))
                 {
-                    validFrom = reader.TokenType == JsonTokenType.Null ? 0 : reader.GetDateTimeOffset().ToUnixTimeSeconds();
+                    validFrom = ReadTime(ref reader, "validFrom", source, line);
                 }
                 else if (property.ValueTextEquals("validUntil"u8))
                 {
-                    validUntil = reader.TokenType == JsonTokenType.Null ? 0 : reader.GetDateTimeOffset().ToUnixTimeSeconds();
+                    validUntil = ReadTime(ref reader, "validUntil", source, line);
                 }
                 else if (property.ValueTextEquals("status"u8))
                 {
@@ -275,6 +276,32 @@ internal static class LedgerBlockReader
         }
 
         return new AttendeeRecord(id, name, ticketType, validFrom, validUntil, attendeeStatus, hash, gates);
+    }
+
+    /// <summary>
+    /// A validity bound in unix seconds (0 for null). The UTC offset is required, as for the scanner
+    /// API's <c>scannedAt</c>: a time without one would be read in the edge's own time zone, and two
+    /// edges in different zones would admit the same badge at different hours. The value is parsed
+    /// from its UTF-8 bytes (no string per line, unlike <see cref="Readers.ReaderTimestamp"/>); the
+    /// offset is checked on the same bytes.
+    /// </summary>
+    private static long ReadTime(ref Utf8JsonReader reader, string field, string source, int line)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return 0;
+        }
+
+        var value = reader.GetDateTimeOffset();
+        var text = reader.ValueIsEscaped ? Encoding.UTF8.GetBytes(reader.GetString()!) : reader.ValueSpan;
+        var time = text.IndexOf((byte)'T');
+        if (time < 0 || !(text[^1] is (byte)'Z' or (byte)'z' || text[(time + 1)..].IndexOfAny((byte)'+', (byte)'-') >= 0))
+        {
+            throw new LedgerFormatException(source, line,
+                $"{field} must be a date and time with its UTC offset, such as 2026-11-22T09:00:00Z or 2026-11-22T10:00:00+01:00");
+        }
+
+        return value.ToUnixTimeSeconds();
     }
 
     /// <summary>Matches the ticket type by its UTF-8 bytes against the header's few types: no string per line.</summary>

@@ -287,4 +287,34 @@ public sealed class LedgerSnapshotTests : IDisposable
         Assert.Equal($"{path}: the file does not exist", thrown.Message);
         Assert.Equal(0, thrown.Line);
     }
+
+    [Theory]
+    [InlineData("validFrom", "2026-12-06T23:30:00")]
+    [InlineData("validUntil", "2026-12-06T23:30:00.250")]
+    [InlineData("validFrom", "2026-12-06")]
+    public async Task A_validity_time_without_a_UTC_offset_is_refused_with_its_line_number(string field, string value)
+    {
+        var text = await WriteToText(Header(), [Attendee("A-1")]) +
+            $"{{\"id\":\"A-2\",\"name\":\"N\",\"ticketType\":\"general\",\"{field}\":\"{value}\",\"status\":\"active\",\"tokenHash\":\"AAAAAAAAAAAAAAAAAAAAAA\"}}\n";
+
+        await AssertRefusedAtLine(3, text, $"{field} must be a date and time with its UTC offset");
+    }
+
+    [Theory]
+    [InlineData("2026-12-06T23:30:00Z", "2026-12-06T23:30:00Z")]
+    [InlineData("2026-12-07T00:30:00+01:00", "2026-12-06T23:30:00Z")]
+    [InlineData("2026-12-06T15:30:00-08:00", "2026-12-06T23:30:00Z")]
+    [InlineData("2026-12-06T23:30:00.000+00:00", "2026-12-06T23:30:00Z")]
+    public async Task A_validity_time_with_a_UTC_offset_is_read_as_that_instant(string value, string instant)
+    {
+        var text = await WriteToText(Header(), []) +
+            $"{{\"id\":\"A-1\",\"name\":\"N\",\"ticketType\":\"general\",\"validFrom\":\"{value}\",\"validUntil\":\"{value}\",\"status\":\"active\",\"tokenHash\":\"AAAAAAAAAAAAAAAAAAAAAA\"}}\n";
+
+        var ledger = await ReadText(text);
+
+        Assert.True(ledger.TryGet("A-1", out var read));
+        var expected = DateTimeOffset.Parse(instant, System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeSeconds();
+        Assert.Equal(expected, read.ValidFromUnix);
+        Assert.Equal(expected, read.ValidUntilUnix);
+    }
 }
