@@ -288,6 +288,105 @@ public sealed class LedgerSnapshotTests : IDisposable
         Assert.Equal(0, thrown.Line);
     }
 
+    [Fact]
+    public async Task An_attendee_id_on_two_lines_is_refused_naming_both_lines()
+    {
+        var text = await WriteToText(Header(), [Attendee("A-1"), Attendee("A-2"), Attendee("A-1") with { Name = "Someone else" }]);
+
+        await AssertRefusedAtLine(4, text, "attendee 'A-1' is also on line 2");
+    }
+
+    [Fact]
+    public async Task An_attendee_id_repeated_in_another_block_is_refused_the_same_way_on_every_read()
+    {
+        // About 5 MB: the first and the last line are blocks apart, parsed by different workers in either order.
+        var attendees = Enumerable.Range(0, 40_000).Select(i => Attendee($"U-{i}")).ToList();
+        attendees[^1] = Attendee("U-0") with { Name = "Last line" };
+        var text = await WriteToText(Header(), attendees);
+        Assert.True(text.Length > 3 * (1 << 20), "the file spans several blocks");
+
+        for (var run = 0; run < 10; run++)
+        {
+            await AssertRefusedAtLine(40_001, text, "attendee 'U-0' is also on line 2");
+        }
+    }
+
+    [Fact]
+    public async Task An_attendee_id_on_three_lines_is_reported_at_its_first_repeat_on_every_read()
+    {
+        // Lines 2 and 40,001 may meet first, but the first repeat in the file is line 12,002.
+        var attendees = Enumerable.Range(0, 40_000).Select(i => Attendee($"U-{i}")).ToList();
+        attendees[12_000] = Attendee("U-0");
+        attendees[^1] = Attendee("U-0");
+        var text = await WriteToText(Header(), attendees);
+
+        for (var run = 0; run < 10; run++)
+        {
+            await AssertRefusedAtLine(12_002, text, "attendee 'U-0' is also on line 2");
+        }
+    }
+
+    [Fact]
+    public async Task A_change_after_loading_still_replaces_its_attendee()
+    {
+        var ledger = await ReadText(await WriteToText(Header(), [Attendee("A-1"), Attendee("A-2")]));
+
+        ledger.Upsert(LedgerSnapshot.ToRecord(Attendee("A-1", status: "revoked") with { Name = "Renamed" }, ledger));
+
+        Assert.Equal(2, ledger.Count);
+        Assert.True(ledger.TryGet("A-1", out var changed));
+        Assert.Equal("Renamed", changed.Name);
+        Assert.Equal(AttendeeStatus.Revoked, changed.Status);
+    }
+
+    /// <summary>An attendee line of exactly <paramref name="bytes"/> bytes of UTF-8, without its line end.</summary>
+    private async Task<string> LineOfLength(string id, int bytes)
+    {
+        var shortest = (await WriteToText(Header(), [Attendee(id) with { Name = "x" }])).Split('\n')[1];
+        var line = (await WriteToText(Header(), [Attendee(id) with { Name = new string('x', bytes - shortest.Length + 1) }])).Split('\n')[1];
+        Assert.Equal(bytes, Encoding.UTF8.GetByteCount(line));
+        return line;
+    }
+
+    [Fact]
+    public async Task Lines_too_long_across_block_boundaries_are_refused_rather_than_cutting_the_file_short()
+    {
+        // The case that once stopped reading after line 3: a line carried into a buffer it filled exactly.
+        var header = (await WriteToText(Header(), [])).TrimEnd('\n');
+        var rest = Enumerable.Range(1, 20).Select(i => $"{{\"id\":\"R-{i}\",\"name\":\"N\",\"ticketType\":\"general\",\"status\":\"active\",\"tokenHash\":\"AAAAAAAAAAAAAAAAAAAAAA\"}}");
+        var text = string.Join('\n', [header, await LineOfLength("L-1", (3 << 20) - 1), await LineOfLength("L-2", 1 << 20), .. rest]) + "\n";
+
+        await AssertRefusedAtLine(2, text, "longer than 64 KiB");
+    }
+
+    [Fact]
+    public async Task Lines_at_the_length_limit_are_read_wherever_the_blocks_fall()
+    {
+        // 60 lines of 64 KiB make about 4 MB: block boundaries fall inside such lines at many offsets.
+        var longest = new List<string>();
+        for (var i = 0; i < 60; i++)
+        {
+            longest.Add(await LineOfLength($"L-{i}", LedgerBlockReader.MaxAttendeeLineBytes));
+        }
+
+        var header = (await WriteToText(Header(), [])).TrimEnd('\n');
+        var text = string.Join("\r\n", [header, .. longest, (await WriteToText(Header(), [Attendee("A-1")])).Split('\n')[1]]) + "\r\n";
+
+        var ledger = await ReadText(text);
+
+        Assert.Equal(61, ledger.Count);
+        Assert.True(ledger.TryGet("L-59", out _));
+    }
+
+    [Fact]
+    public async Task An_attendee_line_over_the_length_limit_is_refused_with_its_line_number()
+    {
+        var text = string.Join('\n', (await WriteToText(Header(), [Attendee("A-1")])).TrimEnd('\n'),
+            await LineOfLength("A-2", LedgerBlockReader.MaxAttendeeLineBytes + 1), "");
+
+        await AssertRefusedAtLine(3, text, "longer than 64 KiB");
+    }
+
     [Theory]
     [InlineData("validFrom", "2026-12-06T23:30:00")]
     [InlineData("validUntil", "2026-12-06T23:30:00.250")]
@@ -316,5 +415,18 @@ public sealed class LedgerSnapshotTests : IDisposable
         var expected = DateTimeOffset.Parse(instant, System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeSeconds();
         Assert.Equal(expected, read.ValidFromUnix);
         Assert.Equal(expected, read.ValidUntilUnix);
+    }
+
+    [Fact]
+    public async Task A_snapshot_starting_with_a_UTF8_byte_order_mark_reads_as_without_one()
+    {
+        var text = "\uFEFF" + await WriteToText(Header(), [Attendee("A-1"), Attendee("A-2")]);
+        Assert.Equal([0xEF, 0xBB, 0xBF], Encoding.UTF8.GetBytes(text)[..3]);
+
+        var ledger = await ReadText(text);
+
+        Assert.Equal("expo-2030", ledger.EventId);
+        Assert.Equal(2, ledger.Count);
+        await AssertRefusedAtLine(1, "\uFEFF", "empty");
     }
 }
