@@ -252,6 +252,35 @@ public sealed class CliTests(ITestOutputHelper output)
         });
     }
 
+    public static TheoryData<string, string, string> BadLedgerGenerateOptions => new()
+    {
+        { "--event", "", "--event" },
+        { "--event", new string('e', 300), "--event" },
+        { "--key", "keys/k1.public.pem", "k1.public.pem is a public key" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadLedgerGenerateOptions))]
+    public async Task Ledger_generate_with_a_bad_option_exits_2_with_a_one_line_message_and_writes_nothing(string option, string value, string mentions)
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        Assert.Equal(0, (await VenueExecutable.RunAsync(directory.Path, Quick, "keys", "create", "--kid", "k1", "--out", directory.File("keys"))).ExitCode);
+        string[] args = ["ledger", "generate", "--attendees", "20", "--key", "keys/k1.private.pem", "--out", "out/ledger.jsonl", "--badges", "out/badges.csv"];
+        var index = Array.IndexOf(args, option);
+        args = index >= 0 ? [.. args[..(index + 1)], value, .. args[(index + 2)..]] : [.. args, option, value];
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Quick, args);
+
+        AssertOneLineError(result, mentions);
+        Assert.Equal(2, result.ExitCode);
+        Assert.False(Directory.Exists(directory.File("out")), "nothing was written");
+    }
+
     [Fact]
     public async Task Ledger_inspect_of_a_broken_file_names_the_line_and_exits_non_zero()
     {

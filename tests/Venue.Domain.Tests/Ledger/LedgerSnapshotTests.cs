@@ -429,4 +429,13 @@ public sealed class LedgerSnapshotTests : IDisposable
         Assert.Equal(2, ledger.Count);
         await AssertRefusedAtLine(1, "\uFEFF", "empty");
     }
+
+    [Fact]
+    public async Task A_header_with_an_event_id_longer_than_a_badge_holds_is_refused_at_line_1()
+    {
+        var text = await WriteToText(Header() with { EventId = new string('e', LedgerSnapshot.MaxEventIdBytes + 1) }, []);
+
+        await AssertRefusedAtLine(1, text, "eventId is longer than 255 bytes");
+        Assert.Equal(new string('e', 255), (await ReadText(await WriteToText(Header() with { EventId = new string('e', 255) }, []))).EventId);
+    }
 }
