@@ -252,6 +252,36 @@ public sealed class CliTests(ITestOutputHelper output)
         });
     }
 
+    [Fact]
+    public async Task Ledger_generate_starts_validity_at_midnight_UTC_whatever_the_host_time_zone()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var keys = directory.File("keys");
+        var ledger = directory.File("ledger.jsonl");
+        Assert.Equal(0, (await VenueExecutable.RunAsync(directory.Path, Quick, "keys", "create", "--kid", "k1", "--out", keys)).ExitCode);
+
+        // Twelve hours behind UTC (POSIX signs are inverted): local midnight would be 12:00 UTC.
+        var generated = await VenueExecutable.RunAsync(directory.Path, Quick, new Dictionary<string, string> { ["TZ"] = "Etc/GMT+12" },
+            "ledger", "generate", "--attendees", "50", "--gates", "4", "--key", Path.Combine(keys, "k1.private.pem"),
+            "--out", ledger, "--badges", directory.File("badges.csv"));
+
+        Assert.True(generated.ExitCode == 0, generated.ToString());
+        var read = await LedgerSnapshot.ReadFileAsync(ledger);
+        Assert.Equal(50, read.Count);
+        Assert.All(read.Attendees, a =>
+        {
+            Assert.Equal(TimeSpan.Zero, DateTimeOffset.FromUnixTimeSeconds(a.ValidFromUnix).TimeOfDay);
+            Assert.Equal(TimeSpan.Zero, DateTimeOffset.FromUnixTimeSeconds(a.ValidUntilUnix).TimeOfDay);
+        });
+        using var header = JsonDocument.Parse(File.ReadLines(ledger).First());
+        Assert.Equal(TimeSpan.Zero, header.RootElement.GetProperty("generatedAt").GetDateTimeOffset().Offset);
+    }
+
     public static TheoryData<string, string, string> BadLedgerGenerateOptions => new()
     {
         { "--event", "", "--event" },

@@ -58,7 +58,11 @@ public static class LedgerCommand
             }
 
             using var key = TicketSigningKey.FromPrivatePem(kid, pem);
-            var spec = new EventSpec(eventIdValue!, parse.GetValue(attendees), parse.GetValue(gates), parse.GetValue(seed), DateTimeOffset.UtcNow.Date);
+
+            // Today's date in UTC as a UTC time: DateTime.UtcNow.Date alone is a DateTime of unspecified
+            // kind, which DateTimeOffset would read as local midnight and shift by the host's time zone.
+            var opening = new DateTimeOffset(TimeProvider.System.GetUtcNow().UtcDateTime.Date, TimeSpan.Zero);
+            var spec = new EventSpec(eventIdValue!, parse.GetValue(attendees), parse.GetValue(gates), parse.GetValue(seed), opening);
             var watch = Stopwatch.StartNew();
             var generated = EventGenerator.Generate(spec, key, new Progress<int>(n => Console.Error.WriteLine($"  signed {n:N0} badges")));
             await EventGenerator.WriteLedgerAsync(generated, parse.GetValue(output)!.FullName, ct);
