@@ -312,6 +312,34 @@ public sealed class CliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Ledger_generate_that_cannot_write_the_badges_keeps_the_old_ledger_and_leaves_no_temporary_file()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var keys = directory.File("keys");
+        var ledger = directory.File("out/ledger.jsonl");
+        Assert.Equal(0, (await VenueExecutable.RunAsync(directory.Path, Quick, "keys", "create", "--kid", "k1", "--out", keys)).ExitCode);
+        var first = await VenueExecutable.RunAsync(directory.Path, Quick, "ledger", "generate", "--attendees", "30", "--key", Path.Combine(keys, "k1.private.pem"),
+            "--out", ledger, "--badges", directory.File("out/badges.csv"));
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var before = await File.ReadAllBytesAsync(ledger);
+
+        // The badges cannot be written where a directory stands; the new ledger must not replace the old one alone.
+        Directory.CreateDirectory(directory.File("out/taken.csv"));
+        var failed = await VenueExecutable.RunAsync(directory.Path, Quick, "ledger", "generate", "--attendees", "40", "--seed", "7",
+            "--key", Path.Combine(keys, "k1.private.pem"), "--out", ledger, "--badges", directory.File("out/taken.csv"));
+
+        AssertOneLineError(failed, "taken.csv");
+        Assert.Equal(2, failed.ExitCode);
+        Assert.Equal(before, await File.ReadAllBytesAsync(ledger));
+        Assert.Equal(["badges.csv", "ledger.jsonl", "taken.csv"], Directory.EnumerateFileSystemEntries(directory.File("out")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Ledger_inspect_of_a_broken_file_names_the_line_and_exits_non_zero()
     {
         if (!VenueBuilt())

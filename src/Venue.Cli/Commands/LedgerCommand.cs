@@ -65,8 +65,8 @@ public static class LedgerCommand
             var spec = new EventSpec(eventIdValue!, parse.GetValue(attendees), parse.GetValue(gates), parse.GetValue(seed), opening);
             var watch = Stopwatch.StartNew();
             var generated = EventGenerator.Generate(spec, key, new Progress<int>(n => Console.Error.WriteLine($"  signed {n:N0} badges")));
-            await EventGenerator.WriteLedgerAsync(generated, parse.GetValue(output)!.FullName, ct);
-            await EventGenerator.WriteBadgesAsync(generated, parse.GetValue(badges)!.FullName, ct);
+            await EventGenerator.WriteFilesAsync(generated, parse.GetValue(output)!.FullName, parse.GetValue(badges)!.FullName,
+                new Progress<int>(n => Console.Error.WriteLine($"  wrote {n:N0} lines")), ct);
             Console.WriteLine($"Generated {generated.Badges.Count:N0} attendees for event '{spec.EventId}' with key '{kid}' in {watch.Elapsed.TotalSeconds:0.0} s.");
             Console.WriteLine($"  ledger: {parse.GetValue(output)!.FullName}");
             Console.WriteLine($"  badges: {parse.GetValue(badges)!.FullName}");
