@@ -26,6 +26,9 @@ internal static class LedgerBlockReader
     /// </summary>
     internal const int MaxAttendeeLineBytes = 64 << 10;
 
+    /// <summary>The start of a line carried into the next block: a line at the limit and the <c>\r</c> of its CRLF.</summary>
+    private const int MaxCarriedBytes = MaxAttendeeLineBytes + 1;
+
     private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 
     private sealed record Block(byte[] Buffer, int Length, long FirstLine);
@@ -143,7 +146,7 @@ internal static class LedgerBlockReader
                 var carried = length - blockLength;
                 var lines = buffer.AsSpan(0, blockLength).Count((byte)'\n');
                 var next = ArrayPool<byte>.Shared.Rent(BlockSize);
-                if (carried <= MaxAttendeeLineBytes)
+                if (carried <= MaxCarriedBytes)
                 {
                     buffer.AsSpan(blockLength, carried).CopyTo(next);
                 }
@@ -151,7 +154,7 @@ internal static class LedgerBlockReader
                 await blocks.Writer.WriteAsync(new Block(buffer, blockLength, nextLine), failed.Token);
                 buffer = next;
                 nextLine += lines;
-                if (carried > MaxAttendeeLineBytes)
+                if (carried > MaxCarriedBytes)
                 {
                     throw LineTooLong(sourceName, nextLine);
                 }

@@ -379,6 +379,29 @@ public sealed class LedgerSnapshotTests : IDisposable
     }
 
     [Fact]
+    public async Task A_CRLF_line_at_the_length_limit_cut_between_its_CR_and_LF_is_read()
+    {
+        // The first block holds the 1 MiB after the header: 14 lines of 65,536 bytes and one of 65,535
+        // with their CRLFs, then a line at the limit whose \r is the block's last byte.
+        var header = (await WriteToText(Header(), [])).TrimEnd('\n');
+        var filler = new List<string>();
+        for (var i = 0; i < 14; i++)
+        {
+            filler.Add(await LineOfLength($"F-{i}", (64 << 10) - 2));
+        }
+
+        filler.Add(await LineOfLength("F-14", (64 << 10) - 3));
+        var atLimit = await LineOfLength("L-1", LedgerBlockReader.MaxAttendeeLineBytes);
+        Assert.Equal((1 << 20) - LedgerBlockReader.MaxAttendeeLineBytes - 1, filler.Sum(l => l.Length + 2));
+        var text = string.Join("\r\n", [header, .. filler, atLimit, (await WriteToText(Header(), [Attendee("A-1")])).Split('\n')[1]]) + "\r\n";
+
+        var ledger = await ReadText(text);
+
+        Assert.Equal(17, ledger.Count);
+        Assert.True(ledger.TryGet("L-1", out _));
+    }
+
+    [Fact]
     public async Task An_attendee_line_over_the_length_limit_is_refused_with_its_line_number()
     {
         var text = string.Join('\n', (await WriteToText(Header(), [Attendee("A-1")])).TrimEnd('\n'),
