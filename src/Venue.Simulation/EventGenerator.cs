@@ -1,3 +1,4 @@
+using System.Text;
 using Bogus;
 using Venue.Domain.Gates;
 using Venue.Domain.Ledger;
@@ -99,29 +100,95 @@ public static class EventGenerator
     }
 
     /// <summary>Writes the ledger snapshot an edge loads.</summary>
-    public static async Task WriteLedgerAsync(GeneratedEvent generated, string path, CancellationToken cancellationToken = default)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var temporary = path + ".tmp";
-        await using (var file = File.Create(temporary))
-        {
-            await LedgerSnapshot.WriteAsync(file, generated.Header, generated.Ledger.Attendees.OrderBy(a => a.Id, StringComparer.Ordinal).Select(LedgerSnapshot.ToLine), cancellationToken);
-            await file.FlushAsync(cancellationToken);
-        }
-
-        File.Move(temporary, path, overwrite: true);
-    }
+    public static Task WriteLedgerAsync(GeneratedEvent generated, string path, CancellationToken cancellationToken = default) =>
+        WriteFilesAsync(generated, path, badgesPath: null, progress: null, cancellationToken);
 
     /// <summary>Writes the badges (id, name, ticket type, token) as CSV, what a badge printer takes.</summary>
-    public static async Task WriteBadgesAsync(GeneratedEvent generated, string path, CancellationToken cancellationToken = default)
+    public static Task WriteBadgesAsync(GeneratedEvent generated, string path, CancellationToken cancellationToken = default) =>
+        WriteFilesAsync(generated, ledgerPath: null, path, progress: null, cancellationToken);
+
+    /// <summary>
+    /// Writes the ledger and the badges that go with it, so that they match or the old pair stays:
+    /// both go to temporary files of their own (concurrent runs do not share one) flushed to disk,
+    /// then the badges replace theirs and the ledger replaces its own last, since an edge loads the
+    /// ledger. On failure the temporary files are deleted and the ledger is left as it was.
+    /// <paramref name="progress"/> hears how many lines have been written, every 100,000.
+    /// </summary>
+    public static async Task WriteFilesAsync(GeneratedEvent generated, string? ledgerPath, string? badgesPath,
+        IProgress<int>? progress, CancellationToken cancellationToken = default)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        await using var writer = new StreamWriter(path);
-        await writer.WriteLineAsync("attendee_id,name,ticket_type,token");
-        foreach (var b in generated.Badges)
+        ArgumentNullException.ThrowIfNull(generated);
+        var written = 0;
+        IEnumerable<T> Counted<T>(IEnumerable<T> lines) => lines.Select(line =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            await writer.WriteLineAsync($"{b.AttendeeId},\"{b.Name.Replace("\"", "\"\"", StringComparison.Ordinal)}\",{b.TicketType},{b.Token}");
+            if (++written % 100_000 == 0)
+            {
+                progress?.Report(written);
+            }
+
+            return line;
+        });
+
+        var temporaries = new List<(string Temporary, string Path)>();
+        try
+        {
+            if (ledgerPath is not null)
+            {
+                var temporary = await WriteTemporaryAsync(ledgerPath, stream => LedgerSnapshot.WriteAsync(stream, generated.Header,
+                    Counted(generated.Ledger.Attendees.OrderBy(a => a.Id, StringComparer.Ordinal).Select(LedgerSnapshot.ToLine)), cancellationToken), cancellationToken);
+                temporaries.Add((temporary, ledgerPath));
+            }
+
+            if (badgesPath is not null)
+            {
+                var temporary = await WriteTemporaryAsync(badgesPath, async stream =>
+                {
+                    await using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+                    await writer.WriteLineAsync("attendee_id,name,ticket_type,token");
+                    foreach (var b in Counted(generated.Badges))
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        await writer.WriteLineAsync($"{b.AttendeeId},\"{b.Name.Replace("\"", "\"\"", StringComparison.Ordinal)}\",{b.TicketType},{b.Token}");
+                    }
+                }, cancellationToken);
+                temporaries.Insert(0, (temporary, badgesPath));
+            }
+
+            // Badges first, the ledger last.
+            while (temporaries.Count > 0)
+            {
+                File.Move(temporaries[0].Temporary, temporaries[0].Path, overwrite: true);
+                temporaries.RemoveAt(0);
+            }
         }
+        finally
+        {
+            foreach (var (temporary, _) in temporaries)
+            {
+                File.Delete(temporary);
+            }
+        }
+    }
+
+    /// <summary>Writes a file next to <paramref name="path"/> under a name of its own, flushed to disk; returns that name.</summary>
+    private static async Task<string> WriteTemporaryAsync(string path, Func<Stream, Task> write, CancellationToken cancellationToken)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temporary = $"{full}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            await using var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+            await write(file);
+            await file.FlushAsync(cancellationToken);
+            file.Flush(flushToDisk: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+
+        return temporary;
     }
 }

@@ -12,6 +12,11 @@ public sealed record EventSpec(
 {
     public void Validate()
     {
+        if (!Venue.Domain.Ledger.LedgerSnapshot.IsValidEventId(EventId))
+        {
+            throw new ArgumentException($"The event id must be 1 to {Venue.Domain.Ledger.LedgerSnapshot.MaxEventIdBytes} bytes of UTF-8.", nameof(EventId));
+        }
+
         if (Attendees is < 1 or > 5_000_000)
         {
             throw new ArgumentOutOfRangeException(nameof(Attendees), Attendees, "Attendees must be between 1 and 5,000,000.");

@@ -256,6 +256,93 @@ public sealed class CliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Ledger_generate_starts_validity_at_midnight_UTC_whatever_the_host_time_zone()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var keys = directory.File("keys");
+        var ledger = directory.File("ledger.jsonl");
+        Assert.Equal(0, (await VenueExecutable.RunAsync(directory.Path, Quick, "keys", "create", "--kid", "k1", "--out", keys)).ExitCode);
+
+        // Twelve hours behind UTC (POSIX signs are inverted): local midnight would be 12:00 UTC.
+        var generated = await VenueExecutable.RunAsync(directory.Path, Quick, new Dictionary<string, string> { ["TZ"] = "Etc/GMT+12" },
+            "ledger", "generate", "--attendees", "50", "--gates", "4", "--key", Path.Combine(keys, "k1.private.pem"),
+            "--out", ledger, "--badges", directory.File("badges.csv"));
+
+        Assert.True(generated.ExitCode == 0, generated.ToString());
+        var read = await LedgerSnapshot.ReadFileAsync(ledger);
+        Assert.Equal(50, read.Count);
+        Assert.All(read.Attendees, a =>
+        {
+            Assert.Equal(TimeSpan.Zero, DateTimeOffset.FromUnixTimeSeconds(a.ValidFromUnix).TimeOfDay);
+            Assert.Equal(TimeSpan.Zero, DateTimeOffset.FromUnixTimeSeconds(a.ValidUntilUnix).TimeOfDay);
+        });
+        using var header = JsonDocument.Parse(File.ReadLines(ledger).First());
+        Assert.Equal(TimeSpan.Zero, header.RootElement.GetProperty("generatedAt").GetDateTimeOffset().Offset);
+    }
+
+    public static TheoryData<string, string, string> BadLedgerGenerateOptions => new()
+    {
+        { "--event", "", "--event" },
+        { "--event", new string('e', 300), "--event" },
+        { "--key", "keys/k1.public.pem", "k1.public.pem is a public key" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadLedgerGenerateOptions))]
+    public async Task Ledger_generate_with_a_bad_option_exits_2_with_a_one_line_message_and_writes_nothing(string option, string value, string mentions)
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        Assert.Equal(0, (await VenueExecutable.RunAsync(directory.Path, Quick, "keys", "create", "--kid", "k1", "--out", directory.File("keys"))).ExitCode);
+        string[] args = ["ledger", "generate", "--attendees", "20", "--key", "keys/k1.private.pem", "--out", "out/ledger.jsonl", "--badges", "out/badges.csv"];
+        var index = Array.IndexOf(args, option);
+        args = index >= 0 ? [.. args[..(index + 1)], value, .. args[(index + 2)..]] : [.. args, option, value];
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Quick, args);
+
+        AssertOneLineError(result, mentions);
+        Assert.Equal(2, result.ExitCode);
+        Assert.False(Directory.Exists(directory.File("out")), "nothing was written");
+    }
+
+    [Fact]
+    public async Task Ledger_generate_that_cannot_write_the_badges_keeps_the_old_ledger_and_leaves_no_temporary_file()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var keys = directory.File("keys");
+        var ledger = directory.File("out/ledger.jsonl");
+        Assert.Equal(0, (await VenueExecutable.RunAsync(directory.Path, Quick, "keys", "create", "--kid", "k1", "--out", keys)).ExitCode);
+        var first = await VenueExecutable.RunAsync(directory.Path, Quick, "ledger", "generate", "--attendees", "30", "--key", Path.Combine(keys, "k1.private.pem"),
+            "--out", ledger, "--badges", directory.File("out/badges.csv"));
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var before = await File.ReadAllBytesAsync(ledger);
+
+        // The badges cannot be written where a directory stands; the new ledger must not replace the old one alone.
+        Directory.CreateDirectory(directory.File("out/taken.csv"));
+        var failed = await VenueExecutable.RunAsync(directory.Path, Quick, "ledger", "generate", "--attendees", "40", "--seed", "7",
+            "--key", Path.Combine(keys, "k1.private.pem"), "--out", ledger, "--badges", directory.File("out/taken.csv"));
+
+        AssertOneLineError(failed, "taken.csv");
+        Assert.Equal(2, failed.ExitCode);
+        Assert.Equal(before, await File.ReadAllBytesAsync(ledger));
+        Assert.Equal(["badges.csv", "ledger.jsonl", "taken.csv"], Directory.EnumerateFileSystemEntries(directory.File("out")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Ledger_inspect_of_a_broken_file_names_the_line_and_exits_non_zero()
     {
         if (!VenueBuilt())

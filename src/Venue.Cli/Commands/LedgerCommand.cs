@@ -32,19 +32,41 @@ public static class LedgerCommand
         };
         command.SetAction((parse, ct) => VenueCommandLine.Guard(async () =>
         {
+            // User errors first, before any work: one line and exit 2 (VenueCommandLine.Guard).
+            var eventIdValue = parse.GetValue(eventId);
+            if (!LedgerSnapshot.IsValidEventId(eventIdValue))
+            {
+                throw new ArgumentException($"--event must be 1 to {LedgerSnapshot.MaxEventIdBytes} bytes of UTF-8 (every badge carries it); got {(string.IsNullOrEmpty(eventIdValue) ? "an empty one" : $"{System.Text.Encoding.UTF8.GetByteCount(eventIdValue)} bytes")}.");
+            }
+
             var keyPath = parse.GetValue(keyFile)!;
+            if (keyPath.Name.EndsWith(".public.pem", StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"--key {keyPath.Name} is a public key; badges are signed with the private one ({keyPath.Name[..^".public.pem".Length]}.private.pem from 'venue keys create').");
+            }
+
             if (!keyPath.Exists)
             {
                 throw new IOException($"Key file {keyPath.FullName} does not exist; create one with 'venue keys create'.");
             }
 
             var kid = keyPath.Name.EndsWith(".private.pem", StringComparison.Ordinal) ? keyPath.Name[..^".private.pem".Length] : Path.GetFileNameWithoutExtension(keyPath.Name);
-            using var key = TicketSigningKey.FromPrivatePem(kid, await File.ReadAllTextAsync(keyPath.FullName, ct));
-            var spec = new EventSpec(parse.GetValue(eventId)!, parse.GetValue(attendees), parse.GetValue(gates), parse.GetValue(seed), DateTimeOffset.UtcNow.Date);
+            var pem = await File.ReadAllTextAsync(keyPath.FullName, ct);
+            if (pem.Contains("-----BEGIN PUBLIC KEY-----", StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"--key {keyPath.Name} holds a public key; badges are signed with the private key from 'venue keys create'.");
+            }
+
+            using var key = TicketSigningKey.FromPrivatePem(kid, pem);
+
+            // Today's date in UTC as a UTC time: DateTime.UtcNow.Date alone is a DateTime of unspecified
+            // kind, which DateTimeOffset would read as local midnight and shift by the host's time zone.
+            var opening = new DateTimeOffset(TimeProvider.System.GetUtcNow().UtcDateTime.Date, TimeSpan.Zero);
+            var spec = new EventSpec(eventIdValue!, parse.GetValue(attendees), parse.GetValue(gates), parse.GetValue(seed), opening);
             var watch = Stopwatch.StartNew();
             var generated = EventGenerator.Generate(spec, key, new Progress<int>(n => Console.Error.WriteLine($"  signed {n:N0} badges")));
-            await EventGenerator.WriteLedgerAsync(generated, parse.GetValue(output)!.FullName, ct);
-            await EventGenerator.WriteBadgesAsync(generated, parse.GetValue(badges)!.FullName, ct);
+            await EventGenerator.WriteFilesAsync(generated, parse.GetValue(output)!.FullName, parse.GetValue(badges)!.FullName,
+                new Progress<int>(n => Console.Error.WriteLine($"  wrote {n:N0} lines")), ct);
             Console.WriteLine($"Generated {generated.Badges.Count:N0} attendees for event '{spec.EventId}' with key '{kid}' in {watch.Elapsed.TotalSeconds:0.0} s.");
             Console.WriteLine($"  ledger: {parse.GetValue(output)!.FullName}");
             Console.WriteLine($"  badges: {parse.GetValue(badges)!.FullName}");

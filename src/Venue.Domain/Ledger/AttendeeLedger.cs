@@ -50,6 +50,17 @@ public sealed class AttendeeLedger
         _attendees[record.Id] = record;
     }
 
+    /// <summary>
+    /// Adds an attendee read from a snapshot, where an id may appear once: a change from central
+    /// replaces its attendee (<see cref="Upsert"/>), but two lines of one snapshot for the same id are
+    /// a broken file. False, with the record already held, when the id is taken.
+    /// </summary>
+    internal bool TryAddFromSnapshot(AttendeeRecord record, out AttendeeRecord existing)
+    {
+        existing = _attendees.GetOrAdd(record.Id, record);
+        return ReferenceEquals(existing, record);
+    }
+
     public void RevokeToken(UInt128 tokenHash) => _revokedTokens[tokenHash] = 0;
 
     public bool IsTokenRevoked(UInt128 tokenHash) => _revokedTokens.ContainsKey(tokenHash);

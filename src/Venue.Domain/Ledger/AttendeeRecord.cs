@@ -34,6 +34,13 @@ public sealed class AttendeeRecord(
     /// <summary>Gates this attendee may use, in place of the ticket type's gate list; null: the ticket type decides.</summary>
     public string[]? Gates { get; } = gates;
 
+    /// <summary>
+    /// The snapshot line this record was read from (0 when it was not), to name both lines of an id
+    /// that appears twice. It fits in the padding the 16-byte-aligned token hash leaves: a record is
+    /// 96 bytes on x64 with it or without it.
+    /// </summary>
+    internal int SourceLine { get; init; }
+
     public bool AllowsGate(string gateId) =>
         Gates is { } own ? Array.IndexOf(own, gateId) >= 0 : TicketType.AllowsGate(gateId);
 }

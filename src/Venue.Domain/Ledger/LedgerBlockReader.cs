@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Venue.Domain.Tickets;
@@ -18,14 +19,34 @@ internal static class LedgerBlockReader
     /// <summary>About 2.6 million revoked tokens: past this, the first line is not a header.</summary>
     private const int MaxHeaderBytes = 64 << 20;
 
+    /// <summary>
+    /// An attendee line's limit. The largest legitimate one is a few KB (a 200-character name,
+    /// 64 gate ids of up to 32 characters, as central's registration allows); a longer line is a
+    /// broken or foreign file, and the limit keeps such a file from growing the reader's buffers.
+    /// </summary>
+    internal const int MaxAttendeeLineBytes = 64 << 10;
+
+    /// <summary>The start of a line carried into the next block: a line at the limit and the <c>\r</c> of its CRLF.</summary>
+    private const int MaxCarriedBytes = MaxAttendeeLineBytes + 1;
+
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
     private sealed record Block(byte[] Buffer, int Length, long FirstLine);
 
     public static async Task<AttendeeLedger> ReadAsync(Stream input, string sourceName,
         Func<byte[], AttendeeLedger> createLedger, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BlockSize);
-        var length = await FillAsync(input, buffer, 0, cancellationToken);
-        if (length == 0)
+        var (length, eof) = await FillAsync(input, buffer, 0, cancellationToken);
+
+        // Windows PowerShell (Out-File, Set-Content -Encoding UTF8) starts a UTF-8 file with a byte order mark.
+        if (buffer.AsSpan(0, length).StartsWith(Utf8Bom))
+        {
+            buffer.AsSpan(Utf8Bom.Length, length - Utf8Bom.Length).CopyTo(buffer);
+            length -= Utf8Bom.Length;
+        }
+
+        if (length == 0 && eof)
         {
             ArrayPool<byte>.Shared.Return(buffer);
             throw new LedgerFormatException(sourceName, 1, "the file is empty; the first line must be the header");
@@ -37,19 +58,23 @@ internal static class LedgerBlockReader
         AttendeeLedger ledger;
         try
         {
-            while (headerEnd < 0 && length == buffer.Length)
+            while (headerEnd < 0 && !eof)
             {
-                if (buffer.Length >= MaxHeaderBytes)
+                if (length == buffer.Length)
                 {
-                    throw new LedgerFormatException(sourceName, 1, $"the header line is longer than {MaxHeaderBytes >> 20} MiB; is this a venue-ledger/1 file?");
+                    if (buffer.Length >= MaxHeaderBytes)
+                    {
+                        throw new LedgerFormatException(sourceName, 1, $"the header line is longer than {MaxHeaderBytes >> 20} MiB; is this a venue-ledger/1 file?");
+                    }
+
+                    var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
                 }
 
-                var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                buffer.AsSpan(0, length).CopyTo(bigger);
-                ArrayPool<byte>.Shared.Return(buffer);
-                buffer = bigger;
                 var before = length;
-                length = await FillAsync(input, buffer, length, cancellationToken);
+                (length, eof) = await FillAsync(input, buffer, length, cancellationToken);
                 var found = buffer.AsSpan(before, length - before).IndexOf((byte)'\n');
                 headerEnd = found < 0 ? -1 : before + found;
             }
@@ -67,6 +92,7 @@ internal static class LedgerBlockReader
         buffer.AsSpan(consumed, length - consumed).CopyTo(buffer);
         length -= consumed;
 
+        var duplicates = new Duplicates();
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var blocks = Channel.CreateBounded<Block>(new BoundedChannelOptions(Environment.ProcessorCount * 2) { SingleWriter = true });
         var workers = Enumerable.Range(0, Math.Max(1, Environment.ProcessorCount)).Select(_ => Task.Run(async () =>
@@ -77,7 +103,7 @@ internal static class LedgerBlockReader
                 {
                     try
                     {
-                        ParseBlock(block, ledger, sourceName);
+                        ParseBlock(block, ledger, sourceName, duplicates);
                     }
                     finally
                     {
@@ -92,39 +118,54 @@ internal static class LedgerBlockReader
             }
         }, CancellationToken.None)).ToArray();
 
+        // Blocks go to the workers in file order, and a worker parses a block it took to the end, so
+        // every line before a bad one is parsed: the earliest problem is found whatever the timing.
         var nextLine = 2L;
+        LedgerFormatException? readError = null;
         try
         {
-            var eof = false;
             while (!eof || length > 0)
             {
                 if (!eof)
                 {
-                    var read = await FillAsync(input, buffer, length, failed.Token);
-                    eof = read == length;
-                    length = read;
+                    (length, eof) = await FillAsync(input, buffer, length, failed.Token);
+                    if (length == 0)
+                    {
+                        break;
+                    }
                 }
 
                 var lastNewline = buffer.AsSpan(0, length).LastIndexOf((byte)'\n');
                 if (lastNewline < 0 && !eof)
                 {
-                    // One line longer than the buffer: grow it and read on.
-                    var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, length).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = bigger;
-                    continue;
+                    // A full buffer (at least a block) without a line end: one line far past the limit.
+                    throw LineTooLong(sourceName, nextLine);
                 }
 
                 var blockLength = eof ? length : lastNewline + 1;
-                var next = ArrayPool<byte>.Shared.Rent(Math.Max(BlockSize, length - blockLength));
-                buffer.AsSpan(blockLength, length - blockLength).CopyTo(next);
+                var carried = length - blockLength;
                 var lines = buffer.AsSpan(0, blockLength).Count((byte)'\n');
+                var next = ArrayPool<byte>.Shared.Rent(BlockSize);
+                if (carried <= MaxCarriedBytes)
+                {
+                    buffer.AsSpan(blockLength, carried).CopyTo(next);
+                }
+
                 await blocks.Writer.WriteAsync(new Block(buffer, blockLength, nextLine), failed.Token);
-                nextLine += lines;
-                length -= blockLength;
                 buffer = next;
+                nextLine += lines;
+                if (carried > MaxCarriedBytes)
+                {
+                    throw LineTooLong(sourceName, nextLine);
+                }
+
+                length = carried;
             }
+        }
+        catch (LedgerFormatException e)
+        {
+            // Reported with the workers' findings: a block before this line may hold an earlier problem.
+            readError = e;
         }
         catch (OperationCanceledException) when (failed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -142,25 +183,42 @@ internal static class LedgerBlockReader
         }
         catch (Exception) when (workers.Any(w => w.Exception?.InnerException is LedgerFormatException))
         {
-            // Several workers may fail; report the earliest line, so the message does not depend on timing.
-            throw workers.Select(w => w.Exception?.InnerException).OfType<LedgerFormatException>().MinBy(e => e.Line)!;
+            // Handled below with the other problems.
+        }
+
+        // Several problems may be found; report the earliest line, so the message does not depend on timing.
+        var earliest = workers.Select(w => w.Exception?.InnerException).OfType<LedgerFormatException>()
+            .Append(readError).Append(duplicates.Earliest(sourceName)).OfType<LedgerFormatException>()
+            .MinBy(e => e.Line);
+        if (earliest is not null)
+        {
+            throw earliest;
         }
 
         return ledger;
     }
 
-    private static async Task<int> FillAsync(Stream input, byte[] buffer, int length, CancellationToken cancellationToken)
+    private static LedgerFormatException LineTooLong(string sourceName, long line) =>
+        new(sourceName, (int)line, $"an attendee line is longer than {MaxAttendeeLineBytes >> 10} KiB; is this a venue-ledger/1 file?");
+
+    /// <summary>Fills the buffer from the stream; <c>Ended</c> says the stream has no more bytes (a full buffer alone does not).</summary>
+    private static async Task<(int Length, bool Ended)> FillAsync(Stream input, byte[] buffer, int length, CancellationToken cancellationToken)
     {
-        int read;
-        while (length < buffer.Length && (read = await input.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
+        while (length < buffer.Length)
         {
+            var read = await input.ReadAsync(buffer.AsMemory(length), cancellationToken);
+            if (read == 0)
+            {
+                return (length, true);
+            }
+
             length += read;
         }
 
-        return length;
+        return (length, false);
     }
 
-    private static void ParseBlock(Block block, AttendeeLedger ledger, string sourceName)
+    private static void ParseBlock(Block block, AttendeeLedger ledger, string sourceName, Duplicates duplicates)
     {
         var rest = block.Buffer.AsSpan(0, block.Length);
         var line = block.FirstLine;
@@ -169,12 +227,55 @@ internal static class LedgerBlockReader
             var end = rest.IndexOf((byte)'\n');
             var text = (end < 0 ? rest : rest[..end]).TrimEnd((byte)'\r');
             rest = end < 0 ? [] : rest[(end + 1)..];
+            if (text.Length > MaxAttendeeLineBytes)
+            {
+                throw LineTooLong(sourceName, line);
+            }
+
             if (!text.IsEmpty)
             {
-                ledger.Upsert(ParseAttendee(text, ledger, sourceName, (int)line));
+                var record = ParseAttendee(text, ledger, sourceName, (int)line);
+                if (ledger.TryAddFromSnapshot(record, out var existing) is false)
+                {
+                    duplicates.Add(record.Id, record.SourceLine, existing.SourceLine);
+                }
             }
 
             line++;
+        }
+    }
+
+    /// <summary>
+    /// Attendee ids found on more than one line. Which of two lines reaches the ledger first depends
+    /// on timing, so nothing is decided as they are found: every line involved is noted, and the
+    /// report names the first repeat in the file and the line it repeats, whatever the order of work.
+    /// </summary>
+    private sealed class Duplicates
+    {
+        private readonly Lock _lock = new();
+        private readonly Dictionary<string, SortedSet<int>> _lines = new(StringComparer.Ordinal);
+
+        public void Add(string id, int line, int otherLine)
+        {
+            lock (_lock)
+            {
+                if (!_lines.TryGetValue(id, out var lines))
+                {
+                    _lines[id] = lines = [];
+                }
+
+                lines.Add(line);
+                lines.Add(otherLine);
+            }
+        }
+
+        public LedgerFormatException? Earliest(string sourceName)
+        {
+            lock (_lock)
+            {
+                var first = _lines.Select(d => (Id: d.Key, First: d.Value.Min, Repeat: d.Value.ElementAt(1))).OrderBy(d => d.Repeat).FirstOrDefault();
+                return first.Id is null ? null : new LedgerFormatException(sourceName, first.Repeat, $"attendee '{first.Id}' is also on line {first.First}");
+            }
         }
     }
 
@@ -213,11 +314,11 @@ internal static class LedgerBlockReader
                 }
                 else if (property.ValueTextEquals("validFrom"u8))
                 {
-                    validFrom = reader.TokenType == JsonTokenType.Null ? 0 : reader.GetDateTimeOffset().ToUnixTimeSeconds();
+                    validFrom = ReadTime(ref reader, "validFrom", source, line);
                 }
                 else if (property.ValueTextEquals("validUntil"u8))
                 {
-                    validUntil = reader.TokenType == JsonTokenType.Null ? 0 : reader.GetDateTimeOffset().ToUnixTimeSeconds();
+                    validUntil = ReadTime(ref reader, "validUntil", source, line);
                 }
                 else if (property.ValueTextEquals("status"u8))
                 {
@@ -274,7 +375,33 @@ internal static class LedgerBlockReader
             throw new LedgerFormatException(source, line, "tokenHash must be 22 base64url characters");
         }
 
-        return new AttendeeRecord(id, name, ticketType, validFrom, validUntil, attendeeStatus, hash, gates);
+        return new AttendeeRecord(id, name, ticketType, validFrom, validUntil, attendeeStatus, hash, gates) { SourceLine = line };
+    }
+
+    /// <summary>
+    /// A validity bound in unix seconds (0 for null). The UTC offset is required, as for the scanner
+    /// API's <c>scannedAt</c>: a time without one would be read in the edge's own time zone, and two
+    /// edges in different zones would admit the same badge at different hours. The value is parsed
+    /// from its UTF-8 bytes (no string per line, unlike <see cref="Readers.ReaderTimestamp"/>); the
+    /// offset is checked on the same bytes.
+    /// </summary>
+    private static long ReadTime(ref Utf8JsonReader reader, string field, string source, int line)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return 0;
+        }
+
+        var value = reader.GetDateTimeOffset();
+        var text = reader.ValueIsEscaped ? Encoding.UTF8.GetBytes(reader.GetString()!) : reader.ValueSpan;
+        var time = text.IndexOf((byte)'T');
+        if (time < 0 || !(text[^1] is (byte)'Z' or (byte)'z' || text[(time + 1)..].IndexOfAny((byte)'+', (byte)'-') >= 0))
+        {
+            throw new LedgerFormatException(source, line,
+                $"{field} must be a date and time with its UTC offset, such as 2026-11-22T09:00:00Z or 2026-11-22T10:00:00+01:00");
+        }
+
+        return value.ToUnixTimeSeconds();
     }
 
     /// <summary>Matches the ticket type by its UTF-8 bytes against the header's few types: no string per line.</summary>

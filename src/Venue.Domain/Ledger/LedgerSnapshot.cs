@@ -9,6 +9,16 @@ public static class LedgerSnapshot
 {
     public const string Format = "venue-ledger/1";
 
+    /// <summary>An event id's limit in UTF-8 bytes: what a badge token holds (<see cref="BadgeToken"/>).</summary>
+    public const int MaxEventIdBytes = 255;
+
+    /// <summary>
+    /// The event id rule of a snapshot's header, which <c>venue ledger generate</c> applies to
+    /// <c>--event</c> too: 1 to 255 bytes of UTF-8, since every badge carries it.
+    /// </summary>
+    public static bool IsValidEventId(string? eventId) =>
+        !string.IsNullOrEmpty(eventId) && Encoding.UTF8.GetByteCount(eventId) <= MaxEventIdBytes;
+
     public static async Task WriteAsync(Stream output, LedgerHeader header, IEnumerable<LedgerAttendee> attendees, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(header);
@@ -76,6 +86,11 @@ public static class LedgerSnapshot
         if (string.IsNullOrEmpty(header.EventId))
         {
             throw new LedgerFormatException(sourceName, 1, "eventId is required");
+        }
+
+        if (!IsValidEventId(header.EventId))
+        {
+            throw new LedgerFormatException(sourceName, 1, $"eventId is longer than {MaxEventIdBytes} bytes of UTF-8, more than a badge holds");
         }
 
         if ((header.TicketTypes ?? []).Any(t => t is null) || (header.Keys ?? []).Any(k => k is null))

@@ -299,4 +299,178 @@ public sealed class LedgerSnapshotTests : IDisposable
         Assert.Equal($"{path}: the file does not exist", thrown.Message);
         Assert.Equal(0, thrown.Line);
     }
+
+    [Fact]
+    public async Task An_attendee_id_on_two_lines_is_refused_naming_both_lines()
+    {
+        var text = await WriteToText(Header(), [Attendee("A-1"), Attendee("A-2"), Attendee("A-1") with { Name = "Someone else" }]);
+
+        await AssertRefusedAtLine(4, text, "attendee 'A-1' is also on line 2");
+    }
+
+    [Fact]
+    public async Task An_attendee_id_repeated_in_another_block_is_refused_the_same_way_on_every_read()
+    {
+        // About 5 MB: the first and the last line are blocks apart, parsed by different workers in either order.
+        var attendees = Enumerable.Range(0, 40_000).Select(i => Attendee($"U-{i}")).ToList();
+        attendees[^1] = Attendee("U-0") with { Name = "Last line" };
+        var text = await WriteToText(Header(), attendees);
+        Assert.True(text.Length > 3 * (1 << 20), "the file spans several blocks");
+
+        for (var run = 0; run < 10; run++)
+        {
+            await AssertRefusedAtLine(40_001, text, "attendee 'U-0' is also on line 2");
+        }
+    }
+
+    [Fact]
+    public async Task An_attendee_id_on_three_lines_is_reported_at_its_first_repeat_on_every_read()
+    {
+        // Lines 2 and 40,001 may meet first, but the first repeat in the file is line 12,002.
+        var attendees = Enumerable.Range(0, 40_000).Select(i => Attendee($"U-{i}")).ToList();
+        attendees[12_000] = Attendee("U-0");
+        attendees[^1] = Attendee("U-0");
+        var text = await WriteToText(Header(), attendees);
+
+        for (var run = 0; run < 10; run++)
+        {
+            await AssertRefusedAtLine(12_002, text, "attendee 'U-0' is also on line 2");
+        }
+    }
+
+    [Fact]
+    public async Task A_change_after_loading_still_replaces_its_attendee()
+    {
+        var ledger = await ReadText(await WriteToText(Header(), [Attendee("A-1"), Attendee("A-2")]));
+
+        ledger.Upsert(LedgerSnapshot.ToRecord(Attendee("A-1", status: "revoked") with { Name = "Renamed" }, ledger));
+
+        Assert.Equal(2, ledger.Count);
+        Assert.True(ledger.TryGet("A-1", out var changed));
+        Assert.Equal("Renamed", changed.Name);
+        Assert.Equal(AttendeeStatus.Revoked, changed.Status);
+    }
+
+    /// <summary>An attendee line of exactly <paramref name="bytes"/> bytes of UTF-8, without its line end.</summary>
+    private async Task<string> LineOfLength(string id, int bytes)
+    {
+        var shortest = (await WriteToText(Header(), [Attendee(id) with { Name = "x" }])).Split('\n')[1];
+        var line = (await WriteToText(Header(), [Attendee(id) with { Name = new string('x', bytes - shortest.Length + 1) }])).Split('\n')[1];
+        Assert.Equal(bytes, Encoding.UTF8.GetByteCount(line));
+        return line;
+    }
+
+    [Fact]
+    public async Task Lines_too_long_across_block_boundaries_are_refused_rather_than_cutting_the_file_short()
+    {
+        // The case that once stopped reading after line 3: a line carried into a buffer it filled exactly.
+        var header = (await WriteToText(Header(), [])).TrimEnd('\n');
+        var rest = Enumerable.Range(1, 20).Select(i => $"{{\"id\":\"R-{i}\",\"name\":\"N\",\"ticketType\":\"general\",\"status\":\"active\",\"tokenHash\":\"AAAAAAAAAAAAAAAAAAAAAA\"}}");
+        var text = string.Join('\n', [header, await LineOfLength("L-1", (3 << 20) - 1), await LineOfLength("L-2", 1 << 20), .. rest]) + "\n";
+
+        await AssertRefusedAtLine(2, text, "longer than 64 KiB");
+    }
+
+    [Fact]
+    public async Task Lines_at_the_length_limit_are_read_wherever_the_blocks_fall()
+    {
+        // 60 lines of 64 KiB make about 4 MB: block boundaries fall inside such lines at many offsets.
+        var longest = new List<string>();
+        for (var i = 0; i < 60; i++)
+        {
+            longest.Add(await LineOfLength($"L-{i}", LedgerBlockReader.MaxAttendeeLineBytes));
+        }
+
+        var header = (await WriteToText(Header(), [])).TrimEnd('\n');
+        var text = string.Join("\r\n", [header, .. longest, (await WriteToText(Header(), [Attendee("A-1")])).Split('\n')[1]]) + "\r\n";
+
+        var ledger = await ReadText(text);
+
+        Assert.Equal(61, ledger.Count);
+        Assert.True(ledger.TryGet("L-59", out _));
+    }
+
+    [Fact]
+    public async Task A_CRLF_line_at_the_length_limit_cut_between_its_CR_and_LF_is_read()
+    {
+        // The first block holds the 1 MiB after the header: 14 lines of 65,536 bytes and one of 65,535
+        // with their CRLFs, then a line at the limit whose \r is the block's last byte.
+        var header = (await WriteToText(Header(), [])).TrimEnd('\n');
+        var filler = new List<string>();
+        for (var i = 0; i < 14; i++)
+        {
+            filler.Add(await LineOfLength($"F-{i}", (64 << 10) - 2));
+        }
+
+        filler.Add(await LineOfLength("F-14", (64 << 10) - 3));
+        var atLimit = await LineOfLength("L-1", LedgerBlockReader.MaxAttendeeLineBytes);
+        Assert.Equal((1 << 20) - LedgerBlockReader.MaxAttendeeLineBytes - 1, filler.Sum(l => l.Length + 2));
+        var text = string.Join("\r\n", [header, .. filler, atLimit, (await WriteToText(Header(), [Attendee("A-1")])).Split('\n')[1]]) + "\r\n";
+
+        var ledger = await ReadText(text);
+
+        Assert.Equal(17, ledger.Count);
+        Assert.True(ledger.TryGet("L-1", out _));
+    }
+
+    [Fact]
+    public async Task An_attendee_line_over_the_length_limit_is_refused_with_its_line_number()
+    {
+        var text = string.Join('\n', (await WriteToText(Header(), [Attendee("A-1")])).TrimEnd('\n'),
+            await LineOfLength("A-2", LedgerBlockReader.MaxAttendeeLineBytes + 1), "");
+
+        await AssertRefusedAtLine(3, text, "longer than 64 KiB");
+    }
+
+    [Theory]
+    [InlineData("validFrom", "2026-12-06T23:30:00")]
+    [InlineData("validUntil", "2026-12-06T23:30:00.250")]
+    [InlineData("validFrom", "2026-12-06")]
+    public async Task A_validity_time_without_a_UTC_offset_is_refused_with_its_line_number(string field, string value)
+    {
+        var text = await WriteToText(Header(), [Attendee("A-1")]) +
+            $"{{\"id\":\"A-2\",\"name\":\"N\",\"ticketType\":\"general\",\"{field}\":\"{value}\",\"status\":\"active\",\"tokenHash\":\"AAAAAAAAAAAAAAAAAAAAAA\"}}\n";
+
+        await AssertRefusedAtLine(3, text, $"{field} must be a date and time with its UTC offset");
+    }
+
+    [Theory]
+    [InlineData("2026-12-06T23:30:00Z", "2026-12-06T23:30:00Z")]
+    [InlineData("2026-12-07T00:30:00+01:00", "2026-12-06T23:30:00Z")]
+    [InlineData("2026-12-06T15:30:00-08:00", "2026-12-06T23:30:00Z")]
+    [InlineData("2026-12-06T23:30:00.000+00:00", "2026-12-06T23:30:00Z")]
+    public async Task A_validity_time_with_a_UTC_offset_is_read_as_that_instant(string value, string instant)
+    {
+        var text = await WriteToText(Header(), []) +
+            $"{{\"id\":\"A-1\",\"name\":\"N\",\"ticketType\":\"general\",\"validFrom\":\"{value}\",\"validUntil\":\"{value}\",\"status\":\"active\",\"tokenHash\":\"AAAAAAAAAAAAAAAAAAAAAA\"}}\n";
+
+        var ledger = await ReadText(text);
+
+        Assert.True(ledger.TryGet("A-1", out var read));
+        var expected = DateTimeOffset.Parse(instant, System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeSeconds();
+        Assert.Equal(expected, read.ValidFromUnix);
+        Assert.Equal(expected, read.ValidUntilUnix);
+    }
+
+    [Fact]
+    public async Task A_snapshot_starting_with_a_UTF8_byte_order_mark_reads_as_without_one()
+    {
+        var text = "\uFEFF" + await WriteToText(Header(), [Attendee("A-1"), Attendee("A-2")]);
+        Assert.Equal([0xEF, 0xBB, 0xBF], Encoding.UTF8.GetBytes(text)[..3]);
+
+        var ledger = await ReadText(text);
+
+        Assert.Equal("expo-2030", ledger.EventId);
+        Assert.Equal(2, ledger.Count);
+        await AssertRefusedAtLine(1, "\uFEFF", "empty");
+    }
+
+    [Fact]
+    public async Task A_header_with_an_event_id_longer_than_a_badge_holds_is_refused_at_line_1()
+    {
+        var text = await WriteToText(Header() with { EventId = new string('e', LedgerSnapshot.MaxEventIdBytes + 1) }, []);
+
+        await AssertRefusedAtLine(1, text, "eventId is longer than 255 bytes");
+        Assert.Equal(new string('e', 255), (await ReadText(await WriteToText(Header() with { EventId = new string('e', 255) }, []))).EventId);
+    }
 }
