@@ -53,7 +53,8 @@ public static class SyncEndpoints
     private static async Task<Results<Ok<LedgerChangesWire>, ProblemHttpResult>> GetChangesAsync(
         HttpContext context, CentralSilo silo, long? ledgerAfter, long? passagesAfter, double? wait)
     {
-        if (ledgerAfter is < 0 || passagesAfter is < 0 || wait is < 0 or > 30)
+        // Written as "not in range" so that NaN (which compares false with everything) is refused too.
+        if (ledgerAfter is < 0 || passagesAfter is < 0 || wait is not (null or (>= 0 and <= 30)))
         {
             return BadRequest("ledgerAfter and passagesAfter must be 0 or more, and wait between 0 and 30 seconds.");
         }

@@ -36,6 +36,21 @@ public sealed class JournalUploadTests : IAsyncLifetime
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("-1")]
+    [InlineData("31")]
+    [InlineData("Infinity")]
+    public async Task A_changes_request_with_a_wait_outside_0_to_30_seconds_is_refused_with_400(string wait)
+    {
+        var north = await _central.EdgeClientAsync("north");
+
+        using var response = await north.GetAsync($"/v1/sync/changes?wait={wait}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
     [Fact]
     public async Task Uploading_the_same_batch_twice_stores_each_entry_once()
     {
