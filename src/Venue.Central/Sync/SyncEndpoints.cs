@@ -4,6 +4,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Venue.Central.Silo;
@@ -183,6 +184,14 @@ public static class SyncEndpoints
         if (context.Request.ContentLength > limit)
         {
             return (null, TooLarge(limit));
+        }
+
+        // Central:MaxSyncBodyBytes may be above Kestrel's own request body limit (30,000,000 bytes
+        // by default), which would otherwise cut a body off first with a bare error the edge does
+        // not halve its batches on. The limit is counted below, so the server's is lifted here.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = null;
         }
 
         var reader = context.Request.BodyReader;
