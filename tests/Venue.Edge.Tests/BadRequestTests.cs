@@ -308,6 +308,22 @@ public sealed class BadRequestTests
         Assert.Equal(answers.Count(a => a.Status == HttpStatusCode.OK), edge.Journal().Count);
     }
 
+    [Theory]
+    [InlineData("direction", "exit")]
+    [InlineData("Direction", "exit")]
+    [InlineData("token", "VN1.not-a-badge")]
+    public async Task A_scan_giving_a_field_twice_is_rejected_with_400_rather_than_the_last_one_winning(string again, string value)
+    {
+        await using var edge = await EdgeScenario.StartAsync(_ => { });
+        var scan = ScannerClient.ScanJson(Badge(edge), "entry", ScannerClient.NewNonce());
+        var body = scan[..^1] + $",{JsonSerializer.Serialize(again)}:{JsonSerializer.Serialize(value)}}}";
+
+        var problem = await AssertRejectedAsync(edge, HttpStatusCode.BadRequest, () => edge.Scanner.PostAsync("/v1/gates/G01/scans", body));
+
+        // Names match ignoring case, so "Direction" repeats "direction" and the problem names the field as declared.
+        Assert.Contains($"'{again}'", problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
+    }
+
     private static async Task<HttpAnswer> SendRawAsync(HttpClient http, HttpRequestMessage request)
     {
         using (request)

@@ -111,7 +111,8 @@ public sealed record WebhookCreatedBody(string Id, string Url, IReadOnlyList<str
 
 public sealed record WebhooksBody(IReadOnlyList<WebhookBody> Webhooks);
 
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+// A property given twice (in any case: names match ignoring case) is refused, not "the last one wins".
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(FloorBody))]
 [JsonSerializable(typeof(AttendeeBody))]
 [JsonSerializable(typeof(ImportResultBody))]

@@ -347,4 +347,15 @@ public sealed class IntegratorApiTests : IAsyncLifetime
         Assert.Contains("/v1/webhooks/{id}", paths);
         Assert.DoesNotContain(paths, p => p.StartsWith("/v1/sync", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("""{"url": "https://crm.example.com/venue", "eventTypes": ["attendee.registered"], "url": "https://evil.example.com/"}""")]
+    [InlineData("""{"url": "https://crm.example.com/venue", "eventTypes": ["attendee.registered"], "URL": "https://evil.example.com/"}""")]
+    public async Task A_webhook_body_with_a_property_given_twice_is_400_and_nothing_is_registered(string body)
+    {
+        var answer = AssertProblem(HttpStatusCode.BadRequest, await SendAsync(_api.PostAsync("/v1/webhooks", Json(body))));
+
+        Assert.Contains("'url'", answer.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty(await _central.Silo.Store.ListWebhooksAsync());
+    }
 }
