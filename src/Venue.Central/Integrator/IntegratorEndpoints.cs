@@ -133,9 +133,10 @@ public static class IntegratorEndpoints
             .WithSummary("The badge as a QR code, SVG");
 
         api.MapGet("/checkins", ExportCheckIns).WithTags("Check-ins").RequireAuthorization(ApiKeyPolicies.For(ApiScope.CheckInsRead))
-            .Produces(StatusCodes.Status200OK, contentType: "application/json")
-            .Produces(StatusCodes.Status200OK, contentType: "application/x-ndjson")
-            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            // One call with every type: a response is kept per status code, so a second Produces(200) replaced
+            // the first. Without a response type the document lists no content; the transformer adds each type's shape.
+            .Produces(StatusCodes.Status200OK, contentType: "application/json", additionalContentTypes: ["application/x-ndjson", "text/csv"])
+            .AddOpenApiOperationTransformer(CheckInExportResponse)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .WithSummary("Export check-ins after a cursor, streamed")
             .WithDescription("format=json (default), ndjson or csv. Resume with after= the last feedId received; Venue-Feed-High-Water is the newest feed id when the export began.");
@@ -181,6 +182,28 @@ public static class IntegratorEndpoints
 
             operation.RequestBody = new OpenApiRequestBody { Required = true, Content = content };
         };
+
+    /// <summary>
+    /// The check-in export's 200 in the OpenAPI document: a page object for JSON, one check-in per line
+    /// for NDJSON, text for CSV (<see cref="CheckInExport"/> writes them by hand, so nothing else says so).
+    /// </summary>
+    private static async Task CheckInExportResponse(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        var page = await context.GetOrCreateSchemaAsync(typeof(CheckInPageBody), null, cancellationToken);
+        var line = await context.GetOrCreateSchemaAsync(typeof(CheckInBody), null, cancellationToken);
+        var ok = new OpenApiResponse
+        {
+            Description = "Check-ins after the cursor, in the format asked for (format=, else Accept).",
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                ["application/json"] = new() { Schema = page },
+                ["application/x-ndjson"] = new() { Schema = line },
+                ["text/csv"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
+            },
+        };
+        operation.Responses ??= [];
+        operation.Responses[StatusCodes.Status200OK.ToString(CultureInfo.InvariantCulture)] = ok;
+    }
 
     private static async Task WriteOpenApiAsync(HttpContext context)
     {

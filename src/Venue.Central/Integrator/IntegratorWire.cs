@@ -57,6 +57,9 @@ public sealed record CheckInBody(
     string Nonce,
     bool Late);
 
+/// <summary>The check-in export as JSON (written by hand by <c>CheckInExport</c>; this record describes it in the OpenAPI document).</summary>
+public sealed record CheckInPageBody(IReadOnlyList<CheckInBody> Checkins, long NextCursor, bool More);
+
 /// <summary>One badge admitted at two edges with no exit between: both passages, and whether ops has seen it.</summary>
 public sealed record ConflictBody(
     long Id,
@@ -118,6 +121,7 @@ public sealed record WebhooksBody(IReadOnlyList<WebhookBody> Webhooks);
 [JsonSerializable(typeof(ImportResultBody))]
 [JsonSerializable(typeof(List<RowErrorBody>))]
 [JsonSerializable(typeof(CheckInBody))]
+[JsonSerializable(typeof(CheckInPageBody))]
 [JsonSerializable(typeof(ConflictPageBody))]
 [JsonSerializable(typeof(ConflictBody))]
 [JsonSerializable(typeof(SilosBody))]

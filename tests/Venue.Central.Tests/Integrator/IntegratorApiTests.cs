@@ -348,6 +348,18 @@ public sealed class IntegratorApiTests : IAsyncLifetime
         Assert.DoesNotContain(paths, p => p.StartsWith("/v1/sync", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task The_OpenAPI_document_gives_the_check_in_export_all_three_of_its_content_types()
+    {
+        var answer = await SendAsync(_central.Client(null).GetAsync("/v1/openapi.json"));
+
+        var responses = answer.Body.GetProperty("paths").GetProperty("/v1/checkins").GetProperty("get").GetProperty("responses");
+        var types = responses.TryGetProperty("200", out var ok) && ok.TryGetProperty("content", out var content)
+            ? content.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToList()
+            : [];
+        Assert.True(types is ["application/json", "application/x-ndjson", "text/csv"], $"the 200 answer of /v1/checkins: {responses}");
+    }
+
     [Theory]
     [InlineData("""{"url": "https://crm.example.com/venue", "eventTypes": ["attendee.registered"], "url": "https://evil.example.com/"}""")]
     [InlineData("""{"url": "https://crm.example.com/venue", "eventTypes": ["attendee.registered"], "URL": "https://evil.example.com/"}""")]
