@@ -160,6 +160,7 @@ public static class IntegratorEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .WithSummary("Register a webhook; its signing secret is shown once");
         webhooks.MapGet("/", ListWebhooksAsync).WithSummary("Registered webhooks (without secrets)");
+        webhooks.MapGet("/{id}", GetWebhookAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("A registered webhook (without its secret)");
         webhooks.MapDelete("/{id}", DeleteWebhookAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Remove a webhook");
         return endpoints;
     }
@@ -538,6 +539,11 @@ public static class IntegratorEndpoints
 
     private static async Task<Ok<WebhooksBody>> ListWebhooksAsync(CentralSilo silo, CancellationToken cancellationToken) =>
         TypedResults.Ok(new WebhooksBody([.. (await silo.Store.ListWebhooksAsync(cancellationToken)).Select(w => new WebhookBody(w.Id, w.Url, w.EventTypes, w.CreatedAt))]));
+
+    private static async Task<Results<Ok<WebhookBody>, ProblemHttpResult>> GetWebhookAsync(string id, CentralSilo silo, CancellationToken cancellationToken) =>
+        (await silo.Store.ListWebhooksAsync(cancellationToken)).FirstOrDefault(w => string.Equals(w.Id, id, StringComparison.Ordinal)) is { } w
+            ? TypedResults.Ok(new WebhookBody(w.Id, w.Url, w.EventTypes, w.CreatedAt))
+            : IntegratorProblems.NotFound($"No webhook '{id}'.");
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteWebhookAsync(string id, CentralSilo silo, CancellationToken cancellationToken) =>
         await silo.Store.DeleteWebhookAsync(id, cancellationToken) ? TypedResults.NoContent() : IntegratorProblems.NotFound($"No webhook '{id}'.");

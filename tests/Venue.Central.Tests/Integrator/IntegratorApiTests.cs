@@ -360,6 +360,26 @@ public sealed class IntegratorApiTests : IAsyncLifetime
         Assert.True(types is ["application/json", "application/x-ndjson", "text/csv"], $"the 200 answer of /v1/checkins: {responses}");
     }
 
+    [Fact]
+    public async Task The_location_of_a_new_webhook_answers_it_without_its_secret_and_an_unknown_id_is_404()
+    {
+        var created = await SendAsync(_api.PostAsync("/v1/webhooks", Json("""{"url": "https://crm.example.com/venue", "eventTypes": ["attendee.registered"]}""")));
+        Assert.Equal(HttpStatusCode.Created, created.Status);
+        var location = created.Response.Headers.Location!.OriginalString;
+
+        var read = await SendAsync(_api.GetAsync(location));
+
+        Assert.True(read.Status == HttpStatusCode.OK, $"{(int)read.Status}: {read.Body}");
+        Assert.Equal(created.Body.GetProperty("id").GetString(), read.Body.GetProperty("id").GetString());
+        Assert.Equal("https://crm.example.com/venue", read.Body.GetProperty("url").GetString());
+        Assert.Equal("attendee.registered", read.Body.GetProperty("eventTypes")[0].GetString());
+        Assert.False(read.Body.TryGetProperty("secret", out _), "a secret is shown once, at creation");
+        Assert.DoesNotContain(created.Body.GetProperty("secret").GetString()!, read.Body.ToString(), StringComparison.Ordinal);
+        Assert.Contains("nope", AssertProblem(HttpStatusCode.NotFound, await SendAsync(_api.GetAsync("/v1/webhooks/nope"))).GetProperty("detail").GetString());
+        var stats = _central.Client(await _central.CreateKeyAsync(ApiScope.StatsRead));
+        AssertProblem(HttpStatusCode.Forbidden, await SendAsync(stats.GetAsync(location)));
+    }
+
     [Theory]
     [InlineData("""{"url": "https://crm.example.com/venue", "eventTypes": ["attendee.registered"], "url": "https://evil.example.com/"}""")]
     [InlineData("""{"url": "https://crm.example.com/venue", "eventTypes": ["attendee.registered"], "URL": "https://evil.example.com/"}""")]
