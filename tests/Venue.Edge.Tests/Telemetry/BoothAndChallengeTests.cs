@@ -237,6 +237,20 @@ public sealed class BoothAndChallengeTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("nobody")]
+    [InlineData("a-1")]
+    [InlineData("A-1%01")]
+    public async Task The_location_of_an_attendee_not_in_the_ledger_is_404_with_a_problem_body(string attendeeId)
+    {
+        var unknown = await _expo.Ops.GetAsync($"/v1/attendees/{attendeeId}/location");
+        var known = await _expo.Ops.GetAsync("/v1/attendees/A-1/location");
+
+        ReadsOverHttpTests.Problem(unknown, HttpStatusCode.NotFound);
+        Assert.Contains("not in this edge's ledger", unknown.Json.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.True(known.Status == HttpStatusCode.OK, known.ToString());
+    }
+
+    [Theory]
     [InlineData("token")]
     [InlineData("Token")]
     [InlineData("nonce")]
