@@ -306,6 +306,8 @@ public sealed class BadRequestTests
         Assert.All(limited, a => Assert.Equal("application/problem+json", a.MediaType));
         Assert.All(answers, a => Assert.True(a.Status is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, a.ToString()));
         Assert.Equal(answers.Count(a => a.Status == HttpStatusCode.OK), edge.Journal().Count);
+        // The bucket refills every second: a limited scanner is told to come back in one.
+        Assert.All(limited, a => Assert.Equal(TimeSpan.FromSeconds(1), a.Headers.RetryAfter?.Delta));
     }
 
     [Theory]
