@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
@@ -50,8 +51,17 @@ public static class EdgeHostExtensions
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.OnRejected = (context, _) => new ValueTask(Results.Problem(statusCode: 429, title: "Too many requests",
-                detail: "This credential sends more scans per second than the edge allows (Edge:ScansPerSecondPerDevice).").ExecuteAsync(context.HttpContext));
+            limiter.OnRejected = (context, _) =>
+            {
+                // The token bucket says when the next token comes (a second at most); Retry-After is whole seconds.
+                var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
+                    ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))
+                    : 1;
+                context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                return new ValueTask(Results.Problem(statusCode: 429, title: "Too many requests",
+                    detail: $"This credential sends more scans per second than the edge allows (Edge:ScansPerSecondPerDevice); retry in {seconds} s.")
+                    .ExecuteAsync(context.HttpContext));
+            };
             limiter.AddPolicy(ScannerEndpoints.RateLimitPolicy, context =>
             {
                 var perSecond = context.RequestServices.GetRequiredService<IOptions<EdgeSiloOptions>>().Value.ScansPerSecondPerDevice;

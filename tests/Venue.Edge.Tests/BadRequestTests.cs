@@ -306,6 +306,24 @@ public sealed class BadRequestTests
         Assert.All(limited, a => Assert.Equal("application/problem+json", a.MediaType));
         Assert.All(answers, a => Assert.True(a.Status is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, a.ToString()));
         Assert.Equal(answers.Count(a => a.Status == HttpStatusCode.OK), edge.Journal().Count);
+        // The bucket refills every second: a limited scanner is told to come back in one.
+        Assert.All(limited, a => Assert.Equal(TimeSpan.FromSeconds(1), a.Headers.RetryAfter?.Delta));
+    }
+
+    [Theory]
+    [InlineData("direction", "exit")]
+    [InlineData("Direction", "exit")]
+    [InlineData("token", "VN1.not-a-badge")]
+    public async Task A_scan_giving_a_field_twice_is_rejected_with_400_rather_than_the_last_one_winning(string again, string value)
+    {
+        await using var edge = await EdgeScenario.StartAsync(_ => { });
+        var scan = ScannerClient.ScanJson(Badge(edge), "entry", ScannerClient.NewNonce());
+        var body = scan[..^1] + $",{JsonSerializer.Serialize(again)}:{JsonSerializer.Serialize(value)}}}";
+
+        var problem = await AssertRejectedAsync(edge, HttpStatusCode.BadRequest, () => edge.Scanner.PostAsync("/v1/gates/G01/scans", body));
+
+        // Names match ignoring case, so "Direction" repeats "direction" and the problem names the field as declared.
+        Assert.Contains($"'{again}'", problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
     }
 
     private static async Task<HttpAnswer> SendRawAsync(HttpClient http, HttpRequestMessage request)

@@ -133,9 +133,10 @@ public static class IntegratorEndpoints
             .WithSummary("The badge as a QR code, SVG");
 
         api.MapGet("/checkins", ExportCheckIns).WithTags("Check-ins").RequireAuthorization(ApiKeyPolicies.For(ApiScope.CheckInsRead))
-            .Produces(StatusCodes.Status200OK, contentType: "application/json")
-            .Produces(StatusCodes.Status200OK, contentType: "application/x-ndjson")
-            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            // One call with every type: a response is kept per status code, so a second Produces(200) replaced
+            // the first. Without a response type the document lists no content; the transformer adds each type's shape.
+            .Produces(StatusCodes.Status200OK, contentType: "application/json", additionalContentTypes: ["application/x-ndjson", "text/csv"])
+            .AddOpenApiOperationTransformer(CheckInExportResponse)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .WithSummary("Export check-ins after a cursor, streamed")
             .WithDescription("format=json (default), ndjson or csv. Resume with after= the last feedId received; Venue-Feed-High-Water is the newest feed id when the export began.");
@@ -159,6 +160,7 @@ public static class IntegratorEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .WithSummary("Register a webhook; its signing secret is shown once");
         webhooks.MapGet("/", ListWebhooksAsync).WithSummary("Registered webhooks (without secrets)");
+        webhooks.MapGet("/{id}", GetWebhookAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("A registered webhook (without its secret)");
         webhooks.MapDelete("/{id}", DeleteWebhookAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Remove a webhook");
         return endpoints;
     }
@@ -181,6 +183,28 @@ public static class IntegratorEndpoints
 
             operation.RequestBody = new OpenApiRequestBody { Required = true, Content = content };
         };
+
+    /// <summary>
+    /// The check-in export's 200 in the OpenAPI document: a page object for JSON, one check-in per line
+    /// for NDJSON, text for CSV (<see cref="CheckInExport"/> writes them by hand, so nothing else says so).
+    /// </summary>
+    private static async Task CheckInExportResponse(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        var page = await context.GetOrCreateSchemaAsync(typeof(CheckInPageBody), null, cancellationToken);
+        var line = await context.GetOrCreateSchemaAsync(typeof(CheckInBody), null, cancellationToken);
+        var ok = new OpenApiResponse
+        {
+            Description = "Check-ins after the cursor, in the format asked for (format=, else Accept).",
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                ["application/json"] = new() { Schema = page },
+                ["application/x-ndjson"] = new() { Schema = line },
+                ["text/csv"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
+            },
+        };
+        operation.Responses ??= [];
+        operation.Responses[StatusCodes.Status200OK.ToString(CultureInfo.InvariantCulture)] = ok;
+    }
 
     private static async Task WriteOpenApiAsync(HttpContext context)
     {
@@ -515,6 +539,11 @@ public static class IntegratorEndpoints
 
     private static async Task<Ok<WebhooksBody>> ListWebhooksAsync(CentralSilo silo, CancellationToken cancellationToken) =>
         TypedResults.Ok(new WebhooksBody([.. (await silo.Store.ListWebhooksAsync(cancellationToken)).Select(w => new WebhookBody(w.Id, w.Url, w.EventTypes, w.CreatedAt))]));
+
+    private static async Task<Results<Ok<WebhookBody>, ProblemHttpResult>> GetWebhookAsync(string id, CentralSilo silo, CancellationToken cancellationToken) =>
+        (await silo.Store.ListWebhooksAsync(cancellationToken)).FirstOrDefault(w => string.Equals(w.Id, id, StringComparison.Ordinal)) is { } w
+            ? TypedResults.Ok(new WebhookBody(w.Id, w.Url, w.EventTypes, w.CreatedAt))
+            : IntegratorProblems.NotFound($"No webhook '{id}'.");
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteWebhookAsync(string id, CentralSilo silo, CancellationToken cancellationToken) =>
         await silo.Store.DeleteWebhookAsync(id, cancellationToken) ? TypedResults.NoContent() : IntegratorProblems.NotFound($"No webhook '{id}'.");

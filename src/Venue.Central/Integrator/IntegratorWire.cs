@@ -57,6 +57,9 @@ public sealed record CheckInBody(
     string Nonce,
     bool Late);
 
+/// <summary>The check-in export as JSON (written by hand by <c>CheckInExport</c>; this record describes it in the OpenAPI document).</summary>
+public sealed record CheckInPageBody(IReadOnlyList<CheckInBody> Checkins, long NextCursor, bool More);
+
 /// <summary>One badge admitted at two edges with no exit between: both passages, and whether ops has seen it.</summary>
 public sealed record ConflictBody(
     long Id,
@@ -111,12 +114,14 @@ public sealed record WebhookCreatedBody(string Id, string Url, IReadOnlyList<str
 
 public sealed record WebhooksBody(IReadOnlyList<WebhookBody> Webhooks);
 
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+// A property given twice (in any case: names match ignoring case) is refused, not "the last one wins".
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(FloorBody))]
 [JsonSerializable(typeof(AttendeeBody))]
 [JsonSerializable(typeof(ImportResultBody))]
 [JsonSerializable(typeof(List<RowErrorBody>))]
 [JsonSerializable(typeof(CheckInBody))]
+[JsonSerializable(typeof(CheckInPageBody))]
 [JsonSerializable(typeof(ConflictPageBody))]
 [JsonSerializable(typeof(ConflictBody))]
 [JsonSerializable(typeof(SilosBody))]

@@ -1,8 +1,10 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Venue.Central.Silo;
@@ -33,7 +35,11 @@ public static class SyncEndpoints
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .WithSummary("Upload journal entries (idempotent by edge and sequence)");
-        group.MapPut("/status", PutStatusAsync).WithSummary("Report this edge's status for the silo table");
+        group.MapPut("/status", PutStatusAsync)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .WithSummary("Report this edge's status for the silo table");
         return group;
     }
 
@@ -53,7 +59,8 @@ public static class SyncEndpoints
     private static async Task<Results<Ok<LedgerChangesWire>, ProblemHttpResult>> GetChangesAsync(
         HttpContext context, CentralSilo silo, long? ledgerAfter, long? passagesAfter, double? wait)
     {
-        if (ledgerAfter is < 0 || passagesAfter is < 0 || wait is < 0 or > 30)
+        // Written as "not in range" so that NaN (which compares false with everything) is refused too.
+        if (ledgerAfter is < 0 || passagesAfter is < 0 || wait is not (null or (>= 0 and <= 30)))
         {
             return BadRequest("ledgerAfter and passagesAfter must be 0 or more, and wait between 0 and 30 seconds.");
         }
@@ -126,19 +133,24 @@ public static class SyncEndpoints
             return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "Send the status as application/json.");
         }
 
-        EdgeStatusWire? status;
-        try
+        var (status, refused) = await ReadBodyAsync(context, silo.Options.MaxSyncBodyBytes, body =>
         {
-            status = await context.Request.ReadFromJsonAsync(SyncJsonContext.Default.EdgeStatusWire, context.RequestAborted);
-        }
-        catch (JsonException e)
+            var reader = new Utf8JsonReader(body);
+            return JsonSerializer.Deserialize(ref reader, SyncJsonContext.Default.EdgeStatusWire);
+        }, "status");
+        if (refused is not null)
         {
-            return BadRequest($"The status is not valid venue-sync/1 JSON: {e.Message}");
+            return refused;
         }
 
         if (status is null)
         {
             return BadRequest("The status must be a JSON object, not null.");
+        }
+
+        if (EdgeStatusRules.Problem(status) is { } problem)
+        {
+            return BadRequest(problem);
         }
 
         var edge = EdgeOf(context.User);
@@ -159,11 +171,27 @@ public static class SyncEndpoints
     /// buffered it: a 1,000-entry batch is about 250 KB, and copying it into one array per request
     /// put every batch on the large object heap (gen-2 collections during ingest).
     /// </summary>
-    private static async Task<(JournalBatch? Batch, ProblemHttpResult? Refused)> ReadBatchAsync(HttpContext context, int limit)
+    private static Task<(JournalBatch? Batch, ProblemHttpResult? Refused)> ReadBatchAsync(HttpContext context, int limit) =>
+        ReadBodyAsync(context, limit, body => new JournalBatchReader().Read(body), "batch");
+
+    /// <summary>
+    /// Reads a body of at most <paramref name="limit"/> bytes (413 beyond it) and parses it with
+    /// <paramref name="parse"/> (400 when that throws a <see cref="JsonException"/>).
+    /// </summary>
+    private static async Task<(T? Value, ProblemHttpResult? Refused)> ReadBodyAsync<T>(HttpContext context, int limit, Func<ReadOnlySequence<byte>, T?> parse, string what)
+        where T : class
     {
         if (context.Request.ContentLength > limit)
         {
             return (null, TooLarge(limit));
+        }
+
+        // Central:MaxSyncBodyBytes may be above Kestrel's own request body limit (30,000,000 bytes
+        // by default), which would otherwise cut a body off first with a bare error the edge does
+        // not halve its batches on. The limit is counted below, so the server's is lifted here.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = null;
         }
 
         var reader = context.Request.BodyReader;
@@ -181,12 +209,12 @@ public static class SyncEndpoints
             {
                 try
                 {
-                    return (new JournalBatchReader().Read(buffer), null);
+                    return (parse(buffer), null);
                 }
                 catch (JsonException e)
                 {
-                    // A truncated or garbled batch is refused whole: nothing of it is stored.
-                    return (null, BadRequest($"The batch is not valid venue-sync/1 JSON: {e.Message}"));
+                    // A truncated or garbled body is refused whole: nothing of it is stored.
+                    return (null, BadRequest($"The {what} is not valid venue-sync/1 JSON: {e.Message}"));
                 }
                 finally
                 {
@@ -200,7 +228,7 @@ public static class SyncEndpoints
     }
 
     private static ProblemHttpResult TooLarge(int limit) =>
-        Problem(StatusCodes.Status413PayloadTooLarge, "Batch too large", $"A sync request body may be at most {limit} bytes; send smaller batches.");
+        Problem(StatusCodes.Status413PayloadTooLarge, "Body too large", $"A sync request body may be at most {limit} bytes; send smaller batches.");
 
     private static ProblemHttpResult BadRequest(string detail) => Problem(StatusCodes.Status400BadRequest, "Bad sync request", detail);
 

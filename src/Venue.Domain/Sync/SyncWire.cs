@@ -69,9 +69,12 @@ public sealed record ZoneSummaryWire(string Zone, string Name, int Occupancy, in
 /// <summary>A booth's leads, visits, distinct visitors and leaderboard score.</summary>
 public sealed record BoothSummaryWire(string Booth, string Name, int Leads, long Visits, int Visitors, long Score);
 
+// A property given twice is refused rather than the last one winning (with Web defaults names are
+// matched ignoring case, so "status" then "Status" counts as twice too).
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(JournalBatchWire))]
 [JsonSerializable(typeof(JournalReceiptWire))]
 [JsonSerializable(typeof(JournalPositionWire))]

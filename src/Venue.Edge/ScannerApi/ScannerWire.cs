@@ -78,7 +78,8 @@ public sealed record AttendeeBody(string Id, string Name, string TicketType);
 public sealed record HealthBody(string Status, string EdgeId, int Attendees, long JournalSequence, long JournalCommits, int Gates, Sync.SyncStatus? Sync = null,
     Telemetry.TelemetryStatus? Telemetry = null, Messaging.RabbitMq.ReaderQueueStats? ReaderQueue = null);
 
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+// A property given twice (in any case: names match ignoring case) is refused, not "the last one wins".
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(ScanRequestBody))]
 [JsonSerializable(typeof(ScanResponseBody))]
 [JsonSerializable(typeof(GateStatus))]

@@ -68,7 +68,8 @@ public static class TelemetryEndpoints
         zones.MapGet("/{zoneId}", GetZoneAsync).WithSummary("One zone");
         zones.MapGet("/{zoneId}/occupants", GetOccupantsAsync).WithSummary("Who is in the zone now (up to limit, default 100)");
         app.MapGet("/v1/attendees/{attendeeId}/location", GetLocationAsync).WithTags("Zones").RequireAuthorization(VenuePolicies.Ops)
-            .WithSummary("Which zone an attendee is in");
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Which zone an attendee is in (404 for an attendee not in the edge's ledger)");
         app.MapGet("/v1/portals", ListPortalsAsync).WithTags("Zones").RequireAuthorization(VenuePolicies.Ops)
             .WithSummary("Every portal's read, pass and movement counters");
 
@@ -324,6 +325,12 @@ public static class TelemetryEndpoints
         if (host.Silo.Telemetry is null)
         {
             return NoLayout();
+        }
+
+        // Only attendees of the ledger: any other id would activate (and keep in memory) a grain of its own.
+        if (!host.Silo.Ledger.TryGet(attendeeId, out _))
+        {
+            return Problem(StatusCodes.Status404NotFound, "Unknown attendee", $"Attendee '{attendeeId}' is not in this edge's ledger.");
         }
 
         return TypedResults.Ok(await host.Silo.Grains.GetGrain<IAttendeeLocationGrain>(attendeeId).GetLocationAsync());

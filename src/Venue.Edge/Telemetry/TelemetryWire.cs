@@ -31,7 +31,9 @@ public sealed record ChallengeResponseBody(string Result, string? Reason, string
 /// <summary><c>GET /v1/leaderboards/{board}</c>: the top entries.</summary>
 public sealed record LeaderboardBody(string Board, IReadOnlyList<LeaderboardEntry> Top);
 
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
+// A property given twice (in any case: names match ignoring case) is refused, not "the last one wins".
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true,
+    AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(ReadsAcceptedBody))]
 [JsonSerializable(typeof(LeadRequestBody))]
 [JsonSerializable(typeof(LeadResponseBody))]

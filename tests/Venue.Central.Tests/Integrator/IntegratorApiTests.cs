@@ -347,4 +347,47 @@ public sealed class IntegratorApiTests : IAsyncLifetime
         Assert.Contains("/v1/webhooks/{id}", paths);
         Assert.DoesNotContain(paths, p => p.StartsWith("/v1/sync", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task The_OpenAPI_document_gives_the_check_in_export_all_three_of_its_content_types()
+    {
+        var answer = await SendAsync(_central.Client(null).GetAsync("/v1/openapi.json"));
+
+        var responses = answer.Body.GetProperty("paths").GetProperty("/v1/checkins").GetProperty("get").GetProperty("responses");
+        var types = responses.TryGetProperty("200", out var ok) && ok.TryGetProperty("content", out var content)
+            ? content.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToList()
+            : [];
+        Assert.True(types is ["application/json", "application/x-ndjson", "text/csv"], $"the 200 answer of /v1/checkins: {responses}");
+    }
+
+    [Fact]
+    public async Task The_location_of_a_new_webhook_answers_it_without_its_secret_and_an_unknown_id_is_404()
+    {
+        var created = await SendAsync(_api.PostAsync("/v1/webhooks", Json("""{"url": "https://crm.example.com/venue", "eventTypes": ["attendee.registered"]}""")));
+        Assert.Equal(HttpStatusCode.Created, created.Status);
+        var location = created.Response.Headers.Location!.OriginalString;
+
+        var read = await SendAsync(_api.GetAsync(location));
+
+        Assert.True(read.Status == HttpStatusCode.OK, $"{(int)read.Status}: {read.Body}");
+        Assert.Equal(created.Body.GetProperty("id").GetString(), read.Body.GetProperty("id").GetString());
+        Assert.Equal("https://crm.example.com/venue", read.Body.GetProperty("url").GetString());
+        Assert.Equal("attendee.registered", read.Body.GetProperty("eventTypes")[0].GetString());
+        Assert.False(read.Body.TryGetProperty("secret", out _), "a secret is shown once, at creation");
+        Assert.DoesNotContain(created.Body.GetProperty("secret").GetString()!, read.Body.ToString(), StringComparison.Ordinal);
+        Assert.Contains("nope", AssertProblem(HttpStatusCode.NotFound, await SendAsync(_api.GetAsync("/v1/webhooks/nope"))).GetProperty("detail").GetString());
+        var stats = _central.Client(await _central.CreateKeyAsync(ApiScope.StatsRead));
+        AssertProblem(HttpStatusCode.Forbidden, await SendAsync(stats.GetAsync(location)));
+    }
+
+    [Theory]
+    [InlineData("""{"url": "https://crm.example.com/venue", "eventTypes": ["attendee.registered"], "url": "https://evil.example.com/"}""")]
+    [InlineData("""{"url": "https://crm.example.com/venue", "eventTypes": ["attendee.registered"], "URL": "https://evil.example.com/"}""")]
+    public async Task A_webhook_body_with_a_property_given_twice_is_400_and_nothing_is_registered(string body)
+    {
+        var answer = AssertProblem(HttpStatusCode.BadRequest, await SendAsync(_api.PostAsync("/v1/webhooks", Json(body))));
+
+        Assert.Contains("'url'", answer.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty(await _central.Silo.Store.ListWebhooksAsync());
+    }
 }

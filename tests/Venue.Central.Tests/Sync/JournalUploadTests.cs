@@ -36,6 +36,101 @@ public sealed class JournalUploadTests : IAsyncLifetime
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
+    private const string At = "\"at\":\"2026-11-22T09:00:00Z\"";
+
+    private static string Zone(string id, string level = "Normal", int occupancy = 1) =>
+        $"{{\"zone\":\"{id}\",\"name\":\"Zone {id}\",\"occupancy\":{occupancy},\"capacity\":10,\"level\":\"{level}\",\"peak\":{occupancy}}}";
+
+    private static string Report(string floor = "", string status = "online") =>
+        $"{{\"edgeId\":\"north\",\"status\":\"{status}\",\"journalSequence\":3,\"uploadedSequence\":3,\"ledgerVersion\":1,\"journalLagMs\":0,\"syncLagMs\":10{floor}}}";
+
+    private static string Floor(string zones, string booths = "[]") => $",\"floor\":{{{At},\"zones\":{zones},\"booths\":{booths}}}";
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    [Theory]
+    [InlineData("{\"edgeId\":\"north\"}", "status")]
+    [InlineData("{\"edgeId\":\"north\",\"status\":null}", "status")]
+    [InlineData("{\"edgeId\":\"north\",\"status\":\"sleeping\"}", "status")]
+    [InlineData("{\"status\":\"online\"}", "edgeId")]
+    [InlineData("{\"edgeId\":\"north\",\"status\":\"online\",\"journalSequence\":-1}", "journalSequence")]
+    [InlineData("{\"edgeId\":\"north\",\"status\":\"online\",\"syncLagMs\":-0.5}", "syncLagMs")]
+    [InlineData("{\"edgeId\":\"north\",\"status\":\"online\",\"floor\":{\"at\":\"2026-11-22T09:00:00Z\",\"zones\":null,\"booths\":[]}}", "floor.zones")]
+    [InlineData("{\"edgeId\":\"north\",\"status\":\"online\",\"floor\":{\"at\":\"2026-11-22T09:00:00Z\",\"zones\":[]}}", "floor.booths")]
+    [InlineData("{\"edgeId\":\"north\",\"status\":\"online\",\"floor\":{\"zones\":[],\"booths\":[]}}", "floor.at")]
+    [InlineData("{\"edgeId\":\"north\",\"status\":\"online\",\"floor\":{\"at\":\"2026-11-22T09:00:00Z\",\"zones\":[null],\"booths\":[]}}", "floor.zones[0]")]
+    [InlineData("{\"edgeId\":\"north\",\"status\":\"online\",\"floor\":{\"at\":\"2026-11-22T09:00:00Z\",\"zones\":[{\"zone\":\"z1\",\"name\":\"Z\",\"occupancy\":1,\"capacity\":2,\"level\":\"Loud\",\"peak\":1}],\"booths\":[]}}", "floor.zones[0].level")]
+    [InlineData("{\"edgeId\":\"north\",\"status\":\"online\",\"floor\":{\"at\":\"2026-11-22T09:00:00Z\",\"zones\":[{\"zone\":\"z1\",\"name\":\"Z\",\"occupancy\":-1,\"capacity\":2,\"level\":\"Normal\",\"peak\":1}],\"booths\":[]}}", "floor.zones[0]")]
+    [InlineData("{\"edgeId\":\"north\",\"status\":\"online\",\"floor\":{\"at\":\"2026-11-22T09:00:00Z\",\"zones\":[],\"booths\":[{\"booth\":\"B1\",\"name\":\"B\",\"leads\":1,\"visits\":1,\"visitors\":1,\"score\":1},{\"booth\":\"B1\",\"name\":\"B\",\"leads\":1,\"visits\":1,\"visitors\":1,\"score\":1}]}}", "floor.booths[1].booth 'B1' appears twice")]
+    [InlineData("{\"edgeId\":\"north\",\"status\":\"online\",\"status\":\"degraded\"}", "'status'")]
+    [InlineData("{\"edgeId\":\"north\",\"status\":\"online\",\"Status\":\"degraded\"}", "'status'")]
+    public async Task A_status_report_that_is_not_a_valid_status_is_refused_with_400_naming_the_field_and_the_silo_table_is_unchanged(string body, string named)
+    {
+        var north = await _central.EdgeClientAsync("north");
+        var before = await _central.Silo.Store.ListSilosAsync();
+
+        using var response = await north.PutAsync("/v1/sync/status", Json(body));
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(named, System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(await _central.Silo.Store.ListSilosAsync(), s => s.SiloId == "north");
+        Assert.Equal(before.Count, (await _central.Silo.Store.ListSilosAsync()).Count);
+        Assert.False(_central.Silo.Floors.ContainsKey("north"));
+    }
+
+    [Fact]
+    public async Task A_floor_with_a_repeated_zone_is_refused_and_the_edge_s_next_good_report_is_still_accepted()
+    {
+        var north = await _central.EdgeClientAsync("north");
+
+        using var first = await north.PutAsync("/v1/sync/status", Json(Report(Floor($"[{Zone("z1")},{Zone("z2")}]"))));
+        using var repeated = await north.PutAsync("/v1/sync/status", Json(Report(Floor($"[{Zone("z1", occupancy: 2)},{Zone("z1", occupancy: 3)}]"))));
+        using var next = await north.PutAsync("/v1/sync/status", Json(Report(Floor($"[{Zone("z1", "Warn", 9)}]"), status: "degraded")));
+
+        Assert.Equal(HttpStatusCode.NoContent, first.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, repeated.StatusCode);
+        Assert.Contains("floor.zones[1].zone 'z1' appears twice", await repeated.Content.ReadAsStringAsync());
+        Assert.True(next.StatusCode == HttpStatusCode.NoContent, $"{(int)next.StatusCode}: {await next.Content.ReadAsStringAsync()}");
+        var zone = Assert.Single(_central.Silo.Floors["north"].Zones);
+        Assert.Equal(("z1", 9, "Warn"), (zone.Zone, zone.Occupancy, zone.Level));
+        Assert.Equal("degraded", (await _central.Silo.Store.ListSilosAsync()).Single(s => s.SiloId == "north").Status);
+    }
+
+    [Fact]
+    public async Task A_status_report_over_the_body_limit_is_refused_as_too_large()
+    {
+        var north = await _central.EdgeClientAsync("north");
+        var limit = _central.Silo.Options.MaxSyncBodyBytes;
+        var body = Encoding.UTF8.GetBytes(Report() + new string(' ', limit));
+        using var content = new StreamContent(new MemoryStream(body), 16 * 1024);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Put, "/v1/sync/status") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await north.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain(await _central.Silo.Store.ListSilosAsync(), s => s.SiloId == "north");
+    }
+
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("-1")]
+    [InlineData("31")]
+    [InlineData("Infinity")]
+    public async Task A_changes_request_with_a_wait_outside_0_to_30_seconds_is_refused_with_400(string wait)
+    {
+        var north = await _central.EdgeClientAsync("north");
+
+        using var response = await north.GetAsync($"/v1/sync/changes?wait={wait}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
     [Fact]
     public async Task Uploading_the_same_batch_twice_stores_each_entry_once()
     {

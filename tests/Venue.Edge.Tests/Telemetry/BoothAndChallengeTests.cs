@@ -237,6 +237,40 @@ public sealed class BoothAndChallengeTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("nobody")]
+    [InlineData("a-1")]
+    [InlineData("A-1%01")]
+    public async Task The_location_of_an_attendee_not_in_the_ledger_is_404_with_a_problem_body(string attendeeId)
+    {
+        var unknown = await _expo.Ops.GetAsync($"/v1/attendees/{attendeeId}/location");
+        var known = await _expo.Ops.GetAsync("/v1/attendees/A-1/location");
+
+        ReadsOverHttpTests.Problem(unknown, HttpStatusCode.NotFound);
+        Assert.Contains("not in this edge's ledger", unknown.Json.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.True(known.Status == HttpStatusCode.OK, known.ToString());
+    }
+
+    [Theory]
+    [InlineData("token")]
+    [InlineData("Token")]
+    [InlineData("nonce")]
+    public async Task A_lead_or_challenge_body_giving_a_field_twice_is_400_and_nothing_is_recorded(string again)
+    {
+        var fact = await LastFactAsync();
+        var nonce = ScannerClient.NewNonce();
+        var lead = Lead(_expo.Badges["A-1"], 3, "demo", nonce)[..^1] + $",\"{again}\":\"{(again == "nonce" ? ScannerClient.NewNonce() : _expo.Badges["A-2"])}\"}}";
+        var challenge = JsonSerializer.Serialize(new { token = _expo.Badges["A-1"], nonce })[..^1] + $",\"{again}\":\"{(again == "nonce" ? ScannerClient.NewNonce() : _expo.Badges["A-2"])}\"}}";
+
+        var captured = await CaptureAsync(lead);
+        var completed = await _expo.Scanner.PostAsync($"/v1/challenges/{Expo.Challenge}/completions", challenge);
+
+        Assert.Contains($"'{again}'", ReadsOverHttpTests.Problem(captured, HttpStatusCode.BadRequest).GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains($"'{again}'", ReadsOverHttpTests.Problem(completed, HttpStatusCode.BadRequest).GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(fact, await LastFactAsync());
+        Assert.Equal(0, (await BoothAsync()).GetProperty("leads").GetInt32());
+    }
+
+    [Theory]
     [InlineData("/v1/zones")]
     [InlineData("/v1/zones/room-1")]
     [InlineData("/v1/zones/room-1/occupants")]
