@@ -17,6 +17,10 @@ const now = () => performance.timeOrigin + performance.now();
 
 let state = null;
 let source = null;
+// Every start() and stop() begins a new generation: a load or a stream of an older one is over, and
+// whatever it had still in flight (a snapshot fetch, an EventSource's events) is ignored.
+let generation = 0;
+let loading = null;
 let retryTimer = 0;
 let renderPending = false;
 let lastRender = 0;
@@ -50,7 +54,9 @@ function setConn(status) {
 }
 
 function stop() {
+  generation++;
   clearTimeout(retryTimer);
+  if (loading) { loading.abort(); loading = null; }
   if (source) { source.close(); source = null; }
 }
 
@@ -61,15 +67,19 @@ function retryLater() {
 
 async function start() {
   stop();
+  const mine = generation;
+  const aborter = loading = new AbortController();
   setConn('loading');
   let response;
   try {
-    response = await fetch('/console/api/snapshot', { credentials: 'same-origin', cache: 'no-store' });
+    response = await fetch('/console/api/snapshot', { credentials: 'same-origin', cache: 'no-store', signal: aborter.signal });
   } catch {
+    if (mine !== generation) return; // stopped or started over meanwhile: the newer one decides
     setConn('offline');
     retryLater();
     return;
   }
+  if (mine !== generation) return;
   if (response.status === 401 || response.status === 403) {
     showLogin(response.status === 403 ? 'This token may not open the console.' : '');
     return;
@@ -79,11 +89,24 @@ async function start() {
     retryLater();
     return;
   }
-  const snapshot = await response.json();
+  let snapshot;
+  let next;
+  try {
+    snapshot = await response.json();
+    if (mine !== generation) return;
+    next = fromSnapshot(snapshot);
+  } catch {
+    // A body cut short, or a 200 that is not the snapshot (a captive portal's page): load it again.
+    if (mine !== generation) return;
+    setConn('error');
+    retryLater();
+    return;
+  }
+  loading = null;
   probe.snapshots++;
   probe.epoch = snapshot.epoch;
   probe.lastSeq = snapshot.seq;
-  state = fromSnapshot(snapshot);
+  state = next;
   hideLogin();
   for (const part of ['gates', 'zones', 'alerts', 'conflicts', 'boards', 'silos', 'scans', 'header']) dirty.add(part);
   render();
@@ -94,10 +117,16 @@ async function start() {
 
 function connect(epoch, seq) {
   // The first connect names the snapshot's position; the browser's own reconnects send Last-Event-ID.
-  source = new EventSource(`/console/api/stream?after=${encodeURIComponent(`${epoch}-${seq}`)}`);
-  source.onopen = () => { probe.opens++; setConn('live'); };
-  source.onerror = () => {
-    if (source && source.readyState === EventSource.CLOSED) {
+  // Every listener first checks that its EventSource is still the page's: one replaced or closed has no say.
+  const es = source = new EventSource(`/console/api/stream?after=${encodeURIComponent(`${epoch}-${seq}`)}`);
+  es.onopen = () => {
+    if (es !== source) return;
+    probe.opens++;
+    setConn('live');
+  };
+  es.onerror = () => {
+    if (es !== source) return;
+    if (es.readyState === EventSource.CLOSED) {
       // The server refused the stream (a session that ended, a restart): start over from a snapshot.
       setConn('offline');
       retryLater();
@@ -106,9 +135,13 @@ function connect(epoch, seq) {
     }
   };
   for (const [type, apply] of Object.entries(handlers)) {
-    source.addEventListener(type, (event) => receive(event, apply));
+    es.addEventListener(type, (event) => { if (es === source) receive(event, apply); });
   }
-  source.addEventListener('resync', () => { probe.resyncs++; start(); });
+  es.addEventListener('resync', () => {
+    if (es !== source) return;
+    probe.resyncs++;
+    start();
+  });
 }
 
 function receive(event, apply) {
@@ -344,16 +377,26 @@ function hideLogin() {
 
 $('#login').addEventListener('submit', async (event) => {
   event.preventDefault();
-  const token = $('#token').value.trim();
-  const response = await fetch('/console/session', {
-    method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token }),
-  });
-  if (response.ok) {
-    $('#token').value = '';
-    start();
-  } else {
-    const problem = await response.json().catch(() => ({}));
-    $('#login-error').textContent = problem.detail || `Sign-in failed (${response.status}).`;
+  // One sign-in at a time: a double tap must not start two loads.
+  const submit = event.currentTarget.querySelector('button[type=submit]');
+  if (submit.disabled) return;
+  submit.disabled = true;
+  try {
+    const token = $('#token').value.trim();
+    const response = await fetch('/console/session', {
+      method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token }),
+    });
+    if (response.ok) {
+      $('#token').value = '';
+      start();
+    } else {
+      const problem = await response.json().catch(() => ({}));
+      $('#login-error').textContent = problem.detail || `Sign-in failed (${response.status}).`;
+    }
+  } catch {
+    $('#login-error').textContent = 'The console cannot be reached; try again.';
+  } finally {
+    submit.disabled = false;
   }
 });
 
