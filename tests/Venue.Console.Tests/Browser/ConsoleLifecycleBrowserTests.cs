@@ -96,4 +96,38 @@ public sealed class ConsoleLifecycleBrowserTests(BrowserFixture browser, ITestOu
         await edge.AdmitAsync("G01");
         await Expect(console.Gate("G01", "admitted-count")).ToHaveTextAsync("1");
     }
+
+    [Fact]
+    public async Task Signing_in_to_a_second_silo_on_the_same_host_keeps_the_first_signed_in()
+    {
+        if (!Chromium(output))
+        {
+            return;
+        }
+
+        await using var edge = await ConsoleEdge.StartAsync();
+        await using var central = await ConsoleCentral.StartAsync();
+        Assert.Equal(edge.Address.Host, central.Address.Host);
+        Assert.NotEqual(edge.Address.Port, central.Address.Port);
+
+        // One browser, two tabs: the edge's console, then central's (cookies are per host, not per port).
+        var edgeConsole = new ConsolePage(await browser.NewPageAsync(), output);
+        await edgeConsole.OpenAndSignInAsync(edge.Address, edge.OpsToken);
+        var centralConsole = new ConsolePage(await edgeConsole.Page.Context.NewPageAsync(), output);
+        await centralConsole.OpenAndSignInAsync(central.Address, central.OpsToken);
+
+        // The edge's stream is cut; its reconnect must still carry the edge's own session.
+        var opens = (await edgeConsole.ProbeAsync()).Opens;
+        Assert.Equal(1, edge.Feed.DisconnectAll());
+        await Eventually.UntilAsync(async () => (await edgeConsole.ProbeAsync()).Opens > opens, Signal.Limit, "the edge's console to reconnect");
+        await Expect(edgeConsole.Page.Locator("#conn")).ToHaveTextAsync("live");
+        await Expect(edgeConsole.Page.Locator("#login")).ToBeHiddenAsync();
+        await edge.AdmitAsync("G01");
+        await Expect(edgeConsole.Gate("G01", "admitted-count")).ToHaveTextAsync("1");
+
+        // And central's console still has its own.
+        await centralConsole.Page.ReloadAsync();
+        await centralConsole.ReadyAsync();
+        await Expect(centralConsole.Page.Locator("#login")).ToBeHiddenAsync();
+    }
 }
