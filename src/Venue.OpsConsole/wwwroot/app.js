@@ -294,18 +294,25 @@ function renderZones() {
   $('#zones').replaceChildren(...(tiles.length ? tiles : [h('p', { class: 'empty' }, 'No zone reports yet.')]));
 }
 
+// The answer is not written into the page: the silo publishes the acknowledged item on the stream,
+// and by the time the answer arrives the stream may have said something newer (cleared, removed).
 async function acknowledge(kind, id, button) {
   button.disabled = true;
-  const response = await fetch(`/console/api/${kind}/${id}/acknowledge`, { method: 'POST', credentials: 'same-origin' });
-  if (response.ok) {
-    const view = await response.json();
-    (kind === 'alerts' ? state.alerts : state.conflicts).set(view.id, view);
-    dirty.add(kind);
-    schedule();
-  } else {
+  const note = $(`#${kind}-note`);
+  note.textContent = '';
+  let response;
+  try {
+    response = await fetch(`/console/api/${kind}/${id}/acknowledge`, { method: 'POST', credentials: 'same-origin' });
+  } catch {
     button.disabled = false;
-    if (response.status === 401) showLogin('Your session ended; sign in again.');
+    note.textContent = 'The acknowledgement could not be sent; try again.';
+    return;
   }
+  if (response.ok) return;
+  button.disabled = false;
+  if (response.status === 401) showLogin('Your session ended; sign in again.');
+  else if (response.status === 404) note.textContent = `${kind === 'alerts' ? 'Alert' : 'Conflict'} ${id} is no longer kept here; nothing was acknowledged.`;
+  else note.textContent = `The acknowledgement failed (${response.status}); try again.`;
 }
 
 function ackPart(kind, item) {
