@@ -3,12 +3,14 @@
 
 const RENDER_EVERY_MS = 250;
 const RETRY_MS = 2000;
+// A stream that has said nothing (no event, no ping) for this many heartbeats is taken for dead.
+const SILENT_BEATS = 2.5;
 const KEEP = 100000;
 
 // What the page has seen, for people debugging a console and for the browser tests.
 const probe = {
   epoch: null, lastSeq: 0, seqs: [], latencies: [], renderLatencies: [],
-  gaps: 0, duplicates: 0, resyncs: 0, opens: 0, snapshots: 0, renders: 0, ready: false,
+  gaps: 0, duplicates: 0, resyncs: 0, stalls: 0, opens: 0, snapshots: 0, renders: 0, ready: false,
 };
 window.venueConsole = probe;
 
@@ -21,6 +23,8 @@ let source = null;
 // whatever it had still in flight (a snapshot fetch, an EventSource's events) is ignored.
 let generation = 0;
 let loading = null;
+let heartbeatMs = 15000;
+let heard = 0;
 let retryTimer = 0;
 let renderPending = false;
 let lastRender = 0;
@@ -107,6 +111,7 @@ async function start() {
   probe.epoch = snapshot.epoch;
   probe.lastSeq = snapshot.seq;
   state = next;
+  if (snapshot.heartbeatMs > 0) heartbeatMs = snapshot.heartbeatMs;
   hideLogin();
   for (const part of ['gates', 'zones', 'alerts', 'conflicts', 'boards', 'silos', 'scans', 'header']) dirty.add(part);
   render();
@@ -119,8 +124,10 @@ function connect(epoch, seq) {
   // The first connect names the snapshot's position; the browser's own reconnects send Last-Event-ID.
   // Every listener first checks that its EventSource is still the page's: one replaced or closed has no say.
   const es = source = new EventSource(`/console/api/stream?after=${encodeURIComponent(`${epoch}-${seq}`)}`);
+  heard = performance.now();
   es.onopen = () => {
     if (es !== source) return;
+    heard = performance.now();
     probe.opens++;
     setConn('live');
   };
@@ -135,8 +142,10 @@ function connect(epoch, seq) {
     }
   };
   for (const [type, apply] of Object.entries(handlers)) {
-    es.addEventListener(type, (event) => { if (es === source) receive(event, apply); });
+    es.addEventListener(type, (event) => { if (es === source) { heard = performance.now(); receive(event, apply); } });
   }
+  // The silo's heartbeat on a quiet stream: it only says the connection is alive.
+  es.addEventListener('ping', () => { if (es === source) heard = performance.now(); });
   es.addEventListener('resync', () => {
     if (es !== source) return;
     probe.resyncs++;
@@ -433,6 +442,15 @@ $('#lookup').addEventListener('submit', async (event) => {
 // A laptop or tablet coming back onto the LAN reconnects at once instead of waiting out its retry.
 window.addEventListener('online', () => { if (!source || source.readyState === EventSource.CLOSED) start(); });
 window.addEventListener('offline', () => setConn('offline'));
+// A connection can die without an error (a hung Wi-Fi, a NAT that forgot it): the browser would wait
+// for ever. A stream silent for several heartbeats is closed and the page starts over.
+setInterval(() => {
+  if (source && performance.now() - heard > SILENT_BEATS * heartbeatMs) {
+    probe.stalls++;
+    setConn('stalled');
+    start();
+  }
+}, 500);
 // Throughput windows and idle gates move with the clock, not only with events.
 setInterval(() => { if (state) { dirty.add('gates'); schedule(); } }, 5000);
 

@@ -1,4 +1,5 @@
 using Venue.Console.Tests.Infrastructure;
+using Venue.Simulation.Network;
 using static Microsoft.Playwright.Assertions;
 
 namespace Venue.Console.Tests.Browser;
@@ -129,5 +130,33 @@ public sealed class ConsoleLifecycleBrowserTests(BrowserFixture browser, ITestOu
         await centralConsole.Page.ReloadAsync();
         await centralConsole.ReadyAsync();
         await Expect(centralConsole.Page.Locator("#login")).ToBeHiddenAsync();
+    }
+
+    [Fact]
+    public async Task A_connection_that_goes_silent_leaves_live_and_the_page_reconnects()
+    {
+        if (!Chromium(output))
+        {
+            return;
+        }
+
+        await using var edge = await ConsoleEdge.StartAsync(new Dictionary<string, string?> { ["Console:Feed:Heartbeat"] = "00:00:01" });
+        await using var network = FaultProxy.Start(edge.Address);
+        var console = new ConsolePage(await browser.NewPageAsync(), output);
+        await console.OpenAndSignInAsync(network.Address, edge.OpsToken);
+        await Expect(console.Page.Locator("#conn")).ToHaveTextAsync("live");
+
+        // The link stays up but nothing gets through (a Wi-Fi that hangs, a NAT that forgot the flow): no error, no close.
+        network.Delay = TimeSpan.FromHours(1);
+        await Expect(console.Page.Locator("#conn")).Not.ToHaveTextAsync("live");
+        Assert.True(await console.Page.EvaluateAsync<int>("() => window.venueConsole.stalls") >= 1, "the page says why it left live");
+
+        // The link comes back: the stuck connections are reset and the page loads and connects again.
+        network.Delay = TimeSpan.Zero;
+        network.Partition();
+        network.Heal();
+        await Expect(console.Page.Locator("#conn")).ToHaveTextAsync("live");
+        await edge.AdmitAsync("G01");
+        await Expect(console.Gate("G01", "admitted-count")).ToHaveTextAsync("1");
     }
 }

@@ -144,6 +144,23 @@ public sealed class ConsoleHttpTests
     }
 
     [Fact]
+    public async Task A_quiet_stream_sends_a_ping_event_without_an_id_and_the_snapshot_says_how_often()
+    {
+        await using var edge = await ConsoleEdge.StartAsync(new Dictionary<string, string?> { ["Console:Feed:Heartbeat"] = "00:00:01" }, attendees: 20);
+        using var ops = edge.OpsClient();
+        var snapshot = await ops.GetFromJsonAsync<JsonElement>("/console/api/snapshot");
+        Assert.Equal(1000, snapshot.GetProperty("heartbeatMs").GetInt64());
+
+        // A browser fires no event for a comment: the heartbeat is an event it sees, with no id so Last-Event-ID stays put.
+        await using var stream = await SseStream.OpenAsync(ops);
+        var ping = await stream.NextAsync("a ping on the quiet stream");
+        Assert.Equal(("ping", null, "{}"), (ping.Type, ping.Id, ping.Data));
+        await edge.AdmitAsync("G01");
+        var scan = (await stream.TakeAsync(1, "scan"))[0];
+        Assert.NotNull(scan.Id);
+    }
+
+    [Fact]
     public async Task An_open_stream_ends_when_its_ops_token_is_revoked_and_the_others_go_on()
     {
         await using var edge = await ConsoleEdge.StartAsync(new Dictionary<string, string?> { ["Console:Feed:CredentialCheck"] = "00:00:00.100" });
