@@ -6,6 +6,12 @@ const RETRY_MS = 2000;
 // A stream that has said nothing (no event, no ping) for this many heartbeats is taken for dead.
 const SILENT_BEATS = 2.5;
 const KEEP = 100000;
+// What the silo keeps and shows (ConsoleModel): the page keeps no more, or a console open for a whole
+// event grows without end (every attendee who ever scored, 720 minutes per gate in twelve hours).
+const LEADERS_SHOWN = 10;
+const ALERTS_KEPT = 200;
+const CONFLICTS_KEPT = 200;
+const MINUTES_SHOWN = 15;
 
 // What the page has seen, for people debugging a console and for the browser tests.
 const probe = {
@@ -13,6 +19,12 @@ const probe = {
   gaps: 0, duplicates: 0, resyncs: 0, stalls: 0, opens: 0, snapshots: 0, renders: 0, ready: false,
 };
 window.venueConsole = probe;
+// How much the page holds, by part: for people debugging a console and for the browser tests.
+probe.kept = () => (state ? {
+  alerts: state.alerts.size, conflicts: state.conflicts.size,
+  boards: Object.fromEntries([...state.boards].map(([name, entries]) => [name, entries.size])),
+  minutes: Object.fromEntries([...state.gates].map(([id, gate]) => [id, gate.minutes.size])),
+} : null);
 
 const $ = (selector) => document.querySelector(selector);
 const now = () => performance.timeOrigin + performance.now();
@@ -199,7 +211,11 @@ const handlers = {
     const c = d.counters;
     gate.scans = c.scans; gate.admitted = c.admitted; gate.exited = c.exited; gate.refused = c.refused;
     if (d.result === 'refused') gate.refusals[d.reason] = c.reasonCount;
-    if (c.minuteCount > 0) gate.minutes.set(c.minute, c.minuteCount);
+    if (c.minuteCount > 0) {
+      const fresh = !gate.minutes.has(c.minute);
+      gate.minutes.set(c.minute, c.minuteCount);
+      if (fresh) forgetOldMinutes(gate);
+    }
     gate.lastScanAt = d.at;
     if (gate.status === 'idle') gate.status = 'online';
     state.scans.unshift(d);
@@ -208,16 +224,51 @@ const handlers = {
   },
   gate(d) { state.gates.set(d.id, gateFromView(d)); dirty.add('gates'); },
   zone(d) { state.zones.set(d.id, d); dirty.add('zones'); },
-  alert(d) { state.alerts.set(d.id, d); dirty.add('alerts'); },
-  conflict(d) { state.conflicts.set(d.id, d); dirty.add('conflicts'); },
+  alert(d) { state.alerts.set(d.id, d); trimAlerts(); dirty.add('alerts'); },
+  conflict(d) {
+    state.conflicts.set(d.id, d);
+    // As the silo does: the oldest (lowest id) go.
+    while (state.conflicts.size > CONFLICTS_KEPT) state.conflicts.delete(Math.min(...state.conflicts.keys()));
+    dirty.add('conflicts');
+  },
   'conflict-removed'(d) { state.conflicts.delete(d.id); dirty.add('conflicts'); },
   leader(d) {
     if (!state.boards.has(d.board)) state.boards.set(d.board, new Map());
-    state.boards.get(d.board).set(d.id, { id: d.id, score: d.score, rank: d.rank });
+    const board = state.boards.get(d.board);
+    board.set(d.id, { id: d.id, score: d.score, rank: d.rank });
+    // Scores only grow, and an entry's event carries its whole score: one that climbs back into the
+    // top comes with what it needs, so the page keeps the top it shows and nothing else.
+    if (board.size > LEADERS_SHOWN) {
+      const top = [...board.values()].sort(byScore).slice(0, LEADERS_SHOWN);
+      board.clear();
+      for (const e of top) board.set(e.id, e);
+    }
     dirty.add('boards');
   },
   silo(d) { state.silos.set(d.id, d); dirty.add('silos'); },
 };
+
+// The silo's order (ConsoleModel.Top): score down, then id by ordinal (UTF-16 code units, as '<' compares).
+function byScore(a, b) {
+  return (b.score - a.score) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+// As the silo trims (ConsoleModel.TrimAlerts): the oldest cleared alert first, an active one only when none is left.
+function trimAlerts() {
+  while (state.alerts.size > ALERTS_KEPT) {
+    let victim = null;
+    for (const a of state.alerts.values()) {
+      if (victim === null || (!a.active && victim.active) || (a.active === victim.active && a.id < victim.id)) victim = a;
+    }
+    state.alerts.delete(victim.id);
+  }
+}
+
+// Minutes before the window the gates' sparklines show are never drawn again.
+function forgetOldMinutes(gate) {
+  const oldest = currentMinute() - (MINUTES_SHOWN - 1);
+  for (const minute of gate.minutes.keys()) if (minute < oldest) gate.minutes.delete(minute);
+}
 
 // Coalescing: however many events arrive, the page is drawn at most every RENDER_EVERY_MS, in an animation frame.
 function schedule(ts) {
@@ -351,7 +402,7 @@ function renderConflicts() {
 
 function renderBoards() {
   const boards = [...state.boards.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([name, entries]) => {
-    const top = [...entries.values()].sort((a, b) => (b.score - a.score) || a.id.localeCompare(b.id)).slice(0, 10);
+    const top = [...entries.values()].sort(byScore).slice(0, LEADERS_SHOWN);
     return h('div', { data: { board: name } }, h('h2', null, name),
       h('ol', { class: 'items' }, top.map((e, i) => h('li', null, h('span', { class: 'what' }, `${i + 1}. ${e.id}`), h('b', null, fmt.format(e.score))))));
   });
@@ -452,6 +503,11 @@ setInterval(() => {
   }
 }, 500);
 // Throughput windows and idle gates move with the clock, not only with events.
-setInterval(() => { if (state) { dirty.add('gates'); schedule(); } }, 5000);
+setInterval(() => {
+  if (!state) return;
+  for (const gate of state.gates.values()) forgetOldMinutes(gate);
+  dirty.add('gates');
+  schedule();
+}, 5000);
 
 start();
