@@ -14,14 +14,16 @@ public static class ConsoleServiceExtensions
     /// model, ops sessions and the console's JSON. The silo adds its own feeder and <see cref="IAttendeeLookup"/>.
     /// </summary>
     /// <param name="dataDirectory">The silo's data directory, where the session cookie keys are kept.</param>
-    public static IServiceCollection AddOpsConsole(this IServiceCollection services, Func<IServiceProvider, string> dataDirectory)
+    /// <param name="siloId">The silo's id, which names its session cookie.</param>
+    public static IServiceCollection AddOpsConsole(this IServiceCollection services, Func<IServiceProvider, string> dataDirectory,
+        Func<IServiceProvider, string> siloId)
     {
         services.AddOptions<LiveFeedOptions>().BindConfiguration(LiveFeedOptions.Section).ValidateAnnotations(LiveFeedOptions.Section).ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<LiveFeed>();
         services.AddSingleton<ConsoleModel>();
         services.AddSingleton<OpsCredentialCheck>();
-        services.AddConsoleAuthentication(dataDirectory);
+        services.AddConsoleAuthentication(dataDirectory, siloId);
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ConsoleJsonContext.Default));
         return services;
     }

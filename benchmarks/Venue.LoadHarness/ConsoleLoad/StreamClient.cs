@@ -150,7 +150,12 @@ internal sealed class StreamClient(HttpClient http, string opsToken, StreamLevel
         var type = Line(frame, "event: "u8);
         if (type.IsEmpty)
         {
-            return null; // a comment (the epoch, keepalive) or the retry field
+            return null; // a comment (the epoch) or the retry field
+        }
+
+        if (type.SequenceEqual("ping"u8))
+        {
+            return null; // the heartbeat: no seq, no id
         }
 
         if (type.SequenceEqual("resync"u8))

@@ -18,7 +18,8 @@ public static class CentralConsoleExtensions
     public static IHostApplicationBuilder AddCentralConsole(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOpsConsole(sp => sp.GetRequiredService<IOptions<CentralOptions>>().Value.DataDirectory);
+        builder.Services.AddOpsConsole(sp => sp.GetRequiredService<IOptions<CentralOptions>>().Value.DataDirectory,
+            sp => sp.GetRequiredService<IOptions<CentralOptions>>().Value.SiloId);
         builder.Services.AddSingleton<IAttendeeLookup, CentralAttendeeLookup>();
         builder.Services.AddSingleton<IConflictDesk, CentralConflictDesk>();
         builder.Services.AddSingleton<CentralConsoleFeeder>();

@@ -18,7 +18,8 @@ public static class EdgeConsoleExtensions
     public static IHostApplicationBuilder AddEdgeConsole(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOpsConsole(sp => sp.GetRequiredService<IOptions<EdgeSiloOptions>>().Value.DataDirectory);
+        builder.Services.AddOpsConsole(sp => sp.GetRequiredService<IOptions<EdgeSiloOptions>>().Value.DataDirectory,
+            sp => sp.GetRequiredService<IOptions<EdgeSiloOptions>>().Value.EdgeId);
         builder.Services.AddSingleton<IAttendeeLookup, EdgeAttendeeLookup>();
         builder.Services.AddSingleton<EdgeConsoleFeeder>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EdgeConsoleFeeder>());

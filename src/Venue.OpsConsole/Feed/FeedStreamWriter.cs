@@ -8,7 +8,7 @@ namespace Venue.OpsConsole.Feed;
 /// <summary>
 /// Writes one client's stream body (docs/live-streams.md): the retry field, then the events after its
 /// position, written and flushed at most once per <see cref="LiveFeedOptions.WriteInterval"/>, a
-/// heartbeat on a quiet stream, and a resync when the client cannot resume or falls out of the ring.
+/// heartbeat (<see cref="Ping"/>) on a quiet stream, and a resync when the client cannot resume or falls out of the ring.
 /// </summary>
 internal static class FeedStreamWriter
 {
@@ -17,6 +17,13 @@ internal static class FeedStreamWriter
     /// of the shared ring. A live client's batch is far smaller.
     /// </summary>
     internal const int MaxBatchBytes = 256 * 1024;
+
+    /// <summary>
+    /// The heartbeat on a quiet stream: an event, not a comment, because browsers fire nothing for a
+    /// comment and the page must see that its connection is alive. No id, so it leaves the client's
+    /// Last-Event-ID (its resume position) as it was.
+    /// </summary>
+    internal static ReadOnlySpan<byte> Ping => "event: ping\ndata: {}\n\n"u8;
 
     /// <summary>Returns when the stream is over: resync sent, closed by the server, or the client gone (<paramref name="token"/>).</summary>
     /// <param name="subscription">Null when the client's position could not be read at all.</param>
@@ -67,8 +74,8 @@ internal static class FeedStreamWriter
                 bool? readable;
                 while ((readable = await subscription.WaitAsync(options.Heartbeat, time, token)) is null)
                 {
-                    // A keepalive does not count as a write: the event after it is no less alone.
-                    writer.Write(": keepalive\n\n"u8);
+                    // A heartbeat does not count as a write: the event after it is no less alone.
+                    writer.Write(Ping);
                     if (!await FlushAsync(writer, token))
                     {
                         return;

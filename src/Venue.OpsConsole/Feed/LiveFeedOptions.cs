@@ -23,9 +23,10 @@ public sealed class LiveFeedOptions
     public TimeSpan WriteInterval { get; set; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>
-    /// A comment line is sent this often on a quiet stream, so dead connections are noticed and proxies
-    /// keep it open. At least a second (zero would write keepalives in a tight loop), at most 5 minutes
-    /// (proxies commonly close a connection silent for a minute or more).
+    /// A <c>ping</c> event is sent this often on a quiet stream, so proxies keep it open and the page
+    /// (told this in the snapshot) notices a connection that went silent and starts over. At least a
+    /// second (zero would write pings in a tight loop), at most 5 minutes (proxies commonly close a
+    /// connection silent for a minute or more).
     /// </summary>
     [DurationRange("00:00:01", "00:05:00")]
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(15);

@@ -5,7 +5,10 @@ public enum ResyncReason
 {
     /// <summary>Its last event is older than the replay buffer holds.</summary>
     Behind,
-    /// <summary>It read too slowly: its queue overflowed and was dropped, so the publisher never waited for it.</summary>
+    /// <summary>
+    /// It read too slowly: while connected it fell more than the ring (<see cref="LiveFeedOptions.ReplayCapacity"/>)
+    /// behind live, so its next event was overwritten before it was sent. The publisher never waits for a client.
+    /// </summary>
     Slow,
     /// <summary>Its last event id is from an earlier run of the silo (another epoch).</summary>
     Restarted,

@@ -321,7 +321,8 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time)
             [.. _conflicts.Values.Reverse()],
             [.. _boards.OrderBy(b => b.Key, StringComparer.Ordinal).Select(b => new LeaderboardView(b.Key, Top(b.Value)))],
             [.. _silos.Values.OrderBy(s => s.Role == "central" ? 0 : 1).ThenBy(s => s.Id, StringComparer.Ordinal)],
-            [.. _recent.Reverse()]);
+            [.. _recent.Reverse()],
+            (long)feed.Options.Heartbeat.TotalMilliseconds);
     });
 
     private static LeaderEntry[] Top(Dictionary<string, LeaderEntry> board) =>

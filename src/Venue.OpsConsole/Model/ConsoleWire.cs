@@ -11,7 +11,8 @@ public sealed record SiloIdentity(string Id, string Role);
 
 /// <summary>
 /// Everything the console shows, consistent with the stream up to <see cref="Seq"/>: open the stream
-/// with <c>after={Epoch}-{Seq}</c> and apply what follows.
+/// with <c>after={Epoch}-{Seq}</c> and apply what follows. <see cref="HeartbeatMs"/>: how often a
+/// quiet stream sends a <c>ping</c>; a stream silent for much longer than that is dead.
 /// </summary>
 public sealed record ConsoleSnapshot(
     string Format,
@@ -25,7 +26,8 @@ public sealed record ConsoleSnapshot(
     IReadOnlyList<ConflictView> Conflicts,
     IReadOnlyList<LeaderboardView> Leaderboards,
     IReadOnlyList<SiloView> Silos,
-    IReadOnlyList<ScanEvent> Scans);
+    IReadOnlyList<ScanEvent> Scans,
+    long HeartbeatMs);
 
 /// <summary>
 /// A gate and its counters. <see cref="Status"/>: <c>online</c> (scanned within the last two

@@ -16,7 +16,7 @@ namespace Venue.OpsConsole.Security;
 /// How ops users reach the console. A browser's EventSource cannot send an Authorization header, so
 /// the page asks once for an ops device token and trades it (<c>POST /console/session</c>) for a
 /// session cookie: HttpOnly (scripts never see it), SameSite=Strict (no other site's page can use
-/// it), scoped to <c>/console</c>, 12 hours sliding. Tools may keep sending the bearer token instead.
+/// it), scoped to <c>/console</c>, 12 hours sliding, named after the silo (<see cref="CookieNameFor"/>). Tools may keep sending the bearer token instead.
 /// A session ends when the token behind it is revoked. The keys that protect session cookies live in
 /// the silo's data directory (<see cref="KeysDirectory"/>), so a restarted edge or central, or a
 /// recreated container with its data volume, keeps its ops users signed in.
@@ -25,16 +25,20 @@ public static class ConsoleAuthentication
 {
     public const string Scheme = "VenueConsole";
     public const string Policy = "console";
-    public const string CookieName = "venue_console";
+    /// <summary>The start of every silo's session cookie name; the silo's id follows (<see cref="CookieNameFor"/>).</summary>
+    public const string CookiePrefix = "venue_console_";
     public static readonly TimeSpan SessionLifetime = TimeSpan.FromHours(12);
 
     /// <summary>Where under a silo's data directory the session cookie keys are kept (XML, not encrypted at rest: the directory is the process user's alone).</summary>
     public const string KeysDirectory = "console-keys";
 
     /// <param name="dataDirectory">The silo's data directory, resolved once the options are bound.</param>
-    public static IServiceCollection AddConsoleAuthentication(this IServiceCollection services, Func<IServiceProvider, string> dataDirectory)
+    /// <param name="siloId">The silo's id (edge id, or central's silo id), resolved once the options are bound: it names the cookie.</param>
+    public static IServiceCollection AddConsoleAuthentication(this IServiceCollection services, Func<IServiceProvider, string> dataDirectory,
+        Func<IServiceProvider, string> siloId)
     {
         ArgumentNullException.ThrowIfNull(dataDirectory);
+        ArgumentNullException.ThrowIfNull(siloId);
         services.AddDataProtection().SetApplicationName("venue-console");
         services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((keys, provider) =>
             keys.XmlRepository = new FileSystemXmlRepository(PrivateDirectory(Path.Combine(dataDirectory(provider), KeysDirectory)),
@@ -42,7 +46,6 @@ public static class ConsoleAuthentication
 
         services.AddAuthentication().AddCookie(Scheme, cookie =>
         {
-            cookie.Cookie.Name = CookieName;
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Strict;
             // Consoles are used over plain HTTP on a venue LAN as often as behind TLS.
@@ -57,10 +60,32 @@ public static class ConsoleAuthentication
             cookie.Events.OnRedirectToReturnUrl = _ => Task.CompletedTask;
             cookie.Events.OnValidatePrincipal = EndRevokedSessionsAsync;
         });
+        // Cookies ignore ports: central and the edges on one host (:5090, :5080, :5081) would share one
+        // cookie name, and each silo's keys cannot read another's ticket, so signing in to one signed
+        // the others out. Each silo's cookie carries its id.
+        services.AddOptions<CookieAuthenticationOptions>(Scheme).Configure<IServiceProvider>((cookie, provider) =>
+            cookie.Cookie.Name = CookieNameFor(siloId(provider)));
         services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
             .AddAuthenticationSchemes(DeviceTokenAuthenticationHandler.SchemeName, Scheme)
             .RequireRole(nameof(DeviceRole.Ops)));
         return services;
+    }
+
+    /// <summary>
+    /// The session cookie's name for a silo: <see cref="CookiePrefix"/> and its id, every character
+    /// outside letters, digits, '-', '.' and '_' (the cookie-name characters kept safe everywhere) as '_'.
+    /// </summary>
+    public static string CookieNameFor(string siloId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(siloId);
+        return CookiePrefix + string.Create(siloId.Length, siloId, static (span, id) =>
+        {
+            for (var i = 0; i < id.Length; i++)
+            {
+                var c = id[i];
+                span[i] = char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' ? c : '_';
+            }
+        });
     }
 
     /// <summary>The principal a session carries: the credential's id, name and role, as the bearer scheme makes it.</summary>

@@ -3,20 +3,40 @@
 
 const RENDER_EVERY_MS = 250;
 const RETRY_MS = 2000;
+// A stream that has said nothing (no event, no ping) for this many heartbeats is taken for dead.
+const SILENT_BEATS = 2.5;
 const KEEP = 100000;
+// What the silo keeps and shows (ConsoleModel): the page keeps no more, or a console open for a whole
+// event grows without end (every attendee who ever scored, 720 minutes per gate in twelve hours).
+const LEADERS_SHOWN = 10;
+const ALERTS_KEPT = 200;
+const CONFLICTS_KEPT = 200;
+const MINUTES_SHOWN = 15;
 
 // What the page has seen, for people debugging a console and for the browser tests.
 const probe = {
   epoch: null, lastSeq: 0, seqs: [], latencies: [], renderLatencies: [],
-  gaps: 0, duplicates: 0, resyncs: 0, opens: 0, snapshots: 0, renders: 0, ready: false,
+  gaps: 0, duplicates: 0, resyncs: 0, stalls: 0, opens: 0, snapshots: 0, renders: 0, ready: false,
 };
 window.venueConsole = probe;
+// How much the page holds, by part: for people debugging a console and for the browser tests.
+probe.kept = () => (state ? {
+  alerts: state.alerts.size, conflicts: state.conflicts.size,
+  boards: Object.fromEntries([...state.boards].map(([name, entries]) => [name, entries.size])),
+  minutes: Object.fromEntries([...state.gates].map(([id, gate]) => [id, gate.minutes.size])),
+} : null);
 
 const $ = (selector) => document.querySelector(selector);
 const now = () => performance.timeOrigin + performance.now();
 
 let state = null;
 let source = null;
+// Every start() and stop() begins a new generation: a load or a stream of an older one is over, and
+// whatever it had still in flight (a snapshot fetch, an EventSource's events) is ignored.
+let generation = 0;
+let loading = null;
+let heartbeatMs = 15000;
+let heard = 0;
 let retryTimer = 0;
 let renderPending = false;
 let lastRender = 0;
@@ -50,7 +70,9 @@ function setConn(status) {
 }
 
 function stop() {
+  generation++;
   clearTimeout(retryTimer);
+  if (loading) { loading.abort(); loading = null; }
   if (source) { source.close(); source = null; }
 }
 
@@ -61,15 +83,19 @@ function retryLater() {
 
 async function start() {
   stop();
+  const mine = generation;
+  const aborter = loading = new AbortController();
   setConn('loading');
   let response;
   try {
-    response = await fetch('/console/api/snapshot', { credentials: 'same-origin', cache: 'no-store' });
+    response = await fetch('/console/api/snapshot', { credentials: 'same-origin', cache: 'no-store', signal: aborter.signal });
   } catch {
+    if (mine !== generation) return; // stopped or started over meanwhile: the newer one decides
     setConn('offline');
     retryLater();
     return;
   }
+  if (mine !== generation) return;
   if (response.status === 401 || response.status === 403) {
     showLogin(response.status === 403 ? 'This token may not open the console.' : '');
     return;
@@ -79,11 +105,25 @@ async function start() {
     retryLater();
     return;
   }
-  const snapshot = await response.json();
+  let snapshot;
+  let next;
+  try {
+    snapshot = await response.json();
+    if (mine !== generation) return;
+    next = fromSnapshot(snapshot);
+  } catch {
+    // A body cut short, or a 200 that is not the snapshot (a captive portal's page): load it again.
+    if (mine !== generation) return;
+    setConn('error');
+    retryLater();
+    return;
+  }
+  loading = null;
   probe.snapshots++;
   probe.epoch = snapshot.epoch;
   probe.lastSeq = snapshot.seq;
-  state = fromSnapshot(snapshot);
+  state = next;
+  if (snapshot.heartbeatMs > 0) heartbeatMs = snapshot.heartbeatMs;
   hideLogin();
   for (const part of ['gates', 'zones', 'alerts', 'conflicts', 'boards', 'silos', 'scans', 'header']) dirty.add(part);
   render();
@@ -94,10 +134,18 @@ async function start() {
 
 function connect(epoch, seq) {
   // The first connect names the snapshot's position; the browser's own reconnects send Last-Event-ID.
-  source = new EventSource(`/console/api/stream?after=${encodeURIComponent(`${epoch}-${seq}`)}`);
-  source.onopen = () => { probe.opens++; setConn('live'); };
-  source.onerror = () => {
-    if (source && source.readyState === EventSource.CLOSED) {
+  // Every listener first checks that its EventSource is still the page's: one replaced or closed has no say.
+  const es = source = new EventSource(`/console/api/stream?after=${encodeURIComponent(`${epoch}-${seq}`)}`);
+  heard = performance.now();
+  es.onopen = () => {
+    if (es !== source) return;
+    heard = performance.now();
+    probe.opens++;
+    setConn('live');
+  };
+  es.onerror = () => {
+    if (es !== source) return;
+    if (es.readyState === EventSource.CLOSED) {
       // The server refused the stream (a session that ended, a restart): start over from a snapshot.
       setConn('offline');
       retryLater();
@@ -106,9 +154,15 @@ function connect(epoch, seq) {
     }
   };
   for (const [type, apply] of Object.entries(handlers)) {
-    source.addEventListener(type, (event) => receive(event, apply));
+    es.addEventListener(type, (event) => { if (es === source) { heard = performance.now(); receive(event, apply); } });
   }
-  source.addEventListener('resync', () => { probe.resyncs++; start(); });
+  // The silo's heartbeat on a quiet stream: it only says the connection is alive.
+  es.addEventListener('ping', () => { if (es === source) heard = performance.now(); });
+  es.addEventListener('resync', () => {
+    if (es !== source) return;
+    probe.resyncs++;
+    start();
+  });
 }
 
 function receive(event, apply) {
@@ -157,7 +211,11 @@ const handlers = {
     const c = d.counters;
     gate.scans = c.scans; gate.admitted = c.admitted; gate.exited = c.exited; gate.refused = c.refused;
     if (d.result === 'refused') gate.refusals[d.reason] = c.reasonCount;
-    if (c.minuteCount > 0) gate.minutes.set(c.minute, c.minuteCount);
+    if (c.minuteCount > 0) {
+      const fresh = !gate.minutes.has(c.minute);
+      gate.minutes.set(c.minute, c.minuteCount);
+      if (fresh) forgetOldMinutes(gate);
+    }
     gate.lastScanAt = d.at;
     if (gate.status === 'idle') gate.status = 'online';
     state.scans.unshift(d);
@@ -166,16 +224,51 @@ const handlers = {
   },
   gate(d) { state.gates.set(d.id, gateFromView(d)); dirty.add('gates'); },
   zone(d) { state.zones.set(d.id, d); dirty.add('zones'); },
-  alert(d) { state.alerts.set(d.id, d); dirty.add('alerts'); },
-  conflict(d) { state.conflicts.set(d.id, d); dirty.add('conflicts'); },
+  alert(d) { state.alerts.set(d.id, d); trimAlerts(); dirty.add('alerts'); },
+  conflict(d) {
+    state.conflicts.set(d.id, d);
+    // As the silo does: the oldest (lowest id) go.
+    while (state.conflicts.size > CONFLICTS_KEPT) state.conflicts.delete(Math.min(...state.conflicts.keys()));
+    dirty.add('conflicts');
+  },
   'conflict-removed'(d) { state.conflicts.delete(d.id); dirty.add('conflicts'); },
   leader(d) {
     if (!state.boards.has(d.board)) state.boards.set(d.board, new Map());
-    state.boards.get(d.board).set(d.id, { id: d.id, score: d.score, rank: d.rank });
+    const board = state.boards.get(d.board);
+    board.set(d.id, { id: d.id, score: d.score, rank: d.rank });
+    // Scores only grow, and an entry's event carries its whole score: one that climbs back into the
+    // top comes with what it needs, so the page keeps the top it shows and nothing else.
+    if (board.size > LEADERS_SHOWN) {
+      const top = [...board.values()].sort(byScore).slice(0, LEADERS_SHOWN);
+      board.clear();
+      for (const e of top) board.set(e.id, e);
+    }
     dirty.add('boards');
   },
   silo(d) { state.silos.set(d.id, d); dirty.add('silos'); },
 };
+
+// The silo's order (ConsoleModel.Top): score down, then id by ordinal (UTF-16 code units, as '<' compares).
+function byScore(a, b) {
+  return (b.score - a.score) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+// As the silo trims (ConsoleModel.TrimAlerts): the oldest cleared alert first, an active one only when none is left.
+function trimAlerts() {
+  while (state.alerts.size > ALERTS_KEPT) {
+    let victim = null;
+    for (const a of state.alerts.values()) {
+      if (victim === null || (!a.active && victim.active) || (a.active === victim.active && a.id < victim.id)) victim = a;
+    }
+    state.alerts.delete(victim.id);
+  }
+}
+
+// Minutes before the window the gates' sparklines show are never drawn again.
+function forgetOldMinutes(gate) {
+  const oldest = currentMinute() - (MINUTES_SHOWN - 1);
+  for (const minute of gate.minutes.keys()) if (minute < oldest) gate.minutes.delete(minute);
+}
 
 // Coalescing: however many events arrive, the page is drawn at most every RENDER_EVERY_MS, in an animation frame.
 function schedule(ts) {
@@ -261,18 +354,25 @@ function renderZones() {
   $('#zones').replaceChildren(...(tiles.length ? tiles : [h('p', { class: 'empty' }, 'No zone reports yet.')]));
 }
 
+// The answer is not written into the page: the silo publishes the acknowledged item on the stream,
+// and by the time the answer arrives the stream may have said something newer (cleared, removed).
 async function acknowledge(kind, id, button) {
   button.disabled = true;
-  const response = await fetch(`/console/api/${kind}/${id}/acknowledge`, { method: 'POST', credentials: 'same-origin' });
-  if (response.ok) {
-    const view = await response.json();
-    (kind === 'alerts' ? state.alerts : state.conflicts).set(view.id, view);
-    dirty.add(kind);
-    schedule();
-  } else {
+  const note = $(`#${kind}-note`);
+  note.textContent = '';
+  let response;
+  try {
+    response = await fetch(`/console/api/${kind}/${id}/acknowledge`, { method: 'POST', credentials: 'same-origin' });
+  } catch {
     button.disabled = false;
-    if (response.status === 401) showLogin('Your session ended; sign in again.');
+    note.textContent = 'The acknowledgement could not be sent; try again.';
+    return;
   }
+  if (response.ok) return;
+  button.disabled = false;
+  if (response.status === 401) showLogin('Your session ended; sign in again.');
+  else if (response.status === 404) note.textContent = `${kind === 'alerts' ? 'Alert' : 'Conflict'} ${id} is no longer kept here; nothing was acknowledged.`;
+  else note.textContent = `The acknowledgement failed (${response.status}); try again.`;
 }
 
 function ackPart(kind, item) {
@@ -302,7 +402,7 @@ function renderConflicts() {
 
 function renderBoards() {
   const boards = [...state.boards.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([name, entries]) => {
-    const top = [...entries.values()].sort((a, b) => (b.score - a.score) || a.id.localeCompare(b.id)).slice(0, 10);
+    const top = [...entries.values()].sort(byScore).slice(0, LEADERS_SHOWN);
     return h('div', { data: { board: name } }, h('h2', null, name),
       h('ol', { class: 'items' }, top.map((e, i) => h('li', null, h('span', { class: 'what' }, `${i + 1}. ${e.id}`), h('b', null, fmt.format(e.score))))));
   });
@@ -344,16 +444,26 @@ function hideLogin() {
 
 $('#login').addEventListener('submit', async (event) => {
   event.preventDefault();
-  const token = $('#token').value.trim();
-  const response = await fetch('/console/session', {
-    method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token }),
-  });
-  if (response.ok) {
-    $('#token').value = '';
-    start();
-  } else {
-    const problem = await response.json().catch(() => ({}));
-    $('#login-error').textContent = problem.detail || `Sign-in failed (${response.status}).`;
+  // One sign-in at a time: a double tap must not start two loads.
+  const submit = event.currentTarget.querySelector('button[type=submit]');
+  if (submit.disabled) return;
+  submit.disabled = true;
+  try {
+    const token = $('#token').value.trim();
+    const response = await fetch('/console/session', {
+      method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token }),
+    });
+    if (response.ok) {
+      $('#token').value = '';
+      start();
+    } else {
+      const problem = await response.json().catch(() => ({}));
+      $('#login-error').textContent = problem.detail || `Sign-in failed (${response.status}).`;
+    }
+  } catch {
+    $('#login-error').textContent = 'The console cannot be reached; try again.';
+  } finally {
+    submit.disabled = false;
   }
 });
 
@@ -383,7 +493,21 @@ $('#lookup').addEventListener('submit', async (event) => {
 // A laptop or tablet coming back onto the LAN reconnects at once instead of waiting out its retry.
 window.addEventListener('online', () => { if (!source || source.readyState === EventSource.CLOSED) start(); });
 window.addEventListener('offline', () => setConn('offline'));
+// A connection can die without an error (a hung Wi-Fi, a NAT that forgot it): the browser would wait
+// for ever. A stream silent for several heartbeats is closed and the page starts over.
+setInterval(() => {
+  if (source && performance.now() - heard > SILENT_BEATS * heartbeatMs) {
+    probe.stalls++;
+    setConn('stalled');
+    start();
+  }
+}, 500);
 // Throughput windows and idle gates move with the clock, not only with events.
-setInterval(() => { if (state) { dirty.add('gates'); schedule(); } }, 5000);
+setInterval(() => {
+  if (!state) return;
+  for (const gate of state.gates.values()) forgetOldMinutes(gate);
+  dirty.add('gates');
+  schedule();
+}, 5000);
 
 start();

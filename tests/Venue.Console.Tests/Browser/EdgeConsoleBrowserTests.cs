@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Venue.Console.Tests.Infrastructure;
 using Venue.Domain.Telemetry;
@@ -152,5 +153,89 @@ public sealed class EdgeConsoleBrowserTests(BrowserFixture browser, ITestOutputH
         var overflow = await console.Page.EvaluateAsync<JsonElement>("() => ({ page: document.documentElement.scrollWidth, screen: window.innerWidth })");
         Assert.True(overflow.GetProperty("page").GetInt32() <= overflow.GetProperty("screen").GetInt32(), $"the page scrolls sideways: {overflow}");
         await console.ScreenshotAsync("edge-phone");
+    }
+
+    [Fact]
+    public async Task A_late_answer_to_an_acknowledgement_does_not_undo_what_the_stream_said_since()
+    {
+        if (!Chromium(output))
+        {
+            return;
+        }
+
+        await using var edge = await ConsoleEdge.StartAsync();
+        var console = new ConsolePage(await browser.NewPageAsync(), output);
+        await console.OpenAndSignInAsync(edge.Address, edge.OpsToken);
+        var alerts = edge.Silo.Streams.GetStream<ZoneAlert>(new StreamId(TelemetryStreams.ZoneAlerts, "hall-a"));
+        var occupancy = edge.Silo.Streams.GetStream<ZoneOccupancyChanged>(new StreamId(TelemetryStreams.ZoneOccupancy, "hall-a"));
+        var now = DateTimeOffset.UtcNow;
+        await alerts.OnNextAsync(new ZoneAlert("hall-a", ZoneLevel.Alert, true, 912, 1000, now));
+        var alert = console.Page.Locator("#alerts li[data-zone='hall-a']");
+        await Expect(alert).ToHaveClassAsync(new Regex(@"\bactive\b"));
+
+        // The acknowledgement reaches the edge, but its answer is held back on the way to the page.
+        var acknowledged = Signal.New();
+        var answer = Signal.New();
+        await console.Page.RouteAsync("**/console/api/alerts/*/acknowledge", async route =>
+        {
+            var response = await route.FetchAsync();
+            acknowledged.TrySetResult();
+            await answer.Task.WithTimeout("the test to let the acknowledgement's answer through");
+            await route.FulfillAsync(new RouteFulfillOptions { Response = response });
+        });
+        await alert.Locator("button.ack-button").ClickAsync();
+        await acknowledged.Task.WithTimeout("the acknowledgement to reach the edge");
+
+        // Meanwhile the zone empties: the stream says the alert cleared (acknowledged, as the edge holds it).
+        await alerts.OnNextAsync(new ZoneAlert("hall-a", ZoneLevel.Alert, false, 500, 1000, now.AddSeconds(1)));
+        await Expect(alert).ToHaveClassAsync(new Regex(@"\bcleared\b"));
+        await Expect(alert.Locator(".ack")).ToContainTextAsync("seen by ops:ops desk");
+
+        // Then the old answer (the alert active, as it was when acknowledged) arrives, and one more event after it.
+        var finished = console.Page.WaitForRequestFinishedAsync(new PageWaitForRequestFinishedOptions
+        {
+            Predicate = r => r.Url.EndsWith("/acknowledge", StringComparison.Ordinal), Timeout = (float)Signal.Limit.TotalMilliseconds,
+        });
+        answer.TrySetResult();
+        await finished;
+        await occupancy.OnNextAsync(new ZoneOccupancyChanged("hall-a", 500, 1000, ZoneLevel.Normal, now.AddSeconds(2), now.AddSeconds(2)));
+        await Expect(console.Zone("hall-a")).ToHaveAttributeAsync("data-level", "normal");
+
+        await Expect(alert).ToHaveClassAsync(new Regex(@"\bcleared\b"));
+        Assert.False(edge.Model.Snapshot().Alerts.Single().Active);
+    }
+
+    [Fact]
+    public async Task An_acknowledgement_that_fails_gives_the_button_back_and_says_why()
+    {
+        if (!Chromium(output))
+        {
+            return;
+        }
+
+        await using var edge = await ConsoleEdge.StartAsync();
+        var console = new ConsolePage(await browser.NewPageAsync(), output);
+        await console.OpenAndSignInAsync(edge.Address, edge.OpsToken);
+        var alerts = edge.Silo.Streams.GetStream<ZoneAlert>(new StreamId(TelemetryStreams.ZoneAlerts, "hall-a"));
+        await alerts.OnNextAsync(new ZoneAlert("hall-a", ZoneLevel.Alert, true, 912, 1000, DateTimeOffset.UtcNow));
+        var button = console.Page.Locator("#alerts li[data-zone='hall-a'] button.ack-button");
+        await Expect(button).ToBeEnabledAsync();
+
+        // The network drops the request.
+        await console.Page.RouteAsync("**/console/api/alerts/*/acknowledge", route => route.AbortAsync("connectionreset"));
+        await button.ClickAsync();
+        await Expect(console.Page.Locator("#alerts-note")).ToContainTextAsync("could not be sent");
+        await Expect(button).ToBeEnabledAsync();
+
+        // The edge no longer keeps the alert (trimmed): 404.
+        await console.Page.UnrouteAllAsync();
+        await console.Page.RouteAsync("**/console/api/alerts/*/acknowledge", route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            Status = 404, ContentType = "application/problem+json", Body = """{"title":"Unknown alert","status":404}""",
+        }));
+        await button.ClickAsync();
+        await Expect(console.Page.Locator("#alerts-note")).ToContainTextAsync("no longer kept");
+        await Expect(button).ToBeEnabledAsync();
+        Assert.Null(edge.Model.Snapshot().Alerts.Single().AcknowledgedAt);
     }
 }

@@ -98,7 +98,7 @@ public sealed class ConsoleHttpTests
         using var response = await edge.Http.PostAsJsonAsync("/console/session", new { token = edge.OpsToken });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var setCookie = response.Headers.GetValues("Set-Cookie").Single();
-        Assert.Contains("venue_console=", setCookie, StringComparison.Ordinal);
+        Assert.StartsWith("venue_console_north=", setCookie, StringComparison.Ordinal);
         Assert.Contains("httponly", setCookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("samesite=strict", setCookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("path=/console", setCookie, StringComparison.OrdinalIgnoreCase);
@@ -108,6 +108,13 @@ public sealed class ConsoleHttpTests
         Assert.Equal(HttpStatusCode.OK, stream.Status);
         Assert.Equal("text/event-stream", stream.ContentType);
     }
+
+    [Theory]
+    [InlineData("north", "venue_console_north")]
+    [InlineData("edge-2", "venue_console_edge-2")]
+    [InlineData("hall a;b=c", "venue_console_hall_a_b_c")]
+    public void Each_silo_names_its_own_session_cookie_with_cookie_name_characters_only(string siloId, string expected) =>
+        Assert.Equal(expected, Venue.OpsConsole.Security.ConsoleAuthentication.CookieNameFor(siloId));
 
     [Fact]
     public async Task Signing_in_with_an_unknown_token_is_401_and_with_a_scanner_token_403()
@@ -134,6 +141,23 @@ public sealed class ConsoleHttpTests
         request.Headers.Add("Cookie", cookie);
         using var response = await edge.Http.SendAsync(request);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_quiet_stream_sends_a_ping_event_without_an_id_and_the_snapshot_says_how_often()
+    {
+        await using var edge = await ConsoleEdge.StartAsync(new Dictionary<string, string?> { ["Console:Feed:Heartbeat"] = "00:00:01" }, attendees: 20);
+        using var ops = edge.OpsClient();
+        var snapshot = await ops.GetFromJsonAsync<JsonElement>("/console/api/snapshot");
+        Assert.Equal(1000, snapshot.GetProperty("heartbeatMs").GetInt64());
+
+        // A browser fires no event for a comment: the heartbeat is an event it sees, with no id so Last-Event-ID stays put.
+        await using var stream = await SseStream.OpenAsync(ops);
+        var ping = await stream.NextAsync("a ping on the quiet stream");
+        Assert.Equal(("ping", null, "{}"), (ping.Type, ping.Id, ping.Data));
+        await edge.AdmitAsync("G01");
+        var scan = (await stream.TakeAsync(1, "scan"))[0];
+        Assert.NotNull(scan.Id);
     }
 
     [Fact]

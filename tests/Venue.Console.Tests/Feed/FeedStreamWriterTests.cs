@@ -110,7 +110,7 @@ public sealed class FeedStreamWriterTests
     }
 
     [Fact]
-    public async Task A_quiet_stream_gets_a_keepalive_comment_every_heartbeat()
+    public async Task A_quiet_stream_gets_a_ping_event_without_an_id_every_heartbeat()
     {
         var time = new ManualTimeProvider();
         var feed = NewFeed(time);
@@ -121,12 +121,13 @@ public sealed class FeedStreamWriterTests
 
         await TimerDueAsync(time, openedAt + Heartbeat, "the stream to wait for events");
         time.Advance(Heartbeat);
-        var beat = await body.NextFlushAsync("a keepalive");
-        Assert.Equal((0, 1), (beat.Events.Count, beat.Keepalives));
+        var beat = await body.NextFlushAsync("a ping");
+        Assert.Equal((0, 1), (beat.Events.Count, beat.Pings));
+        Assert.Equal("event: ping\ndata: {}\n\n", beat.Text);
 
         await TimerDueAsync(time, openedAt + (2 * Heartbeat), "the stream to wait for events again");
         Publish(feed);
-        Assert.Equal([1L], (await body.NextFlushAsync("the event after the keepalive")).Sequences);
+        Assert.Equal([1L], (await body.NextFlushAsync("the event after the ping")).Sequences);
 
         await stop.CancelAsync();
         await stream.WithTimeout("the stream to end when the client goes");

@@ -13,7 +13,7 @@ public sealed class LiveFeedOptionsTests
         Validator.TryValidateObject(options, new ValidationContext(options), null, validateAllProperties: true);
 
     [Theory]
-    [InlineData("00:00:00", false)] // keepalives in a tight loop
+    [InlineData("00:00:00", false)] // pings in a tight loop
     [InlineData("-00:00:01", false)] // the stream's wait fails at once
     [InlineData("00:00:00.999", false)]
     [InlineData("00:00:01", true)]

@@ -17,6 +17,31 @@ public sealed class ConsolePage(IPage page, ITestOutputHelper output)
         await ReadyAsync();
     }
 
+    /// <summary>Opens the page and waits for its sign-in form (the page has no session yet).</summary>
+    public async Task OpenAsync(Uri address)
+    {
+        await page.GotoAsync(new Uri(address, "/console/").ToString());
+        await Assertions.Expect(page.Locator("#login")).ToBeVisibleAsync();
+    }
+
+    /// <summary>
+    /// From the next load on, counts the page's EventSource objects from outside its code: every one it
+    /// creates is kept in <c>window.__eventSources</c>, closed or not.
+    /// </summary>
+    public Task TrackEventSourcesAsync() => page.AddInitScriptAsync("""
+        (() => {
+          const Native = window.EventSource;
+          window.__eventSources = [];
+          window.EventSource = class extends Native {
+            constructor(...args) { super(...args); window.__eventSources.push(this); }
+          };
+        })();
+        """);
+
+    /// <summary>The page's EventSource objects not closed (connecting or open); needs <see cref="TrackEventSourcesAsync"/>.</summary>
+    public Task<int> OpenEventSourcesAsync() =>
+        page.EvaluateAsync<int>("() => window.__eventSources.filter((s) => s.readyState !== EventSource.CLOSED).length");
+
     public async Task ReadyAsync()
     {
         await page.WaitForFunctionAsync("() => window.venueConsole && window.venueConsole.ready && window.venueConsole.opens > 0",

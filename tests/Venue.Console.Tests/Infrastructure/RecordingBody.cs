@@ -6,27 +6,23 @@ using Venue.OpsConsole.Feed;
 
 namespace Venue.Console.Tests.Infrastructure;
 
-/// <summary>What one flush of a stream sent: its events in order, and its keepalive comments.</summary>
-public sealed record RecordedFlush(IReadOnlyList<SseMessage> Events, int Keepalives)
+/// <summary>What one flush of a stream sent: its events in order, its heartbeats (<c>ping</c> events, not counted among the events), and its text.</summary>
+public sealed record RecordedFlush(IReadOnlyList<SseMessage> Events, int Pings, string Text)
 {
     /// <summary>The events' sequence numbers, read from their ids.</summary>
     public IEnumerable<long> Sequences => Events.Where(e => e.Id is not null).Select(e => FeedPosition.TryParse(e.Id, out var p) ? p.Sequence : -1);
 
-    /// <summary>Splits SSE text into events; comment-only blocks (the opening one, keepalives) carry no event.</summary>
+    /// <summary>Splits SSE text into events; comment-only blocks (the opening one) carry no event, and pings are counted apart.</summary>
     public static RecordedFlush Parse(string text)
     {
         var events = new List<SseMessage>();
-        var keepalives = 0;
+        var pings = 0;
         foreach (var block in text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
         {
             string? type = null, id = null, data = null;
             foreach (var line in block.Split('\n'))
             {
-                if (line == ": keepalive")
-                {
-                    keepalives++;
-                }
-                else if (line.StartsWith("event: ", StringComparison.Ordinal))
+                if (line.StartsWith("event: ", StringComparison.Ordinal))
                 {
                     type = line["event: ".Length..];
                 }
@@ -40,13 +36,17 @@ public sealed record RecordedFlush(IReadOnlyList<SseMessage> Events, int Keepali
                 }
             }
 
-            if (data is not null)
+            if (type == "ping")
+            {
+                pings++;
+            }
+            else if (data is not null)
             {
                 events.Add(new SseMessage(type ?? "message", id, data));
             }
         }
 
-        return new RecordedFlush(events, keepalives);
+        return new RecordedFlush(events, pings, text);
     }
 }
 
