@@ -83,6 +83,7 @@ public sealed class JournalBatchReader
             }
 
             var expected = 0;
+            var seen = 0;
             while (Next(ref json) == JsonTokenType.PropertyName)
             {
                 var property = BatchNames.Match(Unescaped(ref json), expected);
@@ -91,6 +92,7 @@ public sealed class JournalBatchReader
                     throw UnknownProperty(ref json, "$", "a journal batch");
                 }
 
+                seen = Once(seen, property, "$", BatchNames);
                 Next(ref json);
                 if (property == 0)
                 {
@@ -101,10 +103,6 @@ public sealed class JournalBatchReader
                 }
                 else
                 {
-                    // A repeated "entries" counts as its last value, as for System.Text.Json.
-                    _pendingCount = 0;
-                    _entryCount = 0;
-                    _problem = null;
                     hasEntries = ReadEntries(ref json);
                 }
 
@@ -170,6 +168,7 @@ public sealed class JournalBatchReader
         ScanReason? reason = null;
 
         var expected = 0;
+        var seen = 0;
         while (Next(ref json) == JsonTokenType.PropertyName)
         {
             var property = (EntryProperty)EntryNames.Match(Unescaped(ref json), expected);
@@ -178,6 +177,7 @@ public sealed class JournalBatchReader
                 throw UnknownProperty(ref json, $"$.entries[{index}]", "a journal entry");
             }
 
+            seen = Once(seen, (int)property, $"$.entries[{index}]", EntryNames);
             Next(ref json);
             var ok = property switch
             {
@@ -216,6 +216,22 @@ public sealed class JournalBatchReader
                 TicketType = ticketType,
             });
         }
+    }
+
+    /// <summary>
+    /// Marks a property as seen in its object; a second one (names match in any case) refuses the
+    /// batch, as <see cref="SyncJsonContext"/> does (AllowDuplicateProperties = false): a body whose
+    /// meaning depends on which of two values wins is not one to store.
+    /// </summary>
+    private static int Once(int seen, int property, string at, PropertyNames names)
+    {
+        var bit = 1 << property;
+        if ((seen & bit) != 0)
+        {
+            throw new JsonException($"{at}.{names[property]}: the property appears twice.");
+        }
+
+        return seen | bit;
     }
 
     private static string Expected(EntryProperty property) => property switch

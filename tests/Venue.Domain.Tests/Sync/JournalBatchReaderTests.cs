@@ -122,26 +122,33 @@ public sealed class JournalBatchReaderTests
     }
 
     [Fact]
-    public void A_repeated_property_counts_as_its_last_value()
+    public void A_repeated_property_in_an_entry_refuses_the_batch()
     {
         var body = Body("""{"seq":1,"hlc":42,"gate":"G09","direction":"sideways","reason":"admitted","nonce":"n","seq":5,"direction":"entry","gate":"G01","at":"2026-11-22T08:59:58+01:00","scannedAt":"2026-11-22T08:59:58+01:00","attendee":"A1","ticketType":"general","nonce":"n5"}""");
 
         var batch = AssertReadAsBefore(body, new Random(5));
 
-        Assert.Equal(Entry(5), Assert.Single(batch.Entries!));
+        Assert.True(batch.Refused);
+        var thrown = Assert.Throws<JsonException>(() => new JournalBatchReader().Read(new ReadOnlySequence<byte>(body)));
+        Assert.Contains("$.entries[0].seq: the property appears twice", thrown.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void A_repeated_entries_array_counts_as_the_last_one()
+    public void A_property_repeated_in_another_case_refuses_the_batch()
     {
-        var body = Encoding.UTF8.GetBytes($$"""{"edgeId":"south","entries":[null,{{Json(Entry(1))}}],"edgeId":"north","entries":[{{Json(Entry(5))}}]}""");
+        var body = Body("""{"seq":5,"hlc":42,"at":"2026-11-22T08:59:58+01:00","scannedAt":"2026-11-22T08:59:58+01:00","gate":"G01","attendee":"A1","ticketType":"general","direction":"entry","reason":"admitted","nonce":"n5","Nonce":"n6"}""");
+
+        Assert.True(AssertReadAsBefore(body, new Random(7)).Refused);
+    }
+
+    [Fact]
+    public void A_repeated_entries_array_refuses_the_batch()
+    {
+        var body = Encoding.UTF8.GetBytes($$"""{"edgeId":"north","entries":[null,{{Json(Entry(1))}}],"entries":[{{Json(Entry(5))}}]}""");
 
         var batch = AssertReadAsBefore(body, new Random(6));
 
-        Assert.Equal("north", batch.EdgeId);
-        Assert.Null(batch.Problem);
-        Assert.Equal(1, batch.EntryCount);
-        Assert.Equal(Entry(5), Assert.Single(batch.Entries!));
+        Assert.True(batch.Refused);
     }
 
     [Theory]
