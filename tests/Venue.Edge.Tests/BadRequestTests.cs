@@ -125,6 +125,19 @@ public sealed class BadRequestTests
     }
 
     [Fact]
+    public async Task A_scan_without_credentials_is_401_whatever_its_content_type()
+    {
+        // Routing metadata (Accepts) used to answer a wrong media type with 415 before authentication ran.
+        await using var edge = await EdgeScenario.StartAsync(_ => { });
+        var stranger = new ScannerClient(edge.Edge.Http, deviceToken: null);
+        var body = ScannerClient.ScanJson(Badge(edge), "entry", "n1");
+
+        var answer = await stranger.SendAsync(HttpMethod.Post, "/v1/gates/G01/scans", new StringContent(body, Encoding.UTF8, "text/plain"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, answer.Status);
+    }
+
+    [Fact]
     public async Task A_scan_sent_without_a_content_type_is_rejected_with_415()
     {
         await using var edge = await EdgeScenario.StartAsync(_ => { });

@@ -162,7 +162,10 @@ public sealed class ScannerApiTests
         Assert.Equal(HttpStatusCode.OK, answer.Status);
         var paths = answer.Json.GetProperty("paths");
         Assert.True(paths.TryGetProperty("/v1/gates/{gateId}/scans", out var scans), $"paths: {string.Join(", ", paths.EnumerateObject().Select(p => p.Name))}");
-        Assert.True(scans.TryGetProperty("post", out _));
+        Assert.True(scans.TryGetProperty("post", out var post));
+        Assert.True(post.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").TryGetProperty("schema", out _));
+        var responses = post.GetProperty("responses");
+        Assert.All(new[] { "200", "400", "401", "404", "413", "415", "429" }, code => Assert.True(responses.TryGetProperty(code, out _), $"no {code} in {responses}"));
         Assert.True(paths.TryGetProperty("/v1/gates/{gateId}", out _));
         Assert.True(paths.TryGetProperty("/healthz", out _));
     }

@@ -17,6 +17,7 @@ using Microsoft.OpenApi;
 using Venue.Central.Registration;
 using Venue.Central.Security;
 using Venue.Central.Silo;
+using Venue.Hosting.OpenApi;
 using Venue.Central.Tickets;
 using Venue.Central.Webhooks;
 using Venue.Domain.Central;
@@ -100,13 +101,13 @@ public static class IntegratorEndpoints
 
         var attendees = api.MapGroup("/attendees").WithTags("Attendees");
         attendees.MapPost("/", RegisterAsync).RequireAuthorization(ApiKeyPolicies.For(ApiScope.AttendeesWrite))
-            .AddOpenApiOperationTransformer(RequestBody(null, "application/json"))
+            .DescribeBody(null, "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .WithSummary("Register one attendee (a walk-in)")
             .WithDescription("Validates, signs a badge and stores the attendee; edges get it with their next ledger change. Without an id, central chooses one.");
         attendees.MapPost("/import", ImportAsync).RequireAuthorization(ApiKeyPolicies.For(ApiScope.AttendeesWrite))
-            .AddOpenApiOperationTransformer(RequestBody(null, "application/json", "text/csv"))
+            .DescribeBody(null, "application/json", "text/csv")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Import attendees from JSON or CSV")
@@ -115,7 +116,7 @@ public static class IntegratorEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("An attendee, with their current badge token");
         attendees.MapPatch("/{id}", UpdateAsync).RequireAuthorization(ApiKeyPolicies.For(ApiScope.AttendeesWrite))
-            .AddOpenApiOperationTransformer(RequestBody(null, "application/json", "application/merge-patch+json"))
+            .DescribeBody(null, "application/json", "application/merge-patch+json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .WithSummary("Change an attendee")
@@ -156,7 +157,7 @@ public static class IntegratorEndpoints
 
         var webhooks = api.MapGroup("/webhooks").WithTags("Webhooks").RequireAuthorization(ApiKeyPolicies.For(ApiScope.WebhooksWrite));
         webhooks.MapPost("/", CreateWebhookAsync)
-            .AddOpenApiOperationTransformer(RequestBody(typeof(WebhookRequestBody), "application/json"))
+            .DescribeBody(typeof(WebhookRequestBody), "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .WithSummary("Register a webhook; its signing secret is shown once");
         webhooks.MapGet("/", ListWebhooksAsync).WithSummary("Registered webhooks (without secrets)");
@@ -164,25 +165,6 @@ public static class IntegratorEndpoints
         webhooks.MapDelete("/{id}", DeleteWebhookAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Remove a webhook");
         return endpoints;
     }
-
-    /// <summary>
-    /// Describes a request body in the OpenAPI document. Not <c>Accepts(...)</c>: that metadata makes
-    /// routing answer other media types with a bare 415 before the endpoint can say what it takes.
-    /// </summary>
-    private static Func<OpenApiOperation, OpenApiOperationTransformerContext, CancellationToken, Task> RequestBody(Type? schema, params string[] mediaTypes) =>
-        async (operation, context, cancellationToken) =>
-        {
-            var content = new Dictionary<string, OpenApiMediaType>();
-            foreach (var mediaType in mediaTypes)
-            {
-                content[mediaType] = new OpenApiMediaType
-                {
-                    Schema = schema is null ? null : await context.GetOrCreateSchemaAsync(schema, null, cancellationToken),
-                };
-            }
-
-            operation.RequestBody = new OpenApiRequestBody { Required = true, Content = content };
-        };
 
     /// <summary>
     /// The check-in export's 200 in the OpenAPI document: a page object for JSON, one check-in per line

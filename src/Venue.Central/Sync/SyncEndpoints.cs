@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Venue.Central.Silo;
+using Venue.Hosting.OpenApi;
 using Venue.Domain.Sync;
 using Venue.Hosting.Security;
 
@@ -30,15 +31,18 @@ public static class SyncEndpoints
         group.MapGet("/changes", GetChangesAsync).WithSummary("Ledger changes and other edges' passages after a cursor (long poll)");
         group.MapGet("/journal/position", GetPositionAsync).WithSummary("Where central's copy of this edge's journal ends without a gap");
         group.MapPost("/journal", PostJournalAsync)
-            .Accepts<JournalBatchWire>("application/json")
+            .DescribeBody(typeof(JournalBatchWire), "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .WithSummary("Upload journal entries (idempotent by edge and sequence)");
         group.MapPut("/status", PutStatusAsync)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .WithSummary("Report this edge's status for the silo table");
         return group;
     }

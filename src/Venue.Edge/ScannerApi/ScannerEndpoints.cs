@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Venue.Domain.CheckIn;
 using Venue.Domain.Gates;
+using Venue.Hosting.OpenApi;
 using Venue.Hosting.Security;
 using Venue.Edge.Silo;
 using Venue.Storage.Sqlite;
@@ -29,10 +30,13 @@ public static class ScannerEndpoints
             .RequireRateLimiting(RateLimitPolicy);
 
         group.MapPost("/{gateId}/scans", ScanAsync)
-            .Accepts<ScanRequestBody>("application/json")
+            .DescribeBody(typeof(ScanRequestBody), "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Scan a badge at a gate")
@@ -62,7 +66,7 @@ public static class ScannerEndpoints
             return GateNotFound(gateId);
         }
 
-        // A wrong Content-Type is turned away by routing (Accepts); a missing one is not, so here.
+        // Checked here, after authentication, rather than by routing metadata (see DescribeBody).
         if (!context.Request.HasJsonContentType())
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",

@@ -17,6 +17,7 @@ using Venue.Domain.Readers;
 using Venue.Domain.Zones;
 using Venue.Edge.ScannerApi;
 using Venue.Edge.Silo;
+using Venue.Hosting.OpenApi;
 using Venue.Hosting.Security;
 using Venue.Storage.Sqlite;
 
@@ -36,8 +37,9 @@ public static class TelemetryEndpoints
     {
         app.MapGroup("/v1/readers").WithTags("Readers").RequireAuthorization(VenuePolicies.Reader)
             .MapPost("/{readerId}/reads", PostReadsAsync)
-            .Accepts<string>("application/json")
+            .DescribeBody(null, "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -48,9 +50,14 @@ public static class TelemetryEndpoints
 
         var booths = app.MapGroup("/v1/booths").WithTags("Booths");
         booths.MapPost("/{boothId}/leads", CaptureLeadAsync).RequireAuthorization(VenuePolicies.Scanner)
-            .Accepts<LeadRequestBody>("application/json")
+            .DescribeBody(typeof(LeadRequestBody), "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Capture a lead: a booth scanned a badge (one lead per attendee per booth)");
         booths.MapGet("/", ListBoothsAsync).RequireAuthorization(VenuePolicies.Staff).WithSummary("Every booth's counters");
         booths.MapGet("/{boothId}/leads", ExportLeadsAsync).RequireAuthorization(VenuePolicies.Ops)
@@ -58,9 +65,14 @@ public static class TelemetryEndpoints
 
         app.MapGroup("/v1/challenges").WithTags("Challenges").RequireAuthorization(VenuePolicies.Staff)
             .MapPost("/{challengeId}/completions", CompleteChallengeAsync)
-            .Accepts<ChallengeRequestBody>("application/json")
+            .DescribeBody(typeof(ChallengeRequestBody), "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("An attendee completed a challenge: its points, once");
 
         var zones = app.MapGroup("/v1/zones").WithTags("Zones").RequireAuthorization(VenuePolicies.Ops);
