@@ -140,7 +140,9 @@ public static class SyncEndpoints
         var (status, refused) = await ReadBodyAsync(context, silo.Options.MaxSyncBodyBytes, body =>
         {
             var reader = new Utf8JsonReader(body);
-            return JsonSerializer.Deserialize(ref reader, SyncJsonContext.Default.EdgeStatusWire);
+            var read = JsonSerializer.Deserialize(ref reader, SyncJsonContext.Default.EdgeStatusWire);
+            // Deserialize stops after one value; anything but white space after it is not a status.
+            return reader.Read() ? throw new JsonException("The body goes on after the status object.") : read;
         }, "status");
         if (refused is not null)
         {

@@ -17,7 +17,7 @@ namespace Venue.Domain.Sync;
 /// Accepts and refuses what <see cref="SyncJsonContext"/> followed by <see cref="SyncWireMapping.TryFromWire"/>
 /// does: property names in any case, numbers also as strings, an unknown property or anything after the
 /// batch but white space is a <see cref="JsonException"/>, a missing property is its default, and a
-/// repeated property counts as its last value. One reader per batch at a time (not thread-safe).
+/// repeated property (in any case) is a <see cref="JsonException"/>. One reader per batch at a time (not thread-safe).
 /// </remarks>
 public sealed class JournalBatchReader
 {
@@ -92,7 +92,7 @@ public sealed class JournalBatchReader
                     throw UnknownProperty(ref json, "$", "a journal batch");
                 }
 
-                seen = Once(seen, property, "$", BatchNames);
+                seen = Once(seen, property, -1, BatchNames);
                 Next(ref json);
                 if (property == 0)
                 {
@@ -177,7 +177,7 @@ public sealed class JournalBatchReader
                 throw UnknownProperty(ref json, $"$.entries[{index}]", "a journal entry");
             }
 
-            seen = Once(seen, (int)property, $"$.entries[{index}]", EntryNames);
+            seen = Once(seen, (int)property, index, EntryNames);
             Next(ref json);
             var ok = property switch
             {
@@ -223,11 +223,13 @@ public sealed class JournalBatchReader
     /// batch, as <see cref="SyncJsonContext"/> does (AllowDuplicateProperties = false): a body whose
     /// meaning depends on which of two values wins is not one to store.
     /// </summary>
-    private static int Once(int seen, int property, string at, PropertyNames names)
+    /// <remarks>The path is built only when refusing: this runs for every property of every entry.</remarks>
+    private static int Once(int seen, int property, int entryIndex, PropertyNames names)
     {
         var bit = 1 << property;
         if ((seen & bit) != 0)
         {
+            var at = entryIndex < 0 ? "$" : $"$.entries[{entryIndex}]";
             throw new JsonException($"{at}.{names[property]}: the property appears twice.");
         }
 

@@ -64,6 +64,8 @@ public sealed class JournalUploadTests : IAsyncLifetime
     [InlineData("{\"edgeId\":\"north\",\"status\":\"online\",\"floor\":{\"at\":\"2026-11-22T09:00:00Z\",\"zones\":[],\"booths\":[{\"booth\":\"B1\",\"name\":\"B\",\"leads\":1,\"visits\":1,\"visitors\":1,\"score\":1},{\"booth\":\"B1\",\"name\":\"B\",\"leads\":1,\"visits\":1,\"visitors\":1,\"score\":1}]}}", "floor.booths[1].booth 'B1' appears twice")]
     [InlineData("{\"edgeId\":\"north\",\"status\":\"online\",\"status\":\"degraded\"}", "'status'")]
     [InlineData("{\"edgeId\":\"north\",\"status\":\"online\",\"Status\":\"degraded\"}", "'status'")]
+    [InlineData("{\"edgeId\":\"north\",\"status\":\"online\"}{\"edgeId\":\"north\",\"status\":\"degraded\"}", "not valid venue-sync/1 JSON")]
+    [InlineData("{\"edgeId\":\"north\",\"status\":\"online\"} junk", "not valid venue-sync/1 JSON")]
     public async Task A_status_report_that_is_not_a_valid_status_is_refused_with_400_naming_the_field_and_the_silo_table_is_unchanged(string body, string named)
     {
         var north = await _central.EdgeClientAsync("north");
