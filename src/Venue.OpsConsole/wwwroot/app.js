@@ -81,14 +81,16 @@ function retryLater() {
   retryTimer = setTimeout(start, RETRY_MS);
 }
 
-async function start() {
+async function start(status = 'loading') {
   stop();
   const mine = generation;
   const aborter = loading = new AbortController();
-  setConn('loading');
+  setConn(status);
   let response;
   try {
-    response = await fetch('/console/api/snapshot', { credentials: 'same-origin', cache: 'no-store', signal: aborter.signal });
+    // A load on a link that hangs gives up as a silent stream does, instead of showing 'loading' for ever.
+    const signal = AbortSignal.any([aborter.signal, AbortSignal.timeout(SILENT_BEATS * heartbeatMs)]);
+    response = await fetch('/console/api/snapshot', { credentials: 'same-origin', cache: 'no-store', signal });
   } catch {
     if (mine !== generation) return; // stopped or started over meanwhile: the newer one decides
     setConn('offline');
@@ -498,8 +500,7 @@ window.addEventListener('offline', () => setConn('offline'));
 setInterval(() => {
   if (source && performance.now() - heard > SILENT_BEATS * heartbeatMs) {
     probe.stalls++;
-    setConn('stalled');
-    start();
+    start('stalled');
   }
 }, 500);
 // Throughput windows and idle gates move with the clock, not only with events.

@@ -148,8 +148,11 @@ public sealed class ConsoleLifecycleBrowserTests(BrowserFixture browser, ITestOu
 
         // The link stays up but nothing gets through (a Wi-Fi that hangs, a NAT that forgot the flow): no error, no close.
         network.Delay = TimeSpan.FromHours(1);
-        await Expect(console.Page.Locator("#conn")).Not.ToHaveTextAsync("live");
+        await Expect(console.Page.Locator("#conn")).ToHaveTextAsync("stalled");
         Assert.True(await console.Page.EvaluateAsync<int>("() => window.venueConsole.stalls") >= 1, "the page says why it left live");
+
+        // Its snapshot load hangs on the same link: it gives up after as many heartbeats, not 'loading' for ever.
+        await Expect(console.Page.Locator("#conn")).ToHaveTextAsync("offline", new() { Timeout = 15_000 });
 
         // The link comes back: the stuck connections are reset and the page loads and connects again.
         network.Delay = TimeSpan.Zero;
