@@ -35,8 +35,14 @@ public sealed class TicketKeyRing
 
         if (!_keys.TryAdd(keyId, key))
         {
+            // The same key listed again is harmless (an older central listed its signing key among the
+            // previous ones too, and an edge keeps that ledger while cut off); another key is not.
+            var same = _keys[keyId].ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(key.ExportSubjectPublicKeyInfo());
             key.Dispose();
-            throw new InvalidDataException($"Key id '{keyId}' is listed twice; every key needs an id of its own.");
+            if (!same)
+            {
+                throw new InvalidDataException($"Key id '{keyId}' is listed twice with different keys; every key needs an id of its own.");
+            }
         }
     }
 

@@ -146,7 +146,7 @@ public sealed class TicketKeyTests
     }
 
     [Fact]
-    public void A_ring_refuses_a_key_id_it_already_holds_and_keeps_the_first_key()
+    public void A_ring_refuses_another_key_under_an_id_it_holds_and_takes_the_same_key_again()
     {
         using var first = TicketSigningKey.Create("k1");
         using var second = TicketSigningKey.Create("k1");
@@ -157,6 +157,10 @@ public sealed class TicketKeyTests
 
         Assert.Contains("listed twice", thrown.Message, StringComparison.Ordinal);
         Assert.Equal(first.ExportPublicKey(), ring.ExportPublicKey("k1"));
+
+        // The same key again changes nothing and is not an error.
+        ring.Add("k1", first.ExportPublicKey());
+        Assert.Equal(["k1"], ring.KeyIds);
     }
 
     [Fact]
