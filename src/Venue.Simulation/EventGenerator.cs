@@ -108,10 +108,12 @@ public static class EventGenerator
         WriteFilesAsync(generated, ledgerPath: null, path, progress: null, cancellationToken);
 
     /// <summary>
-    /// Writes the ledger and the badges that go with it, so that they match or the old pair stays:
-    /// both go to temporary files of their own (concurrent runs do not share one) flushed to disk,
-    /// then the badges replace theirs and the ledger replaces its own last, since an edge loads the
-    /// ledger. On failure the temporary files are deleted and the ledger is left as it was.
+    /// Writes the ledger and the badges that go with it: both go to temporary files of their own
+    /// (concurrent runs do not share one) flushed to disk, then the badges replace theirs and the
+    /// ledger replaces its own last, since an edge loads the ledger. A failure while writing leaves
+    /// both old files as they were; a failure of the last rename alone leaves the new badges beside
+    /// the old ledger (the badges are a printout, the ledger is what edges trust). Temporary files
+    /// are deleted on failure.
     /// <paramref name="progress"/> hears how many lines have been written, every 100,000.
     /// </summary>
     public static async Task WriteFilesAsync(GeneratedEvent generated, string? ledgerPath, string? badgesPath,
@@ -165,7 +167,14 @@ public static class EventGenerator
         {
             foreach (var (temporary, _) in temporaries)
             {
-                File.Delete(temporary);
+                try
+                {
+                    File.Delete(temporary);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // The failure that brought us here is the one to report; a leftover temporary file is named *.tmp.
+                }
             }
         }
     }
