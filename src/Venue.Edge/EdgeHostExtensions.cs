@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
@@ -53,11 +52,8 @@ public static class EdgeHostExtensions
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             limiter.OnRejected = (context, _) =>
             {
-                // The token bucket says when the next token comes (a second at most); Retry-After is whole seconds.
-                var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
-                    ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))
-                    : 1;
-                context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                // The token bucket says when the next token comes (a second at most).
+                var seconds = RetryAfter.Set(context, fallbackSeconds: 1);
                 return new ValueTask(Results.Problem(statusCode: 429, title: "Too many requests",
                     detail: $"This credential sends more scans per second than the edge allows (Edge:ScansPerSecondPerDevice); retry in {seconds} s.")
                     .ExecuteAsync(context.HttpContext));

@@ -3,7 +3,7 @@ using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.Net.Http.Headers;
+using Venue.Hosting.Security;
 
 namespace Venue.Central.Security;
 
@@ -19,14 +19,8 @@ public sealed class ApiKeyRateLimiterPolicy : IRateLimiterPolicy<string>
 
     public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } = async (context, _) =>
     {
-        var seconds = 60;
-        if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
-        {
-            seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-        }
-
+        var seconds = RetryAfter.Set(context, fallbackSeconds: 60);
         var http = context.HttpContext;
-        http.Response.Headers[HeaderNames.RetryAfter] = seconds.ToString(CultureInfo.InvariantCulture);
         var limit = http.User.FindFirstValue(ApiKeyAuthenticationHandler.RequestsPerMinuteClaim) ?? "?";
         await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
             detail: $"This API key may make {limit} requests per minute; retry in {seconds} s.").ExecuteAsync(http);
