@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.Playwright;
 using Venue.Console.Tests.Infrastructure;
 using Venue.Domain.Telemetry;
 using Venue.Runtime.Streams;
@@ -61,11 +62,23 @@ public sealed class ConsoleFigures(BrowserFixture browser, ITestOutputHelper out
                 await edge.AdmitAsync(lane % 2 == 0 ? "G01" : "G02");
             }
         }));
+        // The console follows the journal, so the feed may publish the last scans a moment after
+        // their answers: wait for the page to have seen every one (a lost event fails the wait).
+        try
+        {
+            await page.WaitForFunctionAsync($"() => window.venueConsole.latencies.length >= {steady.Latencies.Count + 1000}", null,
+                new PageWaitForFunctionOptions { Timeout = (float)Signal.Limit.TotalMilliseconds });
+        }
+        catch (Exception e) when (e is TimeoutException or PlaywrightException)
+        {
+            // The assertion below says how many it saw.
+        }
+
         await console.WaitForSequenceAsync(edge.Feed.Sequence);
         var all = await console.ProbeAsync();
         var rush = all.Latencies.Skip(steady.Latencies.Count).ToList();
         Assert.Equal(0, all.Gaps);
-        Assert.True(rush.Count >= 1000, $"the page saw {rush.Count} of the rush's events");
+        Assert.True(rush.Count >= 1000, $"the page saw {rush.Count} of the rush's events (after a {Signal.Limit.TotalSeconds:0} s wait for them)");
 
         var figures = new Dictionary<string, object>
         {
