@@ -19,7 +19,7 @@ public static class LiveDashboard
     {
         var silo = app.Services.GetRequiredService<EdgeSiloService>().Silo;
         using var watch = new SiloWatch(silo);
-        var facts = ConsoleFacts(app);
+        var facts = ConsoleFacts(app, "edge");
         await RunAsync(async () =>
         {
             var (gates, zones) = await watch.ReadAsync();
@@ -38,7 +38,7 @@ public static class LiveDashboard
     public static async Task RunCentralAsync(WebApplication app, CancellationToken stop)
     {
         var silo = app.Services.GetRequiredService<CentralSiloService>().Silo;
-        var facts = ConsoleFacts(app);
+        var facts = ConsoleFacts(app, "central");
         await RunAsync(async () =>
         {
             var stats = await silo.GetStatsAsync(stop);
@@ -51,10 +51,32 @@ public static class LiveDashboard
         }, stop);
     }
 
-    /// <summary>Draws <paramref name="read"/>'s view until <paramref name="stop"/>; a failed read shows its message and tries again.</summary>
+    /// <summary>
+    /// Draws <paramref name="read"/>'s view until <paramref name="stop"/>; a failed read shows its
+    /// message over the last view and is tried again at the next refresh, and never stops the silo.
+    /// Into a file, a pipe or a log collector (no interactive terminal) redrawing would write escape
+    /// codes for as long as the silo runs: there the facts (the console's address) are printed once
+    /// and the log goes on as without the flag.
+    /// </summary>
     public static async Task RunAsync(Func<Task<DashboardView>> read, CancellationToken stop)
     {
-        var first = await read();
+        var first = await ReadAsync(read, last: null, stop);
+        if (first is null)
+        {
+            return;
+        }
+
+        if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            foreach (var fact in first.Facts)
+            {
+                Console.WriteLine(fact);
+            }
+
+            return;
+        }
+
+        var last = first;
         await AnsiConsole.Live(DashboardRenderer.Render(first)).AutoClear(false).StartAsync(async context =>
         {
             while (!stop.IsCancellationRequested)
@@ -62,20 +84,56 @@ public static class LiveDashboard
                 try
                 {
                     await Task.Delay(Refresh, stop);
-                    context.UpdateTarget(DashboardRenderer.Render(await read()));
                 }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                catch (OperationCanceledException)
                 {
                     return;
                 }
-                catch (ObjectDisposedException)
+
+                if (await ReadAsync(read, last, stop) is not { } view)
                 {
-                    return; // the silo is stopping
+                    return;
                 }
+
+                if (!view.Facts.Any(f => f.StartsWith(ReadFailed, StringComparison.Ordinal)))
+                {
+                    last = view;
+                }
+
+                context.UpdateTarget(DashboardRenderer.Render(view));
             }
         });
     }
 
-    private static List<string> ConsoleFacts(WebApplication app) =>
-        [.. app.Urls.Select(u => $"ops console: {u.Replace("0.0.0.0", "localhost", StringComparison.Ordinal).TrimEnd('/')}/console (sign in with an ops token: 'devices add --role ops')")];
+    private const string ReadFailed = "dashboard: reading the silo failed";
+
+    /// <summary>
+    /// One read of the view; a failure (a database restarting, say) is shown over the last view
+    /// instead of ending the command, and so the silo. Null once the silo is stopping.
+    /// </summary>
+    internal static async Task<DashboardView?> ReadAsync(Func<Task<DashboardView>> read, DashboardView? last, CancellationToken stop)
+    {
+        try
+        {
+            return await read();
+        }
+        catch (Exception) when (stop.IsCancellationRequested)
+        {
+            return null;
+        }
+        catch (ObjectDisposedException)
+        {
+            return null; // the silo is stopping
+        }
+        catch (Exception e)
+        {
+            var problem = $"{ReadFailed} at {DateTimeOffset.Now:HH:mm:ss} ({e.Message.ReplaceLineEndings(" ")}); trying again";
+            return last is null
+                ? new DashboardView("Venue", [problem], [], [], [], [])
+                : last with { Facts = [.. last.Facts, problem] };
+        }
+    }
+
+    private static List<string> ConsoleFacts(WebApplication app, string role) =>
+        [.. app.Urls.Select(u => $"ops console: {u.Replace("0.0.0.0", "localhost", StringComparison.Ordinal).TrimEnd('/')}/console (sign in with an ops token: 'venue {role} devices add --config ... --role ops --name NAME')")];
 }

@@ -13,6 +13,9 @@ namespace Venue.Testing.Processes;
 /// </summary>
 public sealed record SiloStart(string Role, string ConfigPath, string WorkingDirectory, int Port, IReadOnlyDictionary<string, string>? Environment = null)
 {
+    /// <summary>More options for the command (e.g. <c>--dashboard</c>).</summary>
+    public IReadOnlyList<string> Options { get; init; } = [];
+
     public Uri Address => new($"http://127.0.0.1:{Port}");
 
     /// <summary><c>venue edge</c> on a free loopback port.</summary>
@@ -80,7 +83,8 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>Starts the silo and returns once <c>/healthz</c> answers 200.</summary>
     public static async Task<SiloProcess> StartAsync(SiloStart start, TimeSpan timeout)
     {
-        var info = VenueExecutable.StartInfo(start.WorkingDirectory, start.Role, "--config", start.ConfigPath, "--urls", start.Address.ToString().TrimEnd('/'));
+        var info = VenueExecutable.StartInfo(start.WorkingDirectory,
+            [start.Role, "--config", start.ConfigPath, "--urls", start.Address.ToString().TrimEnd('/'), .. start.Options]);
         foreach (var (name, value) in start.Environment ?? new Dictionary<string, string>())
         {
             info.Environment[name] = value;
