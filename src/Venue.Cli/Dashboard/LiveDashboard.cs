@@ -77,7 +77,9 @@ public static class LiveDashboard
         }
 
         var last = first;
-        await AnsiConsole.Live(DashboardRenderer.Render(first)).AutoClear(false).StartAsync(async context =>
+        // Taller than the terminal: keep the top (title, the console's address) and crop the bottom rows.
+        await AnsiConsole.Live(DashboardRenderer.Render(first)).AutoClear(false)
+            .Overflow(VerticalOverflow.Ellipsis).Cropping(VerticalOverflowCropping.Bottom).StartAsync(async context =>
         {
             while (!stop.IsCancellationRequested)
             {
