@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Venue.Domain.Ledger;
 using Venue.Domain.Tickets;
+using Venue.Simulation;
 
 namespace Venue.Edge.Tests;
 
@@ -216,6 +217,39 @@ public sealed class CliTests(ITestOutputHelper output)
         Assert.Contains("the roles are scanner, reader, ops", wrongRole.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("vdt_", wrongRole.StandardOutput, StringComparison.Ordinal);
         AssertOneLineError(broken, "database");
+    }
+
+    [Fact]
+    public async Task A_second_edge_on_the_data_directory_of_a_running_edge_exits_2_in_one_line_and_the_first_keeps_answering()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        using var key = TicketSigningKey.Create("k1");
+        var generated = EventGenerator.Generate(new EventSpec("lock", 50, 2, Seed: 3, DateTimeOffset.UtcNow.AddHours(-2)), key);
+        var ledger = directory.File("ledger.jsonl");
+        await EventGenerator.WriteLedgerAsync(generated, ledger);
+        var data = directory.File("edge");
+        var config = directory.File("edge.json");
+        await File.WriteAllTextAsync(config, $$"""
+            { "Edge": { "EdgeId": "north", "DataDirectory": {{JsonSerializer.Serialize(data)}}, "LedgerPath": {{JsonSerializer.Serialize(ledger)}},
+                        "Gates": [ { "Id": "G01", "Name": "Gate 1" } ] } }
+            """);
+        await using var first = await SiloProcess.StartEdgeAsync(config, directory.Path, Quick);
+
+        var second = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "--config", config, "--urls", $"http://127.0.0.1:{VenueExecutable.FreePort()}");
+        // The lock excludes edges only: the device commands run beside a running edge, as the README says.
+        var added = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "devices", "add", "--config", config, "--name", "north lane 1");
+
+        AssertOneLineError(second, "is held by another edge");
+        Assert.Contains(data, second.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, second.ExitCode);
+        Assert.True(added.ExitCode == 0, added.ToString());
+        Assert.False(first.HasExited, first.Output);
+        Assert.Equal("ok", (await first.HealthAsync()).GetProperty("status").GetString());
     }
 
     [Fact]
