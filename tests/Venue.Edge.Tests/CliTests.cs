@@ -138,6 +138,27 @@ public sealed class CliTests(ITestOutputHelper output)
         Assert.DoesNotContain("Generating", result.StandardOutput, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("missing/report.json", "does not exist")]
+    [InlineData(".", "is a directory")]
+    public async Task Simulate_refuses_a_report_json_it_could_not_write_in_one_line_before_the_run_starts(string report, string mentions)
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Quick, "simulate", "--report-json", report, "--plain");
+
+        AssertOneLineError(result, mentions);
+        Assert.Contains("--report-json", result.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, result.ExitCode);
+        Assert.DoesNotContain("Generating", result.StandardOutput, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(directory.File("missing")), "the missing directory stays missing");
+    }
+
     [Fact]
     public async Task Keys_create_writes_a_private_and_a_public_PEM_and_refuses_to_overwrite_them()
     {
