@@ -241,6 +241,28 @@ public sealed class CliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Edge_devices_add_with_a_role_the_edge_never_authorizes_exits_2_in_one_line_and_adds_nothing()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var config = directory.File("edge.json");
+        await File.WriteAllTextAsync(config, $$"""{ "Edge": { "EdgeId": "north", "DataDirectory": {{JsonSerializer.Serialize(directory.File("edge"))}}, "Gates": [ { "Id": "G01", "Name": "Gate 1" } ] } }""");
+
+        var wrongRole = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "devices", "add", "--config", config, "--name", "intruder", "--role", "edge");
+        var listed = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "devices", "list", "--config", config);
+
+        AssertOneLineError(wrongRole, "--role edge is not used here; the roles are scanner, reader, ops");
+        Assert.Equal(2, wrongRole.ExitCode);
+        Assert.DoesNotContain("Usage:", wrongRole.StandardOutput + wrongRole.StandardError, StringComparison.Ordinal);
+        Assert.True(listed.ExitCode == 0, listed.ToString());
+        Assert.DoesNotContain("intruder", listed.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_second_edge_on_the_data_directory_of_a_running_edge_exits_2_in_one_line_and_the_first_keeps_answering()
     {
         if (!VenueBuilt())
