@@ -517,6 +517,25 @@ public sealed class CliTests(ITestOutputHelper output)
         AssertOneLineError(result, "missing.json does not exist");
     }
 
+    [Theory]
+    [InlineData("edge")]
+    [InlineData("central")]
+    public async Task A_config_that_is_a_directory_is_called_a_directory_in_one_line(string role)
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        Directory.CreateDirectory(directory.File("edge.json"));
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Quick, role, "--config", directory.File("edge.json"), "--urls", $"http://127.0.0.1:{VenueExecutable.FreePort()}");
+
+        AssertOneLineError(result, "edge.json is a directory, not a configuration file");
+        Assert.DoesNotContain("does not exist", result.StandardError, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Edge_with_an_invalid_config_exits_non_zero_and_says_what_is_wrong()
     {
