@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Venue.Domain.Ledger;
 using Venue.Domain.Tickets;
+using Venue.Simulation;
 
 namespace Venue.Edge.Tests;
 
@@ -137,6 +138,27 @@ public sealed class CliTests(ITestOutputHelper output)
         Assert.DoesNotContain("Generating", result.StandardOutput, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("missing/report.json", "does not exist")]
+    [InlineData(".", "is a directory")]
+    public async Task Simulate_refuses_a_report_json_it_could_not_write_in_one_line_before_the_run_starts(string report, string mentions)
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Quick, "simulate", "--report-json", report, "--plain");
+
+        AssertOneLineError(result, mentions);
+        Assert.Contains("--report-json", result.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, result.ExitCode);
+        Assert.DoesNotContain("Generating", result.StandardOutput, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(directory.File("missing")), "the missing directory stays missing");
+    }
+
     [Fact]
     public async Task Keys_create_writes_a_private_and_a_public_PEM_and_refuses_to_overwrite_them()
     {
@@ -216,6 +238,61 @@ public sealed class CliTests(ITestOutputHelper output)
         Assert.Contains("the roles are scanner, reader, ops", wrongRole.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("vdt_", wrongRole.StandardOutput, StringComparison.Ordinal);
         AssertOneLineError(broken, "database");
+    }
+
+    [Fact]
+    public async Task Edge_devices_add_with_a_role_the_edge_never_authorizes_exits_2_in_one_line_and_adds_nothing()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var config = directory.File("edge.json");
+        await File.WriteAllTextAsync(config, $$"""{ "Edge": { "EdgeId": "north", "DataDirectory": {{JsonSerializer.Serialize(directory.File("edge"))}}, "Gates": [ { "Id": "G01", "Name": "Gate 1" } ] } }""");
+
+        var wrongRole = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "devices", "add", "--config", config, "--name", "intruder", "--role", "edge");
+        var listed = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "devices", "list", "--config", config);
+
+        AssertOneLineError(wrongRole, "--role edge is not used here; the roles are scanner, reader, ops");
+        Assert.Equal(2, wrongRole.ExitCode);
+        Assert.DoesNotContain("Usage:", wrongRole.StandardOutput + wrongRole.StandardError, StringComparison.Ordinal);
+        Assert.True(listed.ExitCode == 0, listed.ToString());
+        Assert.DoesNotContain("intruder", listed.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_second_edge_on_the_data_directory_of_a_running_edge_exits_2_in_one_line_and_the_first_keeps_answering()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        using var key = TicketSigningKey.Create("k1");
+        var generated = EventGenerator.Generate(new EventSpec("lock", 50, 2, Seed: 3, DateTimeOffset.UtcNow.AddHours(-2)), key);
+        var ledger = directory.File("ledger.jsonl");
+        await EventGenerator.WriteLedgerAsync(generated, ledger);
+        var data = directory.File("edge");
+        var config = directory.File("edge.json");
+        await File.WriteAllTextAsync(config, $$"""
+            { "Edge": { "EdgeId": "north", "DataDirectory": {{JsonSerializer.Serialize(data)}}, "LedgerPath": {{JsonSerializer.Serialize(ledger)}},
+                        "Gates": [ { "Id": "G01", "Name": "Gate 1" } ] } }
+            """);
+        await using var first = await SiloProcess.StartEdgeAsync(config, directory.Path, Quick);
+
+        var second = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "--config", config, "--urls", $"http://127.0.0.1:{VenueExecutable.FreePort()}");
+        // The lock excludes edges only: the device commands run beside a running edge, as the README says.
+        var added = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "devices", "add", "--config", config, "--name", "north lane 1");
+
+        AssertOneLineError(second, "is held by another edge");
+        Assert.Contains(data, second.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, second.ExitCode);
+        Assert.True(added.ExitCode == 0, added.ToString());
+        Assert.False(first.HasExited, first.Output);
+        Assert.Equal("ok", (await first.HealthAsync()).GetProperty("status").GetString());
     }
 
     [Fact]
@@ -438,6 +515,25 @@ public sealed class CliTests(ITestOutputHelper output)
         var result = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "--config", directory.File("missing.json"));
 
         AssertOneLineError(result, "missing.json does not exist");
+    }
+
+    [Theory]
+    [InlineData("edge")]
+    [InlineData("central")]
+    public async Task A_config_that_is_a_directory_is_called_a_directory_in_one_line(string role)
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        Directory.CreateDirectory(directory.File("edge.json"));
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Quick, role, "--config", directory.File("edge.json"), "--urls", $"http://127.0.0.1:{VenueExecutable.FreePort()}");
+
+        AssertOneLineError(result, "edge.json is a directory, not a configuration file");
+        Assert.DoesNotContain("does not exist", result.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -7,6 +7,11 @@ public static class ConfigFiles
 {
     public static void Add(IConfigurationBuilder configuration, FileInfo file)
     {
+        if (Directory.Exists(file.FullName))
+        {
+            throw new IOException($"{file.FullName} is a directory, not a configuration file (give the JSON file itself with --config).");
+        }
+
         if (!file.Exists)
         {
             throw new IOException($"Configuration file {file.FullName} does not exist (give one with --config).");

@@ -18,20 +18,22 @@ public static class DevicesCommand
         var allowed = string.Join(", ", roles.Select(r => r.ToString().ToLowerInvariant()));
         var name = new Option<string>("--name") { Description = "What the device is, e.g. 'north lane 3' (for an edge: its EdgeId).", Required = true };
         var role = new Option<DeviceRole>("--role") { Description = $"One of {allowed}.", DefaultValueFactory = _ => roles[0] };
-        role.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<DeviceRole>() is var r && !roles.Contains(r))
-            {
-                result.AddError($"--role {r.ToString().ToLowerInvariant()} is not used here; the roles are {allowed}.");
-            }
-        });
         var add = new Command("add", "Register a device; prints its token once (only a hash is stored).") { config, name, role };
+        // The role is checked in the action, not by a validator: a parse error prints the whole help and
+        // exits 1, where a value refused is one line and exit 2. Checked before the store is opened.
         add.SetAction((parse, ct) => WithStore(parse.GetValue(config)!, open, ct, async store =>
         {
             var (credential, token) = await store.CreateAsync(parse.GetValue(name)!, parse.GetValue(role), ct);
             Console.WriteLine($"Registered {credential.Role.ToString().ToLowerInvariant()} '{credential.Name}' as {credential.Id}. Its token (shown once):");
             Console.WriteLine(token);
             return 0;
+        }, check: () =>
+        {
+            var r = parse.GetValue(role);
+            if (!roles.Contains(r))
+            {
+                throw new ArgumentException($"--role {r.ToString().ToLowerInvariant()} is not used here; the roles are {allowed}.");
+            }
         }));
 
         var list = new Command("list", "List registered devices.") { config };
@@ -66,9 +68,11 @@ public static class DevicesCommand
         return devices;
     }
 
-    private static Task<int> WithStore(FileInfo config, OpenStore open, CancellationToken ct, Func<IDeviceCredentialStore, Task<int>> body) =>
+    /// <param name="check">Refuses the command's values (throwing) before the store is opened.</param>
+    private static Task<int> WithStore(FileInfo config, OpenStore open, CancellationToken ct, Func<IDeviceCredentialStore, Task<int>> body, Action? check = null) =>
         VenueCommandLine.Guard(async () =>
         {
+            check?.Invoke();
             var (store, owner) = await open(config, ct);
             try
             {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Venue.Domain.Devices;
 using Venue.Edge;
 using Venue.Edge.Silo;
@@ -54,6 +55,8 @@ public static class EdgeCommand
 
             builder.AddVenueEdge();
             var app = builder.Build();
+            // A second edge on the data directory is refused here in one line, not by the host's start (a logged stack trace).
+            app.Services.GetRequiredService<EdgeSiloService>().ClaimDataDirectory();
             app.MapVenueEdge();
             await app.StartAsync(ct);
             if (parse.GetValue(dashboard))

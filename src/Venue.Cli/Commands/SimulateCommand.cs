@@ -31,6 +31,20 @@ public static class SimulateCommand
         };
         command.SetAction((parse, ct) => VenueCommandLine.Guard(async () =>
         {
+            // Before the run, not after it: a path that cannot be written would fail only once the whole rush is done.
+            if (parse.GetValue(reportJson) is { } reportFile)
+            {
+                if (Directory.Exists(reportFile.FullName))
+                {
+                    throw new ArgumentException($"--report-json {reportFile.FullName} is a directory; give the file to write the report to.");
+                }
+
+                if (reportFile.Directory is { Exists: false } missing)
+                {
+                    throw new ArgumentException($"--report-json {reportFile.FullName}: its directory {missing.FullName} does not exist.");
+                }
+            }
+
             var options = new SimulationOptions
             {
                 Attendees = parse.GetValue(attendees),

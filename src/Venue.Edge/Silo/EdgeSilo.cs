@@ -32,12 +32,14 @@ public sealed class EdgeSilo : IAsyncDisposable
     private readonly CheckInService _checkIn;
     private readonly ILoggerFactory _loggers;
     private readonly object _syncGate = new();
+    private readonly EdgeDirectoryLock _directoryLock;
     private EdgeSyncStore? _syncStore;
     private CentralSync? _sync;
 
     private EdgeSilo(EdgeSiloOptions options, AttendeeLedger ledger, GateCatalog gates, SqliteCheckInJournal journal, GrainRuntime runtime,
-        EdgeStartup startup, EdgeSyncStore? syncStore, ILoggerFactory loggers, EdgeTelemetry? telemetry)
+        EdgeStartup startup, EdgeSyncStore? syncStore, ILoggerFactory loggers, EdgeTelemetry? telemetry, EdgeDirectoryLock directoryLock)
     {
+        _directoryLock = directoryLock;
         Telemetry = telemetry;
         EdgeId = options.EdgeId;
         DataDirectory = options.DataDirectory;
@@ -89,22 +91,31 @@ public sealed class EdgeSilo : IAsyncDisposable
     /// retried until it comes. An edge with a stored snapshot starts without any link.
     /// <paramref name="centralHandler"/> carries that download, as in <see cref="StartSync"/>.
     /// </summary>
-    public static async Task<EdgeSilo> StartAsync(EdgeSiloOptions options, TimeProvider time, ILoggerFactory? loggers,
-        HttpMessageHandler? centralHandler, CancellationToken cancellationToken = default)
+    public static Task<EdgeSilo> StartAsync(EdgeSiloOptions options, TimeProvider time, ILoggerFactory? loggers,
+        HttpMessageHandler? centralHandler, CancellationToken cancellationToken = default) =>
+        StartAsync(options, time, loggers, centralHandler, directoryLock: null, cancellationToken);
+
+    /// <summary>The same, on a data directory already claimed (<paramref name="directoryLock"/>, which the silo then owns); null claims it here.</summary>
+    internal static async Task<EdgeSilo> StartAsync(EdgeSiloOptions options, TimeProvider time, ILoggerFactory? loggers,
+        HttpMessageHandler? centralHandler, EdgeDirectoryLock? directoryLock, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         loggers ??= NullLoggerFactory.Instance;
         var started = Stopwatch.StartNew();
-        var store = LedgerBootstrap.OpenStore(options);
+        // Before anything in the directory is opened: a second edge on it is refused here.
+        directoryLock ??= EdgeDirectoryLock.Acquire(options.DataDirectory);
+        EdgeSyncStore? store = null;
         try
         {
+            store = LedgerBootstrap.OpenStore(options);
             var (ledger, source) = await LedgerBootstrap.LoadAsync(options, store, time, loggers.CreateLogger<EdgeSilo>(), centralHandler, cancellationToken);
             var ledgerElapsed = started.Elapsed;
-            return await StartAsync(options, ledger, source, store, time, loggers, started, ledgerElapsed);
+            return await StartAsync(options, ledger, source, store, time, loggers, started, ledgerElapsed, directoryLock);
         }
         catch
         {
             store?.Dispose();
+            directoryLock.Dispose();
             throw;
         }
     }
@@ -113,20 +124,23 @@ public sealed class EdgeSilo : IAsyncDisposable
     public static async Task<EdgeSilo> StartAsync(EdgeSiloOptions options, AttendeeLedger ledger, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var store = LedgerBootstrap.OpenStore(options);
+        var directoryLock = EdgeDirectoryLock.Acquire(options.DataDirectory);
+        EdgeSyncStore? store = null;
         try
         {
-            return await StartAsync(options, ledger, "memory", store, time, NullLoggerFactory.Instance, Stopwatch.StartNew(), TimeSpan.Zero);
+            store = LedgerBootstrap.OpenStore(options);
+            return await StartAsync(options, ledger, "memory", store, time, NullLoggerFactory.Instance, Stopwatch.StartNew(), TimeSpan.Zero, directoryLock);
         }
         catch
         {
             store?.Dispose();
+            directoryLock.Dispose();
             throw;
         }
     }
 
     private static async Task<EdgeSilo> StartAsync(EdgeSiloOptions options, AttendeeLedger ledger, string ledgerSource, EdgeSyncStore? store, TimeProvider time,
-        ILoggerFactory loggers, Stopwatch started, TimeSpan ledgerElapsed)
+        ILoggerFactory loggers, Stopwatch started, TimeSpan ledgerElapsed, EdgeDirectoryLock directoryLock)
     {
         // Loaded first: a broken layout stops the start before any journal is opened.
         var layout = string.IsNullOrWhiteSpace(options.LayoutPath) ? null : VenueLayout.Load(options.LayoutPath);
@@ -192,7 +206,7 @@ public sealed class EdgeSilo : IAsyncDisposable
             RemotePassages = remote.Count,
             Telemetry = telemetryReplay,
         };
-        return new EdgeSilo(options, ledger, gates, journal, runtime, startup, store, loggers, telemetry);
+        return new EdgeSilo(options, ledger, gates, journal, runtime, startup, store, loggers, telemetry, directoryLock);
     }
 
     /// <summary>
@@ -341,6 +355,8 @@ public sealed class EdgeSilo : IAsyncDisposable
         Telemetry?.Dispose();
         Journal.Dispose();
         _syncStore?.Dispose();
+        // Last: the next edge on the directory may open everything the moment it is released.
+        _directoryLock.Dispose();
     }
 }
 
