@@ -31,7 +31,12 @@ public static class CentralCommand
             CheckOptions(builder.Configuration.GetSection(CentralOptions.Section).Get<CentralOptions>() ?? new CentralOptions(), file);
             if (parse.GetValue(urls) is { } listen)
             {
+                ListenUrls.Check(listen, "--urls", "http://0.0.0.0:5090");
                 builder.WebHost.UseUrls(listen);
+            }
+            else
+            {
+                ListenUrls.Check(builder.Configuration["Urls"], $"{file.Name}: Urls", "http://0.0.0.0:5090");
             }
 
             if (parse.GetValue(dashboard))

@@ -40,7 +40,12 @@ public static class EdgeCommand
 
             if (parse.GetValue(urls) is { } listen)
             {
+                ListenUrls.Check(listen, "--urls", "http://0.0.0.0:5080");
                 builder.WebHost.UseUrls(listen);
+            }
+            else
+            {
+                ListenUrls.Check(builder.Configuration["Urls"], $"{file.Name}: Urls", "http://0.0.0.0:5080");
             }
 
             if (parse.GetValue(dashboard))

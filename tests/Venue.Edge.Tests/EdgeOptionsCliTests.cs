@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Venue.Domain.Tickets;
+using Venue.Simulation;
+
+namespace Venue.Edge.Tests;
+
+/// <summary><c>venue edge</c>'s own options as a service manager passes them: <c>--dashboard</c> into a pipe, <c>--urls</c>.</summary>
+public sealed class EdgeOptionsCliTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task An_edge_dashboard_with_its_output_in_a_pipe_prints_the_console_address_once_and_no_escape_codes()
+    {
+        if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable (src/Venue.Cli/bin/...)", output))
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var config = await WriteEdgeConfigAsync(directory);
+
+        await using var edge = await SiloProcess.StartAsync(SiloStart.Edge(config, directory.Path) with { Options = ["--dashboard"] }, TimeSpan.FromSeconds(30));
+        await Eventually.UntilAsync(() => Task.FromResult(edge.Output.Contains("ops console: ", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(10), () => $"the console's address on the edge's output:\n{edge.Output}");
+        // The edge runs on behind it, and nothing was drawn into the pipe.
+        Assert.Equal("dash-edge", (await edge.HealthAsync()).GetProperty("edgeId").GetString());
+
+        var printed = edge.Output;
+        Assert.DoesNotContain('\u001b', printed);
+        Assert.Single(printed.Split('\n'), line => line.Contains("ops console: ", StringComparison.Ordinal));
+        Assert.Contains($"{edge.Address.ToString().TrimEnd('/')}/console", printed, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("notaurl", "is not an address to listen on")]
+    [InlineData("http://127.0.0.1:99999", "a port from 0 to 65535")]
+    [InlineData("ftp://127.0.0.1:5080", "needs http:// or https://")]
+    public async Task An_edge_with_an_address_it_cannot_listen_on_exits_2_in_one_line(string urls, string says)
+    {
+        if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable (src/Venue.Cli/bin/...)", output))
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var config = await WriteEdgeConfigAsync(directory);
+
+        var result = await VenueExecutable.RunAsync(directory.Path, TimeSpan.FromSeconds(30), "edge", "--config", config, "--urls", urls);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var error = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Contains(says, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.StandardOutput + result.StandardError, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> WriteEdgeConfigAsync(TempDirectory directory)
+    {
+        using var key = TicketSigningKey.Create("k1");
+        var generated = EventGenerator.Generate(new EventSpec("dash", 20, 2, Seed: 5, DateTimeOffset.UtcNow.AddHours(-2)), key);
+        var ledger = directory.File("ledger.jsonl");
+        await EventGenerator.WriteLedgerAsync(generated, ledger);
+        var config = directory.File("edge.json");
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
+        {
+            Edge = new { EdgeId = "dash-edge", DataDirectory = directory.File("edge"), LedgerPath = ledger, Gates = generated.Gates.Select(g => new { g.Id, g.Name }) },
+        }));
+        return config;
+    }
+}
