@@ -271,16 +271,7 @@ public sealed class CliTests(ITestOutputHelper output)
         }
 
         using var directory = new TempDirectory();
-        using var key = TicketSigningKey.Create("k1");
-        var generated = EventGenerator.Generate(new EventSpec("lock", 50, 2, Seed: 3, DateTimeOffset.UtcNow.AddHours(-2)), key);
-        var ledger = directory.File("ledger.jsonl");
-        await EventGenerator.WriteLedgerAsync(generated, ledger);
-        var data = directory.File("edge");
-        var config = directory.File("edge.json");
-        await File.WriteAllTextAsync(config, $$"""
-            { "Edge": { "EdgeId": "north", "DataDirectory": {{JsonSerializer.Serialize(data)}}, "LedgerPath": {{JsonSerializer.Serialize(ledger)}},
-                        "Gates": [ { "Id": "G01", "Name": "Gate 1" } ] } }
-            """);
+        var (config, data) = await StandaloneEdgeConfig.WriteAsync(directory, "north");
         await using var first = await SiloProcess.StartEdgeAsync(config, directory.Path, Quick);
 
         var second = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "--config", config, "--urls", $"http://127.0.0.1:{VenueExecutable.FreePort()}");

@@ -1,7 +1,3 @@
-using System.Text.Json;
-using Venue.Domain.Tickets;
-using Venue.Simulation;
-
 namespace Venue.Edge.Tests;
 
 /// <summary><c>venue edge</c>'s own options as a service manager passes them: <c>--dashboard</c> into a pipe, <c>--urls</c>.</summary>
@@ -16,7 +12,7 @@ public sealed class EdgeOptionsCliTests(ITestOutputHelper output)
         }
 
         using var directory = new TempDirectory();
-        var config = await WriteEdgeConfigAsync(directory);
+        var config = (await StandaloneEdgeConfig.WriteAsync(directory, "dash-edge")).ConfigPath;
 
         await using var edge = await SiloProcess.StartAsync(SiloStart.Edge(config, directory.Path) with { Options = ["--dashboard"] }, TimeSpan.FromSeconds(30));
         await Eventually.UntilAsync(() => Task.FromResult(edge.Output.Contains("ops console: ", StringComparison.Ordinal)),
@@ -42,7 +38,7 @@ public sealed class EdgeOptionsCliTests(ITestOutputHelper output)
         }
 
         using var directory = new TempDirectory();
-        var config = await WriteEdgeConfigAsync(directory);
+        var config = (await StandaloneEdgeConfig.WriteAsync(directory, "dash-edge")).ConfigPath;
 
         var result = await VenueExecutable.RunAsync(directory.Path, TimeSpan.FromSeconds(30), "edge", "--config", config, "--urls", urls);
 
@@ -50,19 +46,5 @@ public sealed class EdgeOptionsCliTests(ITestOutputHelper output)
         var error = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         Assert.Contains(says, error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.StandardOutput + result.StandardError, StringComparison.Ordinal);
-    }
-
-    private static async Task<string> WriteEdgeConfigAsync(TempDirectory directory)
-    {
-        using var key = TicketSigningKey.Create("k1");
-        var generated = EventGenerator.Generate(new EventSpec("dash", 20, 2, Seed: 5, DateTimeOffset.UtcNow.AddHours(-2)), key);
-        var ledger = directory.File("ledger.jsonl");
-        await EventGenerator.WriteLedgerAsync(generated, ledger);
-        var config = directory.File("edge.json");
-        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
-        {
-            Edge = new { EdgeId = "dash-edge", DataDirectory = directory.File("edge"), LedgerPath = ledger, Gates = generated.Gates.Select(g => new { g.Id, g.Name }) },
-        }));
-        return config;
     }
 }

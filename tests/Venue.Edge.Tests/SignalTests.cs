@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using System.Text.Json;
-using Venue.Domain.Tickets;
-using Venue.Simulation;
 
 namespace Venue.Edge.Tests;
 
@@ -72,22 +69,7 @@ public sealed class SignalTests(ITestOutputHelper output)
         }
 
         using var directory = new TempDirectory();
-        using var key = TicketSigningKey.Create("k1");
-        var generated = EventGenerator.Generate(new EventSpec("signal", 50, 2, Seed: 3, DateTimeOffset.UtcNow.AddHours(-2)), key);
-        var ledger = directory.File("ledger.jsonl");
-        await EventGenerator.WriteLedgerAsync(generated, ledger);
-        var config = directory.File("edge.json");
-        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
-        {
-            Edge = new
-            {
-                EdgeId = "signal-edge",
-                DataDirectory = directory.File("edge"),
-                LedgerPath = ledger,
-                Gates = generated.Gates.Select(g => new { g.Id, g.Name }),
-            },
-            Logging = new { LogLevel = new Dictionary<string, string> { ["Default"] = "Warning", ["Microsoft.Hosting.Lifetime"] = "Information" } },
-        }));
+        var config = (await StandaloneEdgeConfig.WriteAsync(directory, "signal-edge")).ConfigPath;
 
         var edge = await SiloProcess.StartEdgeAsync(config, directory.Path, TimeSpan.FromSeconds(30));
         await using (edge)
