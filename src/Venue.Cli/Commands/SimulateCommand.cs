@@ -162,7 +162,7 @@ public static class SimulateCommand
             }
 
             facts.AddRange(consoles);
-            return new Dashboard.DashboardView("venue simulate", facts, gates, zones, [.. watching.SelectMany(w => w.Alerts)], []);
+            return new Dashboard.DashboardView("venue simulate", facts, gates, zones, Dashboard.NoticeList.Alerts([.. watching.SelectMany(w => w.Alerts)]), []);
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);

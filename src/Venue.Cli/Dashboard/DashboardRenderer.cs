@@ -3,7 +3,7 @@ using Spectre.Console.Rendering;
 
 namespace Venue.Cli.Dashboard;
 
-/// <summary>Draws a <see cref="DashboardView"/> with Spectre.Console: busiest gates, zones colored by level, recent alerts, silos.</summary>
+/// <summary>Draws a <see cref="DashboardView"/> with Spectre.Console: busiest gates, zones colored by level, silos, recent alerts or conflicts.</summary>
 public static class DashboardRenderer
 {
     /// <summary>Rows shown per table: a terminal is not a console page.</summary>
@@ -60,8 +60,11 @@ public static class DashboardRenderer
             parts.Add(silos);
         }
 
-        var alerts = view.Alerts.Count == 0 ? "[grey]no alerts[/]" : string.Join("\n", view.Alerts.TakeLast(6).Select(Markup.Escape));
-        parts.Add(new Panel(new Markup(alerts)).Header("Recent alerts").Border(BoxBorder.Rounded));
+        var notices = view.Notices.Lines.Count == 0
+            ? $"[grey]{Markup.Escape(view.Notices.WhenEmpty)}[/]"
+            : string.Join("\n", view.Notices.Lines.TakeLast(6).Select(Markup.Escape));
+        // Full width: a panel sized to "no alerts" would cut its own title short.
+        parts.Add(new Panel(new Markup(notices)).Header(Markup.Escape(view.Notices.Title)).Border(BoxBorder.Rounded).Expand());
         return new Rows(parts);
     }
 

@@ -31,7 +31,7 @@ public static class LiveDashboard
                     (telemetry is null ? "" : $"; {telemetry.ReadsAppended:N0} RFID reads, {telemetry.PortalMovements:N0} movements") +
                     (sync is null ? "; standalone" : $"; central link {sync.Status}, uploaded to {sync.UploadedSequence:N0}"),
             };
-            return new DashboardView($"Edge {silo.EdgeId}", lines, gates, zones, watch.Alerts, []);
+            return new DashboardView($"Edge {silo.EdgeId}", lines, gates, zones, NoticeList.Alerts(watch.Alerts), []);
         }, stop);
     }
 
@@ -39,15 +39,17 @@ public static class LiveDashboard
     {
         var silo = app.Services.GetRequiredService<CentralSiloService>().Silo;
         var facts = ConsoleFacts(app, "central");
+        var conflicts = new ConflictWatch(silo.Store);
         await RunAsync(async () =>
         {
             var stats = await silo.GetStatsAsync(stop);
+            var recent = await conflicts.ReadAsync(stop);
             var lines = new List<string>(facts)
             {
                 $"{stats.Registered:N0} registered, {stats.Inside:N0} inside, {stats.Admitted:N0} admitted at least once, {stats.Conflicts:N0} conflicts",
             };
             var silos = stats.Silos.Select(s => new SiloRow(s.SiloId, s.Status, s.JournalLagEntries, s.SyncLagMs, s.LastSeenAt)).ToList();
-            return new DashboardView($"Central ({silo.Store.Kind})", lines, [], [], [], silos);
+            return new DashboardView($"Central ({silo.Store.Kind})", lines, [], [], NoticeList.Conflicts(recent), silos);
         }, stop);
     }
 
@@ -131,7 +133,7 @@ public static class LiveDashboard
         {
             var problem = $"{ReadFailed} at {DateTimeOffset.Now:HH:mm:ss} ({e.Message.ReplaceLineEndings(" ")}); trying again";
             return last is null
-                ? new DashboardView("Venue", [problem], [], [], [], [])
+                ? new DashboardView("Venue", [problem], [], [], NoticeList.Alerts([]), [])
                 : last with { Facts = [.. last.Facts, problem] };
         }
     }
