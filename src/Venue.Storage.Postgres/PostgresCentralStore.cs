@@ -16,11 +16,30 @@ public sealed partial class PostgresCentralStore : ICentralStore
 {
     private const int PageSize = 1000;
 
-    private readonly NpgsqlDataSource _dataSource;
+    /// <summary>How long a write waits for a row lock another session holds before it fails (and the edge's upload is retried).</summary>
+    public static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromSeconds(10);
 
-    private PostgresCentralStore(NpgsqlDataSource dataSource, TimeProvider time)
+    /// <summary>
+    /// How long the server lets one of this store's transactions sit idle before it ends the session.
+    /// None of them waits on anything but the database mid-transaction, so an idle one belongs to a
+    /// central that vanished (its host lost the network): the server would otherwise hold its row
+    /// locks, and with them every edge's uploads, until TCP gives up (about two hours by default).
+    /// </summary>
+    public static readonly TimeSpan IdleInTransactionTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly string _server;
+    private readonly int _connectTimeoutSeconds;
+    private readonly string _transactionLimits;
+
+    private PostgresCentralStore(NpgsqlDataSource dataSource, TimeProvider time, TimeSpan lockTimeout)
     {
         _dataSource = dataSource;
+        var settings = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+        _server = $"{settings.Host}:{settings.Port}";
+        _connectTimeoutSeconds = settings.Timeout;
+        _transactionLimits =
+            $"SET LOCAL lock_timeout = '{(long)lockTimeout.TotalMilliseconds}ms'; SET LOCAL idle_in_transaction_session_timeout = '{(long)IdleInTransactionTimeout.TotalMilliseconds}ms'";
         GrainStorage = new PostgresGrainStorage(dataSource);
         Devices = new PostgresDeviceCredentialStore(dataSource, time);
     }
@@ -35,21 +54,42 @@ public sealed partial class PostgresCentralStore : ICentralStore
     /// A store over the database the connection string names. Nothing is created until
     /// <see cref="MigrateAsync"/>, which the host runs at start-up.
     /// </summary>
-    public static PostgresCentralStore Create(string connectionString, TimeProvider time)
+    public static PostgresCentralStore Create(string connectionString, TimeProvider time, TimeSpan? lockTimeout = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
         ArgumentNullException.ThrowIfNull(time);
-        return new PostgresCentralStore(NpgsqlDataSource.Create(connectionString), time);
+        var limit = lockTimeout ?? DefaultLockTimeout;
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, TimeSpan.FromMilliseconds(1), nameof(lockTimeout));
+        return new PostgresCentralStore(NpgsqlDataSource.Create(connectionString), time, limit);
     }
 
+    /// <summary>
+    /// Creates or upgrades the schema. It is the first thing central and the command line do with
+    /// the database, so a server that does not answer is named here, and Ctrl+C is not held up by
+    /// the connection attempt.
+    /// </summary>
     public async Task<int> MigrateAsync(CancellationToken cancellationToken = default)
     {
         var migrations = PostgresCentralSchema.Migrations;
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // Concurrent migrators (several central instances starting at once) wait here for each other.
-        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection).With("key", PostgresCentralSchema.MigrationLock))
+        NpgsqlConnection opened;
+        try
         {
+            opened = await _dataSource.OpenConnectionAsync(cancellationToken).AsTask().WaitAsync(cancellationToken);
+        }
+        catch (NpgsqlException e) when (e.InnerException is TimeoutException)
+        {
+            throw new TimeoutException(
+                $"PostgreSQL at {_server} did not answer within {_connectTimeoutSeconds} s (the connection string's Timeout); is it running and reachable?", e);
+        }
+
+        await using var connection = opened;
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Concurrent migrators (several central instances starting at once) wait here for each
+        // other, for as long as the first one's migration takes; so do the steps themselves.
+        await using (var lockCommand = new NpgsqlCommand("SET LOCAL lock_timeout = 0; SELECT pg_advisory_xact_lock(@key)", connection)
+            .With("key", PostgresCentralSchema.MigrationLock))
+        {
+            lockCommand.CommandTimeout = 0;
             await lockCommand.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -67,7 +107,7 @@ public sealed partial class PostgresCentralStore : ICentralStore
 
         for (var step = version; step < migrations.Count; step++)
         {
-            await using var migrate = new NpgsqlCommand(migrations[step], connection);
+            await using var migrate = new NpgsqlCommand(migrations[step], connection) { CommandTimeout = 0 };
             await migrate.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -93,7 +133,12 @@ public sealed partial class PostgresCentralStore : ICentralStore
         await upsert.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Runs <paramref name="work"/> in one transaction on a connection of its own; an exception rolls it back.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> in one transaction on a connection of its own; an exception rolls
+    /// it back. A row lock held elsewhere (a stuck session, a psql left open) fails it after the lock
+    /// timeout with PostgreSQL's "lock timeout" error instead of a read timeout that looks like a
+    /// network fault; see also <see cref="IdleInTransactionTimeout"/>.
+    /// </summary>
     private async Task<T> InTransactionAsync<T>(
         Func<NpgsqlConnection, CancellationToken, Task<T>> work,
         CancellationToken cancellationToken,
@@ -101,6 +146,11 @@ public sealed partial class PostgresCentralStore : ICentralStore
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(isolation, cancellationToken);
+        await using (var limits = new NpgsqlCommand(_transactionLimits, connection))
+        {
+            await limits.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         var result = await work(connection, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return result;

@@ -21,7 +21,7 @@ public static class CentralCommand
     public static Command Create()
     {
         var urls = new Option<string?>("--urls") { Description = "Addresses to listen on (overrides the config's Urls), e.g. http://0.0.0.0:5090." };
-        var dashboard = new Option<bool>("--dashboard") { Description = "Show a live terminal dashboard (silos, totals) instead of the log, and where the ops console is." };
+        var dashboard = new Option<bool>("--dashboard") { Description = "Show a live terminal dashboard (silos, totals, conflicts) instead of the log, and where the ops console is." };
         var central = new Command("central", "Run the central silo: registration, the edges' sync, reconciliation and the integrator API.") { Config, urls, dashboard };
         central.SetAction((parse, ct) => VenueCommandLine.Guard(async () =>
         {

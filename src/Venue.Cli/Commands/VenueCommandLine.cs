@@ -18,7 +18,7 @@ public static class VenueCommandLine
     }
 
     /// <summary>
-    /// Runs a command body; a user error (bad option, bad file, a database that is down, unreadable or
+    /// Runs a command body; a user error (bad option, bad file, a database that is down, silent, unreadable or
     /// not a database) becomes a one-line message on stderr and exit code 2 instead of a stack trace.
     /// </summary>
     public static async Task<int> Guard(Func<Task<int>> body)
@@ -28,7 +28,7 @@ public static class VenueCommandLine
             return await body();
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException
-                                       or InvalidOperationException or Venue.Domain.Ledger.LedgerFormatException
+                                       or InvalidOperationException or TimeoutException or Venue.Domain.Ledger.LedgerFormatException
                                        or Microsoft.Extensions.Options.OptionsValidationException
                                        or System.Data.Common.DbException)
         {

@@ -54,6 +54,28 @@ public sealed class CentralCliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_PostgreSQL_that_takes_the_connection_and_never_answers_is_named_in_one_line()
+    {
+        if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable", output))
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var config = await WriteConfigAsync(directory);
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start(); // the kernel completes connections into the backlog; nothing ever answers them
+        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Limit,
+            new Dictionary<string, string> { ["VENUE_Central__PostgresConnectionString"] = $"Host=127.0.0.1;Port={port};Username=venue;Database=venue;Timeout=1" },
+            "central", "migrate", "--config", config);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Equal($"venue: PostgreSQL at 127.0.0.1:{port} did not answer within 1 s (the connection string's Timeout); is it running and reachable?", result.StandardError.Trim());
+    }
+
+    [Fact]
     public async Task An_edge_credential_added_at_central_is_listed_and_can_be_revoked()
     {
         if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable", output))

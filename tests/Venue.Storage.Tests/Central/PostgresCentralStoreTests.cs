@@ -73,4 +73,29 @@ public sealed class PostgresCentralStoreTests(PostgresFixture postgres, ITestOut
         Assert.NotNull(await Store.GetAttendeeAsync("a1"));
         Assert.Equal((0L, 0L, 0L), await Store.CountDeliveriesAsync());
     }
+
+    [Fact]
+    public async Task An_upload_behind_a_lock_held_elsewhere_fails_with_PostgreSQLs_lock_timeout_and_goes_through_once_it_is_released()
+    {
+        if (!Ready) return;
+        await using var store = PostgresCentralStore.Create(_connectionString!, Time, lockTimeout: TimeSpan.FromMilliseconds(300));
+        // A session that took the feed counter's lock and went quiet: a psql left open, a stuck client.
+        await using var holder = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_connectionString) { Pooling = false }.ToString());
+        await holder.OpenAsync();
+        await using (var transaction = await holder.BeginTransactionAsync())
+        {
+            await using (var hold = new NpgsqlCommand("SELECT value FROM counters WHERE name = 'feed' FOR UPDATE", holder, transaction))
+            {
+                await hold.ExecuteScalarAsync();
+            }
+
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => store.IngestAsync("south", [Entry(1)], T0, TimeSpan.FromMinutes(5)));
+            Assert.Equal(PostgresErrorCodes.LockNotAvailable, refused.SqlState);
+            Assert.Empty(await store.ReadCheckInsAsync(0, 10, passagesOnly: false));
+            await transaction.RollbackAsync();
+        }
+
+        Assert.Equal(1, (await store.IngestAsync("south", [Entry(1)], T0, TimeSpan.FromMinutes(5))).HighestContiguous);
+        Assert.Single(await store.ReadCheckInsAsync(0, 10, passagesOnly: false));
+    }
 }
