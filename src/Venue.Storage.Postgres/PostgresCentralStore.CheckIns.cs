@@ -105,8 +105,8 @@ public sealed partial class PostgresCentralStore
                     .With("direction", NpgsqlDbType.Array | NpgsqlDbType.Smallint, ordered.Select(e => (short)e.Direction).ToArray())
                     .With("reason", NpgsqlDbType.Array | NpgsqlDbType.Smallint, ordered.Select(e => (short)e.Reason).ToArray())
                     .With("nonce", NpgsqlDbType.Array | NpgsqlDbType.Text, ordered.Select(e => e.Nonce).ToArray())
-                    .With("at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, ordered.Select(e => e.At.UtcDateTime).ToArray())
-                    .With("scanned_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, ordered.Select(e => e.ScannedAt.UtcDateTime).ToArray())
+                    .With("at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, ordered.Select(e => PostgresValues.Utc(e.At)).ToArray())
+                    .With("scanned_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, ordered.Select(e => PostgresValues.Utc(e.ScannedAt)).ToArray())
                     .With("late", NpgsqlDbType.Array | NpgsqlDbType.Boolean, late));
                 batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO edge_positions(edge_id, contiguous) VALUES (@edge, 0) ON CONFLICT (edge_id) DO NOTHING")
                     .With("edge", edgeId));

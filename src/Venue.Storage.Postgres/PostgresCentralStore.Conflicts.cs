@@ -70,14 +70,14 @@ public sealed partial class PostgresCentralStore
                 .With("fe", NpgsqlDbType.Array | NpgsqlDbType.Text, rows.Select(c => c.First.EdgeId).ToArray())
                 .With("fs", NpgsqlDbType.Array | NpgsqlDbType.Bigint, rows.Select(c => c.First.Sequence).ToArray())
                 .With("fg", NpgsqlDbType.Array | NpgsqlDbType.Text, rows.Select(c => c.First.GateId).ToArray())
-                .With("fat", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, rows.Select(c => c.First.At.UtcDateTime).ToArray())
+                .With("fat", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, rows.Select(c => PostgresValues.Utc(c.First.At)).ToArray())
                 .With("fh", NpgsqlDbType.Array | NpgsqlDbType.Bigint, rows.Select(c => c.First.Hlc).ToArray())
                 .With("se", NpgsqlDbType.Array | NpgsqlDbType.Text, rows.Select(c => c.Second.EdgeId).ToArray())
                 .With("ss", NpgsqlDbType.Array | NpgsqlDbType.Bigint, rows.Select(c => c.Second.Sequence).ToArray())
                 .With("sg", NpgsqlDbType.Array | NpgsqlDbType.Text, rows.Select(c => c.Second.GateId).ToArray())
-                .With("sat", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, rows.Select(c => c.Second.At.UtcDateTime).ToArray())
+                .With("sat", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, rows.Select(c => PostgresValues.Utc(c.Second.At)).ToArray())
                 .With("sh", NpgsqlDbType.Array | NpgsqlDbType.Bigint, rows.Select(c => c.Second.Hlc).ToArray())
-                .With("detected", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, rows.Select(c => c.DetectedAt.UtcDateTime).ToArray());
+                .With("detected", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, rows.Select(c => PostgresValues.Utc(c.DetectedAt)).ToArray());
             await insert.ExecuteNonQueryAsync(ct);
             if (webhookEvent is not null)
             {

@@ -173,7 +173,7 @@ public sealed partial class PostgresCentralStore
             """, connection)
             .With("type", NpgsqlDbType.Array | NpgsqlDbType.Text, events.Select(e => e.Type).ToArray())
             .With("payload", NpgsqlDbType.Array | NpgsqlDbType.Text, events.Select(e => e.PayloadJson).ToArray())
-            .With("at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, events.Select(e => e.At.UtcDateTime).ToArray());
+            .With("at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, events.Select(e => PostgresValues.Utc(e.At)).ToArray());
         return await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -236,7 +236,7 @@ public sealed partial class PostgresCentralStore
             WHERE id = @id AND delivered_at IS NULL AND NOT given_up
             """)
             .With("id", deliveryId).With("error", error ?? "")
-            .With("next", NpgsqlDbType.TimestampTz, nextAttemptAt?.UtcDateTime);
+            .With("next", NpgsqlDbType.TimestampTz, PostgresValues.Utc(nextAttemptAt));
         await update.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -13,7 +13,14 @@ internal static class PostgresValues
 
     public static DateTimeOffset? AsStored(DateTimeOffset? t) => t is { } value ? AsStored(value) : null;
 
-    public static DateTime Utc(DateTimeOffset t) => t.UtcDateTime;
+    /// <summary>
+    /// A time to write: cut to whole microseconds here, so the value written is the value
+    /// <see cref="AsStored(DateTimeOffset)"/> hands to callers. Npgsql would cut toward its own
+    /// epoch (2000), which for an earlier time is one microsecond later than that.
+    /// </summary>
+    public static DateTime Utc(DateTimeOffset t) => AsStored(t).UtcDateTime;
+
+    public static DateTime? Utc(DateTimeOffset? t) => t is { } value ? Utc(value) : null;
 
     public static byte[] Bytes(UInt128 hash)
     {

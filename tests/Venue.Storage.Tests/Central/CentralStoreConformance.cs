@@ -311,6 +311,22 @@ public abstract class CentralStoreConformance(ITestOutputHelper output) : IAsync
         Assert.All(await Store.ReadCheckInsAsync(0, 10, passagesOnly: false), c => Assert.Equal(T0, c.ReceivedAt));
     }
 
+    [Theory]
+    [InlineData("2030-06-01T09:00:00.1234567Z")]
+    [InlineData("1985-06-01T09:00:00.0000005Z")] // an edge whose clock has no battery: before PostgreSQL's epoch (2000)
+    public async Task An_ingested_time_reads_back_as_the_store_handed_it_to_the_live_feed_whole_microseconds_cut(string at)
+    {
+        if (!Ready) return;
+        var when = DateTimeOffset.Parse(at, System.Globalization.CultureInfo.InvariantCulture);
+
+        var handed = Assert.Single((await Store.IngestAsync("north", [Entry(1, at: when)], T0, LateAfter)).Inserted);
+        var read = Assert.Single(await Store.ReadCheckInsAsync(0, 10, passagesOnly: false));
+
+        Assert.Equal(new DateTimeOffset(when.UtcTicks - when.UtcTicks % 10, TimeSpan.Zero), handed.Entry.At);
+        Assert.Equal(handed.Entry.At, read.Entry.At);
+        Assert.Equal(handed.Entry.ScannedAt, read.Entry.ScannedAt);
+    }
+
     [Fact]
     public async Task Entries_in_any_order_and_with_gaps_advance_the_contiguous_sequence_only_over_what_is_held()
     {
