@@ -49,6 +49,7 @@ public static class CentralCommand
                 });
             }
 
+            SiloLogging.LeaveFailedStartToTheCommand(builder);
             builder.AddVenueCentral();
             var app = builder.Build();
             app.MapVenueCentral();

@@ -58,6 +58,7 @@ public static class EdgeCommand
                 });
             }
 
+            SiloLogging.LeaveFailedStartToTheCommand(builder);
             builder.AddVenueEdge();
             var app = builder.Build();
             // A second edge on the data directory is refused here in one line, not by the host's start (a logged stack trace).

@@ -76,6 +76,28 @@ public sealed class CentralCliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_port_already_taken_stops_central_with_one_line_and_no_stack_trace_in_the_log()
+    {
+        if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable", output))
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var config = await WriteConfigAsync(directory);
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Limit, "central", "--config", config, "--urls", $"http://127.0.0.1:{port}");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Equal($"venue: Failed to bind to address http://127.0.0.1:{port}: address already in use.", result.StandardError.Trim());
+        Assert.DoesNotContain("   at ", result.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Hosting failed to start", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_edge_credential_added_at_central_is_listed_and_can_be_revoked()
     {
         if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable", output))
