@@ -18,15 +18,26 @@ public static class DevicesCommand
         var allowed = string.Join(", ", roles.Select(r => r.ToString().ToLowerInvariant()));
         var name = new Option<string>("--name") { Description = "What the device is, e.g. 'north lane 3' (for an edge: its EdgeId).", Required = true };
         var role = new Option<DeviceRole>("--role") { Description = $"One of {allowed}.", DefaultValueFactory = _ => roles[0] };
-        var add = new Command("add", "Register a device; prints its token once (only a hash is stored).") { config, name, role };
+        var tokenFile = new Option<FileInfo?>("--token-file")
+        {
+            Description = "Write the token to this file (owner-only, whole or not at all) instead of printing it. If the file already holds a token " +
+                "this silo accepts for a device of this name and role, nothing is registered: safe to run at every start.",
+        };
+        var add = new Command("add", "Register a device; prints its token once (only a hash is stored).") { config, name, role, tokenFile };
         // The role is checked in the action, not by a validator: a parse error prints the whole help and
         // exits 1, where a value refused is one line and exit 2. Checked before the store is opened.
         add.SetAction((parse, ct) => WithStore(parse.GetValue(config)!, open, ct, async store =>
         {
-            var (credential, token) = await store.CreateAsync(parse.GetValue(name)!, parse.GetValue(role), ct);
-            Console.WriteLine($"Registered {credential.Role.ToString().ToLowerInvariant()} '{credential.Name}' as {credential.Id}. Its token (shown once):");
-            Console.WriteLine(token);
-            return 0;
+            var file = parse.GetValue(tokenFile);
+            if (file is null)
+            {
+                var (credential, token) = await store.CreateAsync(parse.GetValue(name)!, parse.GetValue(role), ct);
+                Console.WriteLine($"Registered {credential.Role.ToString().ToLowerInvariant()} '{credential.Name}' as {credential.Id}. Its token (shown once):");
+                Console.WriteLine(token);
+                return 0;
+            }
+
+            return await AddToFileAsync(store, parse.GetValue(name)!, parse.GetValue(role), file, ct);
         }, check: () =>
         {
             var r = parse.GetValue(role);
@@ -66,6 +77,46 @@ public static class DevicesCommand
         devices.Subcommands.Add(list);
         devices.Subcommands.Add(revoke);
         return devices;
+    }
+
+    /// <summary>
+    /// <c>add --token-file</c>: keeps the token the file holds while this silo still accepts it for
+    /// the same name and role; otherwise (no file, a revoked token, a database made anew) registers
+    /// a device and replaces the file through a temporary one flushed to disk, so a crash leaves the
+    /// old file or the new one, never a part.
+    /// </summary>
+    private static async Task<int> AddToFileAsync(IDeviceCredentialStore store, string name, DeviceRole role, FileInfo file, CancellationToken ct)
+    {
+        var roleName = role.ToString().ToLowerInvariant();
+        if (file.Exists)
+        {
+            var held = (await File.ReadAllTextAsync(file.FullName, ct)).Trim();
+            if (await store.AuthenticateAsync(held, ct) is { } current && current.Name == name && current.Role == role)
+            {
+                Console.WriteLine($"{roleName} '{name}' keeps its token in {file.FullName} ({current.Id}).");
+                return 0;
+            }
+
+            Console.WriteLine($"The token in {file.FullName} is not an active {roleName} '{name}' here (revoked, or the database is new): registering another.");
+        }
+
+        var (credential, token) = await store.CreateAsync(name, role, ct);
+        var temporary = file.FullName + ".new";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        await using (var stream = new FileStream(temporary, options))
+        {
+            await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(token + "\n"), ct);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, file.FullName, overwrite: true);
+        Console.WriteLine($"Registered {roleName} '{credential.Name}' as {credential.Id}. Its token is in {file.FullName}.");
+        return 0;
     }
 
     /// <param name="check">Refuses the command's values (throwing) before the store is opened.</param>

@@ -123,6 +123,56 @@ public sealed class CentralCliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Adding_an_edge_into_a_token_file_keeps_a_token_still_accepted_and_replaces_one_the_database_no_longer_knows()
+    {
+        if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable", output))
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var config = await WriteConfigAsync(directory);
+        var tokenFile = directory.File("north.token");
+        Task<ProcessResult> AddAsync() => VenueExecutable.RunAsync(directory.Path, Limit,
+            "central", "devices", "add", "--config", config, "--name", "north", "--role", "edge", "--token-file", tokenFile);
+        async Task<string[]> ActiveAsync() => [.. (await VenueExecutable.RunAsync(directory.Path, Limit, "central", "devices", "list", "--config", config))
+            .StandardOutput.Split('\n').Where(l => l.Contains(" active ", StringComparison.Ordinal))];
+
+        var first = await AddAsync();
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var token = (await File.ReadAllTextAsync(tokenFile)).Trim();
+        Assert.True(Domain.Devices.DeviceToken.TryParse(token, out var id, out _), token);
+        Assert.DoesNotContain(token, first.StandardOutput, StringComparison.Ordinal);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(tokenFile));
+        }
+
+        // Every start runs it again: the token stands and nothing more is registered.
+        var again = await AddAsync();
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Equal(token, (await File.ReadAllTextAsync(tokenFile)).Trim());
+        Assert.Single(await ActiveAsync());
+
+        // A revoked token is replaced.
+        await VenueExecutable.RunAsync(directory.Path, Limit, "central", "devices", "revoke", "--config", config, "--id", id);
+        var afterRevoke = await AddAsync();
+        Assert.True(afterRevoke.ExitCode == 0, afterRevoke.ToString());
+        var replaced = (await File.ReadAllTextAsync(tokenFile)).Trim();
+        Assert.NotEqual(token, replaced);
+        Assert.True(Domain.Devices.DeviceToken.TryParse(replaced, out var newId, out _));
+        Assert.Contains(newId, Assert.Single(await ActiveAsync()));
+
+        // So is one a database made anew has never seen.
+        File.Delete(directory.File("data/central.db"));
+        var fresh = await AddAsync();
+        Assert.True(fresh.ExitCode == 0, fresh.ToString());
+        Assert.Contains("the database is new", fresh.StandardOutput, StringComparison.Ordinal);
+        Assert.NotEqual(replaced, (await File.ReadAllTextAsync(tokenFile)).Trim());
+        Assert.Single(await ActiveAsync());
+    }
+
+    [Fact]
     public async Task A_missing_signing_key_and_a_duplicate_ticket_type_stop_central_with_one_line_naming_both()
     {
         if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable", output))
