@@ -28,13 +28,15 @@ public sealed partial class PostgresCentralStore : ICentralStore
     public static readonly TimeSpan IdleInTransactionTimeout = TimeSpan.FromSeconds(60);
 
     private readonly NpgsqlDataSource _dataSource;
+    private readonly NpgsqlDataSource _unpooled;
     private readonly string _server;
     private readonly int _connectTimeoutSeconds;
     private readonly string _transactionLimits;
 
-    private PostgresCentralStore(NpgsqlDataSource dataSource, TimeProvider time, TimeSpan lockTimeout)
+    private PostgresCentralStore(NpgsqlDataSource dataSource, NpgsqlDataSource unpooled, TimeProvider time, TimeSpan lockTimeout)
     {
         _dataSource = dataSource;
+        _unpooled = unpooled;
         var settings = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
         _server = $"{settings.Host}:{settings.Port}";
         _connectTimeoutSeconds = settings.Timeout;
@@ -60,7 +62,8 @@ public sealed partial class PostgresCentralStore : ICentralStore
         ArgumentNullException.ThrowIfNull(time);
         var limit = lockTimeout ?? DefaultLockTimeout;
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, TimeSpan.FromMilliseconds(1), nameof(lockTimeout));
-        return new PostgresCentralStore(NpgsqlDataSource.Create(connectionString), time, limit);
+        var unpooled = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ToString();
+        return new PostgresCentralStore(NpgsqlDataSource.Create(connectionString), NpgsqlDataSource.Create(unpooled), time, limit);
     }
 
     /// <summary>
@@ -170,5 +173,23 @@ public sealed partial class PostgresCentralStore : ICentralStore
         return (long)(await read.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+    /// <summary>A session-level advisory lock per schema (<see cref="PostgresCentralClaim"/>).</summary>
+    public async Task<ICentralClaim> ClaimAsync(CancellationToken cancellationToken = default)
+    {
+        var claim = new PostgresCentralClaim(_unpooled);
+        if (await claim.TryTakeAsync(cancellationToken))
+        {
+            return claim;
+        }
+
+        throw new InvalidOperationException(
+            $"Another central is running on this database (PostgreSQL at {_server}, it holds the central lock of this schema); run one central per database. " +
+            "If none is running, the database has not yet noticed that one died: try again in a minute.");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _dataSource.DisposeAsync();
+        await _unpooled.DisposeAsync();
+    }
 }

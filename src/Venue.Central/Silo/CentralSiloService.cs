@@ -1,15 +1,21 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Venue.Domain.Central;
 
 namespace Venue.Central.Silo;
 
-/// <summary>Opens the store and starts the central silo before the server takes requests; stops it after.</summary>
-public sealed class CentralSiloService(IOptions<CentralOptions> options, TimeProvider time, ILogger<CentralSilo> logger) : IHostedService
+/// <summary>
+/// Opens the store, claims it (one central per store, see <see cref="ICentralClaim"/>) and starts
+/// the central silo before the server takes requests; stops it after.
+/// </summary>
+public sealed class CentralSiloService(IOptions<CentralOptions> options, TimeProvider time, ILogger<CentralSilo> logger, IHostApplicationLifetime lifetime)
+    : IHostedService
 {
     private static readonly TimeSpan HeartbeatEvery = TimeSpan.FromSeconds(5);
     private readonly CancellationTokenSource _stopping = new();
     private CentralSilo? _silo;
+    private ICentralClaim? _claim;
     private Task _heartbeat = Task.CompletedTask;
 
     public CentralSilo Silo => _silo ?? throw new InvalidOperationException("The central silo has not started.");
@@ -17,13 +23,37 @@ public sealed class CentralSiloService(IOptions<CentralOptions> options, TimePro
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var store = await CentralStoreFactory.OpenAsync(options.Value, time, cancellationToken);
-        _silo = await CentralSilo.StartAsync(options.Value, store, time, logger, cancellationToken);
+        try
+        {
+            _claim = await store.ClaimAsync(cancellationToken);
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
+
+        try
+        {
+            _silo = await CentralSilo.StartAsync(options.Value, store, time, logger, cancellationToken);
+        }
+        catch
+        {
+            await _claim.DisposeAsync();
+            _claim = null;
+            throw;
+        }
+
         await _silo.HeartbeatAsync(cancellationToken);
-        _heartbeat = HeartbeatAsync(_silo, _stopping.Token);
+        _heartbeat = HeartbeatAsync(_silo, _claim, _stopping.Token);
     }
 
-    /// <summary>Keeps central's row in the silo table fresh; a failed write is logged and tried again next time.</summary>
-    private async Task HeartbeatAsync(CentralSilo silo, CancellationToken stopping)
+    /// <summary>
+    /// Keeps central's row in the silo table fresh and its claim on the store standing; a failed
+    /// write is logged and tried again next time. A claim another central took while the database
+    /// was out of reach stops this one: two would each miss the other's passages.
+    /// </summary>
+    private async Task HeartbeatAsync(CentralSilo silo, ICentralClaim claim, CancellationToken stopping)
     {
         using var timer = new PeriodicTimer(HeartbeatEvery, time);
         try
@@ -32,6 +62,13 @@ public sealed class CentralSiloService(IOptions<CentralOptions> options, TimePro
             {
                 try
                 {
+                    if (!await claim.RenewAsync(stopping))
+                    {
+                        logger.LogCritical("Another central took the {Store} store while this one could not reach it; stopping, as only one central may run on a store.", silo.Store.Kind);
+                        lifetime.StopApplication();
+                        return;
+                    }
+
                     await silo.HeartbeatAsync(stopping);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
@@ -52,6 +89,11 @@ public sealed class CentralSiloService(IOptions<CentralOptions> options, TimePro
         if (_silo is not null)
         {
             await _silo.DisposeAsync();
+        }
+
+        if (_claim is not null)
+        {
+            await _claim.DisposeAsync(); // after the silo's last write
         }
 
         _stopping.Dispose();

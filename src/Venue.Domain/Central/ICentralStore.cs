@@ -21,6 +21,13 @@ public interface ICentralStore : IRegistrationStore, ICheckInStore, IConflictSto
     /// <summary>Edge and ops user credentials (edges authenticate their sync calls with these).</summary>
     IDeviceCredentialStore Devices { get; }
 
+    /// <summary>
+    /// Makes this process the one central on the store (see <see cref="ICentralClaim"/>); an
+    /// <see cref="InvalidOperationException"/> saying so when another central holds it. The command
+    /// line's one-off commands (migrate, devices, keys) do not claim: they run beside a central.
+    /// </summary>
+    Task<ICentralClaim> ClaimAsync(CancellationToken cancellationToken = default);
+
     /// <summary>The event this central runs (id and name), created by the first migrate or registration.</summary>
     Task EnsureEventAsync(string eventId, string name, DateTimeOffset at, CancellationToken cancellationToken = default);
 }

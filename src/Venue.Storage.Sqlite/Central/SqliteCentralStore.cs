@@ -167,6 +167,28 @@ public sealed partial class SqliteCentralStore : ICentralStore
         return (long)take.ExecuteScalar()! - count + 1;
     }
 
+    /// <summary>The claim is an exclusive lock on <c>{Path}.claim</c>, which the operating system lets go of with the process.</summary>
+    public Task<ICentralClaim> ClaimAsync(CancellationToken cancellationToken = default)
+    {
+        var claimPath = Path + ".claim";
+        try
+        {
+            return Task.FromResult<ICentralClaim>(new FileClaim(new FileStream(claimPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None)));
+        }
+        catch (IOException e) when (e.GetType() == typeof(IOException))
+        {
+            throw new InvalidOperationException(
+                $"Another central is running on {System.IO.Path.GetFullPath(Path)} (it holds {System.IO.Path.GetFileName(claimPath)} open); run one central per store.", e);
+        }
+    }
+
+    private sealed class FileClaim(FileStream file) : ICentralClaim
+    {
+        public Task<bool> RenewAsync(CancellationToken cancellationToken = default) => Task.FromResult(true);
+
+        public ValueTask DisposeAsync() => file.DisposeAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

@@ -173,6 +173,37 @@ public sealed class CentralCliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_second_central_on_the_same_store_is_refused_in_one_line_and_may_start_once_the_first_is_killed()
+    {
+        if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable", output))
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var config = await WriteConfigAsync(directory);
+        var first = await SiloProcess.StartAsync(SiloStart.Central(config, directory.Path), Limit);
+        try
+        {
+            var second = await VenueExecutable.RunAsync(directory.Path, Limit, "central", "--config", config, "--urls", "http://127.0.0.1:0");
+
+            Assert.True(second.ExitCode == 2, second.ToString());
+            var error = Assert.Single(second.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            Assert.StartsWith($"venue: Another central is running on {directory.File("data/central.db")}", error, StringComparison.Ordinal);
+            Assert.Equal("ok", (await first.HealthAsync()).GetProperty("status").GetString());
+
+            // The operating system lets go of the claim with the killed process.
+            await first.KillAsync();
+            await using var after = await SiloProcess.StartAsync(SiloStart.Central(config, directory.Path), Limit);
+            Assert.Equal("ok", (await after.HealthAsync()).GetProperty("status").GetString());
+        }
+        finally
+        {
+            await first.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task A_missing_signing_key_and_a_duplicate_ticket_type_stop_central_with_one_line_naming_both()
     {
         if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable", output))

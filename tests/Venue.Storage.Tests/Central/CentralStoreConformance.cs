@@ -74,6 +74,23 @@ public abstract class CentralStoreConformance(ITestOutputHelper output) : IAsync
     }
 
     [Fact]
+    public async Task One_central_at_a_time_claims_the_store_and_the_next_one_may_once_it_lets_go()
+    {
+        if (!Ready) return;
+        await using var second = await OpenSecondStoreAsync();
+
+        var first = await Store.ClaimAsync();
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => second.ClaimAsync());
+        Assert.Contains("Another central is running", refused.Message, StringComparison.Ordinal);
+        Assert.True(await first.RenewAsync());
+
+        await first.DisposeAsync();
+        await using var next = await second.ClaimAsync();
+        Assert.True(await next.RenewAsync());
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Store.ClaimAsync());
+    }
+
+    [Fact]
     public async Task The_event_is_created_once_and_may_be_renamed()
     {
         if (!Ready) return;

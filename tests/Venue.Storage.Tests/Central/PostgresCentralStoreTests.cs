@@ -98,4 +98,35 @@ public sealed class PostgresCentralStoreTests(PostgresFixture postgres, ITestOut
         Assert.Equal(1, (await store.IngestAsync("south", [Entry(1)], T0, TimeSpan.FromMinutes(5))).HighestContiguous);
         Assert.Single(await store.ReadCheckInsAsync(0, 10, passagesOnly: false));
     }
+
+    [Fact]
+    public async Task A_claim_whose_session_ended_is_taken_again_unless_another_central_was_quicker()
+    {
+        if (!Ready) return;
+        await using var second = await OpenSecondStoreAsync();
+        await using var claim = await Store.ClaimAsync();
+
+        // The database ends the claim's session (as a restart does): the next renewal takes it again.
+        Assert.Equal(1, await TerminateClaimSessionsAsync());
+        Assert.True(await claim.RenewAsync());
+        await Assert.ThrowsAsync<InvalidOperationException>(() => second.ClaimAsync());
+
+        // Ended again, and another central claims the store before this one notices: it must stop.
+        Assert.Equal(1, await TerminateClaimSessionsAsync());
+        await using var other = await second.ClaimAsync();
+        Assert.False(await claim.RenewAsync());
+        Assert.True(await other.RenewAsync());
+    }
+
+    private async Task<int> TerminateClaimSessionsAsync()
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_connectionString) { Pooling = false }.ToString());
+        await connection.OpenAsync();
+        await using var terminate = new NpgsqlCommand("""
+            SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_locks
+            WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND pid <> pg_backend_pid()) ended
+            """, connection);
+        return (int)(long)(await terminate.ExecuteScalarAsync())!;
+    }
 }

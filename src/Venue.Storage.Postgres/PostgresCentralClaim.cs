@@ -1,0 +1,74 @@
+using Npgsql;
+using Venue.Domain.Central;
+
+namespace Venue.Storage.Postgres;
+
+/// <summary>
+/// The one-central claim on PostgreSQL: a session-level advisory lock keyed by the store's schema,
+/// held by a connection of its own outside the pool (a pooled connection would keep the lock after
+/// it is given back, until its next use resets it). When the database restarts, the session and
+/// the lock end; <see cref="RenewAsync"/> takes it again unless another central was quicker.
+/// </summary>
+internal sealed class PostgresCentralClaim(NpgsqlDataSource unpooled) : ICentralClaim
+{
+    // The server probes the session's TCP peer after 30 s of silence, so a central whose host
+    // vanished frees the claim within about a minute, not the two hours of the default keepalive.
+    private const string Take = """
+        SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3;
+        SELECT pg_try_advisory_lock(hashtextextended('venue.central/' || current_schema(), 0))
+        """;
+
+    private NpgsqlConnection? _session;
+
+    /// <summary>Takes the lock; false when another session holds it.</summary>
+    public async Task<bool> TryTakeAsync(CancellationToken cancellationToken)
+    {
+        var session = await unpooled.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var take = new NpgsqlCommand(Take, session);
+            if ((bool)(await take.ExecuteScalarAsync(cancellationToken))!)
+            {
+                _session = session;
+                return true;
+            }
+        }
+        catch
+        {
+            await session.DisposeAsync();
+            throw;
+        }
+
+        await session.DisposeAsync();
+        return false;
+    }
+
+    public async Task<bool> RenewAsync(CancellationToken cancellationToken = default)
+    {
+        if (_session is { } session)
+        {
+            try
+            {
+                await using var alive = new NpgsqlCommand("SELECT 1", session);
+                await alive.ExecuteScalarAsync(cancellationToken);
+                return true; // the session lives, and a session-level lock with it
+            }
+            catch (NpgsqlException)
+            {
+                _session = null;
+                await session.DisposeAsync();
+            }
+        }
+
+        return await TryTakeAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_session is { } session)
+        {
+            _session = null;
+            await session.DisposeAsync(); // closing the session releases its locks
+        }
+    }
+}
