@@ -67,8 +67,7 @@ public sealed class WebhookDeliveryTests
     public async Task A_failing_receiver_is_retried_with_the_same_delivery_id_until_it_answers_2xx()
     {
         await using var receiver = await WebhookReceiver.StartAsync(500, 503);
-        // Backoffs of about 0.25 s then 0.5 s (jitter ±20 %): the last assertion compares the waits
-        // as timed, so they must stand well clear of scheduling noise on a busy machine.
+        // Backoffs of 0.25 s then 0.5 s, ±20 % jitter: 200-300 ms, then 400-600 ms.
         await using var central = await IntegratorHost.StartAsync(new Dictionary<string, string?>
         {
             ["Central:Webhooks:InitialBackoff"] = "00:00:00.250",
@@ -77,11 +76,16 @@ public sealed class WebhookDeliveryTests
         var api = central.Client(await central.CreateKeyAsync(ApiScope.WebhooksWrite, ApiScope.AttendeesWrite));
         await api.PostAsJsonAsync("/v1/webhooks", new { url = receiver.Url, eventTypes = new[] { "attendee.registered" } });
         var delivered = Signal.New();
+        var scheduled = new System.Collections.Concurrent.ConcurrentQueue<(DateTimeOffset Next, DateTimeOffset Seen)>();
         central.Dispatcher.Attempted += a =>
         {
             if (a.Delivered)
             {
                 delivered.TrySetResult();
+            }
+            else if (a.NextAttemptAt is { } next)
+            {
+                scheduled.Enqueue((next, DateTimeOffset.UtcNow));
             }
         };
 
@@ -93,7 +97,23 @@ public sealed class WebhookDeliveryTests
         Assert.Equal([500, 503, 200], hooks.Select(h => h.AnsweredWith));
         Assert.Single(hooks.Select(h => h.Headers[WebhookDispatcher.IdHeader]).Distinct());
         Assert.Single(hooks.Select(h => h.Text).Distinct());
-        Assert.True(hooks[2].At - hooks[1].At >= hooks[1].At - hooks[0].At - TimeSpan.FromMilliseconds(30), $"the second wait ({(hooks[2].At - hooks[1].At).TotalMilliseconds:0} ms) is not shorter than the first ({(hooks[1].At - hooks[0].At).TotalMilliseconds:0} ms)");
+        // The back-off the dispatcher chose (next attempt time minus its clock when it chose) lies between
+        // what the receiver's and this handler's clock readings allow, whatever the scheduler did: the
+        // receiver stamped the request before answering, the handler runs after the choice.
+        var waits = scheduled.ToArray();
+        Assert.Equal(2, waits.Length);
+        (double Min, double Max)[] expected = [(200, 300), (400, 600)];
+        for (var i = 0; i < 2; i++)
+        {
+            var atMost = (waits[i].Next - hooks[i].At).TotalMilliseconds;
+            var atLeast = (waits[i].Next - waits[i].Seen).TotalMilliseconds;
+            Assert.True(atMost >= expected[i].Min && atLeast <= expected[i].Max,
+                $"back-off {i + 1} was between {atLeast:0} and {atMost:0} ms; expected {expected[i].Min}-{expected[i].Max} ms");
+        }
+
+        // And it was honoured: no attempt before its time (the receiver stamps after the dispatcher sends;
+        // a few ms of leeway for a timer's granularity and stored times' precision).
+        Assert.All([1, 2], i => Assert.True(hooks[i].At >= waits[i - 1].Next - TimeSpan.FromMilliseconds(15), $"attempt {i + 1} came at {hooks[i].At:O}, before its time {waits[i - 1].Next:O}"));
         var counts = await central.Silo.Store.CountDeliveriesAsync();
         Assert.Equal((0L, 1L, 0L), counts);
     }

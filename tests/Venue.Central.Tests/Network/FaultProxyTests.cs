@@ -73,8 +73,8 @@ public sealed class FaultProxyTests
 
         using (var refused = await ConnectAsync(proxy))
         {
-            var clock = Stopwatch.StartNew();
-            // The proxy closes it at once: the end (or, if the hello crossed the close, a reset) comes without a byte from the target.
+            // The proxy closes it at once: the end (or, if the hello crossed the close, a reset) comes without a
+            // byte from the target. A proxy that held it open instead would trip the receive's hang guard.
             try
             {
                 await refused.SendAsync("hello"u8.ToArray(), SocketFlags.None);
@@ -83,8 +83,6 @@ public sealed class FaultProxyTests
             catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown)
             {
             }
-
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"failing took {clock.Elapsed}");
         }
 
         Assert.Equal((1, 0L), (proxy.Counters.RefusedWhilePartitioned, proxy.Counters.Accepted));
@@ -109,11 +107,11 @@ public sealed class FaultProxyTests
         Assert.Equal(1, proxy.Counters.Active);
 
         proxy.Partition();
-        var clock = Stopwatch.StartNew();
-        // The pooled keep-alive connection was reset, and a new one is refused: both ways the request fails, and fast.
+        // The pooled keep-alive connection was reset, and a new one is refused: both ways the request fails
+        // with a connection error. Held open instead, it would end in the hang guard's TimeoutException
+        // (shorter than the client's own 20 s timeout, whose TaskCanceledException is no HttpRequestException).
         await Assert.ThrowsAsync<HttpRequestException>(() => http.GetStringAsync("/hello").WithTimeout("the request during the partition to fail"));
         await Assert.ThrowsAsync<HttpRequestException>(() => http.GetStringAsync("/hello").WithTimeout("a second request during the partition to fail"));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"failing took {clock.Elapsed}");
 
         proxy.Heal();
 

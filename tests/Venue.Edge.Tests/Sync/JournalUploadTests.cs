@@ -178,14 +178,14 @@ public sealed class JournalUploadTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_badge_admitted_at_one_edge_is_refused_at_another_within_a_second()
+    public async Task A_badge_admitted_at_one_edge_is_refused_at_another_once_central_relays_the_admission()
     {
         await using var world = await SyncWorld.StartAsync(output);
         var warmUp = world.Central.Register("A-0");
         var badge = world.Central.Register("A-1");
         await using var north = await world.StartEdgeAsync(world.Edge("north"));
         await using var south = await world.StartEdgeAsync(world.Edge("south"));
-        // The goal is for a running venue: one round trip first, so the figure is not the JIT's.
+        // One round trip first, so the reported figure is a running venue's, not the JIT's.
         await north.ScanAsync("G01", warmUp);
         await south.UntilAsync(s => s.RemotePassagesApplied == 1, "the warm-up admission to reach south");
         await world.Central.UntilAsync(c => c.IsPolling("south"), "south to poll for changes again");
@@ -195,10 +195,14 @@ public sealed class JournalUploadTests(ITestOutputHelper output)
         await south.UntilAsync(s => s.RemotePassagesApplied == 2, "north's admission to reach south");
         var elapsed = clock.Elapsed;
         var refused = await south.ScanAsync("G02", badge);
+        var presence = await south.Silo.GetPresenceAsync("A-1");
 
         Assert.Equal(ScanReason.Admitted, admitted.Reason);
         Assert.Equal(ScanReason.AlreadyInside, refused.Reason);
-        Assert.True(elapsed < TimeSpan.FromSeconds(1), $"north's admission took {elapsed.TotalMilliseconds:0} ms to reach south");
+        // South knows where north let them in, and recorded its own refusal rather than a passage.
+        Assert.Equal((true, 1, "G01"), (presence.Inside, presence.Entries, presence.LastGate));
+        Assert.Equal(ScanReason.AlreadyInside, south.Silo.Journal.ReadAll().Last().Reason);
+        // Reported, not asserted: how fast is a figure for the load harness in benchmarks/, not a test.
         output.WriteLine($"edge to edge: {elapsed.TotalMilliseconds:0.0} ms");
     }
 }

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Venue.Domain.CheckIn;
 
@@ -48,19 +50,44 @@ public sealed class LedgerFollowTests(ITestOutputHelper output)
     {
         await using var world = await SyncWorld.StartAsync(output);
         world.Central.Register("A-1");
+        using var sent = new SendTimes();
         await using var edge = await world.StartEdgeAsync(world.Edge("north", c =>
         {
             c.ChangesWait = TimeSpan.Zero;
             c.RetryMin = c.RetryMax = TimeSpan.FromMilliseconds(250);
-        }));
+        }), centralHandler: sent);
         await UntilAtVersionAsync(edge, world.Central.LedgerVersion);
 
-        // A window of time is what is measured here: how many asks it holds.
-        var before = world.Central.Requests(Changes);
-        await Task.Delay(TimeSpan.FromSeconds(1));
-        var asked = world.Central.Requests(Changes) - before;
+        // Counted, not timed: a few more asks, however long a busy machine takes to make them, and each
+        // sent at least the retry pace after the one before (a tight loop asks within a few ms). Sending
+        // times are taken at the edge, where the pause is: central's arrival times carry its own delays.
+        // Only asks answered "nothing new" are paced, so the gaps start after the catch-up ones.
+        const int Gaps = 4;
+        var before = sent.Count(Changes);
+        await Eventually.UntilAsync(() => Task.FromResult(sent.Count(Changes) >= before + Gaps + 1), TimeSpan.FromSeconds(30),
+            () => $"{Gaps + 1} more asks for changes (the edge has sent {sent.Count(Changes) - before})");
+        var times = sent.Of(Changes).Skip(before).Take(Gaps + 1).ToList();
+        var gaps = times.Zip(times.Skip(1), (a, b) => Stopwatch.GetElapsedTime(a, b)).ToList();
 
-        Assert.InRange(asked, 1, 8);
+        output.WriteLine($"gaps between asks: {string.Join(", ", gaps.Select(g => $"{g.TotalMilliseconds:0} ms"))}");
+        // Under 250 ms by a margin for the few instructions between the edge's clock reading and the send.
+        Assert.All(gaps, g => Assert.True(g >= TimeSpan.FromMilliseconds(200), $"asked again {g.TotalMilliseconds:0} ms after the ask before"));
+    }
+
+    /// <summary>The real socket handler, noting when each request goes out (Stopwatch timestamps per "METHOD /path").</summary>
+    private sealed class SendTimes() : DelegatingHandler(new SocketsHttpHandler())
+    {
+        private readonly ConcurrentDictionary<string, ConcurrentQueue<long>> _times = new(StringComparer.Ordinal);
+
+        public int Count(string route) => _times.TryGetValue(route, out var times) ? times.Count : 0;
+
+        public IReadOnlyList<long> Of(string route) => _times.TryGetValue(route, out var times) ? [.. times] : [];
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            _times.GetOrAdd($"{request.Method} {request.RequestUri!.AbsolutePath}", _ => new()).Enqueue(Stopwatch.GetTimestamp());
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 
     [Fact]

@@ -51,7 +51,8 @@ public sealed class SyncWorld : IAsyncDisposable
         return SyncedEdge.OptionsFor(Directory.File(edgeId), edgeId, central, ledgerPath);
     }
 
-    public Task<SyncedEdge> StartEdgeAsync(EdgeSiloOptions options, bool sync = true) => SyncedEdge.StartAsync(options, Loggers, sync);
+    public Task<SyncedEdge> StartEdgeAsync(EdgeSiloOptions options, bool sync = true, HttpMessageHandler? centralHandler = null) =>
+        SyncedEdge.StartAsync(options, Loggers, sync, centralHandler);
 
     public async ValueTask DisposeAsync()
     {

@@ -49,13 +49,16 @@ public sealed class SyncedEdge : IAsyncDisposable
         Central = central,
     };
 
-    /// <summary>Starts the silo (downloading the ledger first if it has none) and, unless told not to, its uplink.</summary>
-    public static async Task<SyncedEdge> StartAsync(EdgeSiloOptions options, ILoggerFactory loggers, bool sync = true)
+    /// <summary>
+    /// Starts the silo (downloading the ledger first if it has none) and, unless told not to, its uplink;
+    /// both talk to central through <paramref name="centralHandler"/> when one is given.
+    /// </summary>
+    public static async Task<SyncedEdge> StartAsync(EdgeSiloOptions options, ILoggerFactory loggers, bool sync = true, HttpMessageHandler? centralHandler = null)
     {
-        var silo = await EdgeSilo.StartAsync(options, TimeProvider.System, loggers, centralHandler: null).WithTimeout($"edge {options.EdgeId} to start");
+        var silo = await EdgeSilo.StartAsync(options, TimeProvider.System, loggers, centralHandler).WithTimeout($"edge {options.EdgeId} to start");
         if (sync)
         {
-            silo.StartSync(options.Central);
+            silo.StartSync(options.Central, centralHandler);
         }
 
         return new SyncedEdge(silo, options);

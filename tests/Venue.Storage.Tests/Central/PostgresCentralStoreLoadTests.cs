@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Npgsql;
+using Venue.Domain.Central;
 using Venue.Domain.CheckIn;
 using Venue.Domain.Journal;
 using Venue.Storage.Postgres;
@@ -8,19 +9,19 @@ using Xunit.Abstractions;
 
 namespace Venue.Storage.Tests.Central;
 
-/// <summary>What the PostgreSQL store must sustain at volume: the upload rate of many edges, and long streams in flat memory.</summary>
-[Collection(PostgresCollection.Name)]
+/// <summary>
+/// What the PostgreSQL store must handle at volume: many edges' full batches, and long streams in flat
+/// memory. The memory test measures the process-wide heap, so the class runs alone
+/// (<see cref="PostgresAloneCollection"/>). How fast it goes is measured in benchmarks/, not here.
+/// </summary>
+[Collection(PostgresAloneCollection.Name)]
 public sealed class PostgresCentralStoreLoadTests(PostgresFixture postgres, ITestOutputHelper output)
 {
     private static readonly DateTimeOffset T0 = new(2030, 6, 1, 9, 0, 0, TimeSpan.Zero);
 
-    /// <summary>
-    /// Reports the rate (the target is 50,000 entries/s on a quiet 2-core machine). The assertion is
-    /// only an order-of-magnitude guard: CI runs test assemblies side by side on a shared machine, and
-    /// a figure measured there says more about the neighbours than about the store.
-    /// </summary>
+    /// <summary>Reports the rate for curiosity; the figure that counts comes from benchmarks/Venue.SyncBench.</summary>
     [Fact]
-    public async Task Ingest_in_batches_of_two_thousand_runs_within_an_order_of_magnitude_of_fifty_thousand_entries_a_second()
+    public async Task Full_batches_from_several_edges_are_ingested_whole_in_feed_order()
     {
         if (!postgres.Met(output)) return;
         const int batchSize = 2_000, edges = 4, batchesPerEdge = 12;
@@ -29,23 +30,29 @@ public sealed class PostgresCentralStoreLoadTests(PostgresFixture postgres, ITes
         var batches = Enumerable.Range(0, edges)
             .SelectMany(edge => Enumerable.Range(0, batchesPerEdge).Select(b => (Edge: $"edge-{edge}", Entries: Batch(1 + (b * batchSize), batchSize))))
             .ToList();
-        // Warm-up (JIT, plans, pool) on an edge of its own.
         await store.IngestAsync("warm-up", Batch(1, batchSize), T0, TimeSpan.FromMinutes(5));
 
-        // One uploader at a time, as central handles an edge's batch: the rate is per request, not a parallel total.
+        // One uploader at a time, as central handles an edge's batch.
         var clock = Stopwatch.StartNew();
+        var results = new List<IngestResult>();
         foreach (var (edge, entries) in batches)
         {
-            await store.IngestAsync(edge, entries, T0.AddMinutes(1), TimeSpan.FromMinutes(5));
+            results.Add(await store.IngestAsync(edge, entries, T0.AddMinutes(1), TimeSpan.FromMinutes(5)));
         }
 
         clock.Stop();
         var total = batches.Sum(b => b.Entries.Count);
-        var rate = total / clock.Elapsed.TotalSeconds;
-        output.WriteLine($"Ingested {total:N0} entries in {batches.Count} batches of {batchSize:N0} in {clock.Elapsed.TotalSeconds:F2} s: {rate:N0} entries/s ({Environment.ProcessorCount} cores).");
+        output.WriteLine($"Ingested {total:N0} entries in {batches.Count} batches of {batchSize:N0} in {clock.Elapsed.TotalSeconds:F2} s: " +
+            $"{total / clock.Elapsed.TotalSeconds:N0} entries/s ({Environment.ProcessorCount} cores; not a measurement, see benchmarks/).");
 
+        Assert.All(results, r => Assert.Equal((batchSize, 0), (r.Inserted.Count, r.Duplicates)));
+        // Feed ids are handed out without gaps, in the order the batches came.
+        Assert.Equal(Enumerable.Range(batchSize + 1, total).Select(i => (long)i), results.SelectMany(r => r.Inserted).Select(c => c.FeedId));
         Assert.Equal(total + batchSize, await store.GetLastFeedIdAsync());
-        Assert.True(rate >= 5_000, $"Ingest ran at {rate:N0} entries/s; the target is 50,000.");
+        for (var edge = 0; edge < edges; edge++)
+        {
+            Assert.Equal(batchesPerEdge * batchSize, await store.GetContiguousSequenceAsync($"edge-{edge}"));
+        }
     }
 
     [Fact]

@@ -1,0 +1,94 @@
+using System.Net;
+using Microsoft.Data.Sqlite;
+using Venue.Edge.Tests.Infrastructure;
+using Venue.Edge.Tests.Telemetry;
+using Venue.Storage.Sqlite;
+
+namespace Venue.Edge.Tests;
+
+/// <summary>
+/// When the journal cannot commit, the edge answers 503 with a problem body and records nothing, and
+/// the journal takes the same scan or reads again once it can write (README: "503 when the journal
+/// fails"). The failure is real: a trigger, added through a connection of the test's own, makes
+/// SQLite abort the edge writer's insert.
+/// </summary>
+public sealed class JournalUnavailableTests
+{
+    private const string Failure = "disk on fire";
+
+    [Fact]
+    public async Task A_scan_the_journal_cannot_commit_gets_503_admits_nobody_and_its_retry_with_the_same_nonce_is_admitted()
+    {
+        await using var edge = await EdgeScenario.StartAsync(_ => { });
+        var first = await edge.Scanner.ScanAsync("G01", edge.Ledger.Issue("W0001"));
+        Assert.True(first.Result == "admitted", first.ToString());
+        var badge = edge.Ledger.Issue("W0002");
+        var before = edge.Journal();
+        var counters = (await edge.Scanner.GateAsync("G01")).ToString();
+        Execute(edge.JournalPath, $"CREATE TRIGGER refuse BEFORE INSERT ON journal BEGIN SELECT RAISE(ABORT, '{Failure}'); END");
+
+        var refused = await edge.Scanner.ScanAsync("G01", badge, nonce: "lane1-42");
+
+        AssertUnavailable(refused);
+        Assert.Equal(before, edge.Journal());
+        Assert.Equal(before[^1].Sequence, edge.Edge.Silo.Journal.LastSequence);
+        Assert.Equal(counters, (await edge.Scanner.GateAsync("G01")).ToString());
+
+        Execute(edge.JournalPath, "DROP TRIGGER refuse");
+        var retried = await edge.Scanner.ScanAsync("G01", badge, nonce: "lane1-42");
+
+        // Admitted as a first scan: the failed one left no "inside" state and no remembered answer behind.
+        Assert.True(retried.Status == HttpStatusCode.OK && retried.Result == "admitted", retried.ToString());
+        var journaled = Assert.Single(edge.Journal(), e => e.Nonce == "lane1-42");
+        Assert.Equal("W0002", journaled.AttendeeId);
+        Assert.Equal(before.Count + 1, edge.Journal().Count);
+        Assert.Equal(retried.Body, (await edge.Scanner.ScanAsync("G01", badge, nonce: "lane1-42")).Body);
+    }
+
+    [Fact]
+    public async Task Reads_the_journal_cannot_commit_get_503_move_nobody_and_the_same_reads_are_accepted_when_posted_again()
+    {
+        await using var expo = await Expo.StartAsync(["A-1"]);
+        var admittedAt = await expo.AdmitAsync("A-1");
+        var body = ReaderJson.Zebra(expo.RoomPass("A-1", inward: true, admittedAt.AddSeconds(1)));
+        var appended = (await expo.TelemetryHealthAsync()).GetProperty("readsAppended").GetInt64();
+        Execute(expo.Scenario.TelemetryPath, $"CREATE TRIGGER refuse BEFORE INSERT ON reads BEGIN SELECT RAISE(ABORT, '{Failure}'); END");
+
+        var refused = await expo.ZebraReader.PostAsync($"/v1/readers/{Expo.Zebra}/reads", body);
+
+        AssertUnavailable(refused);
+        Assert.Empty(SqliteReadJournal.ReadAll(expo.Scenario.TelemetryPath));
+        Assert.Equal(appended, (await expo.TelemetryHealthAsync()).GetProperty("readsAppended").GetInt64());
+        Assert.Equal("hall-a", Expo.ZoneIn(await expo.LocationAsync("A-1")));
+
+        Execute(expo.Scenario.TelemetryPath, "DROP TRIGGER refuse");
+        var retried = await expo.ZebraReader.PostAsync($"/v1/readers/{Expo.Zebra}/reads", body);
+
+        // Accepted, not called duplicates: nothing of the failed batch stayed behind.
+        Assert.True(retried.Status == HttpStatusCode.OK, retried.ToString());
+        Assert.Equal((5, 0), (retried.Json.GetProperty("accepted").GetInt32(), retried.Json.GetProperty("duplicates").GetInt32()));
+        Assert.Equal(5, SqliteReadJournal.ReadAll(expo.Scenario.TelemetryPath).Count());
+        Assert.Equal("room-1", Expo.ZoneIn(await expo.LocationAsync("A-1")));
+    }
+
+    private static void AssertUnavailable(HttpAnswer answer)
+    {
+        Assert.True(answer.Status == HttpStatusCode.ServiceUnavailable, $"expected 503, got {answer}");
+        Assert.Equal("application/problem+json", answer.MediaType);
+        var problem = answer.Json;
+        Assert.Equal(503, problem.GetProperty("status").GetInt32());
+        Assert.Contains("journal is unavailable", problem.GetProperty("title").GetString(), StringComparison.Ordinal);
+        // The detail carries SQLite's reason, so an operator reading the scanner's log learns why.
+        Assert.Contains(Failure, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs SQL on the edge's journal file through a connection of the test's own.</summary>
+    private static void Execute(string path, string sql)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
