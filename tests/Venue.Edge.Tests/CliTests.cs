@@ -496,6 +496,29 @@ public sealed class CliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Simulate_refuses_a_data_dir_that_is_a_file_in_one_line_before_generating_anyone()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var file = directory.File("taken");
+        await File.WriteAllTextAsync(file, "not a directory");
+
+        var named = await VenueExecutable.RunAsync(directory.Path, Quick, "simulate", "--data-dir", file, "--plain");
+        var under = await VenueExecutable.RunAsync(directory.Path, Quick, "simulate", "--data-dir", Path.Combine(file, "run"), "--plain");
+
+        AssertOneLineError(named, "--data-dir");
+        AssertOneLineError(under, "is a file");
+        Assert.Equal(2, named.ExitCode);
+        Assert.Equal(2, under.ExitCode);
+        Assert.DoesNotContain("Generating", named.StandardOutput + under.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal("not a directory", await File.ReadAllTextAsync(file));
+    }
+
+    [Fact]
     public async Task Edge_with_a_missing_config_file_exits_non_zero_and_says_so()
     {
         if (!VenueBuilt())
