@@ -496,6 +496,31 @@ public sealed class CliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Simulate_with_a_broker_it_cannot_reach_exits_2_in_one_line_before_the_rush()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        // A port that was just free: nothing listens there.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var closed = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+        listener.Stop();
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Quick, "simulate", "--rabbitmq", $"amqp://u:p@127.0.0.1:{closed}/", "--mqtt-port", closed,
+            "--attendees", "10", "--duration", "1", "--wander", "1", "--plain");
+
+        AssertOneLineError(result, "--rabbitmq");
+        Assert.Contains($"127.0.0.1:{closed}", result.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, result.ExitCode);
+        Assert.DoesNotContain("Morning rush", result.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Generating", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Simulate_refuses_a_data_dir_that_is_a_file_in_one_line_before_generating_anyone()
     {
         if (!VenueBuilt())
