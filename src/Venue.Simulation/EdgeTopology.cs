@@ -23,6 +23,9 @@ public sealed class EdgeTopology
 
     public const int MaxEdges = 4;
 
+    /// <summary>The names the first <paramref name="edges"/> edges get, in order.</summary>
+    public static IReadOnlyList<string> NamesOf(int edges) => Names[..Math.Clamp(edges, 0, MaxEdges)];
+
     public IReadOnlyList<string> Edges { get; }
 
     /// <summary>The gates each edge serves.</summary>

@@ -85,6 +85,17 @@ public sealed record SimulationOptions
             throw new ArgumentOutOfRangeException(nameof(MqttPort), MqttPort, "--mqtt-port must be 1 to 65535.");
         }
 
+        // Here, not when the first file is written: that comes only after every attendee is generated.
+        for (var path = DataDirectory is null ? null : Path.GetFullPath(DataDirectory); path is not null; path = Path.GetDirectoryName(path))
+        {
+            if (File.Exists(path))
+            {
+                throw new ArgumentException(path == Path.GetFullPath(DataDirectory!)
+                    ? $"--data-dir {path} is a file; give a directory to keep the run's data in."
+                    : $"--data-dir {Path.GetFullPath(DataDirectory!)}: {path} is a file, not a directory.", nameof(DataDirectory));
+            }
+        }
+
         if (PartitionFrom is <= 0 or >= 1 || PartitionTo <= PartitionFrom || PartitionTo >= 1)
         {
             throw new ArgumentOutOfRangeException(nameof(PartitionFrom), (PartitionFrom, PartitionTo), "The partition must start and heal inside the rush (0 < from < to < 1).");

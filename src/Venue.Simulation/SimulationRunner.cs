@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Venue.Domain.Central;
 using Venue.Domain.Journal;
 using Venue.Domain.Tickets;
@@ -30,6 +31,9 @@ public static class SimulationRunner
 
     /// <summary>Longest wait, after the last scan, for central to hold every edge's journal.</summary>
     public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>Longest wait, with --rabbitmq, for every edge to consume its reads queue before the rush.</summary>
+    private static readonly TimeSpan ReadsQueueTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Runs the simulation. <paramref name="started"/> is told the venue once central and the edges
@@ -77,6 +81,8 @@ public static class SimulationRunner
         var clock = Stopwatch.StartNew();
         void Say(string phase, int planned = 0) => progress?.Report(new SimulationProgress(phase, planned, 0, 0, 0, 0, clock.Elapsed, 0));
 
+        // Before anything else: a broker the readers cannot reach must not be found after the whole rush.
+        await using var readersLink = options.Crowd ? await ConnectReadersAsync(options, cancellationToken) : null;
         Say($"Generating {options.Attendees:N0} attendees with signed badges");
         using var key = TicketSigningKey.Create("k1");
         var spec = new EventSpec(SimulatedVenue.EventId, options.Attendees, options.Gates, options.Seed, DateTimeOffset.UtcNow.AddHours(-2));
@@ -96,6 +102,14 @@ public static class SimulationRunner
         var outcomes = new ConcurrentQueue<ScanOutcome>();
         await using var venue = await SimulatedVenue.StartAsync(generated, key, layout, dataDirectory, LateAfter, s => Say(s, plan.Count), cancellationToken, floor);
         var startup = venue.Edges.Select(e => e.Host.Silo.Startup).MaxBy(s => s.Total)!;
+        if (readersLink is not null)
+        {
+            Say("Waiting for every edge to consume its reads queue at the broker", plan.Count);
+            await WaitForReadsQueuesAsync(venue, cancellationToken);
+        }
+
+        // Watching from before the rush: the gates fill the lobbies, so the day's first alerts are the rush's.
+        using var alerts = floor is null ? null : new Crowd.ZoneAlertLog(venue.Edges.Select(e => (e.EdgeId, e.Host.Silo.Streams)));
         started?.Invoke(venue);
 
         var injector = partition is null ? null : new PartitionInjector(venue, partition);
@@ -132,7 +146,7 @@ public static class SimulationRunner
         if (floor is not null)
         {
             Say("Planning the crowd's day on the floor", plan.Count);
-            crowd = await RunCrowdAsync(venue, generated, options, floorStart, progress, clock, cancellationToken);
+            crowd = await RunCrowdAsync(venue, generated, options, floorStart, readersLink, alerts!, progress, clock, cancellationToken);
         }
 
         Say("Reading central's books and the edges' journals back", plan.Count);
@@ -177,54 +191,115 @@ public static class SimulationRunner
 
     /// <summary>
     /// The crowd phase: who is inside at each edge (its journal's last local passage of them is an
-    /// admission) wanders that edge's floor along a planned day, reported by simulated readers.
+    /// admission) wanders that edge's floor along a planned day, reported by simulated readers. The
+    /// day starts at <paramref name="plannedStart"/>, or later if the rush ran late (see <see cref="Crowd.CrowdPlanner.FloorStart"/>).
     /// </summary>
-    private static async Task<Crowd.CrowdFigures> RunCrowdAsync(SimulatedVenue venue, GeneratedEvent generated, SimulationOptions options, DateTimeOffset floorStart,
-        IProgress<SimulationProgress>? progress, Stopwatch clock, CancellationToken cancellationToken)
+    private static async Task<Crowd.CrowdFigures> RunCrowdAsync(SimulatedVenue venue, GeneratedEvent generated, SimulationOptions options, DateTimeOffset plannedStart,
+        Crowd.MqttTransport? broker, Crowd.ZoneAlertLog alerts, IProgress<SimulationProgress>? progress, Stopwatch clock, CancellationToken cancellationToken)
     {
         var tokens = generated.Badges.ToDictionary(b => b.AttendeeId, b => b.Token, StringComparer.Ordinal);
-        var edges = new List<Crowd.CrowdEdge>();
-        Crowd.IReadTransport? shared = null;
-        try
+        var journals = venue.Edges.ToDictionary(e => e.EdgeId, e => SqliteCheckInJournal.ReadAll(e.JournalPath).ToList(), StringComparer.Ordinal);
+        // Every edge's passages: another edge's can reach this one's location grains too.
+        var lastPassage = journals.Values.SelectMany(j => j).Where(e => e.Passed).Select(e => (DateTimeOffset?)e.At).Max();
+        var keynote = venue.Edges.Select(e => e.Host.Silo.Telemetry?.Layout.Sessions.FirstOrDefault()?.StartsAt).Min() ?? plannedStart + Crowd.CrowdPlanner.SessionOffset;
+        var floorStart = Crowd.CrowdPlanner.FloorStart(plannedStart, lastPassage, keynote)
+            ?? throw new InvalidOperationException(
+                $"The rush ran too late for the crowd's day: its last gate passage ({lastPassage:HH:mm:ss} UTC) leaves no time before the keynote the edges' layouts fixed at start " +
+                $"({keynote:HH:mm:ss} UTC); run a shorter --duration, fewer --attendees, or --no-crowd.");
+        if (floorStart > plannedStart)
         {
-            foreach (var edge in venue.Edges)
-            {
-                var inside = new Dictionary<string, string>(StringComparer.Ordinal);
-                foreach (var entry in SqliteCheckInJournal.ReadAll(edge.JournalPath).Where(e => e.Passed && e.AttendeeId is not null))
-                {
-                    if (entry.Reason == Domain.CheckIn.ScanReason.Admitted)
-                    {
-                        inside[entry.AttendeeId!] = tokens[entry.AttendeeId!];
-                    }
-                    else
-                    {
-                        inside.Remove(entry.AttendeeId!);
-                    }
-                }
+            progress?.Report(new SimulationProgress($"The floor opens {(floorStart - plannedStart).TotalSeconds:0} s later than planned, after the rush's last gate passage", 0, 0, 0, 0, 0, clock.Elapsed, 0));
+        }
 
-                var silo = edge.Host.Silo;
-                var telemetry = silo.Telemetry ?? throw new InvalidOperationException($"Edge {edge.EdgeId} started without its venue layout.");
-                var crowdPlan = Crowd.CrowdPlanner.Plan(edge.EdgeId, inside, floorStart, options.Seed);
-                var reads = Crowd.ReaderEmulator.Emit(crowdPlan, telemetry.Layout, options.Seed, out var noise);
-                Crowd.IReadTransport transport = options.RabbitMq is { } broker
-                    ? shared ??= new Crowd.MqttTransport(broker.Host, options.MqttPort, Uri.UnescapeDataString(broker.UserInfo.Split(':')[0]),
-                        broker.UserInfo.Contains(':', StringComparison.Ordinal) ? Uri.UnescapeDataString(broker.UserInfo[(broker.UserInfo.IndexOf(':', StringComparison.Ordinal) + 1)..]) : null)
-                    : new Crowd.InProcessTransport(telemetry);
-                edges.Add(new Crowd.CrowdEdge(edge.EdgeId, edge.Host.Address, edge.DeskToken, telemetry, silo.Grains, silo.Streams, telemetry.Layout,
-                    crowdPlan, reads, noise, transport, 0));
+        var edges = new List<Crowd.CrowdEdge>();
+        foreach (var edge in venue.Edges)
+        {
+            var inside = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var entry in journals[edge.EdgeId].Where(e => e.Passed && e.AttendeeId is not null))
+            {
+                if (entry.Reason == Domain.CheckIn.ScanReason.Admitted)
+                {
+                    inside[entry.AttendeeId!] = tokens[entry.AttendeeId!];
+                }
+                else
+                {
+                    inside.Remove(entry.AttendeeId!);
+                }
             }
 
-            var figures = await Crowd.CrowdRunner.RunAsync(edges, options.Wander, options.Seed,
-                (phase, sent, total) => progress?.Report(new SimulationProgress(phase, 0, 0, 0, 0, 0, clock.Elapsed, 0, $"{sent:N0}/{total:N0} reads")),
-                cancellationToken);
-            progress?.Report(new SimulationProgress("Waiting for central to see every edge's floor", 0, 0, 0, 0, 0, clock.Elapsed, 0));
-            return figures with { Checks = [.. figures.Checks, await CentralSeesTheFloorAsync(venue, figures, cancellationToken)] };
+            var silo = edge.Host.Silo;
+            var telemetry = silo.Telemetry ?? throw new InvalidOperationException($"Edge {edge.EdgeId} started without its venue layout.");
+            var crowdPlan = Crowd.CrowdPlanner.Plan(edge.EdgeId, inside, floorStart, keynote, options.Seed);
+            var reads = Crowd.ReaderEmulator.Emit(crowdPlan, telemetry.Layout, options.Seed, out var noise);
+            // The broker's readers were connected before the rush and are disposed by the caller; in process there is nothing to dispose.
+            Crowd.IReadTransport transport = broker is not null ? broker : new Crowd.InProcessTransport(telemetry);
+            edges.Add(new Crowd.CrowdEdge(edge.EdgeId, edge.Host.Address, edge.DeskToken, telemetry, silo.Grains, silo.Streams, telemetry.Layout,
+                crowdPlan, reads, noise, transport, 0));
         }
-        finally
+
+        var figures = await Crowd.CrowdRunner.RunAsync(edges, options.Wander, options.Seed, alerts,
+            (phase, sent, total) => progress?.Report(new SimulationProgress(phase, 0, 0, 0, 0, 0, clock.Elapsed, 0, $"{sent:N0}/{total:N0} reads")),
+            cancellationToken);
+        progress?.Report(new SimulationProgress("Waiting for central to see every edge's floor", 0, 0, 0, 0, 0, clock.Elapsed, 0));
+        return figures with { Checks = [.. figures.Checks, await CentralSeesTheFloorAsync(venue, figures, cancellationToken)] };
+    }
+
+    /// <summary>
+    /// With --rabbitmq, connects every simulated reader to the broker's MQTT listener before anything
+    /// else is done, so a wrong address, port or user is one line at once, not an error after the whole rush.
+    /// </summary>
+    private static async Task<Crowd.MqttTransport?> ConnectReadersAsync(SimulationOptions options, CancellationToken cancellationToken)
+    {
+        if (options.RabbitMq is not { } broker)
         {
-            foreach (var transport in edges.Select(e => e.Transport).Distinct())
+            return null;
+        }
+
+        var colon = broker.UserInfo.IndexOf(':', StringComparison.Ordinal);
+        var user = Uri.UnescapeDataString(colon < 0 ? broker.UserInfo : broker.UserInfo[..colon]);
+        var password = colon < 0 ? null : Uri.UnescapeDataString(broker.UserInfo[(colon + 1)..]);
+        var transport = new Crowd.MqttTransport(broker.Host, options.MqttPort, user.Length == 0 ? null : user, password);
+        // The floor's layout names the same readers whatever its size and times.
+        var readers = EdgeTopology.NamesOf(options.Edges)
+            .SelectMany(e => Crowd.CrowdLayout.For(e, 0, DateTimeOffset.UnixEpoch).Portals.Select(p => p.ReaderId))
+            .Distinct(StringComparer.Ordinal);
+        try
+        {
+            await transport.ConnectAsync(readers, cancellationToken);
+            return transport;
+        }
+        catch (Exception e) when (e is Messaging.Mqtt.MqttException or ArgumentException)
+        {
+            await transport.DisposeAsync();
+            throw new IOException($"--rabbitmq: the simulated readers cannot publish to {broker.Host}:{options.MqttPort} (--mqtt-port): {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// With --rabbitmq, waits until every edge consumes its reads queue (declared and bound by then, so
+    /// no read is dropped for want of a binding); an edge whose first connection fails ends the run
+    /// before the rush, with the broker's answer.
+    /// </summary>
+    private static async Task WaitForReadsQueuesAsync(SimulatedVenue venue, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        foreach (var edge in venue.Edges)
+        {
+            var readers = edge.Host.Services.GetRequiredService<Venue.Edge.Telemetry.ReaderQueueService>();
+            while (true)
             {
-                await transport.DisposeAsync();
+                var stats = readers.Stats;
+                if (stats is { Connected: true })
+                {
+                    break;
+                }
+
+                if (stats?.LastError is { } error || clock.Elapsed > ReadsQueueTimeout)
+                {
+                    throw new IOException($"--rabbitmq: edge {edge.EdgeId} cannot consume its reads queue over AMQP: {stats?.LastError ?? $"not connected after {ReadsQueueTimeout.TotalSeconds:0} s"}");
+                }
+
+                await Task.Delay(50, cancellationToken);
             }
         }
     }
@@ -342,7 +417,7 @@ public static class SimulationRunner
             }
         }
 
-        using var reporter = new Timer(_ =>
+        var reporter = new Timer(_ =>
         {
             var window = recentRoundTrips.ToArray();
             while (recentRoundTrips.Count > 5000 && recentRoundTrips.TryDequeue(out double _))
@@ -353,21 +428,32 @@ public static class SimulationRunner
                 Volatile.Read(ref refused), Volatile.Read(ref badRequests), clock.Elapsed, LatencySummary.Of(window).P99, injector?.Describe()));
         }, null, TimeSpan.Zero, TimeSpan.FromMilliseconds(250));
 
-        foreach (var scan in plan)
+        try
         {
-            var wait = scan.At - start.Elapsed;
-            if (wait > TimeSpan.FromMilliseconds(1))
+            foreach (var scan in plan)
             {
-                await Task.Delay(wait, cancellationToken);
-            }
+                var wait = scan.At - start.Elapsed;
+                if (wait > TimeSpan.FromMilliseconds(1))
+                {
+                    await Task.Delay(wait, cancellationToken);
+                }
 
-            var batch = scan.Twin is { } twin ? new[] { scan, twin } : [scan];
-            foreach (var one in batch)
-            {
-                await inFlight.WaitAsync(cancellationToken);
-                Interlocked.Increment(ref sent);
-                tasks.Add(SendOne(one));
+                var batch = scan.Twin is { } twin ? new[] { scan, twin } : [scan];
+                foreach (var one in batch)
+                {
+                    await inFlight.WaitAsync(cancellationToken);
+                    Interlocked.Increment(ref sent);
+                    tasks.Add(SendOne(one));
+                }
             }
+        }
+        finally
+        {
+            // Cancelled or not, the scans in flight use the client and semaphore disposed on the way out:
+            // they end first (a cancelled run cancels them too), and the run's own exception is the one thrown.
+            await Task.WhenAll(tasks).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            // Dispose does not wait for a tick in progress; this does, so no progress line follows "Rush over".
+            await reporter.DisposeAsync();
         }
 
         await Task.WhenAll(tasks);

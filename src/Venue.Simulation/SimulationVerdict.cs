@@ -57,13 +57,19 @@ internal static class SimulationVerdict
         // 4. The same badge at two gates of one edge at the same instant: exactly one admitted.
         var pairs = answered.Where(o => o.Scan.Kind == ScanKind.Simultaneous).GroupBy(o => o.Scan.AttendeeId).ToList();
         var badPairs = pairs.Count(g => g.Count(o => o.Reason == "admitted") != 1 || g.Count() != 2);
-        checks.Add(new VerdictCheck("Simultaneous scans of one badge: exactly one admitted", badPairs == 0, $"{pairs.Count} pairs, {badPairs} wrong"));
+        const string PairsName = "Simultaneous scans of one badge: exactly one admitted";
+        checks.Add(pairs.Count == 0
+            ? VerdictCheck.NotExercised(PairsName, "no simultaneous pair planned (about 1 arrival in 200 is one; too few attendees)")
+            : new VerdictCheck(PairsName, badPairs == 0, $"{pairs.Count} pairs, {badPairs} wrong"));
 
         // 5. A retried nonce gets the first answer.
         var firstAnswer = answered.Where(o => o.Scan.Kind == ScanKind.Arrival).ToDictionary(o => (o.Scan.GateId, o.Scan.Nonce), o => o.Reason);
         var retries = answered.Where(o => o.Scan.Kind == ScanKind.Retry).ToList();
         var changed = retries.Count(o => firstAnswer.TryGetValue((o.Scan.GateId, o.Scan.Nonce), out var first) && first != o.Reason);
-        checks.Add(new VerdictCheck("Retried scans answered as the first time", changed == 0, $"{retries.Count} retries, {changed} answered differently"));
+        const string RetriesName = "Retried scans answered as the first time";
+        checks.Add(retries.Count == 0
+            ? VerdictCheck.NotExercised(RetriesName, "no retry planned (about 1 arrival in 100 is retried; too few attendees)")
+            : new VerdictCheck(RetriesName, changed == 0, $"{retries.Count} retries, {changed} answered differently"));
 
         // 6. Outcomes that do not depend on timing came out as planned.
         var wrong = f.Outcomes.Where(o => o.Scan.Expected is { } expected && o.Reason != expected.Code()).ToList();
@@ -76,7 +82,10 @@ internal static class SimulationVerdict
         var entrants = answered.Where(o => o.Scan.Kind is ScanKind.Arrival or ScanKind.Duplicate && !leaving.Contains(o.Scan.AttendeeId))
             .GroupBy(o => o.Scan.AttendeeId).ToList();
         var notOnce = entrants.Count(g => g.Where(o => o.Reason == "admitted").Select(o => o.Scan.Nonce).Distinct().Count() != 1);
-        checks.Add(new VerdictCheck("Each arriving attendee admitted exactly once", notOnce == 0, $"{entrants.Count:N0} attendees, {notOnce} not admitted exactly once"));
+        const string EntrantsName = "Each arriving attendee admitted exactly once";
+        checks.Add(entrants.Count == 0
+            ? VerdictCheck.NotExercised(EntrantsName, "no attendee arrived and stayed")
+            : new VerdictCheck(EntrantsName, notOnce == 0, $"{entrants.Count:N0} attendees, {notOnce} not admitted exactly once"));
 
         // 8. Broken requests get 400 and nothing else fails, the cut-off edge's scanners included.
         var badRequests = f.Outcomes.Where(o => o.Scan.Kind == ScanKind.BadRequest).ToList();
@@ -208,9 +217,17 @@ internal static class SimulationVerdict
         var repeated = byAttendee.Count(kv => kv.Value != 1);
         var planned = f.Plan.Count(p => p.Kind == ScanKind.PartitionDouble);
         var passed = unexpected.Count == 0 && notRaised.Count == 0 && repeated == 0;
+        if (passed && f.Layout.Edges.Count > 1 && f.Layout.Partition is { } cut && doubles.Count == 0 && f.Conflicts.Count == 0)
+        {
+            // A partition was asked for, but no badge was admitted at two edges during it: nothing to raise, so nothing was judged.
+            return VerdictCheck.NotExercised(Name, planned == 0
+                ? $"no double planned: no arrival fell well inside {cut.Edge}'s partition ({cut.From.TotalSeconds:0.0#} s to {cut.To.TotalSeconds:0.0#} s; too short a rush or too few attendees); none raised"
+                : $"{planned} doubles planned, none admitted at both edges; none raised");
+        }
+
         var detail = passed
-            ? planned == 0
-                ? f.Layout.Edges.Count < 2 || f.Layout.Partition is null ? "no partition between edges: no conflict, none raised" : "no double planned (too few arrivals during the partition); none raised"
+            ? planned == 0 && doubles.Count == 0
+                ? "no partition between edges: no conflict, none raised"
                 : $"{f.Conflicts.Count} conflicts for the {doubles.Count} badges admitted at two edges that could not know of each other ({planned} doubles planned)"
             : $"{f.Conflicts.Count} conflicts, {doubles.Count} doubles admitted at two edges: {notRaised.Count} not raised{Example(notRaised)}, {unexpected.Count} unexpected{Example(unexpected)}, {repeated} raised more than once";
         return new VerdictCheck(Name, passed, detail);
@@ -222,7 +239,7 @@ internal static class SimulationVerdict
         const string Name = "A badge admitted at one edge is refused at the other while the link is up";
         if (f.Layout.Edges.Count < 2)
         {
-            return new VerdictCheck(Name, true, "one edge: there is no other edge to show a badge at");
+            return VerdictCheck.NotExercised(Name, "one edge: there is no other edge to show a badge at");
         }
 
         var admitted = twins.Where(o => o.Reason != ScanReason.AlreadyInside.Code()).ToList();
@@ -230,6 +247,11 @@ internal static class SimulationVerdict
             : $"; {unsettled.Count} more fell into {f.Injector!.Window.Edge}'s partition or catch-up ({(f.Injector.CatchUp is { } c ? $"{c.TotalSeconds:0.0} s" : "never done")}) and are judged with the conflicts";
         // An edge that never caught up after the heal never had its link back, whatever its sockets say.
         var healed = f.Injector is not { CutAt: not null } injector || injector.CatchUp is not null;
+        if (healed && twins.Count == 0)
+        {
+            return VerdictCheck.NotExercised(Name, $"no badge was shown at another edge while both links were up (too short a rush around the partition, or too few attendees){aside}");
+        }
+
         return new VerdictCheck(Name, admitted.Count == 0 && healed,
             !healed ? $"{f.Injector!.Window.Edge} never caught up after the heal{aside}"
             : admitted.Count == 0

@@ -54,7 +54,9 @@ public sealed class CliTests(ITestOutputHelper output)
         Assert.True(root.GetProperty("passed").GetBoolean(), root.ToString());
         var checks = root.GetProperty("checks").EnumerateArray().ToList();
         Assert.NotEmpty(checks);
-        Assert.All(checks, c => Assert.True(c.GetProperty("passed").GetBoolean(), c.ToString()));
+        // A two-second rush is too short for a badge admitted at both edges during the partition: that check has nothing to judge.
+        Assert.All(checks, c => Assert.True(c.GetProperty("passed").GetBoolean() || !c.GetProperty("exercised").GetBoolean(), c.ToString()));
+        Assert.Contains(checks, c => c.GetProperty("passed").GetBoolean());
         Assert.Contains("PASS", result.StandardOutput, StringComparison.Ordinal);
 
         // By default: central and two edges, north cut off mid-rush and healed, and central holding every journal entry.
@@ -491,6 +493,54 @@ public sealed class CliTests(ITestOutputHelper output)
         AssertOneLineError(notAmqp, "is not an absolute amqp:// or amqps:// address");
         AssertOneLineError(parsed, "needs the crowd");
         Assert.Equal(2, parsed.ExitCode);
+    }
+
+    [Fact]
+    public async Task Simulate_with_a_broker_it_cannot_reach_exits_2_in_one_line_before_the_rush()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        // A port that was just free: nothing listens there.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var closed = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+        listener.Stop();
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Quick, "simulate", "--rabbitmq", $"amqp://u:p@127.0.0.1:{closed}/", "--mqtt-port", closed,
+            "--attendees", "10", "--duration", "1", "--wander", "1", "--plain");
+
+        AssertOneLineError(result, "--rabbitmq");
+        Assert.Contains($"127.0.0.1:{closed}", result.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, result.ExitCode);
+        Assert.DoesNotContain("Morning rush", result.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Generating", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Simulate_refuses_a_data_dir_that_is_a_file_in_one_line_before_generating_anyone()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var file = directory.File("taken");
+        await File.WriteAllTextAsync(file, "not a directory");
+
+        var named = await VenueExecutable.RunAsync(directory.Path, Quick, "simulate", "--data-dir", file, "--plain");
+        var under = await VenueExecutable.RunAsync(directory.Path, Quick, "simulate", "--data-dir", Path.Combine(file, "run"), "--plain");
+
+        AssertOneLineError(named, "--data-dir");
+        AssertOneLineError(under, "is a file");
+        Assert.Equal(2, named.ExitCode);
+        Assert.Equal(2, under.ExitCode);
+        Assert.DoesNotContain("Generating", named.StandardOutput + under.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal("not a directory", await File.ReadAllTextAsync(file));
     }
 
     [Fact]

@@ -37,11 +37,36 @@ public static class CrowdPlanner
     /// <summary>When the keynote starts, after the wandering starts.</summary>
     public static readonly TimeSpan SessionOffset = TimeSpan.FromMinutes(30);
 
-    public static CrowdPlan Plan(string edge, IReadOnlyDictionary<string, string> insideWithToken, DateTimeOffset start, int seed)
+    /// <summary>The keynote's doors open this long before it starts: people in the hall start crowding in.</summary>
+    public static readonly TimeSpan KeynoteDoors = TimeSpan.FromMinutes(10);
+
+    /// <summary>The floor starts at least this long (event time) after the last gate passage of the morning.</summary>
+    public static readonly TimeSpan AfterLastPassage = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// When the day on the floor can start: at <paramref name="planned"/>, or later if a gate admitted
+    /// or let out somebody less than <see cref="AfterLastPassage"/> before it (gates stamp passages with
+    /// the edge's clock, and a location grain ignores a read older than the person's latest move, so
+    /// every read must come after every passage). Null when that is after the keynote's doors open
+    /// (<paramref name="keynote"/> is fixed in the layouts the edges started with): the day cannot be
+    /// played as planned.
+    /// </summary>
+    public static DateTimeOffset? FloorStart(DateTimeOffset planned, DateTimeOffset? lastGatePassage, DateTimeOffset keynote)
+    {
+        var start = lastGatePassage is { } last && last + AfterLastPassage > planned ? last + AfterLastPassage : planned;
+        return start > keynote - KeynoteDoors ? null : start;
+    }
+
+    /// <summary>Plans the day with the keynote <see cref="SessionOffset"/> after <paramref name="start"/>.</summary>
+    public static CrowdPlan Plan(string edge, IReadOnlyDictionary<string, string> insideWithToken, DateTimeOffset start, int seed) =>
+        Plan(edge, insideWithToken, start, start + SessionOffset, seed);
+
+    /// <summary>Plans the day from <paramref name="start"/>, with the keynote (50 minutes) from <paramref name="keynote"/> as the layout has it.</summary>
+    public static CrowdPlan Plan(string edge, IReadOnlyDictionary<string, string> insideWithToken, DateTimeOffset start, DateTimeOffset keynote, int seed)
     {
         var random = new Random(StableSeed.Of(seed, "plan", edge));
         var end = start + Day;
-        var sessionStart = start + SessionOffset;
+        var sessionStart = keynote;
         var sessionEnd = sessionStart.AddMinutes(50);
         var passes = new List<PlannedPass>();
         var leads = new List<PlannedLead>();
@@ -78,7 +103,7 @@ public static class CrowdPlanner
                 else if (zone == hall)
                 {
                     var roll = random.NextDouble();
-                    if (t >= sessionStart.AddMinutes(-10) && t < sessionStart.AddMinutes(15) && roll < 0.45)
+                    if (t >= sessionStart - KeynoteDoors && t < sessionStart.AddMinutes(15) && roll < 0.45)
                     {
                         Cross($"{edge}-hall-room", inward: true, room);
                         // Keynote audiences stay to the end, and a few minutes past it.

@@ -1,0 +1,126 @@
+using Venue.Domain.Readers;
+
+namespace Venue.Simulation.Crowd;
+
+/// <summary>
+/// What the crowd phase left behind on one edge, read back after it: where the plan put each person
+/// and where the edge's location grains say they are, each zone's occupancy, the reads the simulated
+/// readers emitted and those the edge's read journal holds, and the duplicates it dropped.
+/// </summary>
+internal sealed record CrowdEdgeFacts(
+    string EdgeId,
+    IReadOnlyDictionary<string, string> PlannedZone,
+    IReadOnlyDictionary<string, string?> LocatedZone,
+    IReadOnlyList<ZoneFigure> Zones,
+    IReadOnlyDictionary<string, List<TagRead>> Emitted,
+    IReadOnlyList<TagRead> Journaled,
+    long DuplicatesDropped);
+
+/// <summary>
+/// The crowd phase on every edge: <see cref="Redelivered"/> reads sent a second time, which the edges
+/// must drop exactly (<see cref="ExactRedelivery"/>: nothing else delivers twice, as in process) or at
+/// least (a broker may redeliver on its own); the booths' answers and what they counted.
+/// </summary>
+internal sealed record CrowdFacts(
+    IReadOnlyList<CrowdEdgeFacts> Edges,
+    long Redelivered,
+    bool ExactRedelivery,
+    int LeadScans,
+    int Booths,
+    int RefusedLeads,
+    IReadOnlyList<string> LeadProblems);
+
+/// <summary>Judges the crowd phase by identities, not totals: each person's zone, each read.</summary>
+internal static class CrowdVerdict
+{
+    public const string ZonesName = "Everybody in the zone the plan put them in, and zone occupancy equals them";
+    public const string ReadsName = "Every read journaled exactly once";
+    public const string LeadsName = "Leads and booth points counted once";
+
+    public static IReadOnlyList<VerdictCheck> Judge(CrowdFacts f) => [Zones(f), Reads(f), Leads(f)];
+
+    private static VerdictCheck Zones(CrowdFacts f)
+    {
+        var people = f.Edges.Sum(e => e.PlannedZone.Count);
+        var zones = f.Edges.SelectMany(e => e.Zones).ToList();
+        if (people == 0)
+        {
+            return VerdictCheck.NotExercised(ZonesName, "nobody was inside to wander the floor");
+        }
+
+        var misplaced = f.Edges.SelectMany(e => e.PlannedZone
+                .Where(kv => !string.Equals(e.LocatedZone.GetValueOrDefault(kv.Key), kv.Value, StringComparison.Ordinal))
+                .Select(kv => $"{kv.Key} in {e.LocatedZone.GetValueOrDefault(kv.Key) ?? "no zone"} (planned {kv.Value})"))
+            .ToList();
+        var differ = zones.Where(z => z.Occupancy != z.Expected).ToList();
+        return new VerdictCheck(ZonesName, misplaced.Count == 0 && differ.Count == 0,
+            misplaced.Count == 0 && differ.Count == 0
+                ? $"{people:N0} people on {f.Edges.Count} edge(s) each where the plan put them (their location grains); {zones.Count} zones hold exactly them"
+                : $"{misplaced.Count} people elsewhere{(misplaced.Count > 0 ? $", e.g. {string.Join("; ", misplaced.Take(3))}" : "")}; " +
+                  $"{differ.Count} zones differ{(differ.Count > 0 ? $", e.g. {string.Join("; ", differ.Take(4).Select(z => $"{z.ZoneId} {z.Occupancy} (expected {z.Expected})"))}" : "")}");
+    }
+
+    private static VerdictCheck Reads(CrowdFacts f)
+    {
+        long emitted = 0, journaled = 0, missing = 0, unknown = 0, twice = 0, different = 0, duplicates = 0;
+        foreach (var edge in f.Edges)
+        {
+            var sent = new Dictionary<(string Reader, long EventNum), TagRead>();
+            foreach (var read in edge.Emitted.Values.SelectMany(r => r))
+            {
+                sent[(read.ReaderId, read.EventNum)] = read;
+            }
+
+            var seen = new HashSet<(string, long)>();
+            foreach (var read in edge.Journaled)
+            {
+                var key = (read.ReaderId, read.EventNum);
+                if (!sent.TryGetValue(key, out var original))
+                {
+                    unknown++;
+                }
+                else if (!seen.Add(key))
+                {
+                    twice++;
+                }
+                else if (!Same(original, read))
+                {
+                    different++;
+                }
+            }
+
+            emitted += sent.Count;
+            journaled += edge.Journaled.Count;
+            missing += sent.Count - seen.Count;
+            duplicates += edge.DuplicatesDropped;
+        }
+
+        if (emitted == 0)
+        {
+            return VerdictCheck.NotExercised(ReadsName, "no read emitted: nobody crossed a portal");
+        }
+
+        var dropped = f.ExactRedelivery ? duplicates == f.Redelivered : duplicates >= f.Redelivered;
+        var passed = missing == 0 && unknown == 0 && twice == 0 && different == 0 && dropped;
+        return new VerdictCheck(ReadsName, passed,
+            $"{emitted:N0} distinct reads emitted, {journaled:N0} journaled (read back: {missing} missing, {twice} twice, {unknown} never emitted, {different} with another tag, antenna or time); " +
+            $"{f.Redelivered:N0} delivered twice, {duplicates:N0} dropped as duplicates{(f.ExactRedelivery ? " (must be equal)" : " (at least as many)")}");
+    }
+
+    /// <summary>The same tag at the same antenna and time, to the millisecond (Zebra's JSON timestamps carry no finer).</summary>
+    private static bool Same(TagRead a, TagRead b) =>
+        a.Epc == b.Epc && a.Antenna == b.Antenna && a.ReadAt.ToUnixTimeMilliseconds() == b.ReadAt.ToUnixTimeMilliseconds();
+
+    private static VerdictCheck Leads(CrowdFacts f)
+    {
+        if (f.LeadScans == 0)
+        {
+            return VerdictCheck.NotExercised(LeadsName, "no lead planned at any booth");
+        }
+
+        var passed = f.LeadProblems.Count == 0 && f.RefusedLeads == 0;
+        return new VerdictCheck(LeadsName, passed,
+            passed ? $"{f.LeadScans:N0} leads at {f.Booths} booths, retried scans answered 'updated' and not counted again"
+                : $"{f.RefusedLeads} lead scans refused; {string.Join("; ", f.LeadProblems.Take(4))}");
+    }
+}
