@@ -41,6 +41,28 @@ public sealed class SimulationVerdictTests
     }
 
     [Fact]
+    public void A_partition_double_answered_after_the_heal_may_be_refused_already_inside_but_one_answered_during_the_partition_may_not()
+    {
+        // North is cut off from 7 s to 14 s. A machine that fell behind sends a double's second scan at
+        // 14 s: south has heard of north's admission by then and rightly refuses it; no conflict.
+        var late = VerdictFacts.Passing();
+        late.Scan(ScanKind.Arrival, "G03", "A8", ScanReason.Admitted, 13, ScanReason.Admitted);
+        late.Scan(ScanKind.PartitionDouble, "G06", "A8", ScanReason.AlreadyInside, 14, ScanReason.Admitted);
+
+        var report = SimulationVerdict.Judge(late.Build());
+
+        Assert.All(report.Checks, c => Assert.True(c.Passed, $"{c.Name}: {c.Detail}"));
+        Assert.Contains("1 partition doubles answered after the heal", Check(report, Expected).Detail, StringComparison.Ordinal);
+
+        // The same refusal while the edges could not know of each other is wrong.
+        var early = VerdictFacts.Passing();
+        early.Scan(ScanKind.Arrival, "G03", "A8", ScanReason.Admitted, 10, ScanReason.Admitted);
+        early.Scan(ScanKind.PartitionDouble, "G06", "A8", ScanReason.AlreadyInside, 10.5, ScanReason.Admitted);
+
+        AssertFails(SimulationVerdict.Judge(early.Build()), Expected);
+    }
+
+    [Fact]
     public void An_admission_missing_from_the_journal_fails_every_admission_journaled()
     {
         var facts = VerdictFacts.Passing();
