@@ -19,7 +19,9 @@ internal sealed record CrowdEdgeFacts(
 /// <summary>
 /// The crowd phase on every edge: <see cref="Redelivered"/> reads sent a second time, which the edges
 /// must drop exactly (<see cref="ExactRedelivery"/>: nothing else delivers twice, as in process) or at
-/// least (a broker may redeliver on its own); the booths' answers and what they counted.
+/// least (a broker may redeliver on its own); the desks' answers that were not as planned (a lead
+/// 'captured', its retry 'updated'; an attendee's first quiz completion 'awarded', any later one
+/// 'already_awarded') and what the booths counted.
 /// </summary>
 internal sealed record CrowdFacts(
     IReadOnlyList<CrowdEdgeFacts> Edges,
@@ -27,7 +29,8 @@ internal sealed record CrowdFacts(
     bool ExactRedelivery,
     int LeadScans,
     int Booths,
-    int RefusedLeads,
+    int QuizCompletions,
+    IReadOnlyList<string> WrongAnswers,
     IReadOnlyList<string> LeadProblems);
 
 /// <summary>Judges the crowd phase by identities, not totals: each person's zone, each read.</summary>
@@ -35,7 +38,7 @@ internal static class CrowdVerdict
 {
     public const string ZonesName = "Everybody in the zone the plan put them in, and zone occupancy equals them";
     public const string ReadsName = "Every read journaled exactly once";
-    public const string LeadsName = "Leads and booth points counted once";
+    public const string LeadsName = "Leads, quiz awards and booth points counted once";
 
     public static IReadOnlyList<VerdictCheck> Judge(CrowdFacts f) => [Zones(f), Reads(f), Leads(f)];
 
@@ -113,14 +116,16 @@ internal static class CrowdVerdict
 
     private static VerdictCheck Leads(CrowdFacts f)
     {
-        if (f.LeadScans == 0)
+        if (f.LeadScans == 0 && f.QuizCompletions == 0)
         {
-            return VerdictCheck.NotExercised(LeadsName, "no lead planned at any booth");
+            return VerdictCheck.NotExercised(LeadsName, "no lead or quiz completion planned");
         }
 
-        var passed = f.LeadProblems.Count == 0 && f.RefusedLeads == 0;
+        var passed = f.LeadProblems.Count == 0 && f.WrongAnswers.Count == 0;
         return new VerdictCheck(LeadsName, passed,
-            passed ? $"{f.LeadScans:N0} leads at {f.Booths} booths, retried scans answered 'updated' and not counted again"
-                : $"{f.RefusedLeads} lead scans refused; {string.Join("; ", f.LeadProblems.Take(4))}");
+            passed ? $"{f.LeadScans:N0} leads at {f.Booths} booths, each answered 'captured' (a retried scan 'updated') and counted once; " +
+                     $"{f.QuizCompletions:N0} quiz completions, each attendee awarded once"
+                : $"{f.WrongAnswers.Count} answers not as planned{(f.WrongAnswers.Count > 0 ? $", e.g. {string.Join("; ", f.WrongAnswers.Take(3))}" : "")}; " +
+                  $"{f.LeadProblems.Count} booths counted wrong{(f.LeadProblems.Count > 0 ? $", e.g. {string.Join("; ", f.LeadProblems.Take(3))}" : "")}");
     }
 }

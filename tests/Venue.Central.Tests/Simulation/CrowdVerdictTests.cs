@@ -25,10 +25,10 @@ public sealed class CrowdVerdictTests
     ];
 
     private static CrowdFacts Facts(IReadOnlyDictionary<string, string?>? located = null, IReadOnlyList<TagRead>? journaled = null, long duplicates = 1,
-        long redelivered = 1, bool exact = true, IReadOnlyList<ZoneFigure>? zones = null) =>
+        long redelivered = 1, bool exact = true, IReadOnlyList<ZoneFigure>? zones = null, IReadOnlyList<string>? wrongAnswers = null) =>
         new([new CrowdEdgeFacts("north", Planned, located ?? Planned.ToDictionary(kv => kv.Key, kv => (string?)kv.Value), zones ?? Zones(1, 1),
                 new Dictionary<string, List<TagRead>> { ["reads"] = Emitted() }, journaled ?? Emitted(), duplicates)],
-            redelivered, exact, LeadScans: 2, Booths: 3, RefusedLeads: 0, LeadProblems: []);
+            redelivered, exact, LeadScans: 2, Booths: 3, QuizCompletions: 1, WrongAnswers: wrongAnswers ?? [], LeadProblems: []);
 
     private static VerdictCheck Check(CrowdFacts facts, string name) => CrowdVerdict.Judge(facts).Single(c => c.Name == name);
 
@@ -91,12 +91,23 @@ public sealed class CrowdVerdictTests
     public void A_floor_with_no_reads_and_no_leads_leaves_those_checks_not_exercised()
     {
         var facts = new CrowdFacts([new CrowdEdgeFacts("north", Planned, Planned.ToDictionary(kv => kv.Key, kv => (string?)kv.Value), Zones(1, 1),
-            new Dictionary<string, List<TagRead>>(), [], 0)], 0, true, 0, 3, 0, []);
+            new Dictionary<string, List<TagRead>>(), [], 0)], 0, true, 0, 3, 0, [], []);
 
         var checks = CrowdVerdict.Judge(facts);
 
         Assert.False(checks.Single(c => c.Name == CrowdVerdict.ReadsName).Exercised);
         Assert.False(checks.Single(c => c.Name == CrowdVerdict.LeadsName).Exercised);
         Assert.True(checks.Single(c => c.Name == CrowdVerdict.ZonesName).Passed);
+    }
+
+    [Fact]
+    public void A_desk_answer_not_as_planned_fails_the_leads_and_quiz_check()
+    {
+        Assert.True(Check(Facts(), CrowdVerdict.LeadsName).Passed);
+
+        var check = Check(Facts(wrongAnswers: ["quiz completion of P1: http 500, expected awarded"]), CrowdVerdict.LeadsName);
+
+        Assert.False(check.Passed);
+        Assert.Contains("quiz completion of P1", check.Detail, StringComparison.Ordinal);
     }
 }
