@@ -100,7 +100,6 @@ public static class DevicesCommand
             Console.WriteLine($"The token in {file.FullName} is not an active {roleName} '{name}' here (revoked, or the database is new): registering another.");
         }
 
-        var (credential, token) = await store.CreateAsync(name, role, ct);
         var temporary = file.FullName + ".new";
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
@@ -108,13 +107,32 @@ public static class DevicesCommand
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        await using (var stream = new FileStream(temporary, options))
+        // The file first: a directory that cannot be written is found before anything is registered.
+        var stream = new FileStream(temporary, options);
+        DeviceCredential credential;
+        try
         {
-            await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(token + "\n"), ct);
-            stream.Flush(flushToDisk: true);
+            (credential, var token) = await store.CreateAsync(name, role, ct);
+            try
+            {
+                await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(token + "\n"), ct);
+                stream.Flush(flushToDisk: true);
+                await stream.DisposeAsync();
+                File.Move(temporary, file.FullName, overwrite: true);
+            }
+            catch
+            {
+                // A credential whose token is nowhere would stay active for ever: take it back.
+                await store.RevokeAsync(credential.Id, CancellationToken.None);
+                throw;
+            }
+        }
+        finally
+        {
+            await stream.DisposeAsync();
+            File.Delete(temporary); // gone already once moved
         }
 
-        File.Move(temporary, file.FullName, overwrite: true);
         Console.WriteLine($"Registered {roleName} '{credential.Name}' as {credential.Id}. Its token is in {file.FullName}.");
         return 0;
     }

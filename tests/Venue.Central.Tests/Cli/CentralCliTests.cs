@@ -138,6 +138,12 @@ public sealed class CentralCliTests(ITestOutputHelper output)
         async Task<string[]> ActiveAsync() => [.. (await VenueExecutable.RunAsync(directory.Path, Limit, "central", "devices", "list", "--config", config))
             .StandardOutput.Split('\n').Where(l => l.Contains(" active ", StringComparison.Ordinal))];
 
+        // A token file that cannot be written (here: its directory is missing) registers nothing.
+        var unwritable = await VenueExecutable.RunAsync(directory.Path, Limit,
+            "central", "devices", "add", "--config", config, "--name", "north", "--role", "edge", "--token-file", directory.File("missing/north.token"));
+        Assert.True(unwritable.ExitCode == 2, unwritable.ToString());
+        Assert.Empty(await ActiveAsync());
+
         var first = await AddAsync();
         Assert.True(first.ExitCode == 0, first.ToString());
         var token = (await File.ReadAllTextAsync(tokenFile)).Trim();
