@@ -9,7 +9,7 @@ namespace Venue.Storage.Postgres;
 /// it is given back, until its next use resets it). When the database restarts, the session and
 /// the lock end; <see cref="RenewAsync"/> takes it again unless another central was quicker.
 /// </summary>
-internal sealed class PostgresCentralClaim(NpgsqlDataSource unpooled) : ICentralClaim
+internal sealed class PostgresCentralClaim(Func<CancellationToken, Task<NpgsqlConnection>> openUnpooled) : ICentralClaim
 {
     // The server probes the session's TCP peer after 30 s of silence, so a central whose host
     // vanished frees the claim within about a minute, not the two hours of the default keepalive.
@@ -19,11 +19,12 @@ internal sealed class PostgresCentralClaim(NpgsqlDataSource unpooled) : ICentral
         """;
 
     private NpgsqlConnection? _session;
+    private bool _disposed;
 
     /// <summary>Takes the lock; false when another session holds it.</summary>
     public async Task<bool> TryTakeAsync(CancellationToken cancellationToken)
     {
-        var session = await unpooled.OpenConnectionAsync(cancellationToken);
+        var session = await openUnpooled(cancellationToken);
         try
         {
             await using var take = new NpgsqlCommand(Take, session);
@@ -43,8 +44,11 @@ internal sealed class PostgresCentralClaim(NpgsqlDataSource unpooled) : ICentral
         return false;
     }
 
+    /// <summary>Not to be called while <see cref="DisposeAsync"/> runs (central renews from its heartbeat, which ends before the claim is let go).</summary>
     public async Task<bool> RenewAsync(CancellationToken cancellationToken = default)
     {
+        // Once let go, never taken again: a new session here would hold the lock until the process exits.
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (_session is { } session)
         {
             try
@@ -65,6 +69,7 @@ internal sealed class PostgresCentralClaim(NpgsqlDataSource unpooled) : ICentral
 
     public async ValueTask DisposeAsync()
     {
+        _disposed = true;
         if (_session is { } session)
         {
             _session = null;

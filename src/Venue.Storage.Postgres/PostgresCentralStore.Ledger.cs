@@ -145,7 +145,7 @@ public sealed partial class PostgresCentralStore
             }
 
             return CentralStoreRules.LedgerPage(attendees, tokens, limit, current);
-        }, cancellationToken, IsolationLevel.RepeatableRead);
+        }, cancellationToken, IsolationLevel.RepeatableRead, limits: false); // reads only, and every edge's long poll: no extra round trip
     }
 
     public async Task<ILedgerSnapshotView> OpenLedgerSnapshotAsync(CancellationToken cancellationToken = default)

@@ -67,25 +67,35 @@ public sealed partial class PostgresCentralStore : ICentralStore
     }
 
     /// <summary>
-    /// Creates or upgrades the schema. It is the first thing central and the command line do with
-    /// the database, so a server that does not answer is named here, and Ctrl+C is not held up by
-    /// the connection attempt.
+    /// Opens a connection for start-up work (the claim, the migration: the first things central and
+    /// the command line do with the database), so a server that does not answer is named, and
+    /// Ctrl+C is not held up by the connection attempt.
     /// </summary>
-    public async Task<int> MigrateAsync(CancellationToken cancellationToken = default)
+    private async Task<NpgsqlConnection> OpenAtStartAsync(NpgsqlDataSource source, CancellationToken cancellationToken)
     {
-        var migrations = PostgresCentralSchema.Migrations;
-        NpgsqlConnection opened;
+        var opening = source.OpenConnectionAsync(cancellationToken).AsTask();
         try
         {
-            opened = await _dataSource.OpenConnectionAsync(cancellationToken).AsTask().WaitAsync(cancellationToken);
+            return await opening.WaitAsync(cancellationToken);
         }
         catch (NpgsqlException e) when (e.InnerException is TimeoutException)
         {
             throw new TimeoutException(
                 $"PostgreSQL at {_server} did not answer within {_connectTimeoutSeconds} s (the connection string's Timeout); is it running and reachable?", e);
         }
+        catch (OperationCanceledException) when (!opening.IsCompleted)
+        {
+            // Given up on, not abandoned: a connection that opens after all goes back at once.
+            _ = opening.ContinueWith(static t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            throw;
+        }
+    }
 
-        await using var connection = opened;
+    /// <summary>Creates or upgrades the schema.</summary>
+    public async Task<int> MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        var migrations = PostgresCentralSchema.Migrations;
+        await using var connection = await OpenAtStartAsync(_dataSource, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // Concurrent migrators (several central instances starting at once) wait here for each
         // other, for as long as the first one's migration takes; so do the steps themselves.
@@ -142,16 +152,19 @@ public sealed partial class PostgresCentralStore : ICentralStore
     /// timeout with PostgreSQL's "lock timeout" error instead of a read timeout that looks like a
     /// network fault; see also <see cref="IdleInTransactionTimeout"/>.
     /// </summary>
+    /// <param name="limits">False for a transaction that only reads, which takes no lock and so needs neither limit (nor the round trip that sets them).</param>
     private async Task<T> InTransactionAsync<T>(
         Func<NpgsqlConnection, CancellationToken, Task<T>> work,
         CancellationToken cancellationToken,
-        IsolationLevel isolation = IsolationLevel.ReadCommitted)
+        IsolationLevel isolation = IsolationLevel.ReadCommitted,
+        bool limits = true)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(isolation, cancellationToken);
-        await using (var limits = new NpgsqlCommand(_transactionLimits, connection))
+        if (limits)
         {
-            await limits.ExecuteNonQueryAsync(cancellationToken);
+            await using var set = new NpgsqlCommand(_transactionLimits, connection);
+            await set.ExecuteNonQueryAsync(cancellationToken);
         }
 
         var result = await work(connection, cancellationToken);
@@ -176,7 +189,7 @@ public sealed partial class PostgresCentralStore : ICentralStore
     /// <summary>A session-level advisory lock per schema (<see cref="PostgresCentralClaim"/>).</summary>
     public async Task<ICentralClaim> ClaimAsync(CancellationToken cancellationToken = default)
     {
-        var claim = new PostgresCentralClaim(_unpooled);
+        var claim = new PostgresCentralClaim(ct => OpenAtStartAsync(_unpooled, ct));
         if (await claim.TryTakeAsync(cancellationToken))
         {
             return claim;

@@ -20,19 +20,12 @@ public sealed class CentralSiloService(IOptions<CentralOptions> options, TimePro
 
     public CentralSilo Silo => _silo ?? throw new InvalidOperationException("The central silo has not started.");
 
+    /// <summary>True once another central took the store and this one stopped (the command exits non-zero).</summary>
+    public bool ClaimLost { get; private set; }
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var store = await CentralStoreFactory.OpenAsync(options.Value, time, cancellationToken);
-        try
-        {
-            _claim = await store.ClaimAsync(cancellationToken);
-        }
-        catch
-        {
-            await store.DisposeAsync();
-            throw;
-        }
-
+        (var store, _claim) = await CentralStoreFactory.OpenClaimedAsync(options.Value, time, cancellationToken);
         try
         {
             _silo = await CentralSilo.StartAsync(options.Value, store, time, logger, cancellationToken);
@@ -64,11 +57,20 @@ public sealed class CentralSiloService(IOptions<CentralOptions> options, TimePro
                 {
                     if (!await claim.RenewAsync(stopping))
                     {
+                        ClaimLost = true;
                         logger.LogCritical("Another central took the {Store} store while this one could not reach it; stopping, as only one central may run on a store.", silo.Store.Kind);
                         lifetime.StopApplication();
                         return;
                     }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogWarning(e, "Could not renew central's claim on its store; retrying in {Seconds} s.", HeartbeatEvery.TotalSeconds);
+                    continue;
+                }
 
+                try
+                {
                     await silo.HeartbeatAsync(stopping);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
@@ -86,14 +88,19 @@ public sealed class CentralSiloService(IOptions<CentralOptions> options, TimePro
     {
         await _stopping.CancelAsync();
         await _heartbeat;
-        if (_silo is not null)
+        try
         {
-            await _silo.DisposeAsync();
+            if (_silo is not null)
+            {
+                await _silo.DisposeAsync();
+            }
         }
-
-        if (_claim is not null)
+        finally
         {
-            await _claim.DisposeAsync(); // after the silo's last write
+            if (_claim is not null)
+            {
+                await _claim.DisposeAsync(); // after the silo's last write
+            }
         }
 
         _stopping.Dispose();

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Venue.Central;
 using Venue.Central.Silo;
@@ -61,6 +62,12 @@ public static class CentralCommand
             }
 
             await app.WaitForShutdownAsync(ct);
+            if (app.Services.GetRequiredService<CentralSiloService>().ClaimLost)
+            {
+                await Console.Error.WriteLineAsync("venue: another central took this store while the database was out of reach; this one stopped.");
+                return 1;
+            }
+
             return 0;
         }));
 

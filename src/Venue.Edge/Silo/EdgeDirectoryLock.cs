@@ -22,15 +22,8 @@ internal sealed class EdgeDirectoryLock : IDisposable
         var directory = Path.GetFullPath(dataDirectory);
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, FileName);
-        try
-        {
-            return new EdgeDirectoryLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
-        }
-        catch (IOException e) when (e.GetType() == typeof(IOException))
-        {
-            throw new IOException(
-                $"Edge data directory {directory} is held by another edge (it has {FileName} there open); stop that edge first, or give this one its own Edge:DataDirectory.", e);
-        }
+        return new EdgeDirectoryLock(Venue.Storage.Sqlite.ExclusiveFile.TryHold(path) ?? throw new IOException(
+            $"Edge data directory {directory} is held by another edge (it has {FileName} there open); stop that edge first, or give this one its own Edge:DataDirectory."));
     }
 
     public void Dispose() => _file.Dispose();

@@ -167,26 +167,36 @@ public sealed partial class SqliteCentralStore : ICentralStore
         return (long)take.ExecuteScalar()! - count + 1;
     }
 
-    /// <summary>The claim is an exclusive lock on <c>{Path}.claim</c>, which the operating system lets go of with the process.</summary>
-    public Task<ICentralClaim> ClaimAsync(CancellationToken cancellationToken = default)
+    public Task<ICentralClaim> ClaimAsync(CancellationToken cancellationToken = default) => Task.FromResult(Claim(Path));
+
+    /// <summary>
+    /// The claim on the store at <paramref name="path"/>: an exclusive lock on <c>{path}.claim</c>,
+    /// which the operating system lets go of with the process. Needs no table, so central takes it
+    /// before it opens (and migrates) the database.
+    /// </summary>
+    public static ICentralClaim Claim(string path)
     {
-        var claimPath = Path + ".claim";
-        try
-        {
-            return Task.FromResult<ICentralClaim>(new FileClaim(new FileStream(claimPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None)));
-        }
-        catch (IOException e) when (e.GetType() == typeof(IOException))
-        {
-            throw new InvalidOperationException(
-                $"Another central is running on {System.IO.Path.GetFullPath(Path)} (it holds {System.IO.Path.GetFileName(claimPath)} open); run one central per store.", e);
-        }
+        var claimPath = path + ".claim";
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(claimPath))!);
+        return new FileClaim(ExclusiveFile.TryHold(claimPath) ?? throw new InvalidOperationException(
+            $"Another central is running on {System.IO.Path.GetFullPath(path)} (it holds {System.IO.Path.GetFileName(claimPath)} open); run one central per store."));
     }
 
     private sealed class FileClaim(FileStream file) : ICentralClaim
     {
-        public Task<bool> RenewAsync(CancellationToken cancellationToken = default) => Task.FromResult(true);
+        private bool _disposed;
 
-        public ValueTask DisposeAsync() => file.DisposeAsync();
+        public Task<bool> RenewAsync(CancellationToken cancellationToken = default)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return Task.FromResult(true); // a lock the process holds open cannot be lost
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            _disposed = true;
+            return file.DisposeAsync();
+        }
     }
 
     public async ValueTask DisposeAsync()

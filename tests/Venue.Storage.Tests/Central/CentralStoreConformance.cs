@@ -88,6 +88,8 @@ public abstract class CentralStoreConformance(ITestOutputHelper output) : IAsync
         await using var next = await second.ClaimAsync();
         Assert.True(await next.RenewAsync());
         await Assert.ThrowsAsync<InvalidOperationException>(() => Store.ClaimAsync());
+        // A claim let go is never taken again by renewing it.
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => first.RenewAsync());
     }
 
     [Fact]

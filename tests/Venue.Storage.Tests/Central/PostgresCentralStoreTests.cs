@@ -118,12 +118,13 @@ public sealed class PostgresCentralStoreTests(PostgresFixture postgres, ITestOut
         Assert.True(await other.RenewAsync());
     }
 
+    /// <summary>Ends the sessions holding advisory locks in this database, waiting (up to 10 s) until each has exited and let go.</summary>
     private async Task<int> TerminateClaimSessionsAsync()
     {
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_connectionString) { Pooling = false }.ToString());
         await connection.OpenAsync();
         await using var terminate = new NpgsqlCommand("""
-            SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_locks
+            SELECT count(*) FROM (SELECT pg_terminate_backend(pid, 10000) FROM pg_locks
             WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
               AND pid <> pg_backend_pid()) ended
             """, connection);
