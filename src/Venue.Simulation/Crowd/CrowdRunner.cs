@@ -61,7 +61,7 @@ public static class CrowdRunner
 
         long sent = 0, redelivered = 0, total = edges.Sum(e => (long)e.Reads.Values.Sum(r => r.Count));
         var leadAnswers = new ConcurrentDictionary<(string Booth, string Attendee), string>();
-        var challengeAnswers = new ConcurrentQueue<(string Attendee, string Answer)>();
+        var challengeAnswers = new ConcurrentQueue<(string Edge, string Attendee, string Answer)>();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         using var reporter = new Timer(_ => progress?.Invoke("Crowd on the floor", Interlocked.Read(ref sent), total), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(250));
         var emission = Stopwatch.StartNew();
@@ -155,7 +155,7 @@ public static class CrowdRunner
 
     /// <summary>Booth staff scanning visitors for leads (some retried with the same nonce), and the quiz desk.</summary>
     private static async Task DriveDesksAsync(HttpClient http, CrowdEdge edge, Func<DateTimeOffset, TimeSpan> due, Stopwatch emission,
-        ConcurrentDictionary<(string, string), string> leads, ConcurrentQueue<(string Attendee, string Answer)> challenges, CancellationToken cancellationToken)
+        ConcurrentDictionary<(string, string), string> leads, ConcurrentQueue<(string Edge, string Attendee, string Answer)> challenges, CancellationToken cancellationToken)
     {
         var desk = edge.Plan.Leads.Select(l => (l.At, Lead: (PlannedLead?)l, Challenge: (PlannedChallenge?)null))
             .Concat(edge.Plan.Challenges.Select(c => (c.At, Lead: (PlannedLead?)null, Challenge: (PlannedChallenge?)c)))
@@ -186,7 +186,7 @@ public static class CrowdRunner
             else
             {
                 var body = JsonSerializer.Serialize(new { token = challenge!.Token, nonce = $"{edge.EdgeId}-quiz-{n}" });
-                challenges.Enqueue((challenge.AttendeeId, await PostAsync(http, edge, $"/v1/challenges/{CrowdLayout.Challenge}/completions", body, cancellationToken)));
+                challenges.Enqueue((edge.EdgeId, challenge.AttendeeId, await PostAsync(http, edge, $"/v1/challenges/{CrowdLayout.Challenge}/completions", body, cancellationToken)));
             }
         }
     }
@@ -246,7 +246,7 @@ public static class CrowdRunner
     }
 
     private static async Task<CrowdFigures> CollectAsync(IReadOnlyList<CrowdEdge> edges, TimeSpan emitted, TimeSpan drained, long sent, long redelivered,
-        double[] latencies, (string Edge, ZoneAlert Alert)[] alerts, ConcurrentDictionary<(string Booth, string Attendee), string> leadAnswers, (string Attendee, string Answer)[] challengeAnswers)
+        double[] latencies, (string Edge, ZoneAlert Alert)[] alerts, ConcurrentDictionary<(string Booth, string Attendee), string> leadAnswers, (string Edge, string Attendee, string Answer)[] challengeAnswers)
     {
         var zones = new List<ZoneFigure>();
         var booths = new List<BoothFigure>();
@@ -303,29 +303,7 @@ public static class CrowdRunner
             leaderboards.AddRange(await edge.Grains.GetGrain<ILeaderboardGrain>(LeaderboardNames.Attendees).GetTopAsync(3));
         }
 
-        // Each desk answer as planned: a lead 'captured', the booth app's retry of it 'updated'; an
-        // attendee's first quiz completion 'awarded', a later one (from another booth's quiz) 'already_awarded'.
-        var wrongAnswers = new List<string>();
-        foreach (var lead in edges.SelectMany(e => e.Plan.Leads))
-        {
-            var answer = leadAnswers.GetValueOrDefault((lead.BoothId, lead.AttendeeId), "not sent");
-            var want = lead.Retried ? "updated" : "captured";
-            if (answer != want)
-            {
-                wrongAnswers.Add($"lead of {lead.AttendeeId} at {lead.BoothId}: {answer}, expected {want}");
-            }
-        }
-
-        var awarded = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (attendee, answer) in challengeAnswers)
-        {
-            var want = awarded.Add(attendee) ? "awarded" : "already_awarded";
-            if (answer != want)
-            {
-                wrongAnswers.Add($"quiz completion of {attendee}: {answer}, expected {want}");
-            }
-        }
-
+        var wrongAnswers = CrowdVerdict.DeskAnswersNotAsPlanned(edges.SelectMany(e => e.Plan.Leads), leadAnswers, challengeAnswers);
         var emittedReads = edges.Sum(e => (long)e.Reads.Values.Sum(r => r.Count));
         // In process a batch is delivered twice only when this runner sends it twice; a broker may redeliver on its own.
         var exact = edges.All(e => e.Transport is InProcessTransport);

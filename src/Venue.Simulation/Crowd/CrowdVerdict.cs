@@ -20,8 +20,8 @@ internal sealed record CrowdEdgeFacts(
 /// The crowd phase on every edge: <see cref="Redelivered"/> reads sent a second time, which the edges
 /// must drop exactly (<see cref="ExactRedelivery"/>: nothing else delivers twice, as in process) or at
 /// least (a broker may redeliver on its own); the desks' answers that were not as planned (a lead
-/// 'captured', its retry 'updated'; an attendee's first quiz completion 'awarded', any later one
-/// 'already_awarded') and what the booths counted.
+/// 'captured', its retry 'updated'; an attendee's first quiz completion at an edge 'awarded', any
+/// later one 'already_awarded') and what the booths counted.
 /// </summary>
 internal sealed record CrowdFacts(
     IReadOnlyList<CrowdEdgeFacts> Edges,
@@ -110,6 +110,39 @@ internal static class CrowdVerdict
             $"{f.Redelivered:N0} delivered twice, {duplicates:N0} dropped as duplicates{(f.ExactRedelivery ? " (must be equal)" : " (at least as many)")}");
     }
 
+    /// <summary>
+    /// The desks' answers that were not as planned: a lead 'captured', the booth app's retry of it
+    /// 'updated'; an attendee's first quiz completion at an edge 'awarded', a later one (from another
+    /// booth's quiz) 'already_awarded'. Per edge: a badge admitted at two edges during the partition
+    /// is inside at both, and each edge keeps its own points.
+    /// </summary>
+    public static List<string> DeskAnswersNotAsPlanned(IEnumerable<PlannedLead> leads, IReadOnlyDictionary<(string Booth, string Attendee), string> leadAnswers,
+        IEnumerable<(string Edge, string Attendee, string Answer)> quizAnswers)
+    {
+        var wrong = new List<string>();
+        foreach (var lead in leads)
+        {
+            var answer = leadAnswers.GetValueOrDefault((lead.BoothId, lead.AttendeeId), "not sent");
+            var want = lead.Retried ? "updated" : "captured";
+            if (answer != want)
+            {
+                wrong.Add($"lead of {lead.AttendeeId} at {lead.BoothId}: {answer}, expected {want}");
+            }
+        }
+
+        var awarded = new HashSet<(string, string)>();
+        foreach (var (edge, attendee, answer) in quizAnswers)
+        {
+            var want = awarded.Add((edge, attendee)) ? "awarded" : "already_awarded";
+            if (answer != want)
+            {
+                wrong.Add($"quiz completion of {attendee} at {edge}: {answer}, expected {want}");
+            }
+        }
+
+        return wrong;
+    }
+
     /// <summary>The same tag at the same antenna and time, to the millisecond (Zebra's JSON timestamps carry no finer).</summary>
     private static bool Same(TagRead a, TagRead b) =>
         a.Epc == b.Epc && a.Antenna == b.Antenna && a.ReadAt.ToUnixTimeMilliseconds() == b.ReadAt.ToUnixTimeMilliseconds();
@@ -124,7 +157,7 @@ internal static class CrowdVerdict
         var passed = f.LeadProblems.Count == 0 && f.WrongAnswers.Count == 0;
         return new VerdictCheck(LeadsName, passed,
             passed ? $"{f.LeadScans:N0} leads at {f.Booths} booths, each answered 'captured' (a retried scan 'updated') and counted once; " +
-                     $"{f.QuizCompletions:N0} quiz completions, each attendee awarded once"
+                     $"{f.QuizCompletions:N0} quiz completions, each attendee awarded once per edge"
                 : $"{f.WrongAnswers.Count} answers not as planned{(f.WrongAnswers.Count > 0 ? $", e.g. {string.Join("; ", f.WrongAnswers.Take(3))}" : "")}; " +
                   $"{f.LeadProblems.Count} booths counted wrong{(f.LeadProblems.Count > 0 ? $", e.g. {string.Join("; ", f.LeadProblems.Take(3))}" : "")}");
     }

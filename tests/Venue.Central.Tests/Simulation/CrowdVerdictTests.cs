@@ -110,4 +110,22 @@ public sealed class CrowdVerdictTests
         Assert.False(check.Passed);
         Assert.Contains("quiz completion of P1", check.Detail, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Desk_answers_are_judged_lead_by_lead_and_quiz_awards_once_per_attendee_at_each_edge()
+    {
+        PlannedLead Lead(string booth, string attendee, bool retried) => new(booth, attendee, "t", 3, Noon, retried);
+        var leads = new[] { Lead("north-B1", "P1", retried: false), Lead("north-B2", "P1", retried: true) };
+        var answered = new Dictionary<(string Booth, string Attendee), string> { [("north-B1", "P1")] = "captured", [("north-B2", "P1")] = "updated" };
+        // P2 was admitted at both edges during the partition: each edge awards its own points once.
+        (string, string, string)[] quiz = [("north", "P2", "awarded"), ("south", "P2", "awarded"), ("north", "P2", "already_awarded")];
+
+        Assert.Empty(CrowdVerdict.DeskAnswersNotAsPlanned(leads, answered, quiz));
+
+        answered[("north-B2", "P1")] = "captured"; // a retry counted as a new lead
+        Assert.Single(CrowdVerdict.DeskAnswersNotAsPlanned(leads, answered, quiz));
+        var twice = CrowdVerdict.DeskAnswersNotAsPlanned(leads, answered, [("north", "P2", "awarded"), ("north", "P2", "awarded")]);
+        Assert.Equal(["lead of P1 at north-B2: captured, expected updated", "quiz completion of P2 at north: awarded, expected already_awarded"], twice);
+        Assert.Contains("not sent", Assert.Single(CrowdVerdict.DeskAnswersNotAsPlanned([Lead("south-B1", "P3", false)], answered, [])));
+    }
 }
