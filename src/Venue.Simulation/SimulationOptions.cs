@@ -42,11 +42,21 @@ public sealed record SimulationOptions
     /// <summary>Where central and the edges keep their data; null: a temporary directory removed afterwards.</summary>
     public string? DataDirectory { get; init; }
 
+    /// <summary>The largest crowd the floor phase plans (in memory, about 40 KB per attendee: 2.5 GB measured at 50,000).</summary>
+    public const int MaxCrowdAttendees = 200_000;
+
     public void Validate()
     {
         if (Attendees is < 10 or > 1_000_000)
         {
             throw new ArgumentOutOfRangeException(nameof(Attendees), Attendees, "--attendees must be between 10 and 1,000,000.");
+        }
+
+        if (Crowd && Attendees > MaxCrowdAttendees)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Attendees), Attendees,
+                $"--attendees above {MaxCrowdAttendees:N0} needs --no-crowd: the crowd's day on the floor is planned in memory, about 40 KB per attendee " +
+                $"(2.5 GB at 50,000), which a million attendees would not fit in.");
         }
 
         if (Gates is < 2 or > 500)

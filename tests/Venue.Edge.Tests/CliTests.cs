@@ -108,6 +108,7 @@ public sealed class CliTests(ITestOutputHelper output)
     [Theory]
     [InlineData("--attendees", "-5", "--attendees")]
     [InlineData("--attendees", "5", "--attendees")]
+    [InlineData("--attendees", "1000000", "--no-crowd")]
     [InlineData("--gates", "1", "--gates")]
     [InlineData("--duration", "0", "--duration")]
     [InlineData("--duration", "1e12", "--duration")]
