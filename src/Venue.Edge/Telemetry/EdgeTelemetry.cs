@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Venue.Domain.Booths;
@@ -35,9 +36,16 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
     private readonly TimeSpan _maxClockAhead;
     private readonly TimeProvider _time;
     private long _clockAheadWarnedTicks;
+    private readonly Func<string, bool> _inLedger;
 
-    internal EdgeTelemetry(VenueLayout layout, SqliteReadJournal journal, IGrainFactory grains, ILogger logger, TimeSpan maxClockAhead, TimeProvider time)
+    // Attendees a gate admitted or let out that the ledger did not hold then (walk-ins registered
+    // after the last ledger sync, admitted on their signed badge): they have a location too.
+    private readonly ConcurrentDictionary<string, byte> _passedOutsideLedger = new(StringComparer.Ordinal);
+
+    internal EdgeTelemetry(VenueLayout layout, SqliteReadJournal journal, IGrainFactory grains, ILogger logger, TimeSpan maxClockAhead, TimeProvider time,
+        Func<string, bool> inLedger)
     {
+        _inLedger = inLedger;
         _maxClockAhead = maxClockAhead;
         _time = time;
         Layout = layout;
@@ -52,6 +60,20 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
     public SqliteReadJournal Journal { get; }
 
     public bool IsKnownReader(string readerId) => Layout.IsKnownReader(readerId);
+
+    /// <summary>
+    /// True for an attendee this edge can place: one in the ledger, or one a gate here has admitted
+    /// or let out (a walk-in whose ledger entry has not arrived yet).
+    /// </summary>
+    public bool CanLocate(string attendeeId) => _inLedger(attendeeId) || _passedOutsideLedger.ContainsKey(attendeeId);
+
+    private void NotePassage(string attendeeId)
+    {
+        if (!_inLedger(attendeeId))
+        {
+            _passedOutsideLedger.TryAdd(attendeeId, 0);
+        }
+    }
 
     /// <summary>Journals the batch (one disk sync, shared with concurrent batches), then moves people through the portals it reached.</summary>
     public async Task<ReadIngestResult> IngestAsync(IReadOnlyList<TagRead> reads, CancellationToken cancellationToken = default)
@@ -138,6 +160,7 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
     {
         try
         {
+            NotePassage(attendeeId);
             await _grains.GetGrain<IAttendeeLocationGrain>(attendeeId).GateAsync(gateId, zone, admitted, at);
             Interlocked.Increment(ref _gateMoves);
         }
@@ -265,6 +288,7 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
             if (passageAt <= factAt)
             {
                 var entry = passageCursor.Current;
+                NotePassage(entry.AttendeeId!);
                 await _grains.GetGrain<IAttendeeLocationGrain>(entry.AttendeeId!)
                     .GateAsync(entry.GateId, zoneOfGate(entry.GateId), entry.Reason == Domain.CheckIn.ScanReason.Admitted, entry.At);
                 passages++;

@@ -81,7 +81,7 @@ public static class TelemetryEndpoints
         zones.MapGet("/{zoneId}/occupants", GetOccupantsAsync).WithSummary("Who is in the zone now (up to limit, default 100)");
         app.MapGet("/v1/attendees/{attendeeId}/location", GetLocationAsync).WithTags("Zones").RequireAuthorization(VenuePolicies.Ops)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .WithSummary("Which zone an attendee is in (404 for an attendee not in the edge's ledger)");
+            .WithSummary("Which zone an attendee is in (404 for an attendee neither in the edge's ledger nor admitted at its gates)");
         app.MapGet("/v1/portals", ListPortalsAsync).WithTags("Zones").RequireAuthorization(VenuePolicies.Ops)
             .WithSummary("Every portal's read, pass and movement counters");
 
@@ -334,15 +334,15 @@ public static class TelemetryEndpoints
 
     private static async Task<Results<Ok<AttendeeLocation>, ProblemHttpResult>> GetLocationAsync(string attendeeId, EdgeSiloService host)
     {
-        if (host.Silo.Telemetry is null)
+        if (host.Silo.Telemetry is not { } telemetry)
         {
             return NoLayout();
         }
 
-        // Only attendees of the ledger: any other id would activate (and keep in memory) a grain of its own.
-        if (!host.Silo.Ledger.TryGet(attendeeId, out _))
+        // Only attendees the edge knows: any other id would activate (and keep in memory) a grain of its own.
+        if (!telemetry.CanLocate(attendeeId))
         {
-            return Problem(StatusCodes.Status404NotFound, "Unknown attendee", $"Attendee '{attendeeId}' is not in this edge's ledger.");
+            return Problem(StatusCodes.Status404NotFound, "Unknown attendee", $"Attendee '{attendeeId}' is not in this edge's ledger and has not passed its gates.");
         }
 
         return TypedResults.Ok(await host.Silo.Grains.GetGrain<IAttendeeLocationGrain>(attendeeId).GetLocationAsync());

@@ -85,4 +85,25 @@ public sealed class TelemetryRestartTests
             (await expo.OkJsonAsync("/v1/leaderboards/attendees")).GetRawText(),
             (await expo.OkJsonAsync("/v1/leaderboards/booths")).GetRawText());
     }
+
+    [Fact]
+    public async Task A_walk_in_admitted_on_a_signed_badge_before_the_ledger_lists_them_can_be_located_also_after_a_restart()
+    {
+        await using var expo = await Expo.StartAsync(["A-1"]);
+        // Registered at central after this edge's ledger was written: the badge is signed, the ledger does not know W-1.
+        var walkIn = expo.Scenario.Ledger.Issue("W-1");
+        var never = await expo.Ops.GetAsync("/v1/attendees/W-2/location");
+        Assert.Equal(HttpStatusCode.NotFound, never.Status);
+
+        var scan = await expo.Scanner.ScanAsync("G01", walkIn);
+        Assert.True(scan.Result == "admitted", scan.ToString());
+        await expo.ZoneOfAsync("W-1", "hall-a", "the walk-in's admission to put them in the gate's zone");
+        await expo.Scenario.RestartAsync();
+
+        var location = await expo.LocationAsync("W-1");
+        Assert.Equal("hall-a", Expo.ZoneIn(location));
+        Assert.True(location.GetProperty("admitted").GetBoolean(), location.ToString());
+        Assert.Equal(HttpStatusCode.NotFound, (await expo.Ops.GetAsync("/v1/attendees/W-2/location")).Status);
+    }
+
 }
