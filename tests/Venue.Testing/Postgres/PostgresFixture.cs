@@ -6,9 +6,10 @@ namespace Venue.Testing.Postgres;
 
 /// <summary>
 /// One PostgreSQL server for a whole test collection (use it as an xunit collection fixture; the
-/// collection definition must live in the test assembly). Each test class takes a database of its
-/// own. When no server can start here, <see cref="Unavailable"/> says why, and
-/// <see cref="Met"/> skips the test, or fails it when <c>CI=true</c>.
+/// collection definition must live in the test assembly), or for one class (a class fixture, when
+/// its collection is about something else). Each test class takes a database of its own. When no
+/// server can start here, <see cref="Unavailable"/> says why, and <see cref="Met"/> skips the
+/// test, or fails it when <c>CI=true</c>.
 /// </summary>
 public sealed class PostgresFixture : IAsyncLifetime
 {

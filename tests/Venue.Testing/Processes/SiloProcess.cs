@@ -38,14 +38,19 @@ public sealed class SiloProcess : IAsyncDisposable
 
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
+    private readonly ConcurrentQueue<string> _errors = new();
     private int _disposed;
 
     private SiloProcess(Process process, SiloStart start)
     {
         _process = process;
         Start = start;
-        _process.OutputDataReceived += (_, e) => Keep(e.Data);
-        _process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        _process.OutputDataReceived += (_, e) => Keep(e.Data, _output);
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            Keep(e.Data, _output);
+            Keep(e.Data, _errors);
+        };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
@@ -63,15 +68,18 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>What the process printed so far (the last few hundred lines, for failure messages).</summary>
     public string Output => string.Join('\n', _output);
 
-    private void Keep(string? line)
+    /// <summary>What the process printed on stderr alone (the last few hundred lines): where a command's own last words go.</summary>
+    public string StandardError => string.Join('\n', _errors);
+
+    private static void Keep(string? line, ConcurrentQueue<string> lines)
     {
         if (line is null)
         {
             return;
         }
 
-        _output.Enqueue(line);
-        while (_output.Count > KeptLines && _output.TryDequeue(out _))
+        lines.Enqueue(line);
+        while (lines.Count > KeptLines && lines.TryDequeue(out _))
         {
         }
     }
@@ -160,6 +168,13 @@ public sealed class SiloProcess : IAsyncDisposable
         }
 
         await _process.WaitForExitAsync().Within(within, $"the {Start.Role} process to exit after SIGTERM");
+    }
+
+    /// <summary>Awaits the process exiting on its own (and the last of its output being read); returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan within)
+    {
+        await _process.WaitForExitAsync().Within(within, $"the {Start.Role} process to exit on its own");
+        return _process.ExitCode;
     }
 
     /// <summary>SIGKILL, then the same command again on the same port and data: what a supervisor does after a crash.</summary>
