@@ -9,10 +9,10 @@ internal static partial class TargetCatalog
 {
     /// <summary>
     /// Run when --targets is not given, in this order: Venue first (the others are compared with
-    /// it), the calibration last.
+    /// it), the calibrations last.
     /// </summary>
     public static IReadOnlyList<string> Defaults { get; } =
-        ["venue-inproc", "venue-http", "redis-always", "redis-default", "sqlite", "postgres", "harness-floor"];
+        ["venue-inproc", "venue-http", "redis-always", "redis-default", "sqlite", "sqlite-group", "postgres", "harness-floor", "disk-floor"];
 
     public static IReadOnlyList<string> All { get; } = [.. Defaults, "redis-everysec"];
 
@@ -21,15 +21,17 @@ internal static partial class TargetCatalog
         "redis-always" => new RedisCheckInTarget(name, RedisPersistence.AofAlways),
         "redis-everysec" => new RedisCheckInTarget(name, RedisPersistence.AofEverySec),
         "redis-default" => new RedisCheckInTarget(name, RedisPersistence.Default),
-        "sqlite" => new SqliteCheckInTarget(),
+        "sqlite" => new SqliteCheckInTarget(groupCommit: false),
+        "sqlite-group" => new SqliteCheckInTarget(groupCommit: true),
         "postgres" => new PostgresCheckInTarget(),
         "harness-floor" => new HarnessFloorTarget(),
+        "disk-floor" => new DiskFloorTarget(),
         "venue-inproc" or "venue-http" => CreateVenue(name),
         _ => throw new ArgumentException($"Unknown target '{name}'. Known: {string.Join(", ", All)}."),
     };
 
-    /// <summary>The harness' own floor: shown for calibration, never compared.</summary>
-    public static bool IsCalibration(string name) => name == "harness-floor";
+    /// <summary>The harness' own floor and the disk's: shown for calibration, never compared.</summary>
+    public static bool IsCalibration(string name) => name is "harness-floor" or "disk-floor";
 
     /// <summary>True for the targets the peers are compared with.</summary>
     public static bool IsVenue(string name) => name.StartsWith("venue-", StringComparison.Ordinal);

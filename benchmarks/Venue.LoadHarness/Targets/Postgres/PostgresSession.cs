@@ -4,117 +4,67 @@ using NpgsqlTypes;
 namespace Venue.LoadHarness.Targets.Postgres;
 
 /// <summary>
-/// One connection and its prepared statements. A check is two round trips:
-/// <c>BEGIN; SELECT status ... FOR UPDATE</c>, then <c>UPDATE; INSERT journal; COMMIT</c>
-/// (or <c>INSERT journal; COMMIT</c> when the attendee is refused).
+/// One connection and its prepared call. A check is one round trip: <c>SELECT check_in($1, $2)</c>
+/// in autocommit, the function taking the row lock (<c>SELECT ... FOR UPDATE</c>), marking the
+/// attendee inside when they were not, and journaling the scan (see <see cref="CheckInFunction"/>).
+/// The lock is held only inside the server, never across a client round trip.
 /// </summary>
 internal sealed class PostgresSession : IAsyncDisposable
 {
+    /// <summary>The check as one server-side function, created once per database.</summary>
+    public const string CheckInFunction = """
+        CREATE FUNCTION check_in(p_id text, p_gate integer) RETURNS boolean LANGUAGE plpgsql AS $$
+        DECLARE
+          held smallint;
+          outcome text;
+        BEGIN
+          SELECT status INTO held FROM attendee WHERE id = p_id FOR UPDATE;
+          IF NOT FOUND THEN
+            outcome := 'unknown_ticket';
+          ELSIF held = 1 THEN
+            outcome := 'already_inside';
+          ELSE
+            UPDATE attendee SET status = 1 WHERE id = p_id;
+            outcome := 'admitted';
+          END IF;
+          INSERT INTO scan_journal (attendee_id, gate, result) VALUES (p_id, p_gate, outcome);
+          RETURN outcome = 'admitted';
+        END
+        $$;
+        """;
+
     private readonly NpgsqlConnection _connection;
-    private readonly NpgsqlBatch _lock;
-    private readonly NpgsqlBatch _admit;
-    private readonly NpgsqlBatch _refuse;
+    private readonly NpgsqlCommand _check;
 
     private PostgresSession(NpgsqlConnection connection)
     {
         _connection = connection;
-        _lock = Batch(connection,
-            ("BEGIN", []),
-            ("SELECT status FROM attendee WHERE id = $1 FOR UPDATE", [NpgsqlDbType.Text]));
-        _admit = Batch(connection,
-            ("UPDATE attendee SET status = 1 WHERE id = $1", [NpgsqlDbType.Text]),
-            ("INSERT INTO scan_journal (attendee_id, gate, result) VALUES ($1, $2, $3)", [NpgsqlDbType.Text, NpgsqlDbType.Integer, NpgsqlDbType.Text]),
-            ("COMMIT", []));
-        _refuse = Batch(connection,
-            ("INSERT INTO scan_journal (attendee_id, gate, result) VALUES ($1, $2, $3)", [NpgsqlDbType.Text, NpgsqlDbType.Integer, NpgsqlDbType.Text]),
-            ("COMMIT", []));
+        _check = new NpgsqlCommand("SELECT check_in($1, $2)", connection)
+        {
+            Parameters = { new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text }, new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer } },
+        };
     }
 
     public static async Task<PostgresSession> OpenAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var session = new PostgresSession(connection);
-        await session._lock.PrepareAsync(cancellationToken);
-        await session._admit.PrepareAsync(cancellationToken);
-        await session._refuse.PrepareAsync(cancellationToken);
+        await session._check.PrepareAsync(cancellationToken);
         return session;
     }
 
     public async Task<bool> CheckInAsync(string attendee, int gate, CancellationToken cancellationToken)
     {
-        try
-        {
-            _lock.BatchCommands[1].Parameters[0].Value = attendee;
-            var status = await _lock.ExecuteScalarAsync(cancellationToken);
-            var result = status switch
-            {
-                null => "unknown_ticket",
-                short s when s == 1 => "already_inside",
-                _ => "admitted",
-            };
-            if (result == "admitted")
-            {
-                _admit.BatchCommands[0].Parameters[0].Value = attendee;
-                SetJournal(_admit.BatchCommands[1], attendee, gate, result);
-                await _admit.ExecuteNonQueryAsync(cancellationToken);
-                return true;
-            }
-
-            SetJournal(_refuse.BatchCommands[0], attendee, gate, result);
-            await _refuse.ExecuteNonQueryAsync(cancellationToken);
-            return false;
-        }
-        catch (Exception) when (_connection.State == System.Data.ConnectionState.Open)
-        {
-            await RollBackAsync();
-            throw;
-        }
-    }
-
-    private async Task RollBackAsync()
-    {
-        try
-        {
-            await using var rollback = new NpgsqlCommand("ROLLBACK", _connection);
-            await rollback.ExecuteNonQueryAsync(CancellationToken.None);
-        }
-        catch (NpgsqlException)
-        {
-            // The connection is broken; the pool replaces it.
-        }
+        _check.Parameters[0].Value = attendee;
+        _check.Parameters[1].Value = gate;
+        return (bool)(await _check.ExecuteScalarAsync(cancellationToken))!;
     }
 
     public bool IsBroken => _connection.State != System.Data.ConnectionState.Open;
 
-    private static void SetJournal(NpgsqlBatchCommand insert, string attendee, int gate, string result)
-    {
-        insert.Parameters[0].Value = attendee;
-        insert.Parameters[1].Value = gate;
-        insert.Parameters[2].Value = result;
-    }
-
-    private static NpgsqlBatch Batch(NpgsqlConnection connection, params (string Sql, NpgsqlDbType[] Parameters)[] statements)
-    {
-        var batch = new NpgsqlBatch(connection);
-        foreach (var (sql, parameters) in statements)
-        {
-            var command = new NpgsqlBatchCommand(sql);
-            foreach (var type in parameters)
-            {
-                command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = type });
-            }
-
-            batch.BatchCommands.Add(command);
-        }
-
-        return batch;
-    }
-
     public async ValueTask DisposeAsync()
     {
-        await _lock.DisposeAsync();
-        await _admit.DisposeAsync();
-        await _refuse.DisposeAsync();
+        await _check.DisposeAsync();
         await _connection.DisposeAsync();
     }
 }

@@ -4,8 +4,12 @@ using Microsoft.Data.Sqlite;
 namespace Venue.LoadHarness.Targets.Sqlite;
 
 /// <summary>
-/// The scanner-local approach: a SQLite file (WAL, synchronous=FULL), and per check one
-/// transaction: BEGIN IMMEDIATE; SELECT status; UPDATE; INSERT journal row; COMMIT.
+/// The scanner-local approach: a SQLite file (WAL, synchronous=FULL) with the attendees and a scan
+/// journal. <c>sqlite</c> runs one transaction per check (BEGIN IMMEDIATE; SELECT status; UPDATE;
+/// INSERT journal row; COMMIT), as a scanner-local app does; <c>sqlite-group</c> gives SQLite the
+/// group commit Venue's journal has: the writer takes every check queued since its last commit
+/// (at most 1,024) into one transaction, the same statements per check, and answers them all after
+/// that commit, so no answer comes before its scan is on disk.
 /// </summary>
 /// <remarks>
 /// SQLite admits one writer at a time and every check writes, so the fastest correct arrangement is
@@ -13,8 +17,9 @@ namespace Venue.LoadHarness.Targets.Sqlite;
 /// only take turns on the same write lock through busy-timeout sleeps. Microsoft.Data.Sqlite is
 /// synchronous underneath, and the dedicated thread also keeps its calls off the harness' threads.
 /// </remarks>
-internal sealed class SqliteCheckInTarget : ICheckInTarget
+internal sealed class SqliteCheckInTarget(bool groupCommit) : ICheckInTarget
 {
+    private const int MaxGroup = 1024;
     private readonly BlockingCollection<Job> _jobs = new(new ConcurrentQueue<Job>());
     private readonly List<string> _facts = [];
     private Thread? _writer;
@@ -25,11 +30,14 @@ internal sealed class SqliteCheckInTarget : ICheckInTarget
     private SqliteCommand _insert = null!;
     private SqliteCommand _commit = null!;
     private string[] _ids = [];
+    private long _commits;
+    private long _checks;
 
-    public string Name => "sqlite";
+    public string Name => groupCommit ? "sqlite-group" : "sqlite";
 
-    public string Description =>
-        "Microsoft.Data.Sqlite, WAL, synchronous=FULL; per check BEGIN IMMEDIATE, SELECT, UPDATE, INSERT journal, COMMIT; one connection on one writer thread";
+    public string Description => groupCommit
+        ? "Microsoft.Data.Sqlite, WAL, synchronous=FULL; group commit: the checks queued since the last commit (at most 1,024) in one BEGIN IMMEDIATE ... COMMIT, per check SELECT, UPDATE, INSERT journal; answered after the commit; one connection on one writer thread"
+        : "Microsoft.Data.Sqlite, WAL, synchronous=FULL; per check BEGIN IMMEDIATE, SELECT, UPDATE, INSERT journal, COMMIT; one connection on one writer thread";
 
     public IReadOnlyList<string> Facts => _facts;
 
@@ -85,42 +93,23 @@ internal sealed class SqliteCheckInTarget : ICheckInTarget
 
     public Task<bool> CheckInAsync(int attendeeIndex, int gate, CancellationToken cancellationToken)
     {
-        var job = new CheckJob(this, _ids[attendeeIndex], gate, cancellationToken);
+        var job = new CheckJob(_ids[attendeeIndex], gate, cancellationToken);
         _jobs.Add(job, CancellationToken.None);
         return job.Task;
     }
 
-    /// <summary>Runs on the writer thread: one durable transaction per check.</summary>
-    private bool Check(string attendee, int gate)
+    /// <summary>Runs on the writer thread: checks in one durable transaction (one check without group commit).</summary>
+    private void Commit(List<CheckJob> group)
     {
         _begin.ExecuteNonQuery();
         try
         {
-            _select.Parameters[0].Value = attendee;
-            var status = _select.ExecuteScalar();
-            string result;
-            if (status is null)
+            foreach (var job in group)
             {
-                result = "unknown_ticket";
-            }
-            else if ((long)status == 1)
-            {
-                result = "already_inside";
-            }
-            else
-            {
-                _update.Parameters[0].Value = attendee;
-                _update.ExecuteNonQuery();
-                result = "admitted";
+                job.Admitted = Decide(job.Attendee, job.Gate);
             }
 
-            _insert.Parameters[0].Value = attendee;
-            _insert.Parameters[1].Value = gate;
-            _insert.Parameters[2].Value = result;
-            _insert.Parameters[3].Value = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            _insert.ExecuteNonQuery();
             _commit.ExecuteNonQuery();
-            return result == "admitted";
         }
         catch
         {
@@ -132,6 +121,38 @@ internal sealed class SqliteCheckInTarget : ICheckInTarget
 
             throw;
         }
+
+        Interlocked.Increment(ref _commits);
+        Interlocked.Add(ref _checks, group.Count);
+    }
+
+    /// <summary>Inside the writer's transaction: look the attendee up, mark them inside when they were not, journal the scan.</summary>
+    private bool Decide(string attendee, int gate)
+    {
+        _select.Parameters[0].Value = attendee;
+        var status = _select.ExecuteScalar();
+        string result;
+        if (status is null)
+        {
+            result = "unknown_ticket";
+        }
+        else if ((long)status == 1)
+        {
+            result = "already_inside";
+        }
+        else
+        {
+            _update.Parameters[0].Value = attendee;
+            _update.ExecuteNonQuery();
+            result = "admitted";
+        }
+
+        _insert.Parameters[0].Value = attendee;
+        _insert.Parameters[1].Value = gate;
+        _insert.Parameters[2].Value = result;
+        _insert.Parameters[3].Value = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        _insert.ExecuteNonQuery();
+        return result == "admitted";
     }
 
     public Task ResetAsync(CancellationToken cancellationToken) => RunOnWriterAsync(() =>
@@ -142,16 +163,70 @@ internal sealed class SqliteCheckInTarget : ICheckInTarget
         return true;
     }, cancellationToken);
 
-    public Task<TargetTally> TallyAsync(string phase, CancellationToken cancellationToken) => RunOnWriterAsync(() => new TargetTally(
-        (long)Scalar("SELECT count(*) FROM attendee WHERE status = 1")!,
-        (long)Scalar("SELECT count(*) FROM scan_journal")!), cancellationToken);
+    public Task<TargetTally> TallyAsync(string phase, CancellationToken cancellationToken) => RunOnWriterAsync(() =>
+    {
+        var (commits, checks) = (Interlocked.Exchange(ref _commits, 0), Interlocked.Exchange(ref _checks, 0));
+        if (groupCommit && commits > 0)
+        {
+            _facts.Add($"{phase}: {checks:N0} checks in {commits:N0} commits ({(double)checks / commits:N1} per commit)");
+        }
+
+        return new TargetTally(
+            (long)Scalar("SELECT count(*) FROM attendee WHERE status = 1")!,
+            (long)Scalar("SELECT count(*) FROM scan_journal")!);
+    }, cancellationToken);
 
     private void RunWriter()
     {
+        var group = new List<CheckJob>();
         foreach (var job in _jobs.GetConsumingEnumerable())
         {
-            job.Run();
+            if (job is not CheckJob first)
+            {
+                job.Run();
+                continue;
+            }
+
+            Job? after = null;
+            group.Add(first);
+            while (groupCommit && group.Count < MaxGroup && _jobs.TryTake(out var next))
+            {
+                if (next is CheckJob check)
+                {
+                    group.Add(check);
+                }
+                else
+                {
+                    after = next; // not a check: runs once the group is committed
+                    break;
+                }
+            }
+
+            RunGroup(group);
+            group.Clear();
+            after?.Run();
         }
+    }
+
+    private void RunGroup(List<CheckJob> group)
+    {
+        group.RemoveAll(job => job.CancelIfRequested());
+        if (group.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            Commit(group);
+        }
+        catch (Exception e)
+        {
+            group.ForEach(job => job.Fail(e));
+            return;
+        }
+
+        group.ForEach(job => job.Answer());
     }
 
     private Task<T> RunOnWriterAsync<T>(Func<T> work, CancellationToken cancellationToken)
@@ -214,30 +289,27 @@ internal sealed class SqliteCheckInTarget : ICheckInTarget
         public abstract void Run();
     }
 
-    private sealed class CheckJob(SqliteCheckInTarget target, string attendee, int gate, CancellationToken cancellationToken) : Job
+    private sealed class CheckJob(string attendee, int gate, CancellationToken cancellationToken) : Job
     {
         // Completions run on the thread pool, never on the writer thread.
         private readonly TaskCompletionSource<bool> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public Task<bool> Task => _done.Task;
 
-        public override void Run()
-        {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                _done.TrySetCanceled(cancellationToken);
-                return;
-            }
+        public string Attendee => attendee;
 
-            try
-            {
-                _done.TrySetResult(target.Check(attendee, gate));
-            }
-            catch (Exception e)
-            {
-                _done.TrySetException(e);
-            }
-        }
+        public int Gate => gate;
+
+        /// <summary>Decided in the writer's transaction; answered only after its commit.</summary>
+        public bool Admitted { get; set; }
+
+        public override void Run() => throw new InvalidOperationException("Checks run in groups on the writer thread.");
+
+        public bool CancelIfRequested() => cancellationToken.IsCancellationRequested && _done.TrySetCanceled(cancellationToken);
+
+        public void Answer() => _done.TrySetResult(Admitted);
+
+        public void Fail(Exception e) => _done.TrySetException(e);
     }
 
     private sealed class WorkJob<T>(Func<T> work, CancellationToken cancellationToken) : Job
