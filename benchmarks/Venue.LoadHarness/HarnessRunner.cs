@@ -63,7 +63,7 @@ internal sealed class HarnessRunner(HarnessOptions options, TextWriter console)
                 var fixedRate = await new FixedRatePhase(target, workload, rate, TimeSpan.FromSeconds(options.Seconds),
                     options.SpinMicroseconds).RunAsync(cancellationToken);
                 var check = Verify(await target.TallyAsync($"{rate:N0}/s", cancellationToken), fixedRate.Admitted, fixedRate.Answered,
-                    fixedRate.Errors + fixedRate.Abandoned);
+                    fixedRate.Errors + fixedRate.Abandoned, workload.DistinctAttendeesIn(fixedRate.Scheduled));
                 result.FixedRates.Add((fixedRate, check));
                 console.WriteLine($"{"",-15} {fixedRate.Rate:N0}/s fixed rate: p50 {fixedRate.Latency.P50:N0} µs, p99 {fixedRate.Latency.P99:N0} µs, " +
                     $"max {fixedRate.Latency.Max:N0} µs, answered {fixedRate.Answered:N0}/{fixedRate.Scheduled:N0}, GC {fixedRate.Gc}, {check}");
@@ -73,7 +73,8 @@ internal sealed class HarnessRunner(HarnessOptions options, TextWriter console)
             Settle();
             var throughput = await new ThroughputPhase(target, workload, options.Workers, TimeSpan.FromSeconds(options.Seconds)).RunAsync(cancellationToken);
             result.Throughput = throughput;
-            result.ThroughputCheck = Verify(await target.TallyAsync("throughput", cancellationToken), throughput.Admitted, throughput.Completed, throughput.Errors);
+            result.ThroughputCheck = Verify(await target.TallyAsync("throughput", cancellationToken), throughput.Admitted, throughput.Completed, throughput.Errors,
+                workload.DistinctAttendeesIn(throughput.Issued));
             console.WriteLine($"{"",-15} {throughput.Workers} workers: {throughput.ChecksPerSecond:N0} checks/s, " +
                 $"p99 {throughput.Latency.P99:N0} µs, GC {throughput.Gc}, {result.ThroughputCheck}");
         }
@@ -109,14 +110,20 @@ internal sealed class HarnessRunner(HarnessOptions options, TextWriter console)
     /// Compares what the target answered with what it stored: every admitted check made exactly one
     /// attendee inside (so nobody was admitted twice) and every answered check left one journal row.
     /// Checks that failed or were abandoned may or may not have been stored, so they widen the band.
+    /// When every check was answered, the admissions must also be exactly the distinct attendees the
+    /// phase presented: a target that refused a fresh badge (and so did less work) does not pass.
     /// </summary>
-    private static string Verify(TargetTally tally, long admitted, long answered, long unsure)
+    private static string Verify(TargetTally tally, long admitted, long answered, long unsure, long distinctPresented)
     {
         var insideOk = tally.Inside >= admitted && tally.Inside <= admitted + unsure;
         var journalOk = tally.Journaled >= answered && tally.Journaled <= answered + unsure;
-        return insideOk && journalOk
-            ? "ok"
-            : $"MISMATCH: {tally.Inside:N0} inside vs {admitted:N0} admitted, {tally.Journaled:N0} journaled vs {answered:N0} answered";
+        var answersOk = unsure > 0 || admitted == distinctPresented;
+        return (insideOk, journalOk, answersOk) switch
+        {
+            (true, true, true) => "ok",
+            (true, true, false) => $"MISMATCH: {admitted:N0} admitted vs {distinctPresented:N0} distinct attendees presented",
+            _ => $"MISMATCH: {tally.Inside:N0} inside vs {admitted:N0} admitted, {tally.Journaled:N0} journaled vs {answered:N0} answered",
+        };
     }
 
     /// <summary>A full collection between phases, so one phase's garbage is not collected in the next.</summary>

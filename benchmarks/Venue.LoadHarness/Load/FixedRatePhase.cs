@@ -20,6 +20,7 @@ internal sealed class FixedRatePhase(ICheckInTarget target, Workload workload, d
     private long _errors;
     private long _answered;
     private long _cancelled;
+    private long _lastAnswerAt;
     private string? _firstError;
 
     public async Task<FixedRateResult> RunAsync(CancellationToken cancellationToken)
@@ -82,13 +83,22 @@ internal sealed class FixedRatePhase(ICheckInTarget target, Workload workload, d
         var errors = Interlocked.Read(ref _errors);
         // Checks that never came back at all are charged at least the time since the last one was due:
         // left out, they would make the percentiles look better the worse the target does.
+        var now = Stopwatch.GetTimestamp();
         var unfinished = started - answered - errors - Interlocked.Read(ref _cancelled);
-        var waitedSinceLastDue = Stopwatch.GetTimestamp() - (start + (long)((started - 1) * (Stopwatch.Frequency / rate)));
+        var waitedSinceLastDue = now - (start + (long)((started - 1) * (Stopwatch.Frequency / rate)));
         for (var i = 0; i < unfinished; i++)
         {
             _latency.Record(waitedSinceLastDue);
         }
 
+        // So are checks the pacer never started because the phase gave up first: all were due by then.
+        for (var i = started; i < total; i++)
+        {
+            _latency.Record(Math.Max(0, now - (start + (long)(i * (Stopwatch.Frequency / rate)))));
+        }
+
+        var lastDue = start + (long)((total - 1) * (Stopwatch.Frequency / rate));
+        var lastAnswer = Interlocked.Read(ref _lastAnswerAt);
         return new FixedRateResult(
             rate,
             total,
@@ -96,11 +106,13 @@ internal sealed class FixedRatePhase(ICheckInTarget target, Workload workload, d
             answered,
             Interlocked.Read(ref _admitted),
             errors,
-            started - answered - errors,
+            total - answered - errors,
             _latency.Summarize(),
             _lag.Summarize(),
             GcActivity.Now().Since(gc),
-            _firstError);
+            _firstError,
+            TimeSpan.FromSeconds(Math.Max(0, (lastAnswer == 0 ? now : lastAnswer) - lastDue) / (double)Stopwatch.Frequency),
+            duration);
     }
 
     private void Complete(Task<bool> check, long due)
@@ -108,6 +120,7 @@ internal sealed class FixedRatePhase(ICheckInTarget target, Workload workload, d
         var now = Stopwatch.GetTimestamp();
         if (check.IsCompletedSuccessfully)
         {
+            InterlockedMax(ref _lastAnswerAt, now);
             _latency.Record(now - due);
             Interlocked.Increment(ref _answered);
             if (check.Result)
@@ -130,6 +143,21 @@ internal sealed class FixedRatePhase(ICheckInTarget target, Workload workload, d
         Release();
     }
 
+    private static void InterlockedMax(ref long location, long value)
+    {
+        var seen = Interlocked.Read(ref location);
+        while (value > seen)
+        {
+            var was = Interlocked.CompareExchange(ref location, value, seen);
+            if (was == seen)
+            {
+                return;
+            }
+
+            seen = was;
+        }
+    }
+
     private void Release()
     {
         if (Interlocked.Decrement(ref _inFlight) == 0)
@@ -142,10 +170,12 @@ internal sealed class FixedRatePhase(ICheckInTarget target, Workload workload, d
 }
 
 /// <param name="Abandoned">
-/// Checks not answered when the phase gave up waiting (cancelled or never finished). They are in the
-/// percentiles at the time they had waited when abandoned, so with any abandoned the percentiles are lower bounds.
+/// Checks not answered when the phase gave up waiting (cancelled, never finished, or never started).
+/// They are in the percentiles at the time they had waited when abandoned, so with any abandoned the
+/// percentiles are lower bounds.
 /// </param>
 /// <param name="Lag">How late the pacer started checks (generator delay, included in the latency).</param>
+/// <param name="Backlog">How long after the last check was due the last answer came.</param>
 internal sealed record FixedRateResult(
     double Rate,
     int Scheduled,
@@ -157,8 +187,17 @@ internal sealed record FixedRateResult(
     LatencySummary Latency,
     LatencySummary Lag,
     GcActivity Gc,
-    string? FirstError)
+    string? FirstError,
+    TimeSpan Backlog,
+    TimeSpan Duration)
 {
     /// <summary>True when abandoned checks make the percentiles lower bounds (shown with "≥").</summary>
     public bool LowerBound => Abandoned > 0;
+
+    /// <summary>
+    /// True when the target fell behind the offered rate: answers were still coming a second (or a
+    /// tenth of the phase, if longer) after the last check was due, so its queue grew through the
+    /// phase and its percentiles grow with the phase's length rather than describe the target.
+    /// </summary>
+    public bool Overloaded => Abandoned > 0 || Backlog > TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, Duration.Ticks / 10));
 }

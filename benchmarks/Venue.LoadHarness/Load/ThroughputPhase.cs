@@ -5,7 +5,10 @@ namespace Venue.LoadHarness.Load;
 
 /// <summary>
 /// Closed-loop maximum throughput: N workers each check, await the answer and check again, until
-/// the time is up. Checks per second count only answered checks.
+/// the time is up or the workload reaches the ledger's last fresh attendee, whichever comes first.
+/// Past that point every check would be a repeat, which costs less, so a faster target would get an
+/// easier mix; ending there keeps the mix (the repeat share) the same for every target. Checks per
+/// second count only answered checks, over the phase's actual length.
 /// </summary>
 internal sealed class ThroughputPhase(ICheckInTarget target, Workload workload, int workers, TimeSpan duration)
 {
@@ -24,6 +27,7 @@ internal sealed class ThroughputPhase(ICheckInTarget target, Workload workload, 
         var gc = GcActivity.Now();
         var start = Stopwatch.GetTimestamp();
         var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        long limit = workload.FreshExhaustedAt >= 0 ? workload.FreshExhaustedAt : long.MaxValue;
 
         async Task<long> Worker()
         {
@@ -33,6 +37,11 @@ internal sealed class ThroughputPhase(ICheckInTarget target, Workload workload, 
             while (Stopwatch.GetTimestamp() < end && !phase.IsCancellationRequested)
             {
                 var i = Interlocked.Increment(ref next);
+                if (i >= limit)
+                {
+                    break;
+                }
+
                 var sent = Stopwatch.GetTimestamp();
                 try
                 {
@@ -63,8 +72,10 @@ internal sealed class ThroughputPhase(ICheckInTarget target, Workload workload, 
         var counts = await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(Worker, CancellationToken.None)));
         var elapsed = Stopwatch.GetElapsedTime(start);
         var completed = counts.Sum();
+        var issued = Math.Min(Interlocked.Read(ref next) + 1, limit);
         return new ThroughputResult(workers, completed, elapsed, completed / elapsed.TotalSeconds,
-            Interlocked.Read(ref admitted), Interlocked.Read(ref errors), latency.Summarize(), GcActivity.Now().Since(gc), firstError);
+            Interlocked.Read(ref admitted), Interlocked.Read(ref errors), latency.Summarize(), GcActivity.Now().Since(gc), firstError,
+            issued, issued >= limit);
     }
 }
 
@@ -77,4 +88,6 @@ internal sealed record ThroughputResult(
     long Errors,
     LatencySummary Latency,
     GcActivity Gc,
-    string? FirstError);
+    string? FirstError,
+    long Issued,
+    bool EndedAtLedgerEnd);

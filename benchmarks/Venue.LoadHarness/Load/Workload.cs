@@ -9,6 +9,7 @@ public sealed class Workload
 {
     private readonly int[] _attendees;
     private readonly byte[] _gates;
+    private readonly int[] _presentedAfter;
 
     public Workload(Ledger ledger, int length, double repeatShare, int gates, int seed)
     {
@@ -32,6 +33,7 @@ public sealed class Workload
         random.Shuffle(order);
         _attendees = new int[length];
         _gates = new byte[length];
+        _presentedAfter = new int[length];
         var presented = 0;
         for (var i = 0; i < length; i++)
         {
@@ -51,6 +53,7 @@ public sealed class Workload
             }
 
             _gates[i] = (byte)random.Next(gates);
+            _presentedAfter[i] = presented;
         }
     }
 
@@ -70,4 +73,12 @@ public sealed class Workload
     public int AttendeeAt(long i) => _attendees[(int)(i % _attendees.Length)];
 
     public int GateAt(long i) => _gates[(int)(i % _gates.Length)];
+
+    /// <summary>
+    /// Distinct attendees among the first <paramref name="checks"/> checks: how many of them a correct
+    /// target admits, whatever order their answers come in (nobody is inside at the start of a phase,
+    /// every ledger attendee may pass every gate, and a repeat only re-presents an earlier badge).
+    /// </summary>
+    public long DistinctAttendeesIn(long checks) =>
+        checks <= 0 ? 0 : _presentedAfter[(int)Math.Min(checks, _presentedAfter.Length) - 1];
 }

@@ -61,7 +61,8 @@ internal static class ReportWriter
             $"{o.RepeatShare:P0} of checks re-present a badge already presented; every target gets the same sequence, " +
             "starts each phase with nobody inside, and journals every scan, admitted or refused." +
             (report.Workload.FreshExhaustedAt > 0
-                ? $" From check {report.Workload.FreshExhaustedAt:N0} on every attendee has been presented, so all further checks are repeats."
+                ? $" From check {report.Workload.FreshExhaustedAt:N0} on every attendee has been presented and all further checks would be repeats, " +
+                  "so the throughput phase ends there if its time is not up first (the same mix for every target)."
                 : ""));
         md.AppendLine();
         foreach (var rate in o.Rates)
@@ -100,7 +101,7 @@ internal static class ReportWriter
     {
         var references = References(report, t => t.AtRate(rate)?.Result.Latency.P99);
         var table = new TextTable([
-            "target", "p50", "p95", "p99", "p99.9", "max", "answered", "pacer lag p99", "GC pause (gen0/1/2)", "admitted", "stored",
+            "target", "p50", "p95", "p99", "p99.9", "max", "answered", "errors", "pacer lag p99", "GC pause (gen0/1/2)", "admitted", "stored",
             .. references.Select(r => $"p99 ÷ {r.Name}")]);
         foreach (var target in report.Targets)
         {
@@ -113,8 +114,8 @@ internal static class ReportWriter
 
             table.Add([
                 target.Name, AtLeast(f, f.Latency.P50), AtLeast(f, f.Latency.P95), AtLeast(f, f.Latency.P99), AtLeast(f, f.Latency.P999), AtLeast(f, f.Latency.Max),
-                $"{f.Answered:N0}/{f.Scheduled:N0}", Micros(f.Lag.P99), f.Gc.ToString(), $"{f.Admitted:N0}", check,
-                .. references.Select(r => TargetCatalog.IsCalibration(target.Name) ? "-" : Ratio(f.Latency.P99, r.Value))]);
+                $"{f.Answered:N0}/{f.Scheduled:N0}", $"{f.Errors:N0}", Micros(f.Lag.P99), f.Gc.ToString(), $"{f.Admitted:N0}", check,
+                .. references.Select(r => TargetCatalog.IsCalibration(target.Name) ? "-" : LatencyRatio(f, r.Value))]);
         }
 
         return table;
@@ -124,7 +125,7 @@ internal static class ReportWriter
     {
         var references = References(report, t => t.Throughput?.ChecksPerSecond);
         var table = new TextTable([
-            "target", "checks/s", "p50", "p99", "max", "answered", "errors", "GC pause (gen0/1/2)", "admitted", "stored",
+            "target", "checks/s", "phase", "p50", "p99", "max", "answered", "errors", "GC pause (gen0/1/2)", "admitted", "stored",
             .. references.Select(r => $"{r.Name} ÷ target")]);
         foreach (var target in report.Targets)
         {
@@ -134,9 +135,10 @@ internal static class ReportWriter
             }
 
             table.Add([
-                target.Name, t.ChecksPerSecond.ToString("N0", CultureInfo.InvariantCulture), Micros(t.Latency.P50), Micros(t.Latency.P99),
+                target.Name, t.ChecksPerSecond.ToString("N0", CultureInfo.InvariantCulture),
+                $"{t.Elapsed.TotalSeconds:0.0} s{(t.EndedAtLedgerEnd ? " (ledger end)" : "")}", Micros(t.Latency.P50), Micros(t.Latency.P99),
                 Micros(t.Latency.Max), $"{t.Completed:N0}", $"{t.Errors:N0}", t.Gc.ToString(), $"{t.Admitted:N0}", target.ThroughputCheck ?? "",
-                .. references.Select(r => TargetCatalog.IsCalibration(target.Name) ? "-" : Ratio(r.Value, t.ChecksPerSecond))]);
+                .. references.Select(r => TargetCatalog.IsCalibration(target.Name) ? "-" : t.Errors > 0 ? "n/c (errors)" : Ratio(r.Value, t.ChecksPerSecond))]);
         }
 
         return table;
@@ -166,12 +168,35 @@ internal static class ReportWriter
             "they had waited, so a row with abandoned checks shows its percentiles as lower bounds (≥).");
         text.AppendLine($"{bullet}harness-floor is calibration, not a peer: an in-memory check-and-mark with nothing stored, so its figures are " +
             "the harness' own cost and the machine's noise at that moment; no figure of another target can be trusted below it.");
+        if (report.Targets.Any(t => t.Name == "disk-floor"))
+        {
+            text.AppendLine($"{bullet}disk-floor is calibration too: the same check-and-mark plus a fixed-size record per check, group-committed " +
+                "to a preallocated file with one fdatasync per round. It is the least any target that answers after the disk has the scan " +
+                "must wait for here; no durable target's latency can be expected below it.");
+        }
+        text.AppendLine($"{bullet}\"errors\" are checks that failed; they are not in the percentiles, so a row with errors is not compared (n/c).");
+        text.AppendLine($"{bullet}\"fell behind\" marks a target whose answers were still coming more than a second (or a tenth of the phase) after " +
+            "the last check was due: it could not keep up with the offered rate, its queue grew through the phase, and its latency (so its ratio) " +
+            "grows with the phase's length.");
+        text.AppendLine($"{bullet}\"phase\" is how long the throughput phase ran: its full time, or less when it reached the ledger's last fresh " +
+            "attendee first (\"ledger end\"), so that every target gets the same share of repeats.");
         text.AppendLine($"{bullet}\"pacer lag\" is how late the load generator itself started checks; it is included in the latency.");
         text.AppendLine($"{bullet}\"GC pause\" is the harness process' garbage collection pause time in the phase (and collections per generation): " +
             "in-process targets and the load generator stop with it; out-of-process servers do not.");
         text.AppendLine($"{bullet}\"stored\" reads the target's own store back after the phase: attendees inside must equal admitted checks " +
-            "(nobody admitted twice) and journal rows must equal answered checks.");
+            "(nobody admitted twice) and journal rows must equal answered checks; with every check answered, admitted checks must equal the " +
+            "distinct attendees the phase presented (nobody wrongly refused).");
     }
+
+    /// <summary>
+    /// A target's p99 over Venue's. Not comparable when checks failed (failures are not in the
+    /// percentiles); marked when the target fell behind the offered rate (its p99 then grows with the
+    /// phase's length, so the ratio says more about the phase than about the target).
+    /// </summary>
+    private static string LatencyRatio(FixedRateResult f, double reference) =>
+        f.Errors > 0 ? "n/c (errors)"
+        : f.Overloaded ? $"{(f.LowerBound ? "≥ " : "")}{Ratio(f.Latency.P99, reference)} (fell behind)"
+        : Ratio(f.Latency.P99, reference);
 
     private static List<(string Name, double Value)> References(HarnessReport report, Func<TargetResult, double?> value) =>
         report.Targets
