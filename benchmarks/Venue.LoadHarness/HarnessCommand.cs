@@ -108,6 +108,12 @@ internal static class HarnessCommand
                 problems.Add("--warmup-seconds must be in [0, 60]");
             }
 
+            var outPath = Path.GetFullPath(parse.GetValue(output) ?? DefaultOutput("load-harness.md"));
+            if (WritableProblem(outPath) is { } outProblem)
+            {
+                problems.Add($"--out: {outProblem}");
+            }
+
             if (problems.Count > 0)
             {
                 problems.ForEach(p => Console.Error.WriteLine(p));
@@ -125,17 +131,39 @@ internal static class HarnessCommand
                 RepeatShare = parse.GetValue(repeatShare),
                 Gates = parse.GetValue(gates),
                 WarmupSeconds = parse.GetValue(warmup),
-                Out = Path.GetFullPath(parse.GetValue(output) ?? DefaultOutput("load-harness.md")),
+                Out = outPath,
                 CommandLine = "dotnet run -c Release --project benchmarks/Venue.LoadHarness --"
                     + string.Concat(parse.Tokens.Select(t => " " + Quote(t.Value))),
             };
 
-            var report = await new HarnessRunner(options, Console.Out).RunAsync(cancellationToken);
+            HarnessReport report;
+            try
+            {
+                report = await new HarnessRunner(options, Console.Out).RunAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                await Console.Error.WriteLineAsync("cancelled; the servers the harness started are stopped, no results written.");
+                return 130;
+            }
+
             Console.Write(ReportWriter.Text(report));
             Directory.CreateDirectory(Path.GetDirectoryName(options.Out)!);
             await File.WriteAllTextAsync(options.Out, ReportWriter.Markdown(report), CancellationToken.None);
             Console.WriteLine($"results written to {options.Out}");
-            return report.Targets.Any(t => t.Failed is not null) ? 1 : 0;
+            var wrong = report.Targets
+                .Where(t => t.Failed is not null
+                    || t.FixedRates.Any(f => f.Check != "ok" || f.Result.Errors > 0)
+                    || (t.Throughput is not null && (t.ThroughputCheck != "ok" || t.Throughput.Errors > 0)))
+                .Select(t => t.Name)
+                .ToList();
+            if (wrong.Count > 0)
+            {
+                await Console.Error.WriteLineAsync($"failed, read back wrong, or checks in error: {string.Join(", ", wrong)} (see the tables)");
+                return 1;
+            }
+
+            return 0;
         });
         return command;
     }
@@ -152,6 +180,39 @@ internal static class HarnessCommand
         }
 
         return file;
+    }
+
+    /// <summary>
+    /// Why the results could not be written to <paramref name="path"/>, or null when they can: found
+    /// before the run, not after minutes of it. Leaves an existing file as it is.
+    /// </summary>
+    internal static string? WritableProblem(string path)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            if (Directory.Exists(path))
+            {
+                return $"{path} is a directory";
+            }
+
+            if (File.Exists(path))
+            {
+                using (File.Open(path, FileMode.Open, FileAccess.Write))
+                {
+                }
+
+                return null;
+            }
+
+            File.WriteAllBytes(path, []);
+            File.Delete(path);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            return $"cannot write {path}: {e.Message}";
+        }
     }
 
     internal static string Quote(string token) =>

@@ -82,6 +82,12 @@ internal static class ConsoleLoadCommand
                 problems.Add("--rate × --seconds × levels must stay under 9,000,000 attendees");
             }
 
+            var outPath = Path.GetFullPath(parse.GetValue(output) ?? HarnessCommand.DefaultOutput("console-load.md"));
+            if (HarnessCommand.WritableProblem(outPath) is { } outProblem)
+            {
+                problems.Add($"--out: {outProblem}");
+            }
+
             if (problems.Count > 0)
             {
                 problems.ForEach(p => Console.Error.WriteLine(p));
@@ -98,12 +104,24 @@ internal static class ConsoleLoadCommand
                 RepeatShare = parse.GetValue(repeatShare),
                 WarmupSeconds = parse.GetValue(warmup),
                 ProbeClients = parse.GetValue(probes),
-                Out = Path.GetFullPath(parse.GetValue(output) ?? HarnessCommand.DefaultOutput("console-load.md")),
+                Out = outPath,
                 CommandLine = "dotnet run -c Release --project benchmarks/Venue.LoadHarness -- console"
                     + string.Concat(parse.Tokens.Skip(1).Select(t => " " + HarnessCommand.Quote(t.Value))),
             };
 
-            var report = await new ConsoleLoadRunner(options, Console.Out).RunAsync(cancellationToken);
+            ConsoleLoadReport report;
+            try
+            {
+                report = await new ConsoleLoadRunner(options, Console.Out).RunAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is TimeoutException or IOException or InvalidOperationException or HttpRequestException
+                                          or Targets.TargetUnavailableException)
+            {
+                // The edge did not start, or its clients could not connect: say what, not where in the harness.
+                await Console.Error.WriteLineAsync($"console load: {e.Message}");
+                return 1;
+            }
+
             Console.Write(report.Text());
             Directory.CreateDirectory(Path.GetDirectoryName(options.Out)!);
             await File.WriteAllTextAsync(options.Out, report.Markdown(), CancellationToken.None);
