@@ -88,6 +88,7 @@ public static class EdgeHostExtensions
     /// <summary>Maps the scanner API, health and the OpenAPI document (at /openapi/v1.json).</summary>
     public static WebApplication MapVenueEdge(this WebApplication app)
     {
+        ScanTiming.UseScanTiming(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();

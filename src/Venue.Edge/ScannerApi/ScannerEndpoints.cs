@@ -39,8 +39,9 @@ public static class ScannerEndpoints
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .WithMetadata(ScanTiming.Timed)
             .WithSummary("Scan a badge at a gate")
-            .WithDescription("Admits, lets out or refuses; every scan is journaled. A repeated nonce returns the first answer. The Server-Timing header carries the server-side time in ms.");
+            .WithDescription("Admits, lets out or refuses; every scan is journaled. A repeated nonce returns the first answer. The Server-Timing header carries the edge's time in ms: checkin (grains and durable journal) and request (from routing to the answer, authentication and body included).");
         group.MapGet("/{gateId}", GetGateAsync).WithSummary("A gate's state and counters");
         group.MapGet("/", ListGatesAsync).WithSummary("Every gate this edge serves");
         return group;
@@ -102,8 +103,7 @@ public static class ScannerEndpoints
                 detail: $"The scan was not recorded and nobody was admitted: {e.InnerException?.Message}");
         }
 
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        context.Response.Headers["Server-Timing"] = string.Create(CultureInfo.InvariantCulture, $"checkin;dur={elapsed.TotalMilliseconds:0.###}");
+        ScanTiming.Report(context, Stopwatch.GetElapsedTime(started));
         return TypedResults.Ok(ToBody(result));
     }
 
