@@ -123,7 +123,17 @@ internal static class SyncBenchCommand
                 return 2;
             }
 
-            var report = await new SyncBenchRunner(options, Console.Out).RunAsync(cancellationToken);
+            SyncBenchReport report;
+            try
+            {
+                report = await new SyncBenchRunner(options, Console.Out).RunAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                await Console.Error.WriteLineAsync("cancelled; the servers the bench started are stopped, no results written.");
+                return 130;
+            }
+
             Console.Write(SyncReportWriter.Text(report));
             Directory.CreateDirectory(Path.GetDirectoryName(options.Out)!);
             await File.WriteAllTextAsync(options.Out, SyncReportWriter.Markdown(report), CancellationToken.None);
