@@ -11,6 +11,7 @@ namespace Venue.TelemetryBench;
 internal sealed class BenchContext(TelemetryBenchOptions options, TextWriter console) : IAsyncDisposable
 {
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("venue-telbench-");
+    private readonly Dictionary<string, string> _warmUps = new(StringComparer.Ordinal);
     private BenchFloor? _floor;
     private RabbitMqServer? _broker;
     private string? _brokerUnavailable;
@@ -38,6 +39,23 @@ internal sealed class BenchContext(TelemetryBenchOptions options, TextWriter con
 
             return _floor;
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="warm"/> (an untimed warm-up of one path on throwaway edges) unless this run
+    /// already has, and says what the warm-up did (for the method text), whichever scenario ran it.
+    /// </summary>
+    public async Task<string> WarmUpOnceAsync(string path, Func<Task<string>> warm)
+    {
+        if (_warmUps.TryGetValue(path, out var done))
+        {
+            return done;
+        }
+
+        Console.WriteLine($"  warm-up, {path} (untimed, thrown away) ...");
+        var what = await warm();
+        _warmUps[path] = what;
+        return what;
     }
 
     public string NewDirectory(string name)

@@ -128,16 +128,24 @@ internal sealed class BenchFloor
     /// The first <paramref name="count"/> reads of the day (event-time order) split by reader: each
     /// reader's share is a prefix of its own reads, in its own order.
     /// </summary>
-    public TagRead[][] Prefix(long count)
+    public TagRead[][] Prefix(long count) => Slice(0, count);
+
+    /// <summary>
+    /// Reads <paramref name="from"/> (inclusive) to <paramref name="to"/> (exclusive) of the day in
+    /// event-time order, split by reader: each reader's share is a run of its own reads, in its own order.
+    /// </summary>
+    public TagRead[][] Slice(long from, long to)
     {
-        count = Math.Min(count, Order.Length);
-        var per = new int[Readers.Length];
-        for (var i = 0; i < count; i++)
+        to = Math.Min(to, Order.Length);
+        from = Math.Min(from, to);
+        var before = new int[Readers.Length];
+        var within = new int[Readers.Length];
+        for (var i = 0; i < to; i++)
         {
-            per[Order[i].Reader]++;
+            (i < from ? before : within)[Order[i].Reader]++;
         }
 
-        return [.. per.Select((c, r) => Reads[r][..c])];
+        return [.. within.Select((c, r) => Reads[r][before[r]..(before[r] + c)])];
     }
 
     /// <summary>

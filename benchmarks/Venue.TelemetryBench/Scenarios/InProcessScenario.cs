@@ -30,13 +30,7 @@ internal static class InProcessScenario
         // The same slack in reads of the day for every phase, whatever its batch size (see ClosedLoopAsync).
         var lead = LeadReads(o, floor);
 
-        // Warm-up on a throwaway edge, so the timed phase does not pay for the first JIT of the path.
-        var warmReads = Math.Min(100_000, floor.TotalReads);
-        context.Console.WriteLine($"  warm-up: {warmReads:N0} reads on a throwaway edge ...");
-        await using (var warm = await BenchEdge.StartAsync(floor, context.NewDirectory("warm")))
-        {
-            await ClosedLoopAsync(floor.Rounds(warmReads, o.Batch), o.Batch, lead, (_, batch) => warm.Telemetry.IngestAsync(batch, CancellationToken.None));
-        }
+        var warmUp = await WarmUpAsync(context);
 
         // The pipeline itself, the whole day.
         context.Console.WriteLine($"  venue, batch {o.Batch}: {floor.TotalReads:N0} reads ...");
@@ -131,7 +125,7 @@ internal static class InProcessScenario
         section.Method.AddRange(
         [
             $"The floor: {o.Attendees:N0} attendees in {o.Areas} areas, each area the simulator's `CrowdLayout` (lobby, hall, session room, food court, three booth stands; 6 portals on 3 readers), merged into one venue layout: one edge with {floor.Readers.Length} readers. Everybody is admitted into their area's lobby through `IAttendeeLocationGrain.GateAsync`, as a gate admission does. `CrowdPlanner` plans each area's two-hour day (seed {o.Seed}) and `ReaderEmulator` turns its {floor.Passes:N0} passes into {floor.TotalReads:N0} noisy reads: 3 to 8 reads per antenna, signal rising and falling, {floor.Noise.OneAntenna:N0} passes seen by one antenna only, {floor.Noise.AtOnce:N0} by both at once. Reads and batches are built before any clock starts; each reader hands in its own reads in its own order. The plan is seeded: the same seed plans the same day in every run.",
-            "Before the timed phases the first 100,000 reads go through a throwaway edge, so the first phase does not pay for the path's first JIT.",
+            $"Before the run's first timed phase in process, untimed and thrown away: {warmUp}, so the first phase does not pay for the path's first JIT.",
             $"Closed loop in rounds: a round is the day's next readers × batch reads in event-time order, split by reader; every reader hands in its share of a round (in batches of at most the phase's batch size) and starts a round only once every read more than {lead:N0} reads of the day before that round's end has been answered (`--lead-reads`; about {Units.Number(lead * CrowdPlanner.Day.TotalSeconds / Math.Max(1, floor.TotalReads), "0")} s of the day here). {(Slack(floor, o.Batch, lead).Reads == Slack(floor, 1, lead).Reads ? "Every phase gives its readers that same slack, whatever its batch size" : "Rounded down to whole rounds (at least one), the slack differs between phases here")}: {Slack(floor, o.Batch, lead).Text} in the phases with batches of {o.Batch}, {Slack(floor, 1, lead).Text} in those with one read per batch. Journal commits of one round overlap the routing of the rounds before. Real readers share the wall clock; without the rounds a reader with fewer reads would race hours ahead in event time and feed an attendee's later crossing before an earlier one at another reader. Readers still differ by up to that slack in event time, so an attendee who crosses portals on two readers within it may be moved in the wrong order; when such a crossing was seen by one antenna only, its direction is judged against the wrong zone and the attendee ends up one zone off. Such differences from the plan are shown, not hidden, in the read back (the grains alone, fed the batched phase's rounds one batch at a time, show the same kind); with less slack (`--batch 10`, whose default slack is {2 * floor.Readers.Length * 10:N0} reads) zones equal the plan exactly.",
             $"Venue: a real `EdgeSilo` started with the layout file (`EdgeSiloOptions.LayoutPath`), `silo.Telemetry.IngestAsync` called by {floor.Readers.Length} readers at once, closed loop: a batch is answered once it is durable in `telemetry.db` (WAL, `synchronous=FULL`, group commit) **and** routed through portal, attendee-location and zone grains. Reads ÷ time from the first hand-off to the last answer.",
             "Read back after the whole day: the journal holds every read; once the portals' idle timers have decided the last open passes, every zone's occupancy equals the number of people the plan leaves there.",
@@ -146,6 +140,20 @@ internal static class InProcessScenario
             string.Join("; ", rates.Select(r => $"{Units.Ratio(venueRate / r.Rate)} {r.Name}"))));
         return section;
     }
+
+    /// <summary>
+    /// The in-process path's warm-up, once per run (the latency scenario's in-process phases share it):
+    /// the day's first reads through a throwaway edge, closed loop as the timed phase hands them in.
+    /// </summary>
+    public static Task<string> WarmUpAsync(BenchContext context) => context.WarmUpOnceAsync("in process", async () =>
+    {
+        var o = context.Options;
+        var floor = context.Floor;
+        var reads = Math.Min(100_000, floor.TotalReads);
+        await using var warm = await BenchEdge.StartAsync(floor, context.NewDirectory("warm"));
+        await ClosedLoopAsync(floor.Rounds(reads, o.Batch), o.Batch, LeadReads(o, floor), (_, batch) => warm.Telemetry.IngestAsync(batch, CancellationToken.None));
+        return $"the day's first {reads:N0} reads through a throwaway edge, closed loop in batches of {o.Batch}";
+    });
 
     private static void Row(TextTable table, List<(string Name, double Rate)> rates, string design, long reads, Measured m, double venueRate, string check)
     {
