@@ -28,7 +28,7 @@ internal static class TelemetryBenchCommand
         var brokerReads = new Option<int?>("--broker-reads") { Description = "Reads published over MQTT in batches, and posted over HTTP (default 200,000; quick 20,000)." };
         var messageReads = new Option<int>("--message-reads") { Description = "Reads per MQTT message or HTTP request.", DefaultValueFactory = _ => 100 };
         var singleMessageReads = new Option<int?>("--single-message-reads") { Description = "Reads published one per MQTT message (default 20,000; quick 2,000)." };
-        var inFlight = new Option<int>("--in-flight") { Description = "MQTT publishes per reader awaiting their PUBACK at once.", DefaultValueFactory = _ => 16 };
+        var inFlight = new Option<int>("--in-flight") { Description = "Per reader, MQTT publishes awaiting their PUBACK, or HTTP requests awaiting their answer, at once (the same for both paths).", DefaultValueFactory = _ => 16 };
         var rates = new Option<string>("--rates") { Description = "Offered reads/s of the in-process latency phases, comma-separated.", DefaultValueFactory = _ => "20000,100000" };
         var brokerRate = new Option<int>("--broker-rate") { Description = "Offered reads/s of the latency phase through MQTT and RabbitMQ.", DefaultValueFactory = _ => 10_000 };
         var seconds = new Option<double?>("--latency-seconds") { Description = "Length of each latency phase (default 8; quick 2)." };

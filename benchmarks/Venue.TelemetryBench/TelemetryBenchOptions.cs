@@ -36,7 +36,7 @@ internal sealed record TelemetryBenchOptions
     /// <summary>Reads published one per MQTT message.</summary>
     public required int SingleMessageReads { get; init; }
 
-    /// <summary>MQTT publishes per reader awaiting their PUBACK at once.</summary>
+    /// <summary>Per reader, MQTT publishes awaiting their PUBACK, or HTTP requests awaiting their answer, at once.</summary>
     public required int InFlight { get; init; }
 
     /// <summary>Offered read rates of the in-process latency phases.</summary>

@@ -20,9 +20,6 @@ internal static class BrokerScenario
     /// <summary>How long a broker or HTTP warm-up runs at least: long enough for the JIT's optimized code to replace its first (the leaderboard scenario's measure).</summary>
     private static readonly TimeSpan WarmUpLeast = TimeSpan.FromSeconds(1);
 
-    /// <summary>A reader's HTTP mode posts one request at a time.</summary>
-    private const int HttpInFlight = 1;
-
     public static async Task<Section> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
         var o = context.Options;
@@ -43,7 +40,7 @@ internal static class BrokerScenario
 
         var warmHttp = await WarmUpHttpAsync(context, cancellationToken);
         var http = await HttpAsync(context, floor, o.BrokerReads, o.MessageReads, cancellationToken);
-        Add(table, section, $"HTTP `POST /v1/readers/{{id}}/reads` to a Kestrel edge, {o.MessageReads} reads per request, one request in flight per reader", http, batchedRate);
+        Add(table, section, $"HTTP `POST /v1/readers/{{id}}/reads` to a Kestrel edge, {o.MessageReads} reads per request, {floor.Readers.Length} readers, {o.InFlight} requests in flight each", http, batchedRate);
         rates.Add(("HTTP POST, same batches", http.Measured.Rate(http.Reads)));
 
         section.Tables.Add(("From the first publish (or request) until the edge's read journal holds every read.", table));
@@ -52,7 +49,7 @@ internal static class BrokerScenario
             "RabbitMQ is a real node started by the bench (the tests' `RabbitMqServer`: Debian's rabbitmq-server with its MQTT plugin, its own directory, a user with a password, loopback ports). The edge is a real `EdgeSilo` with the floor's layout, fed by the edge's own `ReaderQueueConsumer` (what `Edge:Readers:UseRabbitMq` runs) with its default settings (prefetch 2,000, up to 500 reads per ingest, acknowledged with `multiple` after the journal commit), a fresh durable queue per phase bound to `zebra.{reader}.data` for each of the floor's readers.",
             $"Readers: one `MqttPublisher` per reader (MQTT 3.1.1, QoS 1, client id = reader id), connected before the clock starts, publishing its share of the day's first reads in its own order to `zebra/{{reader}}/data`, with up to {o.InFlight} publishes awaiting their PUBACK (`--in-flight`). Payloads are Zebra IoT Connector JSON arrays (`ZebraJson.Array`), built before the clock starts.",
             "Timed from the first publish until `telemetry.db` holds every read (`Journal.LastReadSequence`): the reads are then durable and acknowledged to the broker, and routed through portals and zones. Read back: the journal holds exactly the reads published, no message dead-lettered.",
-            "HTTP peer: the same edge behind real Kestrel (`EdgeWebHost`: the edge's own endpoints, authentication and middleware), a `Reader` device credential per reader named after it, each reader posting its batches one request at a time over HTTP/1.1 keep-alive, as a reader's HTTP mode does; answered after the journal commit.",
+            $"HTTP peer: the same edge behind real Kestrel (`EdgeWebHost`: the edge's own endpoints, authentication and middleware), a `Reader` device credential per reader named after it, each reader posting its batches in its own order with up to {o.InFlight} requests awaiting their answer at once: the same allowance (`--in-flight`) as an MQTT reader's publishes awaiting their PUBACK. HTTP/1.1 keep-alive, so one connection per request in flight, all opened before the clock starts as the MQTT connections are; a reader's requests on different connections may be answered out of order, where MQTT keeps a reader's order on its one connection. Answered after the journal commit.",
             $"Before each path's first timed phase in the run, untimed and thrown away on throwaway edges (a queue and a Kestrel host of their own, so none of their reads reaches a timed edge or its read back): MQTT, {warmMqtt}; HTTP, {warmHttp}. Without it the first timed phase (MQTT batched, the headline) ran the publisher, the consumer, the Zebra parsing and a fresh broker cold, and the HTTP peer Kestrel's and the authentication's first requests.",
         ]);
         context.Goals.Add(new GoalLine("reads through MQTT → RabbitMQ → edge, acknowledged after journal, reads/s", "≥ 20,000",
@@ -88,16 +85,16 @@ internal static class BrokerScenario
         {
             var o = context.Options;
             var floor = context.Floor;
-            await using var edge = await HttpEdge.StartAsync(floor, context.NewDirectory("warm-http"), floor.Readers.Length * HttpInFlight, cancellationToken);
+            await using var edge = await HttpEdge.StartAsync(floor, context.NewDirectory("warm-http"), floor.Readers.Length * o.InFlight, cancellationToken);
             var (reads, requests, elapsed) = await WarmUpLoopAsync(floor, [o.MessageReads], async (payloads, _) =>
             {
-                var refused = await PostAllAsync(edge, payloads, HttpInFlight, cancellationToken);
+                var refused = await PostAllAsync(edge, payloads, o.InFlight, cancellationToken);
                 if (refused > 0)
                 {
                     throw new InvalidOperationException($"HTTP warm-up: the edge refused {refused:N0} requests");
                 }
             });
-            return $"{reads:N0} reads in {requests:N0} requests of {o.MessageReads}, {HttpInFlight} in flight per reader, {elapsed.TotalSeconds:0.0} s";
+            return $"{reads:N0} reads in {requests:N0} requests of {o.MessageReads}, {o.InFlight} in flight per reader, {elapsed.TotalSeconds:0.0} s";
         });
 
     /// <summary>
@@ -212,7 +209,7 @@ internal static class BrokerScenario
         var prefix = floor.Prefix(reads);
         var total = prefix.Sum(r => (long)r.Length);
         var payloads = prefix.Select(r => r.Chunk(perRequest).Select(ZebraJson.Array).ToArray()).ToArray();
-        var inFlight = HttpInFlight;
+        var inFlight = context.Options.InFlight;
         await using var edge = await HttpEdge.StartAsync(floor, context.NewDirectory("http"), floor.Readers.Length * inFlight, cancellationToken);
         InProcessScenario.SettleGc();
         var m = new Measured();
