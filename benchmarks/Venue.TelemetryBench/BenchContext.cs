@@ -81,7 +81,7 @@ internal sealed class BenchContext(TelemetryBenchOptions options, TextWriter con
         var server = RabbitMqServer.TryCreate(out var unavailable);
         if (server is null)
         {
-            _brokerUnavailable = $"no RabbitMQ node can run here: {unavailable}";
+            _brokerUnavailable = RabbitMqServer.FindScripts() is null ? $"RabbitMQ not found: {unavailable}" : $"no RabbitMQ node can run here: {unavailable}";
             throw new BrokerUnavailableException(_brokerUnavailable);
         }
 

@@ -22,11 +22,12 @@ internal static class BrokerScenario
 
     public static async Task<Section> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
+        // First, so a machine without RabbitMQ skips the scenario before planning the floor.
+        var server = await context.BrokerAsync(cancellationToken);
         var o = context.Options;
         var floor = context.Floor;
         var section = new Section(Name, "Reads through MQTT and RabbitMQ to the edge");
         var table = new TextTable("path", "reads", "messages", "time", "reads/s", "MQTT batched ÷ path", "CPU ms / 1,000 reads (bench process)", "read back");
-        var server = await context.BrokerAsync(cancellationToken);
         var rates = new List<(string Name, double Rate)>();
 
         var warmMqtt = await WarmUpMqttAsync(context, server, cancellationToken);
