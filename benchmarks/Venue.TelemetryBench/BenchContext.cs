@@ -92,7 +92,15 @@ internal sealed class BenchContext(TelemetryBenchOptions options, TextWriter con
         }
         catch
         {
-            await server.DisposeAsync();
+            try
+            {
+                await server.DisposeAsync();
+            }
+            catch (InvalidOperationException)
+            {
+                // A node whose process never started has nothing to kill; the start's own error is the one to report.
+            }
+
             throw;
         }
 
