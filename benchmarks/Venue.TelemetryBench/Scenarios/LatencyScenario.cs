@@ -21,7 +21,7 @@ internal static class LatencyScenario
         var floor = context.Floor;
         var section = new Section(Name, "Read to updated zone occupancy, open loop");
         var table = new TextTable("path", "offered", "reads", "p50", "p99", "p99.9", "max", "passes timed", "decided by the window: p50 / p99", "pacer lag p99", "catch-up after the last hand-off", "GC pauses", "read back");
-        var inProcess = new List<(int Rate, LatencySummary Latency)>();
+        var inProcess = new List<(int Rate, LatencySummary Latency, int WindowPasses)>();
         var warmUps = new List<string>();
         if (o.Rates.Count > 0)
         {
@@ -35,7 +35,7 @@ internal static class LatencyScenario
             await using var edge = await BenchEdge.StartAsync(floor, context.NewDirectory($"latency-{rate}"));
             var result = await OpenLoop.RunAsync(edge, schedule, batch => edge.Telemetry.IngestAsync(batch.Reads, CancellationToken.None));
             Row(table, section, "in process (`IngestAsync`)", rate, result, await ReadBackAsync(section, $"in process at {rate:N0}/s", edge, schedule, result));
-            inProcess.Add((rate, result.Deciding));
+            inProcess.Add((rate, result.Deciding, result.Window.Count));
         }
 
         LatencySummary? broker = null;
@@ -69,7 +69,12 @@ internal static class LatencyScenario
 
         var first = inProcess.Count > 0 ? inProcess[0] : default;
         var met = inProcess.Count == 0 ? (bool?)null : inProcess.All(x => x.Latency.P99 <= 50_000);
-        context.Goals.Add(new GoalLine("read to updated zone occupancy on the stream, p99", "≤ 50 ms",
+        // The qualifier belongs in the goal line itself: over all passes the p99 would include the direction window's wait.
+        var timed = inProcess.Sum(x => (long)x.Latency.Count);
+        var share = timed / (double)Math.Max(1, timed + inProcess.Sum(x => (long)x.WindowPasses));
+        context.Goals.Add(new GoalLine(
+            $"read to updated zone occupancy on the stream, p99 over passes decided by their crossing read ({share:0 %} of passes in process; those seen by one antenna or both at once wait out the direction window by design, shown apart)",
+            "≤ 50 ms",
             string.Join("; ", inProcess.Select(x => $"{Units.Micros(x.Latency.P99)} at {x.Rate:N0}/s")), met,
             broker is null ? "-" : $"MQTT → RabbitMQ at {o.BrokerRate:N0}/s: {Units.Micros(broker.P99)}",
             broker is null || inProcess.Count == 0 ? "-" : $"{Units.Ratio(broker.P99 / first.Latency.P99)} (MQTT p99 ÷ in-process p99 at {first.Rate:N0}/s)"));
