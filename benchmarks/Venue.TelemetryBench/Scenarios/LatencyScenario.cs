@@ -64,7 +64,7 @@ internal static class LatencyScenario
             "The bench subscribes to `zone-occupancy` (`ZoneOccupancyChanged`) and `movements` (`Movement`) with `SubscribeNamespace` and only takes a timestamp in the handlers. A movement through a portal is matched to its zone's entry event (same zone, caused at the movement's read time) and to the read that crossed: the first read of the pass on the destination side, found in an index built with the schedule before the clock starts.",
             "Most passes are decided by their crossing read: the far antenna's first read, clearly after the near antenna's (direction by antenna order). Those are the figure: the read is handed in, journaled, routed, the attendee moves, the zone publishes. Passes seen by one antenna only, or by both at once, can only be decided once the badge has been silent for the direction window (2 s of read time, or the portal's idle timer); that wait is the movement rules' design, so those are shown apart.",
             $"Before each path's first timed phase in the run, untimed and thrown away on throwaway edges (none of their reads reaches a timed edge or its read back): {string.Join("; ", warmUps)}.",
-            "After the last hand-off the bench waits until the journal holds every read and no pass is open, then reads back: the journal holds exactly the reads offered; every attendee's location grain puts them where the plan has them after those reads (the passes whose reads all lie among the reads offered, replayed from the admission into their lobby; an attendee whose pass the end of the phase cuts through is not judged, as the edge decides such a pass on the reads it got); and every zone's occupancy equals the number of attendees located in it. A mismatch fails the run.",
+            "After the last hand-off the bench waits until the journal holds every read and no pass is open, then reads back: the journal holds exactly the reads offered; every attendee's location grain puts them where the plan has them after those reads (the passes whose reads all lie among the reads offered, replayed from the admission into their lobby; an attendee whose pass the end of the phase cuts through is not judged, as the edge decides such a pass on the reads it got); every zone's occupancy equals the number of attendees located in it; and the zones hold every attendee. A mismatch fails the run.",
         ]);
 
         var first = inProcess.Count > 0 ? inProcess[0] : default;
@@ -96,8 +96,9 @@ internal static class LatencyScenario
 
     /// <summary>
     /// After the phase: the journal holds exactly the reads offered; every attendee is where the plan
-    /// has them after those reads (but those a pass was cut through at the end of the phase); and every
-    /// zone's occupancy is the number of attendees located in it. A mismatch fails the phase.
+    /// has them after those reads (but those a pass was cut through at the end of the phase); every
+    /// zone's occupancy is the number of attendees located in it; the zones hold everybody. A mismatch
+    /// fails the phase.
     /// </summary>
     private static async Task<string> ReadBackAsync(Section section, string phase, BenchEdge edge, OpenLoopSchedule schedule, OpenLoopResult result)
     {
@@ -155,12 +156,17 @@ internal static class LatencyScenario
             problems.Add($"{zonesOff.Count} zones' occupancy differs from the attendees located in them ({string.Join("; ", zonesOff.Take(3))})");
         }
 
+        if (people != edge.Floor.Attendees.Length)
+        {
+            problems.Add($"zones hold {people:N0} of {edge.Floor.Attendees.Length:N0} people");
+        }
+
         if (problems.Count > 0)
         {
             section.Failures.Add($"{phase}: read back: {string.Join("; ", problems)}");
             return string.Join("; ", problems);
         }
 
-        return $"ok: {journaled:N0} journaled; {plan.Count:N0} attendees where the plan has them ({midPass:N0} mid-pass at the end, not judged); every zone's occupancy equals the {people:N0} people located in it";
+        return $"ok: {journaled:N0} journaled; {plan.Count:N0} attendees where the plan has them ({midPass:N0} mid-pass at the end, not judged); every zone's occupancy equals the people located in it, {people:N0} in all";
     }
 }
