@@ -11,6 +11,7 @@ namespace Venue.TelemetryBench;
 internal sealed class BenchContext(TelemetryBenchOptions options, TextWriter console) : IAsyncDisposable
 {
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("venue-telbench-");
+    private readonly Dictionary<string, string> _warmUps = new(StringComparer.Ordinal);
     private BenchFloor? _floor;
     private RabbitMqServer? _broker;
     private string? _brokerUnavailable;
@@ -40,6 +41,23 @@ internal sealed class BenchContext(TelemetryBenchOptions options, TextWriter con
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="warm"/> (an untimed warm-up of one path on throwaway edges) unless this run
+    /// already has, and says what the warm-up did (for the method text), whichever scenario ran it.
+    /// </summary>
+    public async Task<string> WarmUpOnceAsync(string path, Func<Task<string>> warm)
+    {
+        if (_warmUps.TryGetValue(path, out var done))
+        {
+            return done;
+        }
+
+        Console.WriteLine($"  warm-up, {path} (untimed, thrown away) ...");
+        var what = await warm();
+        _warmUps[path] = what;
+        return what;
+    }
+
     public string NewDirectory(string name)
     {
         var path = Path.Combine(_root.FullName, $"{name}-{Interlocked.Increment(ref _directories)}");
@@ -63,7 +81,7 @@ internal sealed class BenchContext(TelemetryBenchOptions options, TextWriter con
         var server = RabbitMqServer.TryCreate(out var unavailable);
         if (server is null)
         {
-            _brokerUnavailable = $"no RabbitMQ node can run here: {unavailable}";
+            _brokerUnavailable = RabbitMqServer.FindScripts() is null ? $"RabbitMQ not found: {unavailable}" : $"no RabbitMQ node can run here: {unavailable}";
             throw new BrokerUnavailableException(_brokerUnavailable);
         }
 
@@ -74,7 +92,15 @@ internal sealed class BenchContext(TelemetryBenchOptions options, TextWriter con
         }
         catch
         {
-            await server.DisposeAsync();
+            try
+            {
+                await server.DisposeAsync();
+            }
+            catch (InvalidOperationException)
+            {
+                // A node whose process never started has nothing to kill; the start's own error is the one to report.
+            }
+
             throw;
         }
 

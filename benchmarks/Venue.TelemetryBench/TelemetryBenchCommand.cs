@@ -19,13 +19,16 @@ internal static class TelemetryBenchCommand
         var attendees = new Option<int?>("--attendees") { Description = "Attendees on the edge's floor (default 20,000; quick 2,000)." };
         var areas = new Option<int>("--areas") { Description = "Areas of the floor, three readers each (1 to 8).", DefaultValueFactory = _ => 4 };
         var batch = new Option<int>("--batch") { Description = "Reads per batch in the in-process throughput phase.", DefaultValueFactory = _ => 500 };
-        var lead = new Option<int>("--lead") { Description = "Rounds a reader may run ahead of the slowest in the closed loop (0: lock-step).", DefaultValueFactory = _ => 1 };
+        var lead = new Option<long?>("--lead-reads")
+        {
+            Description = "Reads of the day a reader may hand in beyond the oldest read not yet answered, the same in every closed-loop phase (default: 2 × readers × --batch, 12,000 on 4 areas).",
+        };
         var singleReads = new Option<int?>("--single-reads") { Description = "Reads handed in one per batch (default 20,000; quick 5,000)." };
         var naiveReads = new Option<int?>("--naive-reads") { Description = "Reads the transaction-per-read peer takes (default 3,000; quick 500)." };
         var brokerReads = new Option<int?>("--broker-reads") { Description = "Reads published over MQTT in batches, and posted over HTTP (default 200,000; quick 20,000)." };
         var messageReads = new Option<int>("--message-reads") { Description = "Reads per MQTT message or HTTP request.", DefaultValueFactory = _ => 100 };
         var singleMessageReads = new Option<int?>("--single-message-reads") { Description = "Reads published one per MQTT message (default 20,000; quick 2,000)." };
-        var inFlight = new Option<int>("--in-flight") { Description = "MQTT publishes per reader awaiting their PUBACK at once.", DefaultValueFactory = _ => 16 };
+        var inFlight = new Option<int>("--in-flight") { Description = "Per reader, MQTT publishes awaiting their PUBACK, or HTTP requests awaiting their answer, at once (the same for both paths).", DefaultValueFactory = _ => 16 };
         var rates = new Option<string>("--rates") { Description = "Offered reads/s of the in-process latency phases, comma-separated.", DefaultValueFactory = _ => "20000,100000" };
         var brokerRate = new Option<int>("--broker-rate") { Description = "Offered reads/s of the latency phase through MQTT and RabbitMQ.", DefaultValueFactory = _ => 10_000 };
         var seconds = new Option<double?>("--latency-seconds") { Description = "Length of each latency phase (default 8; quick 2)." };
@@ -80,6 +83,17 @@ internal static class TelemetryBenchCommand
                 return value;
             }
 
+            long? Lead()
+            {
+                var value = parse.GetValue(lead);
+                if (value is < 1 or > 100_000_000)
+                {
+                    problems.Add($"{lead.Name} must be in [1, 100,000,000]");
+                }
+
+                return value;
+            }
+
             var rateList = new List<int>();
             foreach (var r in parse.GetValue(rates)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
@@ -112,7 +126,7 @@ internal static class TelemetryBenchCommand
                 Attendees = Size(attendees, 20_000, 2_000, 100, 2_000_000),
                 Areas = Range(areas, 1, BenchFloor.AreaNames.Length),
                 Batch = Range(batch, 1, 16_384),
-                Lead = Range(lead, 0, 1_000_000),
+                LeadReads = Lead(),
                 SingleReads = Size(singleReads, 20_000, 5_000, 1, 10_000_000),
                 NaiveReads = Size(naiveReads, 3_000, 500, 1, 10_000_000),
                 BrokerReads = Size(brokerReads, 200_000, 20_000, 1, 10_000_000),

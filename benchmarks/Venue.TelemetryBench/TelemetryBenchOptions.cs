@@ -15,8 +15,11 @@ internal sealed record TelemetryBenchOptions
     /// <summary>Reads per batch a reader hands in, in the closed-loop throughput phase.</summary>
     public required int Batch { get; init; }
 
-    /// <summary>Rounds a reader may run ahead of the slowest in the closed loop (0: lock-step).</summary>
-    public required int Lead { get; init; }
+    /// <summary>
+    /// Reads of the day a reader may hand in beyond the oldest read not yet answered, in every
+    /// closed-loop phase alike; null: two rounds of the batched phase (2 × readers × <see cref="Batch"/>).
+    /// </summary>
+    public required long? LeadReads { get; init; }
 
     /// <summary>Reads handed in one at a time (batch size 1), a prefix of the day.</summary>
     public required int SingleReads { get; init; }
@@ -33,7 +36,7 @@ internal sealed record TelemetryBenchOptions
     /// <summary>Reads published one per MQTT message.</summary>
     public required int SingleMessageReads { get; init; }
 
-    /// <summary>MQTT publishes per reader awaiting their PUBACK at once.</summary>
+    /// <summary>Per reader, MQTT publishes awaiting their PUBACK, or HTTP requests awaiting their answer, at once.</summary>
     public required int InFlight { get; init; }
 
     /// <summary>Offered read rates of the in-process latency phases.</summary>

@@ -36,6 +36,12 @@ internal sealed class TelemetryBenchRunner(TelemetryBenchOptions options, TextWr
                         _ => throw new ArgumentException($"unknown scenario {name}"),
                     };
                 }
+                catch (BrokerUnavailableException e)
+                {
+                    // Not a failure: this machine cannot run the broker (the message says what was not found).
+                    section = new Section(name, name) { Skipped = e.Message };
+                    console.WriteLine($"  skipped: {e.Message}");
+                }
                 catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
                     section = new Section(name, name);

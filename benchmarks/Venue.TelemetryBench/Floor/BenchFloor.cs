@@ -20,9 +20,12 @@ internal sealed class BenchFloor
     /// <summary>Event time at which the floor opens (the day is planned from here).</summary>
     public static readonly DateTimeOffset Opens = new(2026, 6, 1, 9, 0, 0, TimeSpan.Zero);
 
+    private readonly Dictionary<string, Walk> _walks;
+
     private BenchFloor(VenueLayout layout, string[] areas, string[] readers, TagRead[][] reads, Merged[] merged,
-        IReadOnlyDictionary<string, int> expectedZones, (string Attendee, string Area)[] attendees, int passes, ReaderNoise noise)
+        IReadOnlyDictionary<string, int> expectedZones, (string Attendee, string Area)[] attendees, int passes, ReaderNoise noise, Dictionary<string, Walk> walks)
     {
+        _walks = walks;
         Layout = layout;
         Areas = areas;
         Readers = readers;
@@ -79,6 +82,7 @@ internal sealed class BenchFloor
         var everyone = new (string, string)[perArea * areaCount];
         var readsByReader = new Dictionary<string, List<TagRead>>(StringComparer.Ordinal);
         var expected = new Dictionary<string, int>(StringComparer.Ordinal);
+        var walks = new Dictionary<string, Walk>(StringComparer.Ordinal);
         int passes = 0, oneAntenna = 0, atOnce = 0;
         for (var a = 0; a < areas.Length; a++)
         {
@@ -102,6 +106,12 @@ internal sealed class BenchFloor
                 expected[zone] = expected.GetValueOrDefault(zone) + 1;
             }
 
+            var byAttendee = plan.Passes.GroupBy(p => p.AttendeeId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.OrderBy(p => p.At).ToArray(), StringComparer.Ordinal);
+            foreach (var id in inside.Keys)
+            {
+                walks[EpcCodec.Encode(id)] = new Walk(id, CrowdLayout.Lobby(areas[a]), byAttendee.GetValueOrDefault(id) ?? []);
+            }
+
             passes += noise.Passes;
             oneAntenna += noise.OneAntenna;
             atOnce += noise.AtOnce;
@@ -121,23 +131,91 @@ internal sealed class BenchFloor
 
         // Stable on time, then reader: the same seed gives the same order.
         Array.Sort(merged, static (x, y) => x.At != y.At ? x.At.CompareTo(y.At) : x.Reader != y.Reader ? x.Reader.CompareTo(y.Reader) : x.Index.CompareTo(y.Index));
-        return new BenchFloor(layout, areas, readers, reads, merged, expected, everyone, passes, new ReaderNoise(passes, oneAntenna, atOnce));
+        var floor = new BenchFloor(layout, areas, readers, reads, merged, expected, everyone, passes, new ReaderNoise(passes, oneAntenna, atOnce), walks);
+        // The replay the latency read back relies on must give, after the whole day, the plan's own final zones.
+        var (atEnd, midPass) = floor.ZonesAfter(floor.TotalReads);
+        var replayed = atEnd.Values.GroupBy(z => z ?? "outside", StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        if (midPass != 0 || replayed.Count != expected.Count || replayed.Any(z => expected.GetValueOrDefault(z.Key) != z.Value))
+        {
+            throw new InvalidOperationException("Replaying the planned passes does not end where the plan's final zones say everybody is.");
+        }
+
+        return floor;
+    }
+
+    /// <summary>
+    /// Where the plan has everybody once the edge has decided the day's first <paramref name="count"/>
+    /// reads (event-time order): by attendee, the zone after every pass whose reads all lie in that
+    /// prefix. An attendee one of whose passes the prefix cuts through (some reads in, the rest after)
+    /// is left out and counted in MidPass: the edge decides such a pass on the reads it got, which the
+    /// plan does not. A read belongs to its attendee's latest planned pass at or before it: a pass's
+    /// reads start at its time and last about a second (ReaderEmulator), and one attendee's passes are
+    /// at least a minute apart (CrowdPlanner).
+    /// </summary>
+    public (IReadOnlyDictionary<string, string?> Zones, int MidPass) ZonesAfter(long count)
+    {
+        count = Math.Min(count, Order.Length);
+        var lastIn = new Dictionary<string, long>(StringComparer.Ordinal);
+        for (long i = 0; i < count; i++)
+        {
+            var read = Reads[Order[i].Reader][Order[i].Index];
+            lastIn[read.Epc] = read.ReadAt.UtcTicks;
+        }
+
+        var firstAfter = new Dictionary<string, long>(StringComparer.Ordinal);
+        for (var i = count; i < Order.Length && firstAfter.Count < _walks.Count; i++)
+        {
+            var read = Reads[Order[i].Reader][Order[i].Index];
+            firstAfter.TryAdd(read.Epc, read.ReadAt.UtcTicks);
+        }
+
+        var zones = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var midPass = 0;
+        foreach (var (epc, walk) in _walks)
+        {
+            var decided = lastIn.TryGetValue(epc, out var last) ? walk.LatestAt(last) : -1;
+            if (decided >= 0 && firstAfter.TryGetValue(epc, out var next) && walk.LatestAt(next) == decided)
+            {
+                midPass++;
+                continue;
+            }
+
+            string? zone = walk.Lobby;
+            for (var p = 0; p <= decided; p++)
+            {
+                var pass = walk.Passes[p];
+                var portal = Layout.TryGetPortal(pass.PortalId, out var found) ? found : throw new InvalidOperationException($"The plan crosses portal {pass.PortalId}, which the layout lacks.");
+                zone = pass.Inward ? portal.InnerZone : portal.OuterZone;
+            }
+
+            zones[walk.Attendee] = zone;
+        }
+
+        return (zones, midPass);
     }
 
     /// <summary>
     /// The first <paramref name="count"/> reads of the day (event-time order) split by reader: each
     /// reader's share is a prefix of its own reads, in its own order.
     /// </summary>
-    public TagRead[][] Prefix(long count)
+    public TagRead[][] Prefix(long count) => Slice(0, count);
+
+    /// <summary>
+    /// Reads <paramref name="from"/> (inclusive) to <paramref name="to"/> (exclusive) of the day in
+    /// event-time order, split by reader: each reader's share is a run of its own reads, in its own order.
+    /// </summary>
+    public TagRead[][] Slice(long from, long to)
     {
-        count = Math.Min(count, Order.Length);
-        var per = new int[Readers.Length];
-        for (var i = 0; i < count; i++)
+        to = Math.Min(to, Order.Length);
+        from = Math.Min(from, to);
+        var before = new int[Readers.Length];
+        var within = new int[Readers.Length];
+        for (var i = 0; i < to; i++)
         {
-            per[Order[i].Reader]++;
+            (i < from ? before : within)[Order[i].Reader]++;
         }
 
-        return [.. per.Select((c, r) => Reads[r][..c])];
+        return [.. within.Select((c, r) => Reads[r][before[r]..(before[r] + c)])];
     }
 
     /// <summary>
@@ -176,3 +254,28 @@ internal sealed class BenchFloor
 
 /// <summary>A read's place in the day: its reader, its index among that reader's reads, its time (UTC ticks).</summary>
 internal readonly record struct Merged(int Reader, int Index, long At);
+
+/// <summary>One attendee's planned day: admitted into <paramref name="Lobby"/>, then the passes in time order.</summary>
+internal sealed record Walk(string Attendee, string Lobby, PlannedPass[] Passes)
+{
+    /// <summary>The index of the latest pass at or before <paramref name="ticks"/> (UTC), or -1.</summary>
+    public int LatestAt(long ticks)
+    {
+        int lo = 0, hi = Passes.Length - 1, found = -1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) / 2;
+            if (Passes[mid].At.UtcTicks <= ticks)
+            {
+                found = mid;
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return found;
+    }
+}

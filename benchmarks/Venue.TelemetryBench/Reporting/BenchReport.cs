@@ -18,6 +18,9 @@ internal sealed class Section(string name, string title)
     /// <summary>Steps that failed or read back wrong; the run exits non-zero when any section has one.</summary>
     public List<string> Failures { get; } = [];
 
+    /// <summary>Why the scenario did not run at all (what this machine lacks, such as RabbitMQ); a skip is not a failure.</summary>
+    public string? Skipped { get; set; }
+
     public TimeSpan Elapsed { get; set; }
 }
 

@@ -15,6 +15,11 @@ internal static class ReportWriter
         text.AppendLine(Summary(report).ToText());
         foreach (var section in report.Sections)
         {
+            if (section.Skipped is not null)
+            {
+                text.AppendLine($"{section.Name}: skipped: {section.Skipped}");
+            }
+
             foreach (var failure in section.Failures)
             {
                 text.AppendLine($"{section.Name}: {failure}");
@@ -59,12 +64,24 @@ internal static class ReportWriter
         md.AppendLine();
         md.Append(Summary(report).ToMarkdown());
         md.AppendLine();
+        foreach (var section in report.Sections.Where(s => s.Skipped is not null))
+        {
+            md.AppendLine($"- `--scenario {section.Name}` **skipped**: {section.Skipped}");
+            md.AppendLine();
+        }
+
         foreach (var section in report.Sections)
         {
             md.AppendLine($"## {section.Title}");
             md.AppendLine();
             md.AppendLine($"`--scenario {section.Name}`, {section.Elapsed.TotalSeconds:0} s with its set-up.");
             md.AppendLine();
+            if (section.Skipped is not null)
+            {
+                md.AppendLine($"**Skipped**: {section.Skipped}");
+                md.AppendLine();
+            }
+
             foreach (var line in section.Method)
             {
                 md.AppendLine($"- {line}");

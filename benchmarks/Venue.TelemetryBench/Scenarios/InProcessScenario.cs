@@ -1,6 +1,7 @@
 using Venue.Domain.Portals;
 using Venue.Domain.Readers;
 using Venue.LoadHarness.Reporting;
+using Venue.Simulation.Crowd;
 using Venue.Storage.Sqlite;
 using Venue.TelemetryBench.Floor;
 using Venue.TelemetryBench.Peers;
@@ -26,21 +27,17 @@ internal static class InProcessScenario
         var table = new TextTable("design", "reads", "time", "reads/s", "Venue ÷ design", "CPU ms / 1,000 reads", "cores busy", "GC pauses (gen0/1/2)", "read back");
         var rates = new List<(string Name, double Rate)>();
         var batches = floor.Rounds(floor.TotalReads, o.Batch);
+        // The same slack in reads of the day for every phase, whatever its batch size (see ClosedLoopAsync).
+        var lead = LeadReads(o, floor);
 
-        // Warm-up on a throwaway edge, so the timed phase does not pay for the first JIT of the path.
-        var warmReads = Math.Min(100_000, floor.TotalReads);
-        context.Console.WriteLine($"  warm-up: {warmReads:N0} reads on a throwaway edge ...");
-        await using (var warm = await BenchEdge.StartAsync(floor, context.NewDirectory("warm")))
-        {
-            await ClosedLoopAsync(floor.Rounds(warmReads, o.Batch), o.Lead, (_, batch) => warm.Telemetry.IngestAsync(batch, CancellationToken.None));
-        }
+        var warmUp = await WarmUpAsync(context);
 
         // The pipeline itself, the whole day.
         context.Console.WriteLine($"  venue, batch {o.Batch}: {floor.TotalReads:N0} reads ...");
         double venueRate;
         await using (var edge = await BenchEdge.StartAsync(floor, context.NewDirectory("inproc")))
         {
-            var m = await ClosedLoopAsync(batches, o.Lead, (_, batch) => edge.Telemetry.IngestAsync(batch, CancellationToken.None));
+            var m = await ClosedLoopAsync(batches, o.Batch, lead, (_, batch) => edge.Telemetry.IngestAsync(batch, CancellationToken.None));
             venueRate = m.Rate(floor.TotalReads);
             var check = await CheckFullDayAsync(edge, floor.TotalReads);
             if (check.Failure is { } failure)
@@ -57,7 +54,7 @@ internal static class InProcessScenario
         context.Console.WriteLine($"  venue, batch 1: {singleCount:N0} reads ...");
         await using (var edge = await BenchEdge.StartAsync(floor, context.NewDirectory("inproc-1")))
         {
-            var m = await ClosedLoopAsync(floor.Rounds(singleCount, 1), o.Lead, (_, batch) => edge.Telemetry.IngestAsync(batch, CancellationToken.None));
+            var m = await ClosedLoopAsync(floor.Rounds(singleCount, 1), 1, lead, (_, batch) => edge.Telemetry.IngestAsync(batch, CancellationToken.None));
             var journaled = edge.Telemetry.Journal.LastReadSequence;
             Row(table, rates, $"Venue edge, `IngestAsync`, one read per batch, {floor.Readers.Length} readers at once (first {singleCount:N0} reads of the day)", singleCount, m, venueRate,
                 journaled == singleCount ? $"ok: {journaled:N0} journaled" : $"journal holds {journaled:N0}");
@@ -73,7 +70,7 @@ internal static class InProcessScenario
         context.Console.WriteLine("  journal alone ...");
         using (var journal = SqliteReadJournal.Open(Path.Combine(context.NewDirectory("journal"), "telemetry.db"), TimeProvider.System))
         {
-            var m = await ClosedLoopAsync(batches, o.Lead, (_, batch) => journal.AppendReadsAsync(batch, CancellationToken.None));
+            var m = await ClosedLoopAsync(batches, o.Batch, lead, (_, batch) => journal.AppendReadsAsync(batch, CancellationToken.None));
             Row(table, rates, $"bound: the read journal alone (`SqliteReadJournal.AppendReadsAsync`), batches of {o.Batch}", floor.TotalReads, m, venueRate,
                 journal.LastReadSequence == floor.TotalReads ? $"ok: {journal.Commits:N0} commits" : $"journal holds {journal.LastReadSequence:N0}");
         }
@@ -111,7 +108,7 @@ internal static class InProcessScenario
         context.Console.WriteLine($"  peer: SQLite transaction per read, {naiveCount:N0} reads ...");
         using (var sink = new SqliteZoneSink(Path.Combine(context.NewDirectory("naive"), "reads.db"), floor.Layout, perRead: true))
         {
-            var m = await ClosedLoopAsync(floor.Rounds(naiveCount, 1), o.Lead, (_, batch) => Task.Run(() => sink.IngestAsync(batch)));
+            var m = await ClosedLoopAsync(floor.Rounds(naiveCount, 1), 1, lead, (_, batch) => Task.Run(() => sink.IngestAsync(batch)));
             Row(table, rates, $"peer: SQLite, one durable transaction per read, then a dictionary of zones (first {naiveCount:N0} reads)", naiveCount, m, venueRate,
                 sink.Stored == naiveCount ? $"ok: {sink.Stored:N0} stored" : $"stored {sink.Stored:N0}");
         }
@@ -119,7 +116,7 @@ internal static class InProcessScenario
         context.Console.WriteLine($"  peer: SQLite transaction per batch of {o.Batch} ...");
         using (var sink = new SqliteZoneSink(Path.Combine(context.NewDirectory("batched"), "reads.db"), floor.Layout, perRead: false))
         {
-            var m = await ClosedLoopAsync(batches, o.Lead, (_, batch) => Task.Run(() => sink.IngestAsync(batch)));
+            var m = await ClosedLoopAsync(batches, o.Batch, lead, (_, batch) => Task.Run(() => sink.IngestAsync(batch)));
             Row(table, rates, $"peer: SQLite, one durable transaction per batch of {o.Batch} (no group commit across readers), then a dictionary of zones", floor.TotalReads, m, venueRate,
                 sink.Stored == floor.TotalReads ? $"ok: {sink.Stored:N0} stored" : $"stored {sink.Stored:N0}");
         }
@@ -128,8 +125,8 @@ internal static class InProcessScenario
         section.Method.AddRange(
         [
             $"The floor: {o.Attendees:N0} attendees in {o.Areas} areas, each area the simulator's `CrowdLayout` (lobby, hall, session room, food court, three booth stands; 6 portals on 3 readers), merged into one venue layout: one edge with {floor.Readers.Length} readers. Everybody is admitted into their area's lobby through `IAttendeeLocationGrain.GateAsync`, as a gate admission does. `CrowdPlanner` plans each area's two-hour day (seed {o.Seed}) and `ReaderEmulator` turns its {floor.Passes:N0} passes into {floor.TotalReads:N0} noisy reads: 3 to 8 reads per antenna, signal rising and falling, {floor.Noise.OneAntenna:N0} passes seen by one antenna only, {floor.Noise.AtOnce:N0} by both at once. Reads and batches are built before any clock starts; each reader hands in its own reads in its own order. The plan is seeded: the same seed plans the same day in every run.",
-            "Before the timed phases the first 100,000 reads go through a throwaway edge, so the first phase does not pay for the path's first JIT.",
-            $"Closed loop in rounds: a round is the day's next {floor.Readers.Length} × {o.Batch} reads in event-time order, split by reader; all readers hand in their share at once (in batches of at most {o.Batch}), and a reader starts a round once every reader has finished the round {o.Lead + 1} before it (`--lead {o.Lead}`), so journal commits of one round overlap the routing of the one before. Real readers share the wall clock; without the rounds a reader with fewer reads would race hours ahead in event time and feed an attendee's later crossing before an earlier one at another reader. Readers still differ by up to {o.Lead + 1} rounds' span of event time (a round spans about {7200.0 * floor.Readers.Length * o.Batch / Math.Max(1, floor.TotalReads):0} s here), so an attendee who crosses portals on two readers within that span may be moved in the wrong order; when such a crossing was seen by one antenna only, its direction is judged against the wrong zone and the attendee ends up one zone off. Such differences from the plan are shown, not hidden, in the read back (the grains alone, fed the same rounds one batch at a time, show the same kind); with small rounds (`--batch 10`) zones equal the plan exactly.",
+            $"Before the run's first timed phase in process, untimed and thrown away: {warmUp}, so the first phase does not pay for the path's first JIT.",
+            $"Closed loop in rounds: a round is the day's next readers × batch reads in event-time order, split by reader; every reader hands in its share of a round (in batches of at most the phase's batch size) and starts a round only once every read more than {lead:N0} reads of the day before that round's end has been answered (`--lead-reads`; about {Units.Number(lead * CrowdPlanner.Day.TotalSeconds / Math.Max(1, floor.TotalReads), "0")} s of the day here). {(Slack(floor, o.Batch, lead).Reads == Slack(floor, 1, lead).Reads ? "Every phase gives its readers that same slack, whatever its batch size" : "Rounded down to whole rounds (at least one), the slack differs between phases here")}: {Slack(floor, o.Batch, lead).Text} in the phases with batches of {o.Batch}, {Slack(floor, 1, lead).Text} in those with one read per batch. Journal commits of one round overlap the routing of the rounds before. Real readers share the wall clock; without the rounds a reader with fewer reads would race hours ahead in event time and feed an attendee's later crossing before an earlier one at another reader. Readers still differ by up to that slack in event time, so an attendee who crosses portals on two readers within it may be moved in the wrong order; when such a crossing was seen by one antenna only, its direction is judged against the wrong zone and the attendee ends up one zone off. Such differences from the plan are shown, not hidden, in the read back (the grains alone, fed the batched phase's rounds one batch at a time, show the same kind); with less slack (`--batch 10`, whose default slack is {2 * floor.Readers.Length * 10:N0} reads) zones equal the plan exactly.",
             $"Venue: a real `EdgeSilo` started with the layout file (`EdgeSiloOptions.LayoutPath`), `silo.Telemetry.IngestAsync` called by {floor.Readers.Length} readers at once, closed loop: a batch is answered once it is durable in `telemetry.db` (WAL, `synchronous=FULL`, group commit) **and** routed through portal, attendee-location and zone grains. Reads ÷ time from the first hand-off to the last answer.",
             "Read back after the whole day: the journal holds every read; once the portals' idle timers have decided the last open passes, every zone's occupancy equals the number of people the plan leaves there.",
             "Bounds, to show where the time goes: the journal alone (the same batches appended by the same readers at once, nothing routed) and the grains alone (the same batches, already journaled, through `PortalReadRouter` one at a time as `EdgeTelemetry` routes them, on a fresh silo, no disk).",
@@ -143,6 +140,20 @@ internal static class InProcessScenario
             string.Join("; ", rates.Select(r => $"{Units.Ratio(venueRate / r.Rate)} {r.Name}"))));
         return section;
     }
+
+    /// <summary>
+    /// The in-process path's warm-up, once per run (the latency scenario's in-process phases share it):
+    /// the day's first reads through a throwaway edge, closed loop as the timed phase hands them in.
+    /// </summary>
+    public static Task<string> WarmUpAsync(BenchContext context) => context.WarmUpOnceAsync("in process", async () =>
+    {
+        var o = context.Options;
+        var floor = context.Floor;
+        var reads = Math.Min(100_000, floor.TotalReads);
+        await using var warm = await BenchEdge.StartAsync(floor, context.NewDirectory("warm"));
+        await ClosedLoopAsync(floor.Rounds(reads, o.Batch), o.Batch, LeadReads(o, floor), (_, batch) => warm.Telemetry.IngestAsync(batch, CancellationToken.None));
+        return $"the day's first {reads:N0} reads through a throwaway edge, closed loop in batches of {o.Batch}";
+    });
 
     private static void Row(TextTable table, List<(string Name, double Rate)> rates, string design, long reads, Measured m, double venueRate, string check)
     {
@@ -164,24 +175,27 @@ internal static class InProcessScenario
         : "SQLite txn per batch";
 
     /// <summary>
-    /// Round by round (see <see cref="BenchFloor.Rounds"/>): every reader hands in its batches of the
-    /// round one after another, all readers at once, and may start a round once every reader has
-    /// finished the round <paramref name="lead"/> + 1 before it (0: all wait for each other after every
-    /// round). Timed from the first hand-off to the last answer.
+    /// Round by round (see <see cref="BenchFloor.Rounds"/>, rounds of readers × <paramref name="batch"/>
+    /// reads): every reader hands in its batches of the round one after another, all readers at once,
+    /// and starts a round once every read more than <paramref name="leadReads"/> reads of the day before
+    /// the round's end has been answered. The slack is counted in reads, not rounds, so a phase with
+    /// small batches (small rounds) is held back no more than one with large ones. Timed from the
+    /// first hand-off to the last answer.
     /// </summary>
-    public static async Task<Measured> ClosedLoopAsync(TagRead[][][][] rounds, int lead, Func<int, TagRead[], Task> send)
+    public static async Task<Measured> ClosedLoopAsync(TagRead[][][][] rounds, int batch, long leadReads, Func<int, TagRead[], Task> send)
     {
         SettleGc();
         var readers = rounds.Length == 0 ? 0 : rounds[0].Length;
+        var behind = RoundsBehind(readers, batch, leadReads);
         var done = rounds.Select(_ => new RoundCountdown(readers)).ToArray();
         var m = new Measured();
         await Task.WhenAll(Enumerable.Range(0, readers).Select(r => Task.Run(async () =>
         {
             for (var w = 0; w < rounds.Length; w++)
             {
-                if (w - lead - 1 >= 0)
+                if (w - behind >= 0)
                 {
-                    await done[w - lead - 1].Task;
+                    await done[w - behind].Task;
                 }
 
                 await HandInAsync(r, rounds[w][r], send);
@@ -189,6 +203,25 @@ internal static class InProcessScenario
             }
         })));
         return m.Stop();
+    }
+
+    /// <summary>The slack of every closed-loop phase: <c>--lead-reads</c>, or two rounds of the batched phase.</summary>
+    public static long LeadReads(TelemetryBenchOptions o, BenchFloor floor) => o.LeadReads ?? 2L * floor.Readers.Length * o.Batch;
+
+    /// <summary>
+    /// Round w may start once round w − k is answered by every reader: the reads handed in then reach
+    /// at most k rounds (k × readers × batch reads) past the oldest one not yet answered. At least one
+    /// round: a reader always may hand in the round it is in.
+    /// </summary>
+    private static int RoundsBehind(int readers, int batch, long leadReads) =>
+        (int)Math.Clamp(leadReads / Math.Max(1L, (long)readers * batch), 1, int.MaxValue);
+
+    /// <summary>What the slack comes to for a batch size, as rounds of reads (it is rounded down to whole rounds, and is at least one).</summary>
+    private static (long Reads, string Text) Slack(BenchFloor floor, int batch, long leadReads)
+    {
+        var perRound = (long)floor.Readers.Length * batch;
+        var behind = RoundsBehind(floor.Readers.Length, batch, leadReads);
+        return (behind * perRound, $"{behind:N0} round{(behind == 1 ? "" : "s")} of {perRound:N0} reads ({behind * perRound:N0} reads)");
     }
 
     /// <summary>Completes when every reader has finished the round.</summary>
