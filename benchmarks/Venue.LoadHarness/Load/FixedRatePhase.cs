@@ -195,9 +195,9 @@ internal sealed record FixedRateResult(
     public bool LowerBound => Abandoned > 0;
 
     /// <summary>
-    /// True when the target fell behind the offered rate: answers were still coming a second (or a
-    /// tenth of the phase, if longer) after the last check was due, so its queue grew through the
-    /// phase and its percentiles grow with the phase's length rather than describe the target.
+    /// True when the target fell behind the offered rate: answers were still coming a twentieth of the
+    /// phase (at least 100 ms) after the last check was due, so its queue grew through the phase and
+    /// its percentiles grow with the phase's length rather than describe the target.
     /// </summary>
-    public bool Overloaded => Abandoned > 0 || Backlog > TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, Duration.Ticks / 10));
+    public bool Overloaded => Abandoned > 0 || Backlog > TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond * 100, Duration.Ticks / 20));
 }

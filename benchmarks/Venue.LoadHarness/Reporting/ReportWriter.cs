@@ -175,7 +175,7 @@ internal static class ReportWriter
                 "must wait for here; no durable target's latency can be expected below it.");
         }
         text.AppendLine($"{bullet}\"errors\" are checks that failed; they are not in the percentiles, so a row with errors is not compared (n/c).");
-        text.AppendLine($"{bullet}\"fell behind\" marks a target whose answers were still coming more than a second (or a tenth of the phase) after " +
+        text.AppendLine($"{bullet}\"fell behind\" marks a target whose answers were still coming more than a twentieth of the phase (at least 100 ms) after " +
             "the last check was due: it could not keep up with the offered rate, its queue grew through the phase, and its latency (so its ratio) " +
             "grows with the phase's length.");
         text.AppendLine($"{bullet}\"phase\" is how long the throughput phase ran: its full time, or less when it reached the ledger's last fresh " +
