@@ -13,8 +13,10 @@ internal sealed class PostgresCentralClaim(Func<CancellationToken, Task<NpgsqlCo
 {
     // The server probes the session's TCP peer after 30 s of silence, so a central whose host
     // vanished frees the claim within about a minute, not the two hours of the default keepalive.
+    // The session names itself, so an operator finds it in pg_stat_activity.
     private const string Take = """
         SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3;
+        SET application_name = 'venue central claim';
         SELECT pg_try_advisory_lock(hashtextextended('venue.central/' || current_schema(), 0))
         """;
 

@@ -46,6 +46,7 @@ public sealed class CentralClaimLostTests(PostgresFixture postgres, ITestOutputH
         {
             await using var session = await OpenAsync(database);
             var holder = Assert.Single(await ClaimHoldersAsync(session));
+            Assert.Equal("venue central claim", holder.ApplicationName); // what an operator looks for in pg_stat_activity
 
             // In one round trip, so central's next heartbeat finds the claim taken, not free.
             var clock = Stopwatch.StartNew();
@@ -137,8 +138,8 @@ public sealed class CentralClaimLostTests(PostgresFixture postgres, ITestOutputH
         }
     }
 
-    /// <summary>A backend holding central's claim, and when it started (a new session is a new backend).</summary>
-    private sealed record ClaimHolder(int Pid, DateTimeOffset BackendStart);
+    /// <summary>A backend holding central's claim, when it started (a new session is a new backend) and the name it gave itself.</summary>
+    private sealed record ClaimHolder(int Pid, DateTimeOffset BackendStart, string ApplicationName);
 
     private static async Task<SiloProcess> StartCentralAsync(TempDirectory directory, string database)
     {
@@ -179,7 +180,7 @@ public sealed class CentralClaimLostTests(PostgresFixture postgres, ITestOutputH
     private static async Task<List<ClaimHolder>> ClaimHoldersAsync(NpgsqlConnection session)
     {
         await using var read = new NpgsqlCommand($"""
-            SELECT l.pid, a.backend_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            SELECT l.pid, a.backend_start, a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
             WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
               AND ((l.classid::bigint << 32) | l.objid::bigint) = {ClaimKey}
@@ -188,7 +189,7 @@ public sealed class CentralClaimLostTests(PostgresFixture postgres, ITestOutputH
         var holders = new List<ClaimHolder>();
         while (await reader.ReadAsync())
         {
-            holders.Add(new ClaimHolder(reader.GetInt32(0), reader.GetFieldValue<DateTimeOffset>(1)));
+            holders.Add(new ClaimHolder(reader.GetInt32(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2)));
         }
 
         return holders;
