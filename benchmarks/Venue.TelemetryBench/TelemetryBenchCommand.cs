@@ -154,7 +154,17 @@ internal static class TelemetryBenchCommand
                 return 2;
             }
 
-            var report = await new TelemetryBenchRunner(options, Console.Out).RunAsync(cancellationToken);
+            BenchReport report;
+            try
+            {
+                report = await new TelemetryBenchRunner(options, Console.Out).RunAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                await Console.Error.WriteLineAsync("cancelled; the broker and edges the bench started are stopped, no results written.");
+                return 130;
+            }
+
             Console.Write(ReportWriter.Text(report));
             Directory.CreateDirectory(Path.GetDirectoryName(options.Out)!);
             await File.WriteAllTextAsync(options.Out, ReportWriter.Markdown(report), CancellationToken.None);
