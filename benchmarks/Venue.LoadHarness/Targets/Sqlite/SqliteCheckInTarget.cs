@@ -181,14 +181,14 @@ internal sealed class SqliteCheckInTarget(bool groupCommit) : ICheckInTarget
         var group = new List<CheckJob>();
         foreach (var job in _jobs.GetConsumingEnumerable())
         {
-            if (job is not CheckJob first)
+            if (job is Work work)
             {
-                job.Run();
+                work.Run();
                 continue;
             }
 
-            Job? after = null;
-            group.Add(first);
+            Work? after = null;
+            group.Add((CheckJob)job);
             while (groupCommit && group.Count < MaxGroup && _jobs.TryTake(out var next))
             {
                 if (next is CheckJob check)
@@ -197,7 +197,7 @@ internal sealed class SqliteCheckInTarget(bool groupCommit) : ICheckInTarget
                 }
                 else
                 {
-                    after = next; // not a check: runs once the group is committed
+                    after = (Work)next; // not a check: runs once the group is committed
                     break;
                 }
             }
@@ -284,7 +284,13 @@ internal sealed class SqliteCheckInTarget(bool groupCommit) : ICheckInTarget
         _jobs.Dispose();
     }
 
+    /// <summary>What the writer thread takes from its queue: a check (run in groups) or other work.</summary>
     private abstract class Job
+    {
+    }
+
+    /// <summary>Work other than a check (set-up, reset, read-back), run on its own.</summary>
+    private abstract class Work : Job
     {
         public abstract void Run();
     }
@@ -303,8 +309,6 @@ internal sealed class SqliteCheckInTarget(bool groupCommit) : ICheckInTarget
         /// <summary>Decided in the writer's transaction; answered only after its commit.</summary>
         public bool Admitted { get; set; }
 
-        public override void Run() => throw new InvalidOperationException("Checks run in groups on the writer thread.");
-
         public bool CancelIfRequested() => cancellationToken.IsCancellationRequested && _done.TrySetCanceled(cancellationToken);
 
         public void Answer() => _done.TrySetResult(Admitted);
@@ -312,7 +316,7 @@ internal sealed class SqliteCheckInTarget(bool groupCommit) : ICheckInTarget
         public void Fail(Exception e) => _done.TrySetException(e);
     }
 
-    private sealed class WorkJob<T>(Func<T> work, CancellationToken cancellationToken) : Job
+    private sealed class WorkJob<T>(Func<T> work, CancellationToken cancellationToken) : Work
     {
         private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
