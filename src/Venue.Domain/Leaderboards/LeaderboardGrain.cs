@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Venue.Domain.Telemetry;
 using Venue.Runtime;
 using Venue.Runtime.Streams;
@@ -27,24 +28,24 @@ public sealed class LeaderboardGrain : Grain<LeaderboardState>, ILeaderboardGrai
         ArgumentException.ThrowIfNullOrEmpty(reason);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(points);
         ArgumentOutOfRangeException.ThrowIfNegative(request);
-        if (State.Awards.TryGetValue((id, reason), out var appliedBy))
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(State.Entries, id, out var known);
+        var entry = slot ??= new LeaderboardEntryState();
+        if (entry.Awards.TryGetValue(reason, out var appliedBy))
         {
             // The request that applied it, asking again (a retry), hears what it heard the first time.
-            return new PointsAward(request != 0 && appliedBy == request, Current(id) ?? new LeaderboardEntry(id, 0, 0));
+            return new PointsAward(request != 0 && appliedBy == request, Current(id, entry));
         }
 
-        State.Awards[(id, reason)] = request;
-
-        var score = points;
-        if (State.Entries.TryGetValue(id, out var old))
+        entry.Awards.Add(reason, request);
+        if (known)
         {
-            _ranking.Remove(new Ranked(old.Score, old.ReachedOrder, id));
-            score += old.Score;
+            _ranking.Remove(new Ranked(entry.Score, entry.ReachedOrder, id));
         }
 
-        var reached = ++State.Order;
-        State.Entries[id] = (score, reached);
-        var ranked = new Ranked(score, reached, id);
+        entry.Score += points;
+        entry.ReachedOrder = ++State.Order;
+        var score = entry.Score;
+        var ranked = new Ranked(score, entry.ReachedOrder, id);
         _ranking.Add(ranked);
         await WriteStateAsync();
 
@@ -67,12 +68,12 @@ public sealed class LeaderboardGrain : Grain<LeaderboardState>, ILeaderboardGrai
         return Task.FromResult<IReadOnlyList<LeaderboardEntry>>(entries);
     }
 
-    public Task<LeaderboardEntry?> GetRankAsync(string id) => Task.FromResult(Current(id));
+    public Task<LeaderboardEntry?> GetRankAsync(string id) =>
+        Task.FromResult(State.Entries.TryGetValue(id, out var entry) ? Current(id, entry) : null);
 
-    private LeaderboardEntry? Current(string id) =>
-        State.Entries.TryGetValue(id, out var e)
-            ? new LeaderboardEntry(id, e.Score, _ranking.RankOf(new Ranked(e.Score, e.ReachedOrder, id)))
-            : null;
+    /// <summary>An entry as it stands (an entry exists only once an award to it has applied).</summary>
+    private LeaderboardEntry Current(string id, LeaderboardEntryState entry) =>
+        new(id, entry.Score, _ranking.RankOf(new Ranked(entry.Score, entry.ReachedOrder, id)));
 
     private readonly record struct Ranked(long Score, long ReachedOrder, string Id);
 
