@@ -99,15 +99,19 @@ public sealed class AttendeeLocationGrain(VenueLayout layout) : Grain<AttendeeLo
             await GrainFactory.GetGrain<IZoneGrain>(from).LeaveAsync(Key, at);
         }
 
+        // Left: from here the attendee is believed to be in the target, even if entering it fails part
+        // way (a stream subscriber or a booth failing after the zone counted them). Enter and leave are
+        // idempotent, so the next move leaves the target, a no-op if it never counted them, instead of
+        // leaving the zone already left and counting them in two zones.
+        State.Zone = target;
+        State.Since = at;
+        State.LastMovedAt = at;
+        State.Moves++;
         if (target is not null)
         {
             await GrainFactory.GetGrain<IZoneGrain>(target).EnterAsync(Key, at, State.Admitted);
         }
 
-        State.Zone = target;
-        State.Since = at;
-        State.LastMovedAt = at;
-        State.Moves++;
         await WriteStateAsync();
         return new MoveResult(MoveOutcome.Moved, from, target, State.Admitted);
     }

@@ -40,6 +40,22 @@ public sealed class ZoneGrainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_move_whose_enter_fails_after_counting_never_leaves_the_attendee_counted_in_two_zones()
+    {
+        await _rig.MoveAsync("A-1", null, "lobby", T0);
+        // A subscriber of hall-a's occupancy fails once: hall-a has counted A-1 when its enter throws.
+        var failures = 1;
+        using var failing = _rig.Runtime.Streams.GetStream<ZoneOccupancyChanged>(new(TelemetryStreams.ZoneOccupancy, "hall-a"))
+            .Subscribe(_ => Interlocked.Decrement(ref failures) >= 0 ? throw new InvalidOperationException("subscriber down") : Task.CompletedTask);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => _rig.MoveAsync("A-1", "lobby", "hall-a", T0.AddMinutes(1)));
+        await _rig.MoveAsync("A-1", "hall-a", "room-1", T0.AddMinutes(2));
+
+        Assert.Equal((0, 0, 1), (await _rig.OccupancyAsync("lobby"), await _rig.OccupancyAsync("hall-a"), await _rig.OccupancyAsync("room-1")));
+        Assert.Equal("room-1", (await _rig.WhereAsync("A-1")).Zone);
+    }
+
+    [Fact]
     public async Task A_move_to_the_zone_the_attendee_is_in_changes_nothing()
     {
         await _rig.MoveAsync("A-1", null, "lobby", T0);
