@@ -163,6 +163,14 @@ public sealed partial class PostgresCentralStore
         return await read.ExecuteScalarAsync(cancellationToken) as long? ?? 0;
     }
 
+    public async Task<StoredCheckIn?> GetCheckInAsync(string edgeId, long sequence, CancellationToken cancellationToken = default)
+    {
+        await using var select = _dataSource.CreateCommand($"SELECT {CheckInColumns} FROM checkins WHERE edge_id = @edge AND seq = @seq")
+            .With("edge", edgeId).With("seq", sequence);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadCheckIn(reader) : null;
+    }
+
     public async Task<IReadOnlyList<StoredCheckIn>> ReadCheckInsAsync(long afterFeedId, int limit, bool passagesOnly, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);

@@ -30,6 +30,10 @@ public static class SyncEndpoints
         group.MapGet("/ledger", GetSnapshotAsync).WithSummary("The whole ledger as a venue-ledger/1 snapshot");
         group.MapGet("/changes", GetChangesAsync).WithSummary("Ledger changes and other edges' passages after a cursor (long poll)");
         group.MapGet("/journal/position", GetPositionAsync).WithSummary("Where central's copy of this edge's journal ends without a gap");
+        group.MapGet("/journal/entries/{seq:long}", GetEntryAsync)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("The entry of this edge's journal central holds at a sequence (an edge checks its journal is the one central holds)");
         group.MapPost("/journal", PostJournalAsync)
             .DescribeBody(typeof(JournalBatchWire), "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -78,6 +82,19 @@ public static class SyncEndpoints
     {
         var edge = EdgeOf(context.User);
         return TypedResults.Ok(new JournalPositionWire(edge, await silo.GetJournalPositionAsync(edge, context.RequestAborted)));
+    }
+
+    private static async Task<Results<Ok<JournalEntryWire>, ProblemHttpResult>> GetEntryAsync(HttpContext context, CentralSilo silo, long seq)
+    {
+        if (seq <= 0)
+        {
+            return BadRequest("seq must be 1 or more.");
+        }
+
+        var edge = EdgeOf(context.User);
+        return await silo.Store.GetCheckInAsync(edge, seq, context.RequestAborted) is { } held
+            ? TypedResults.Ok(held.Entry.ToWire())
+            : Problem(StatusCodes.Status404NotFound, "No such entry", $"Central holds no entry {seq} of edge '{edge}'.");
     }
 
     private static async Task<Results<Ok<JournalReceiptWire>, ProblemHttpResult>> PostJournalAsync(HttpContext context, CentralSilo silo)

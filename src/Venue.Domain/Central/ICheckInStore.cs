@@ -21,6 +21,12 @@ public interface ICheckInStore
     /// <summary>The highest sequence up to which every entry of the edge is held (0: none).</summary>
     Task<long> GetContiguousSequenceAsync(string edgeId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The entry of the edge's journal held at <paramref name="sequence"/>; null when none is. An edge
+    /// compares it with its own entry there to tell its journal from another that used the same edge id.
+    /// </summary>
+    Task<StoredCheckIn?> GetCheckInAsync(string edgeId, long sequence, CancellationToken cancellationToken = default);
+
     /// <summary>A page of entries after a feed id, in feed order; <paramref name="passagesOnly"/> keeps admissions and exits.</summary>
     Task<IReadOnlyList<StoredCheckIn>> ReadCheckInsAsync(long afterFeedId, int limit, bool passagesOnly, CancellationToken cancellationToken = default);
 

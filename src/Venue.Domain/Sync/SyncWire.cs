@@ -78,6 +78,7 @@ public sealed record BoothSummaryWire(string Booth, string Name, int Leads, long
 [JsonSerializable(typeof(JournalBatchWire))]
 [JsonSerializable(typeof(JournalReceiptWire))]
 [JsonSerializable(typeof(JournalPositionWire))]
+[JsonSerializable(typeof(JournalEntryWire))]
 [JsonSerializable(typeof(LedgerChangesWire))]
 [JsonSerializable(typeof(EdgeStatusWire))]
 public sealed partial class SyncJsonContext : JsonSerializerContext;

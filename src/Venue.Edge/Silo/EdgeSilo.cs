@@ -108,6 +108,12 @@ public sealed class EdgeSilo : IAsyncDisposable
         try
         {
             store = LedgerBootstrap.OpenStore(options);
+            if (store?.PreviousEdgeId is { } previous)
+            {
+                loggers.CreateLogger<EdgeSilo>().LogWarning("This data directory was edge '{Previous}' and is now edge '{EdgeId}': its journal goes up to central under the new id, and it asks central for other edges' passages from the start, those of '{Previous}' included.",
+                    previous, options.EdgeId, previous);
+            }
+
             var (ledger, source) = await LedgerBootstrap.LoadAsync(options, store, time, loggers.CreateLogger<EdgeSilo>(), centralHandler, cancellationToken);
             var ledgerElapsed = started.Elapsed;
             return await StartAsync(options, ledger, source, store, time, loggers, started, ledgerElapsed, directoryLock);
@@ -230,7 +236,7 @@ public sealed class EdgeSilo : IAsyncDisposable
                 throw new InvalidOperationException($"Edge {EdgeId} is already syncing with {_sync.Client.BaseAddress}.");
             }
 
-            _syncStore ??= EdgeSyncStore.Open(LedgerBootstrap.StorePath(DataDirectory));
+            _syncStore ??= EdgeSyncStore.Open(LedgerBootstrap.StorePath(DataDirectory), EdgeId);
             CentralSync? started = null;
             started = new CentralSync(this, _syncStore, central, handler, _loggers, _runtime.Time, () =>
             {

@@ -77,6 +77,23 @@ public sealed class CentralClient : IDisposable
     public Task<JournalPositionWire> GetJournalPositionAsync(CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, "v1/sync/journal/position", null, SyncJsonContext.Default.JournalPositionWire, _requestTimeout, cancellationToken);
 
+    /// <summary>
+    /// GET /v1/sync/journal/entries/{seq}: the entry of this edge's journal central holds there; null
+    /// when central answers 404 (it holds none there, or it predates this call and cannot say).
+    /// </summary>
+    public async Task<JournalEntryWire?> GetJournalEntryAsync(long sequence, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await SendAsync(HttpMethod.Get, string.Create(CultureInfo.InvariantCulture, $"v1/sync/journal/entries/{sequence}"), null,
+                SyncJsonContext.Default.JournalEntryWire, _requestTimeout, cancellationToken);
+        }
+        catch (CentralException e) when (e.StatusCode == 404)
+        {
+            return null;
+        }
+    }
+
     /// <summary>POST /v1/sync/journal: stores entries (idempotent by edge and sequence); resume after the receipt's highestContiguous.</summary>
     public Task<JournalReceiptWire> UploadAsync(JournalBatchWire batch, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, "v1/sync/journal", JsonContent.Create(batch, SyncJsonContext.Default.JournalBatchWire),

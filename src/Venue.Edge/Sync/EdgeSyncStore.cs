@@ -36,8 +36,19 @@ internal sealed class EdgeSyncStore : IDisposable
         get { lock (_gate) { return _changeRows; } }
     }
 
-    public static EdgeSyncStore Open(string path)
+    /// <summary>The edge id this store was kept for until now, when it differs from the one it was opened for; else null.</summary>
+    public string? PreviousEdgeId { get; private init; }
+
+    /// <summary>
+    /// Opens (or makes) the store for edge <paramref name="edgeId"/>. A store kept under another id
+    /// (the data directory of an edge given an id of its own, e.g. a spare that took a dead edge's
+    /// id and got its own) asks for passages from the start again: those of its old id were never
+    /// sent to it, being its own then, and are another edge's now. Applying again what it holds
+    /// changes nothing.
+    /// </summary>
+    public static EdgeSyncStore Open(string path, string edgeId)
     {
+        ArgumentException.ThrowIfNullOrEmpty(edgeId);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
@@ -68,6 +79,7 @@ internal sealed class EdgeSyncStore : IDisposable
                     at_us INTEGER NOT NULL,
                     applied INTEGER NOT NULL,
                     PRIMARY KEY(edge, seq)) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS sync_edge(one INTEGER PRIMARY KEY CHECK (one = 1), edge_id TEXT NOT NULL);
                 INSERT OR IGNORE INTO sync_meta(key, value) VALUES ('schema', 1);
                 """);
             var schema = Scalar(connection, "SELECT value FROM sync_meta WHERE key = 'schema'");
@@ -76,8 +88,28 @@ internal sealed class EdgeSyncStore : IDisposable
                 throw new InvalidDataException($"{path} has schema version {schema}; this build reads version {SchemaVersion}.");
             }
 
+            string? previous;
+            using (var transaction = connection.BeginTransaction())
+            {
+                using var read = connection.CreateCommand();
+                read.Transaction = transaction;
+                read.CommandText = "SELECT edge_id FROM sync_edge";
+                previous = read.ExecuteScalar() as string;
+                using var write = connection.CreateCommand();
+                write.Transaction = transaction;
+                write.CommandText = """
+                    INSERT INTO sync_edge(one, edge_id) VALUES (1, $edge) ON CONFLICT(one) DO UPDATE SET edge_id = excluded.edge_id;
+                    UPDATE sync_meta SET value = 0 WHERE key = 'passages_cursor' AND $changed;
+                    """;
+                write.Parameters.AddWithValue("$edge", edgeId);
+                write.Parameters.AddWithValue("$changed", previous is not null && previous != edgeId);
+                write.ExecuteNonQuery();
+                transaction.Commit();
+            }
+
             return new EdgeSyncStore(connection)
             {
+                PreviousEdgeId = previous is not null && previous != edgeId ? previous : null,
                 Path = path,
                 _changeRows = (int)Scalar(connection, "SELECT count(*) FROM ledger_change"),
             };

@@ -32,7 +32,6 @@ internal sealed class JournalUploader(
     private readonly object _gate = new();
     private long _uploaded = -1;
     private DateTimeOffset? _lastUploadAt;
-    private bool _warnedAhead;
 
     /// <summary>Highest sequence central acknowledged holding without a gap; -1 before central first answered.</summary>
     public long UploadedSequence => Interlocked.Read(ref _uploaded);
@@ -115,9 +114,42 @@ internal sealed class JournalUploader(
                 $"GET /v1/sync/journal/position: central knows this token as edge '{answer.EdgeId}', but this is edge '{edgeId}'; fix Edge:Central:Token or Edge:EdgeId.", 403);
         }
 
+        if (answer.HighestContiguous > 0)
+        {
+            await EnsureSameJournalAsync(answer.HighestContiguous, cancellationToken);
+        }
+
         Acknowledged(answer.HighestContiguous);
         return answer.HighestContiguous;
     }
+
+    /// <summary>
+    /// Central's copy must be of this journal. An edge id given to a new data directory (a spare
+    /// machine, a wiped disk, a journal restored from an older backup) numbers its entries from where
+    /// the old one was, and central would take every entry up to its position for a duplicate and
+    /// drop it. So before anything is sent: central may not hold more than this journal has, and its
+    /// last entry must be this journal's entry there. Otherwise nothing is uploaded; the edge scans on
+    /// and keeps every entry, and says what to do until it is given an edge id of its own.
+    /// </summary>
+    private async Task EnsureSameJournalAsync(long held, CancellationToken cancellationToken)
+    {
+        var local = journal.LastSequence;
+        if (held > local)
+        {
+            throw Diverged($"central holds entries 1 to {held} of edge '{edgeId}', but this journal ends at {local}");
+        }
+
+        var theirs = await client.GetJournalEntryAsync(held, cancellationToken);
+        var mine = SqliteCheckInJournal.ReadAll(journal.Path, held - 1).First().ToWire();
+        if (theirs is not null && (theirs.Hlc, theirs.Nonce, theirs.Gate, theirs.Attendee, theirs.Reason) != (mine.Hlc, mine.Nonce, mine.Gate, mine.Attendee, mine.Reason))
+        {
+            throw Diverged($"central's entry {held} of edge '{edgeId}' (gate {theirs.Gate}, nonce {theirs.Nonce}, at {theirs.At:u}) is not this journal's (gate {mine.Gate}, nonce {mine.Nonce}, at {mine.At:u})");
+        }
+    }
+
+    private static CentralException Diverged(string what) => new(
+        $"{what}: this data directory is not the one that uploaded them, and its entries would be taken for duplicates. Nothing is uploaded; scans go on and stay in this journal. Give this edge an edge id of its own (Edge:EdgeId, and a central token made for that id) and restart it: its journal then goes up under the new id.",
+        409);
 
     private void Acknowledged(long highestContiguous)
     {
@@ -125,15 +157,6 @@ internal sealed class JournalUploader(
         lock (_gate)
         {
             _lastUploadAt = time.GetUtcNow();
-        }
-
-        if (highestContiguous > journal.LastSequence && !_warnedAhead)
-        {
-            // Central holds entries this journal does not have: the data directory was replaced or restored.
-            // Entries up to that number are taken for duplicates there; say so once, loudly.
-            _warnedAhead = true;
-            logger.LogError("Central holds entries of edge {EdgeId} up to {Central}, but this journal ends at {Local}: was the data directory replaced? New entries up to {Central} will be taken for duplicates at central.",
-                edgeId, highestContiguous, journal.LastSequence, highestContiguous);
         }
 
         progressed();

@@ -23,7 +23,7 @@ internal static class LedgerBootstrap
 
     /// <summary>The sync store, for an edge with a central or one that had one (it keeps its stored changes and passages).</summary>
     public static EdgeSyncStore? OpenStore(EdgeSiloOptions options) =>
-        options.Central.IsEnabled || File.Exists(StorePath(options.DataDirectory)) ? EdgeSyncStore.Open(StorePath(options.DataDirectory)) : null;
+        options.Central.IsEnabled || File.Exists(StorePath(options.DataDirectory)) ? EdgeSyncStore.Open(StorePath(options.DataDirectory), options.EdgeId) : null;
 
     public static async Task<(AttendeeLedger Ledger, string Source)> LoadAsync(EdgeSiloOptions options, EdgeSyncStore? store, TimeProvider time,
         ILogger logger, HttpMessageHandler? centralHandler, CancellationToken cancellationToken)

@@ -144,6 +144,15 @@ public sealed partial class SqliteCentralStore
         return Task.FromResult(ReadContiguous(connection, null, edgeId));
     }
 
+    public Task<StoredCheckIn?> GetCheckInAsync(string edgeId, long sequence, CancellationToken cancellationToken = default)
+    {
+        using var connection = OpenReader();
+        using var select = connection.Command($"SELECT {CheckInColumns} FROM checkins WHERE edge_id = $edge AND seq = $seq")
+            .With("$edge", edgeId).With("$seq", sequence);
+        using var reader = select.ExecuteReader();
+        return Task.FromResult(reader.Read() ? ReadCheckIn(reader) : null);
+    }
+
     public Task<IReadOnlyList<StoredCheckIn>> ReadCheckInsAsync(long afterFeedId, int limit, bool passagesOnly, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);

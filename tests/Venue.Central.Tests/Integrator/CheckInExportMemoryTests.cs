@@ -74,6 +74,8 @@ public sealed class CheckInExportMemoryTests(ITestOutputHelper output)
 
         public Task<long> GetContiguousSequenceAsync(string edgeId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
+        public Task<StoredCheckIn?> GetCheckInAsync(string edgeId, long sequence, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
         public Task<IReadOnlyList<StoredCheckIn>> ReadCheckInsAsync(long afterFeedId, int limit, bool passagesOnly, CancellationToken cancellationToken = default) =>
             throw new NotSupportedException();
 

@@ -166,6 +166,25 @@ public sealed class JournalUploadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_edge_reads_back_its_own_entry_by_sequence_and_nobody_elses()
+    {
+        var north = await _central.EdgeClientAsync("north");
+        var south = await _central.EdgeClientAsync("south");
+        var sent = Entry(2, "a2", ScanReason.Exited, Hlc(0, 2));
+        await UploadOkAsync(north, "north", Entry(1, "a1", ScanReason.Admitted, Hlc(0, 1)), sent);
+
+        var read = await north.GetFromJsonAsync("/v1/sync/journal/entries/2", SyncJsonContext.Default.JournalEntryWire);
+        using var missing = await north.GetAsync("/v1/sync/journal/entries/3");
+        using var others = await south.GetAsync("/v1/sync/journal/entries/2");
+        using var zero = await north.GetAsync("/v1/sync/journal/entries/0");
+
+        Assert.Equal((sent.Hlc, sent.Nonce, sent.Gate, sent.Attendee, sent.Reason, sent.Direction), (read!.Hlc, read.Nonce, read.Gate, read.Attendee, read.Reason, read.Direction));
+        Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound, HttpStatusCode.BadRequest), (missing.StatusCode, others.StatusCode, zero.StatusCode));
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("application/problem+json", zero.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task A_truncated_batch_is_refused_whole_and_stores_nothing()
     {
         var north = await _central.EdgeClientAsync("north");

@@ -119,6 +119,7 @@ public sealed class FakeCentral : IAsyncDisposable
         app.MapGet("/v1/sync/ledger", context => central!.SnapshotAsync(context));
         app.MapGet("/v1/sync/changes", context => central!.ChangesAsync(context));
         app.MapGet("/v1/sync/journal/position", context => central!.PositionAsync(context));
+        app.MapGet("/v1/sync/journal/entries/{seq:long}", (HttpContext context, long seq) => central!.EntryAsync(context, seq));
         app.MapPost("/v1/sync/journal", context => central!.UploadAsync(context));
         app.MapPut("/v1/sync/status", context => central!.StatusAsync(context));
         await app.StartAsync();
@@ -469,6 +470,24 @@ public sealed class FakeCentral : IAsyncDisposable
         {
             await Results.Json(new JournalPositionWire(edge, HighestContiguous(edge)), SyncJsonContext.Default.JournalPositionWire).ExecuteAsync(context);
         }
+    }
+
+    private async Task EntryAsync(HttpContext context, long seq)
+    {
+        if (await AuthenticateAsync(context) is not { } edge)
+        {
+            return;
+        }
+
+        JournalEntryWire? held;
+        lock (_gate)
+        {
+            Journal(edge).TryGetValue(seq, out held);
+        }
+
+        await (held is null
+            ? Problem(404, "No such entry", $"No entry {seq} of edge '{edge}'.")
+            : Results.Json(held, SyncJsonContext.Default.JournalEntryWire)).ExecuteAsync(context);
     }
 
     private async Task UploadAsync(HttpContext context)

@@ -86,6 +86,48 @@ public sealed class JournalUploadTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_new_data_directory_under_an_edge_id_central_already_holds_uploads_nothing_until_it_has_an_id_of_its_own()
+    {
+        await using var world = await SyncWorld.StartAsync(output);
+        var first = world.Central.Register("A-1");
+        var second = world.Central.Register("B-1");
+        var north = world.Edge("north");
+        await using (var dead = await world.StartEdgeAsync(north))
+        {
+            await ScanSeveralAsync(dead, first, 3);
+            await world.Central.UntilAsync(c => c.HighestContiguous("north") == 3, "the first machine's 3 entries");
+        }
+
+        var held = world.Central.JournalOf("north");
+        var spareDirectory = world.Directory.File("north-spare");
+        // A spare machine with north's settings and a fresh disk: its journal numbers from 1 again.
+        await using (var spare = await world.StartEdgeAsync(SyncedEdge.OptionsFor(spareDirectory, "north", north.Central)))
+        {
+            await ScanSeveralAsync(spare, second, 2);
+            await spare.UntilAsync(s => s.LastError?.Contains("ends at 2", StringComparison.Ordinal) == true, "the uplink to say central holds more than this journal");
+            // Past central's position the counts no longer tell; central's entry 3 does.
+            await ScanSeveralAsync(spare, second, 2);
+            await spare.UntilAsync(s => s.LastError?.Contains("central's entry 3", StringComparison.Ordinal) == true, "the uplink to say central's entry 3 is another journal's");
+
+            Assert.Equal(SyncStatus.Degraded, spare.Silo.SyncStatus!.Status);
+            Assert.Equal(held, world.Central.JournalOf("north"));
+            Assert.Equal([1L, 2, 3], world.Central.Received);
+            Assert.True(world.Log.Contains(LogLevel.Error, "Give this edge an edge id of its own"), "the refusal is logged as an error that says what to do");
+        }
+
+        // Given an id of its own, the spare's whole journal goes up, and it learns whom north admitted.
+        var renamed = SyncedEdge.OptionsFor(spareDirectory, "north-2", SyncedEdge.Fast(world.Central.Address, world.Central.TokenFor("north-2")));
+        await using var own = await world.StartEdgeAsync(renamed);
+        await world.Central.UntilAsync(c => c.HighestContiguous("north-2") == 4, "the spare's 4 entries under its own id");
+        await own.UntilAsync(s => s.RemotePassagesApplied >= 3, "north's 3 passages");
+
+        Assert.Equal(JournalOf(own), world.Central.JournalOf("north-2"));
+        Assert.Equal(held, world.Central.JournalOf("north"));
+        Assert.Equal(ScanReason.AlreadyInside, (await own.ScanAsync("G02", first)).Reason);
+        Assert.True(world.Log.Contains(LogLevel.Warning, "was edge 'north' and is now edge 'north-2'"), "the change of id is logged");
+    }
+
+    [Fact]
     public async Task Entries_central_lost_are_sent_again_from_the_gap_it_reports()
     {
         await using var world = await SyncWorld.StartAsync(output);

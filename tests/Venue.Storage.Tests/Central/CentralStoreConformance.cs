@@ -347,6 +347,22 @@ public abstract class CentralStoreConformance(ITestOutputHelper output) : IAsync
     }
 
     [Fact]
+    public async Task An_edges_entry_is_read_back_by_its_sequence_and_a_missing_one_is_null()
+    {
+        if (!Ready) return;
+        await Store.IngestAsync("north", [Entry(1), Entry(2, ScanReason.Exited)], T0, LateAfter);
+        await Store.IngestAsync("south", [Entry(2, ScanReason.UnknownTicket, attendee: null)], T0, LateAfter);
+
+        var held = await Store.GetCheckInAsync("north", 2);
+
+        Assert.NotNull(held);
+        Assert.Equal(("north", 2L, 1_000_002L, "n-2", ScanReason.Exited), (held.EdgeId, held.Entry.Sequence, held.Entry.Hlc, held.Entry.Nonce, held.Entry.Reason));
+        Assert.Equal(ScanReason.UnknownTicket, (await Store.GetCheckInAsync("south", 2))!.Entry.Reason);
+        Assert.Null(await Store.GetCheckInAsync("north", 3));
+        Assert.Null(await Store.GetCheckInAsync("east", 1));
+    }
+
+    [Fact]
     public async Task Entries_in_any_order_and_with_gaps_advance_the_contiguous_sequence_only_over_what_is_held()
     {
         if (!Ready) return;
