@@ -68,12 +68,29 @@ public sealed class Reconciler(IGrainFactory grains, WebhookOutbox outbox, IChec
             calls[i++] = grains.GetGrain<IAttendeeHistoryGrain>(attendee).ApplyAsync(passages, storeConflicts: pendingConflicts is null);
         }
 
-        var changes = await Task.WhenAll(calls);
+        try
+        {
+            await Task.WhenAll(calls);
+        }
+        catch (Exception)
+        {
+            // Told below, after counting what the other calls changed.
+        }
+
         List<Conflict>? raised = null;
         Exception? failure = null;
-        for (i = 0; i < changes.Length; i++)
+        Exception? callFailure = null;
+        for (i = 0; i < calls.Length; i++)
         {
-            var change = changes[i];
+            if (!calls[i].IsCompletedSuccessfully)
+            {
+                // The calls that went through are counted all the same: the repair this calls for
+                // replays every passage, and counts only changes of standing, which those made already.
+                callFailure ??= calls[i].Exception?.InnerException ?? new OperationCanceledException($"Applying the passages of '{attendees[i]}' was cancelled.");
+                continue;
+            }
+
+            var change = calls[i].Result;
             if (change.ConflictsPending)
             {
                 pendingConflicts?.Add(attendees[i]);
@@ -89,6 +106,12 @@ public sealed class Reconciler(IGrainFactory grains, WebhookOutbox outbox, IChec
         }
 
         Raised(raised);
+        if (callFailure is not null)
+        {
+            MarkDirty();
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(callFailure);
+        }
+
         if (failure is not null)
         {
             MarkDirty();
