@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Venue.Domain.Leaderboards;
+using Venue.Runtime;
 using Venue.LoadHarness.Load;
 using Venue.LoadHarness.Reporting;
 using Venue.TelemetryBench.Floor;
@@ -76,6 +77,14 @@ internal static class LeaderboardScenario
                     var none = await RunRoundsAsync(new NullBoard(), ids, work, rounds, n, fromPool: true);
                     table.Add(["floor: a board that does nothing, called the same way", "-", .. Cells(none), "-", "-", "-"]);
 
+                    // A grain doing 1 µs per turn and nothing else, called the same way: the queue's own cost.
+                    await using (var probes = new GrainRuntimeBuilder().AddGrain<IProbeGrain, ProbeGrain>(() => new ProbeGrain()).Build())
+                    {
+                        var probe = await RunRoundsAsync(new ProbeBoard(probes.GetGrain<IProbeGrain>("probe")), ids, work, rounds, n, fromPool: true);
+                        table.Add(["probe: a grain whose turn spins 1 µs and does nothing else, called the same way", "-", .. Cells(probe), "-", "-", "-"]);
+                        section.Notes.Add($"The probe's round lasts {Units.Micros(probe.RoundMedian)} at the median for {n} turns of 1 µs: {Units.Micros(probe.RoundMedian / n - 1)} per turn beyond its work is the runtime's queueing and the callers' hops, which the grain's rounds pay too.");
+                    }
+
                     // The same calls issued from one thread: each finds the grain idle and runs inline, the grain's cost without queueing.
                     var inline = await RunRoundsAsync(grainBoard, ids, work, rounds, n, fromPool: false, reasonPrefix: "i");
                     table.Add([$"Venue `LeaderboardGrain`, {label}, the same rounds issued from one thread (no contention)", Units.Count(ids.Length), .. Cells(inline),
@@ -100,6 +109,7 @@ internal static class LeaderboardScenario
             $"A round issues {n} `AddPointsAsync` calls at once, each from a thread-pool work item of its own as concurrent callers would (random entries, 1 to 25 points, a distinct reason each so every award applies), then awaits them all; {rounds} rounds. Every call's latency is taken from just before the call to its continuation; the grain runs the calls one at a time (each completes without yielding, so a call that finds the grain idle runs inline on its caller's thread, the others queue), so a round's last call may wait for all before it. Latency includes the thread pool's queueing, for both designs alike. Before the measured rounds, rounds of other awards are issued the same way for at least a second and thrown away, so that the measured code is the JIT's optimized code (a single warm-up round left much of it unoptimized: on 2026-12-06 the uncontended grain took 2.4 µs per update then, 1.0 to 1.4 µs once warm).",
             "Peer, the same workload and the same dedup rule: a `Dictionary` of scores, a `HashSet` of (entry, reason) awards and a `SortedSet` of (score, order reached, id) behind one `lock`, called the same way, the rank counted from the sorted set's view up to the entry (what a `SortedSet` offers; the grain's treap ranks in O(log n)).",
             "For the booth board also the same rounds issued from one thread without the thread pool: every call then finds the grain idle and runs inline on the caller's thread, which is the grain's own cost per update without any queueing.",
+            "For the booth board also a probe: a grain of its own runtime whose turn spins 1 µs and keeps nothing, called in the same rounds the same way. Its round is what queueing that many calls on one activation costs with a known microsecond of work per turn.",
             "Rank lookup: 10,000 `GetRankAsync` calls one after another on random entries, mean per call, and the peer's rank count. Read back: each entry's score equals its seed plus every award made to it, on both.",
         ]);
         return section;
@@ -241,6 +251,18 @@ internal static class LeaderboardScenario
     private sealed class NullBoard : IBoard
     {
         public Task<long> AddPointsAsync(string id, long points, string reason) => Task.FromResult(points);
+
+        public Task<int> RankAsync(string id) => Task.FromResult(0);
+
+        public Task<long> ScoreAsync(string id) => Task.FromResult(0L);
+
+        public long Warm(string id) => 0;
+    }
+
+    /// <summary>Calls the probe grain in place of an award; it keeps no board.</summary>
+    private sealed class ProbeBoard(IProbeGrain grain) : IBoard
+    {
+        public Task<long> AddPointsAsync(string id, long points, string reason) => grain.SpinAsync(points);
 
         public Task<int> RankAsync(string id) => Task.FromResult(0);
 
