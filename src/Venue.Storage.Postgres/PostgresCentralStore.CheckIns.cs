@@ -171,6 +171,13 @@ public sealed partial class PostgresCentralStore
         return await reader.ReadAsync(cancellationToken) ? ReadCheckIn(reader) : null;
     }
 
+    public async Task<StoredCheckIn?> GetCheckInByFeedIdAsync(long feedId, CancellationToken cancellationToken = default)
+    {
+        await using var select = _dataSource.CreateCommand($"SELECT {CheckInColumns} FROM checkins WHERE feed_id = @feed").With("feed", feedId);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadCheckIn(reader) : null;
+    }
+
     public async Task<IReadOnlyList<StoredCheckIn>> ReadCheckInsAsync(long afterFeedId, int limit, bool passagesOnly, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);

@@ -148,6 +148,16 @@ public sealed partial class PostgresCentralStore
         }, cancellationToken, IsolationLevel.RepeatableRead, limits: false); // reads only, and every edge's long poll: no extra round trip
     }
 
+    public async Task<string?> GetLedgerMarkAsync(long version, CancellationToken cancellationToken = default)
+    {
+        await using var select = _dataSource.CreateCommand("""
+            SELECT 'a:' || id FROM attendees WHERE version = @version
+            UNION ALL SELECT 'r:' || encode(token_hash, 'hex') FROM revoked_tokens WHERE version = @version
+            LIMIT 1
+            """).With("version", version);
+        return await select.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
     public async Task<ILedgerSnapshotView> OpenLedgerSnapshotAsync(CancellationToken cancellationToken = default)
     {
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken);

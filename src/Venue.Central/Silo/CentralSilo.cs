@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Venue.Central.Sync;
@@ -174,8 +177,22 @@ public sealed class CentralSilo : IAsyncDisposable
     /// Ledger changes after a version and other edges' passages after a feed cursor; waits up to
     /// <paramref name="wait"/> when there is nothing new (long poll).
     /// </summary>
-    public async Task<LedgerChangesWire> ReadChangesAsync(string edgeId, long ledgerAfter, long passagesAfter, TimeSpan wait, CancellationToken cancellationToken)
+    /// <param name="ledgerAt">The mark central sent with <paramref name="ledgerAfter"/> (<see cref="SyncHeaders.LedgerAt"/>), if the edge has it.</param>
+    /// <param name="passagesAt">The mark central sent with <paramref name="passagesAfter"/> (<see cref="SyncHeaders.PassagesAt"/>), if the edge has it.</param>
+    public async Task<ChangesPage> ReadChangesAsync(string edgeId, long ledgerAfter, long passagesAfter, TimeSpan wait, CancellationToken cancellationToken,
+        string? ledgerAt = null, string? passagesAt = null)
     {
+        if (!await SameHistoryAsync(ledgerAfter, passagesAfter, ledgerAt, passagesAt, cancellationToken))
+        {
+            // The numbers the edge follows from name other changes here than when central handed them
+            // out: central was restored from an older backup and has handed them out again since, so
+            // changes below them are new to the edge. Positions 0, at once: the edge takes that as
+            // central having gone back and asks for everything again.
+            _logger.LogWarning("Edge {EdgeId} follows from ledger version {Version} and passage cursor {Cursor}, which name other changes here now (central restored from a backup?); told to start over.",
+                edgeId, ledgerAfter, passagesAfter);
+            return new ChangesPage(new LedgerChangesWire(0, [], [], 0, [], More: false), null, null);
+        }
+
         // An edge ahead of central (central restored from an older backup) is answered at once, with
         // central's own positions for it to follow (below), instead of waiting for central to catch up.
         var edgeAhead = ledgerAfter > Feed.LedgerVersion || passagesAfter > Feed.FeedId;
@@ -205,14 +222,42 @@ public sealed class CentralSilo : IAsyncDisposable
         // The version is the store's, read with the page, so never behind one central handed out unless
         // central went back in time; then the edge follows it (it logs that it does) rather than
         // waiting above versions that central will now hand out again for other changes.
-        return new LedgerChangesWire(
+        var page = new LedgerChangesWire(
             ledger.Version,
             [.. ledger.Attendees.Select(ToLedgerLine)],
             [.. ledger.RevokedTokens.Select(TokenHash.Format)],
             cursor,
             passages,
             ledger.More || morePassages);
+        return new ChangesPage(page, await LedgerMarkAsync(page.LedgerVersion, cancellationToken), await PassagesMarkAsync(page.PassagesCursor, cancellationToken));
     }
+
+    /// <summary>
+    /// Whether the positions an edge follows from name the same changes here as when they were handed
+    /// out with their marks. A position with no mark, or one nothing holds any more (a superseded
+    /// version), cannot be judged and passes; one ahead of central is the caller's to handle.
+    /// </summary>
+    private async Task<bool> SameHistoryAsync(long ledgerAfter, long passagesAfter, string? ledgerAt, string? passagesAt, CancellationToken cancellationToken)
+    {
+        if (ledgerAt is not null && ledgerAfter > 0 && await LedgerMarkAsync(ledgerAfter, cancellationToken) is { } ledgerMark && ledgerMark != ledgerAt)
+        {
+            return false;
+        }
+
+        return passagesAt is null || passagesAfter <= 0 || await PassagesMarkAsync(passagesAfter, cancellationToken) is not { } passagesMark || passagesMark == passagesAt;
+    }
+
+    private async Task<string?> LedgerMarkAsync(long version, CancellationToken cancellationToken) =>
+        version > 0 && await Store.GetLedgerMarkAsync(version, cancellationToken) is { } change ? Mark(change) : null;
+
+    private async Task<string?> PassagesMarkAsync(long feedId, CancellationToken cancellationToken) =>
+        feedId > 0 && await Store.GetCheckInByFeedIdAsync(feedId, cancellationToken) is { } entry
+            ? Mark(string.Create(CultureInfo.InvariantCulture, $"{entry.EdgeId}\n{entry.Entry.Sequence}"))
+            : null;
+
+    /// <summary>A short header-safe digest: edges only compare marks, and ids may hold any character.</summary>
+    private static string Mark(string what) =>
+        Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(what)).AsSpan(0, 12)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     /// <summary>Writes the whole ledger as a venue-ledger/1 snapshot; returns its version and the passage cursor to follow from.</summary>
     public async Task<(long Version, long PassagesCursor)> WriteSnapshotAsync(Stream output, Func<long, long, Task> beforeBody, CancellationToken cancellationToken)

@@ -65,7 +65,7 @@ public static class SyncEndpoints
     }
 
     private static async Task<Results<Ok<LedgerChangesWire>, ProblemHttpResult>> GetChangesAsync(
-        HttpContext context, CentralSilo silo, long? ledgerAfter, long? passagesAfter, double? wait)
+        HttpContext context, CentralSilo silo, long? ledgerAfter, long? passagesAfter, double? wait, string? ledgerAt, string? passagesAt)
     {
         // Written as "not in range" so that NaN (which compares false with everything) is refused too.
         if (ledgerAfter is < 0 || passagesAfter is < 0 || wait is not (null or (>= 0 and <= 30)))
@@ -74,8 +74,18 @@ public static class SyncEndpoints
         }
 
         var changes = await silo.ReadChangesAsync(EdgeOf(context.User), ledgerAfter ?? 0, passagesAfter ?? 0,
-            TimeSpan.FromSeconds(wait ?? 0), context.RequestAborted);
-        return TypedResults.Ok(changes);
+            TimeSpan.FromSeconds(wait ?? 0), context.RequestAborted, ledgerAt, passagesAt);
+        if (changes.LedgerAt is { } ledgerMark)
+        {
+            context.Response.Headers[SyncHeaders.LedgerAt] = ledgerMark;
+        }
+
+        if (changes.PassagesAt is { } passagesMark)
+        {
+            context.Response.Headers[SyncHeaders.PassagesAt] = passagesMark;
+        }
+
+        return TypedResults.Ok(changes.Page);
     }
 
     private static async Task<Ok<JournalPositionWire>> GetPositionAsync(HttpContext context, CentralSilo silo)

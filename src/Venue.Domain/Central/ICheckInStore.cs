@@ -27,6 +27,9 @@ public interface ICheckInStore
     /// </summary>
     Task<StoredCheckIn?> GetCheckInAsync(string edgeId, long sequence, CancellationToken cancellationToken = default);
 
+    /// <summary>The entry stored with feed id <paramref name="feedId"/>; null when none is.</summary>
+    Task<StoredCheckIn?> GetCheckInByFeedIdAsync(long feedId, CancellationToken cancellationToken = default);
+
     /// <summary>A page of entries after a feed id, in feed order; <paramref name="passagesOnly"/> keeps admissions and exits.</summary>
     Task<IReadOnlyList<StoredCheckIn>> ReadCheckInsAsync(long afterFeedId, int limit, bool passagesOnly, CancellationToken cancellationToken = default);
 

@@ -29,6 +29,14 @@ public interface IRegistrationStore
     /// <summary>Changes after <paramref name="afterVersion"/>, at most <paramref name="limit"/> attendees per page.</summary>
     Task<LedgerChanges> ReadLedgerChangesAsync(long afterVersion, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The change that holds ledger version <paramref name="version"/>, as a mark only equality means
+    /// anything for (<c>a:{attendee id}</c> or <c>r:{token hash}</c>); null when no change holds it
+    /// (superseded, or never handed out). An edge shows it back so central can tell whether the
+    /// version it follows from is of this ledger's history (docs/sync-protocol.md).
+    /// </summary>
+    Task<string?> GetLedgerMarkAsync(long version, CancellationToken cancellationToken = default);
+
     /// <summary>Opens a consistent whole-ledger read (for snapshots to fresh edges).</summary>
     Task<ILedgerSnapshotView> OpenLedgerSnapshotAsync(CancellationToken cancellationToken = default);
 }

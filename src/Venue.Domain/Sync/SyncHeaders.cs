@@ -8,4 +8,15 @@ public static class SyncHeaders
 
     /// <summary>On a ledger snapshot: the passage feed cursor at the time of the snapshot.</summary>
     public const string PassagesCursor = "Venue-Passages-Cursor";
+
+    /// <summary>
+    /// On an answer to <c>/changes</c>: a mark of the change that holds the answer's ledger version.
+    /// The edge sends it back as <c>ledgerAt</c> with its next request, so central can tell whether that
+    /// version still names the same change here (it does not after central was restored from an
+    /// older backup and handed the number out again).
+    /// </summary>
+    public const string LedgerAt = "Venue-Ledger-At";
+
+    /// <summary>On an answer to <c>/changes</c>: a mark of the entry at the answer's passage cursor; sent back as <c>passagesAt</c>.</summary>
+    public const string PassagesAt = "Venue-Passages-At";
 }

@@ -99,13 +99,38 @@ public sealed class CentralClient : IDisposable
         SendAsync(HttpMethod.Post, "v1/sync/journal", JsonContent.Create(batch, SyncJsonContext.Default.JournalBatchWire),
             SyncJsonContext.Default.JournalReceiptWire, _requestTimeout, cancellationToken);
 
-    /// <summary>GET /v1/sync/changes: a long poll; central answers at once when something is new, else after <paramref name="wait"/>.</summary>
-    public Task<LedgerChangesWire> GetChangesAsync(long ledgerAfter, long passagesAfter, TimeSpan wait, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// GET /v1/sync/changes: a long poll; central answers at once when something is new, else after
+    /// <paramref name="wait"/>. <paramref name="ledgerAt"/> and <paramref name="passagesAt"/> are the
+    /// marks central sent with the positions asked from, if known; the answer carries the marks of its own.
+    /// </summary>
+    public async Task<ChangesAnswer> GetChangesAsync(long ledgerAfter, long passagesAfter, TimeSpan wait, CancellationToken cancellationToken = default,
+        string? ledgerAt = null, string? passagesAt = null)
     {
         var seconds = (int)Math.Clamp(Math.Ceiling(wait.TotalSeconds), 0, CentralSyncOptions.MaxChangesWait.TotalSeconds);
-        var path = string.Create(CultureInfo.InvariantCulture, $"v1/sync/changes?ledgerAfter={ledgerAfter}&passagesAfter={passagesAfter}&wait={seconds}");
-        return SendAsync(HttpMethod.Get, path, null, SyncJsonContext.Default.LedgerChangesWire, _requestTimeout + TimeSpan.FromSeconds(seconds), cancellationToken);
+        var path = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"v1/sync/changes?ledgerAfter={ledgerAfter}&passagesAfter={passagesAfter}&wait={seconds}"));
+        if (ledgerAt is not null)
+        {
+            path.Append("&ledgerAt=").Append(Uri.EscapeDataString(ledgerAt));
+        }
+
+        if (passagesAt is not null)
+        {
+            path.Append("&passagesAt=").Append(Uri.EscapeDataString(passagesAt));
+        }
+
+        string? answerLedgerAt = null, answerPassagesAt = null;
+        var page = await SendAsync(HttpMethod.Get, path.ToString(), null, SyncJsonContext.Default.LedgerChangesWire, _requestTimeout + TimeSpan.FromSeconds(seconds), cancellationToken,
+            response =>
+            {
+                answerLedgerAt = Header(response, SyncHeaders.LedgerAt);
+                answerPassagesAt = Header(response, SyncHeaders.PassagesAt);
+            });
+        return new ChangesAnswer(page, answerLedgerAt, answerPassagesAt);
     }
+
+    private static string? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
 
     /// <summary>PUT /v1/sync/status: this edge's row in central's silo table.</summary>
     public async Task PutStatusAsync(EdgeStatusWire status, CancellationToken cancellationToken = default)
@@ -170,7 +195,8 @@ public sealed class CentralClient : IDisposable
         }
     }
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> answer, TimeSpan limit, CancellationToken cancellationToken)
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> answer, TimeSpan limit, CancellationToken cancellationToken,
+        Action<HttpResponseMessage>? headers = null)
     {
         var what = $"{method} /{path.Split('?')[0]}";
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -180,6 +206,7 @@ public sealed class CentralClient : IDisposable
             using var request = new HttpRequestMessage(method, path) { Content = content };
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             await EnsureSuccessAsync(response, what, timeout.Token);
+            headers?.Invoke(response);
             return await response.Content.ReadFromJsonAsync(answer, timeout.Token)
                 ?? throw new CentralException($"{what}: central answered 'null' instead of a JSON object.", (int)response.StatusCode);
         }

@@ -80,6 +80,7 @@ internal sealed class EdgeSyncStore : IDisposable
                     applied INTEGER NOT NULL,
                     PRIMARY KEY(edge, seq)) WITHOUT ROWID;
                 CREATE TABLE IF NOT EXISTS sync_edge(one INTEGER PRIMARY KEY CHECK (one = 1), edge_id TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS sync_mark(kind TEXT PRIMARY KEY, value TEXT NOT NULL);
                 INSERT OR IGNORE INTO sync_meta(key, value) VALUES ('schema', 1);
                 """);
             var schema = Scalar(connection, "SELECT value FROM sync_meta WHERE key = 'schema'");
@@ -100,6 +101,7 @@ internal sealed class EdgeSyncStore : IDisposable
                 write.CommandText = """
                     INSERT INTO sync_edge(one, edge_id) VALUES (1, $edge) ON CONFLICT(one) DO UPDATE SET edge_id = excluded.edge_id;
                     UPDATE sync_meta SET value = 0 WHERE key = 'passages_cursor' AND $changed;
+                    DELETE FROM sync_mark WHERE kind = 'passages' AND $changed;
                     """;
                 write.Parameters.AddWithValue("$edge", edgeId);
                 write.Parameters.AddWithValue("$changed", previous is not null && previous != edgeId);
@@ -127,6 +129,28 @@ internal sealed class EdgeSyncStore : IDisposable
         lock (_gate)
         {
             return new SyncCursor(Meta("ledger_version"), Meta("passages_cursor"));
+        }
+    }
+
+    /// <summary>The marks central sent with the stored version and cursor (<see cref="ChangesAnswer"/>); null where none is kept.</summary>
+    public (string? LedgerAt, string? PassagesAt) ReadMarks()
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT kind, value FROM sync_mark";
+            using var reader = command.ExecuteReader();
+            string? ledgerAt = null, passagesAt = null;
+            while (reader.Read())
+            {
+                switch (reader.GetString(0))
+                {
+                    case "ledger": ledgerAt = reader.GetString(1); break;
+                    case "passages": passagesAt = reader.GetString(1); break;
+                }
+            }
+
+            return (ledgerAt, passagesAt);
         }
     }
 
@@ -185,6 +209,7 @@ internal sealed class EdgeSyncStore : IDisposable
             using var transaction = _connection.BeginTransaction();
             SetMeta("ledger_version", ledgerVersion, transaction);
             SetMeta("passages_cursor", passagesCursor, transaction);
+            SetMarks(null, null, transaction);
             DeleteChanges(ledgerVersion, transaction);
             transaction.Commit();
         }
@@ -202,14 +227,15 @@ internal sealed class EdgeSyncStore : IDisposable
             using var transaction = _connection.BeginTransaction();
             SetMeta("ledger_version", ledgerVersion, transaction);
             SetMeta("passages_cursor", passagesCursor, transaction);
+            SetMarks(null, null, transaction);
             DeleteChanges(long.MaxValue, transaction);
             transaction.Commit();
         }
     }
 
-    /// <summary>Stores one applied page of /changes, with the version and cursor to ask from next, in one transaction.</summary>
+    /// <summary>Stores one applied page of /changes, with the version and cursor to ask from next and their marks, in one transaction.</summary>
     public void RecordPage(long ledgerVersion, long passagesCursor, IReadOnlyList<string> attendeeLines, IReadOnlyList<string> revokedTokens,
-        IReadOnlyList<StoredPassage> passages)
+        IReadOnlyList<StoredPassage> passages, string? ledgerAt = null, string? passagesAt = null)
     {
         lock (_gate)
         {
@@ -271,6 +297,7 @@ internal sealed class EdgeSyncStore : IDisposable
 
             SetMeta("ledger_version", ledgerVersion, transaction);
             SetMeta("passages_cursor", passagesCursor, transaction);
+            SetMarks(ledgerAt, passagesAt, transaction);
             transaction.Commit();
             _changeRows += attendeeLines.Count + revokedTokens.Count;
         }
@@ -311,6 +338,21 @@ internal sealed class EdgeSyncStore : IDisposable
         command.CommandText = "INSERT INTO sync_meta(key, value) VALUES ($key, $value) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
         command.Parameters.AddWithValue("$key", key);
         command.Parameters.AddWithValue("$value", value);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Keeps exactly the marks given: a mark stored with a position it was not sent with would judge the wrong change.</summary>
+    private void SetMarks(string? ledgerAt, string? passagesAt, SqliteTransaction transaction)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            DELETE FROM sync_mark;
+            INSERT INTO sync_mark(kind, value) SELECT 'ledger', $ledger WHERE $ledger IS NOT NULL;
+            INSERT INTO sync_mark(kind, value) SELECT 'passages', $passages WHERE $passages IS NOT NULL;
+            """;
+        command.Parameters.AddWithValue("$ledger", (object?)ledgerAt ?? DBNull.Value);
+        command.Parameters.AddWithValue("$passages", (object?)passagesAt ?? DBNull.Value);
         command.ExecuteNonQuery();
     }
 

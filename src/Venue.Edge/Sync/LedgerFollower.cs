@@ -36,6 +36,7 @@ internal sealed class LedgerFollower(
 {
     private readonly object _gate = new();
     private long _passagesCursor = store.ReadCursor().PassagesCursor;
+    private (string? LedgerAt, string? PassagesAt) _marks = store.ReadMarks();
     private long _remoteApplied;
     private readonly HashSet<(string Edge, long Seq)> _appliedUnrecorded = [];
     private DateTimeOffset? _lastAnswerAt;
@@ -59,8 +60,9 @@ internal sealed class LedgerFollower(
             var asked = time.GetTimestamp();
             try
             {
-                var page = await client.GetChangesAsync(ledger.Version, PassagesCursor, options.ChangesWait, cancellationToken);
-                await ApplyAsync(page, cancellationToken);
+                var answer = await client.GetChangesAsync(ledger.Version, PassagesCursor, options.ChangesWait, cancellationToken, _marks.LedgerAt, _marks.PassagesAt);
+                var page = answer.Page;
+                await ApplyAsync(answer, cancellationToken);
                 lock (_gate)
                 {
                     _lastAnswerAt = time.GetUtcNow();
@@ -92,8 +94,9 @@ internal sealed class LedgerFollower(
         }
     }
 
-    private async Task ApplyAsync(LedgerChangesWire page, CancellationToken cancellationToken)
+    private async Task ApplyAsync(ChangesAnswer answer, CancellationToken cancellationToken)
     {
+        var page = answer.Page;
         if (page.LedgerVersion < ledger.Version || page.PassagesCursor < PassagesCursor)
         {
             await RewindAsync(page, cancellationToken);
@@ -134,7 +137,8 @@ internal sealed class LedgerFollower(
         var passages = await ApplyPassagesAsync(page.Passages ?? [], cancellationToken);
         try
         {
-            store.RecordPage(page.LedgerVersion, page.PassagesCursor, lines, revoked, passages);
+            store.RecordPage(page.LedgerVersion, page.PassagesCursor, lines, revoked, passages, answer.LedgerAt, answer.PassagesAt);
+            _marks = (answer.LedgerAt, answer.PassagesAt);
             _appliedUnrecorded.Clear();
         }
         catch
@@ -177,6 +181,7 @@ internal sealed class LedgerFollower(
             page.LedgerVersion, page.PassagesCursor, ledger.Version, PassagesCursor);
         await LedgerBootstrap.WriteSnapshotAsync(ledger, snapshotPath, time, cancellationToken, stamp: 0);
         store.RecordRewind(0, 0);
+        _marks = (null, null);
         ledger.Version = 0;
         Interlocked.Exchange(ref _passagesCursor, 0);
     }

@@ -153,6 +153,14 @@ public sealed partial class SqliteCentralStore
         return Task.FromResult(reader.Read() ? ReadCheckIn(reader) : null);
     }
 
+    public Task<StoredCheckIn?> GetCheckInByFeedIdAsync(long feedId, CancellationToken cancellationToken = default)
+    {
+        using var connection = OpenReader();
+        using var select = connection.Command($"SELECT {CheckInColumns} FROM checkins WHERE feed_id = $feed").With("$feed", feedId);
+        using var reader = select.ExecuteReader();
+        return Task.FromResult(reader.Read() ? ReadCheckIn(reader) : null);
+    }
+
     public Task<IReadOnlyList<StoredCheckIn>> ReadCheckInsAsync(long afterFeedId, int limit, bool passagesOnly, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);

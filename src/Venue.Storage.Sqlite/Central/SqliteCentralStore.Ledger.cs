@@ -106,6 +106,17 @@ public sealed partial class SqliteCentralStore
         return Task.FromResult((long)count.ExecuteScalar()!);
     }
 
+    public Task<string?> GetLedgerMarkAsync(long version, CancellationToken cancellationToken = default)
+    {
+        using var connection = OpenReader();
+        using var select = connection.Command("""
+            SELECT 'a:' || id FROM attendees WHERE version = $version
+            UNION ALL SELECT 'r:' || lower(hex(token_hash)) FROM revoked_tokens WHERE version = $version
+            LIMIT 1
+            """).With("$version", version);
+        return Task.FromResult(select.ExecuteScalar() as string);
+    }
+
     public Task<LedgerChanges> ReadLedgerChangesAsync(long afterVersion, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);

@@ -76,6 +76,8 @@ public sealed class CheckInExportMemoryTests(ITestOutputHelper output)
 
         public Task<StoredCheckIn?> GetCheckInAsync(string edgeId, long sequence, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
+        public Task<StoredCheckIn?> GetCheckInByFeedIdAsync(long feedId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
         public Task<IReadOnlyList<StoredCheckIn>> ReadCheckInsAsync(long afterFeedId, int limit, bool passagesOnly, CancellationToken cancellationToken = default) =>
             throw new NotSupportedException();
 

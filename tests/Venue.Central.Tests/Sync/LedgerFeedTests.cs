@@ -102,6 +102,40 @@ public sealed class LedgerFeedTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Positions_shown_back_with_marks_of_other_changes_are_told_to_start_over_at_once()
+    {
+        await _central.RegisterAsync(3);
+        var north = await _central.EdgeClientAsync("north");
+        var south = await _central.EdgeClientAsync("south");
+        await UploadOkAsync(south, "south", Entry(1, "a1", ScanReason.Admitted, Hlc()), Entry(2, "a2", ScanReason.Admitted, Hlc(0, 1)));
+        using var first = await north.GetAsync("/v1/sync/changes?ledgerAfter=0&passagesAfter=0");
+        var page = await first.Content.ReadFromJsonAsync(SyncJsonContext.Default.LedgerChangesWire);
+        var ledgerAt = first.Headers.GetValues(SyncHeaders.LedgerAt).Single();
+        var passagesAt = first.Headers.GetValues(SyncHeaders.PassagesAt).Single();
+        string Ask(string ledgerMark, string passagesMark) =>
+            $"/v1/sync/changes?ledgerAfter={page!.LedgerVersion}&passagesAfter={page.PassagesCursor}&wait=25&ledgerAt={Uri.EscapeDataString(ledgerMark)}&passagesAt={Uri.EscapeDataString(passagesMark)}";
+
+        // The same history: the long poll answers with what comes next (told to start over, it would
+        // have answered at once with positions 0 and nothing).
+        var same = north.GetFromJsonAsync(Ask(ledgerAt, passagesAt), SyncJsonContext.Default.LedgerChangesWire);
+        await UploadOkAsync(south, "south", Entry(3, "a3", ScanReason.Admitted, Hlc(0, 2)));
+        var next = await same.WithTimeout("south's admission");
+        Assert.Equal("a3", Assert.Single(next!.Passages).Attendee);
+        Assert.Equal(page!.LedgerVersion, next.LedgerVersion);
+
+        // Marks of other changes at those positions (a central restored and past them again): 0, at once.
+        var otherLedger = await north.GetFromJsonAsync(Ask("not-this-change", passagesAt), SyncJsonContext.Default.LedgerChangesWire).WithTimeout("an answer without the wait");
+        var otherFeed = await north.GetFromJsonAsync(Ask(ledgerAt, "not-this-entry"), SyncJsonContext.Default.LedgerChangesWire).WithTimeout("an answer without the wait");
+
+        Assert.All(new[] { otherLedger!, otherFeed! }, answer =>
+        {
+            Assert.Equal((0L, 0L), (answer.LedgerVersion, answer.PassagesCursor));
+            Assert.Empty(answer.Attendees);
+            Assert.Empty(answer.Passages);
+        });
+    }
+
+    [Fact]
     public async Task Bad_cursors_get_a_problem_body()
     {
         var north = await _central.EdgeClientAsync("north");

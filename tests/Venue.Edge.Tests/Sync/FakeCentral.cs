@@ -405,10 +405,21 @@ public sealed class FakeCentral : IAsyncDisposable
             {
                 Task changed;
                 LedgerChangesWire page;
+                string? ledgerMark, passagesMark;
                 lock (_gate)
                 {
                     changed = _changed.Task;
-                    page = Page(edge, ledgerAfter, passagesAfter);
+                    if (!SameHistory(ledgerAfter, query["ledgerAt"], passagesAfter, query["passagesAt"]))
+                    {
+                        // As central does: positions that name other changes now are answered with 0, at once.
+                        page = new LedgerChangesWire(0, [], [], 0, [], More: false);
+                        (ledgerMark, passagesMark) = (null, null);
+                    }
+                    else
+                    {
+                        page = Page(edge, ledgerAfter, passagesAfter);
+                        (ledgerMark, passagesMark) = (LedgerMark(page.LedgerVersion), PassagesMark(page.PassagesCursor));
+                    }
                 }
 
                 var remaining = deadline - DateTimeOffset.UtcNow;
@@ -417,6 +428,16 @@ public sealed class FakeCentral : IAsyncDisposable
                 var edgeAhead = ledgerAfter > page.LedgerVersion || passagesAfter > page.PassagesCursor;
                 if (!empty || edgeAhead || remaining <= TimeSpan.Zero || stop.IsCancellationRequested)
                 {
+                    if (ledgerMark is not null)
+                    {
+                        context.Response.Headers[SyncHeaders.LedgerAt] = ledgerMark;
+                    }
+
+                    if (passagesMark is not null)
+                    {
+                        context.Response.Headers[SyncHeaders.PassagesAt] = passagesMark;
+                    }
+
                     await Results.Json(page, SyncJsonContext.Default.LedgerChangesWire).ExecuteAsync(context);
                     return;
                 }
@@ -450,6 +471,18 @@ public sealed class FakeCentral : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Under the lock: a position with a mark that names another change now is from before a restore (<see cref="RestoreTo"/>).</summary>
+    private bool SameHistory(long ledgerAfter, string? ledgerAt, long passagesAfter, string? passagesAt) =>
+        (ledgerAt is null || LedgerMark(ledgerAfter) is not { } ledger || ledger == ledgerAt)
+        && (passagesAt is null || PassagesMark(passagesAfter) is not { } passages || passages == passagesAt);
+
+    private string? LedgerMark(long version) =>
+        _attendees.Where(a => a.Value.Version == version).Select(a => $"a:{a.Key}")
+            .Concat(_revoked.Where(r => r.Version == version).Select(r => $"r:{r.Hash}")).FirstOrDefault();
+
+    private string? PassagesMark(long feedId) =>
+        _feed.Where(f => f.FeedId == feedId).Select(f => $"{f.Passage.Edge}|{f.Passage.Seq}").FirstOrDefault();
 
     private LedgerChangesWire Page(string edge, long ledgerAfter, long passagesAfter)
     {

@@ -167,6 +167,41 @@ public sealed class SyncRestartTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_central_restored_and_past_the_edges_positions_again_before_it_asks_is_still_followed_from_the_start()
+    {
+        await using var world = await SyncWorld.StartAsync(output);
+        var revoked = world.Central.Register("A-1");
+        world.Central.Register("A-2");
+        var options = world.Edge("north");
+        var hlc = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() << 16;
+        string enteredAtSouth;
+        await using (var first = await world.StartEdgeAsync(options))
+        {
+            enteredAtSouth = world.Central.Register("A-3");
+            world.Central.Register("A-4");
+            world.Central.AddPassage("A-2", "south", "S-1", "admitted", hlc, DateTimeOffset.UtcNow, seq: 1);
+            await first.UntilAsync(s => s.LedgerVersion == 4 && s.PassagesCursor == 1, "A-3, A-4 and south's passage");
+        }
+
+        // While north is down, central goes back to version 2 and an empty feed, and hands out more
+        // than north had seen before north asks again: version 3 revokes A-1, 4 and 5 register A-5 and
+        // A-6; feed ids 1 and 2 are admissions at south. The numbers alone no longer tell.
+        world.Central.RestoreTo(ledgerVersion: 2, feedId: 0);
+        world.Central.RevokeToken(revoked);
+        world.Central.Register("A-5");
+        world.Central.Register("A-6");
+        world.Central.AddPassage("A-3", "south", "S-1", "admitted", hlc + 1, DateTimeOffset.UtcNow, seq: 2);
+        world.Central.AddPassage("A-5", "south", "S-1", "admitted", hlc + 2, DateTimeOffset.UtcNow, seq: 3);
+
+        await using var second = await world.StartEdgeAsync(options);
+        await second.UntilAsync(s => s.LedgerVersion == 5 && s.PassagesCursor == 2 && s.RemotePassagesApplied == 2, "everything central has, from the start");
+
+        Assert.Equal(ScanReason.Revoked, (await second.ScanAsync("G01", revoked)).Reason);
+        Assert.Equal(ScanReason.AlreadyInside, (await second.ScanAsync("G01", enteredAtSouth)).Reason);
+        Assert.True(world.Log.Contains(LogLevel.Warning, "restored from an older backup"), "the edge says why it asks for everything again");
+    }
+
+    [Fact]
     public async Task A_passage_applied_while_its_page_failed_to_store_is_stored_as_applied_when_the_page_comes_again()
     {
         await using var world = await SyncWorld.StartAsync(output);

@@ -347,6 +347,43 @@ public abstract class CentralStoreConformance(ITestOutputHelper output) : IAsync
     }
 
     [Fact]
+    public async Task Each_ledger_version_names_the_change_that_holds_it_and_a_superseded_one_names_none()
+    {
+        if (!Ready) return;
+        await Store.UpsertAttendeesAsync([Attendee("a1"), Attendee("a2")], [], T0);
+        await Store.UpsertAttendeesAsync([], [Hash("t1")], T0);
+        await Store.UpsertAttendeesAsync([Attendee("a1")], [], T0);
+
+        var marks = new List<string?>();
+        for (var version = 1; version <= await Store.GetLedgerVersionAsync() + 1; version++)
+        {
+            marks.Add(await Store.GetLedgerMarkAsync(version));
+        }
+
+        // a1 took versions 1 then 4; a2 2; t1's revocation 3; version 5 is not handed out yet.
+        Assert.Equal(5, marks.Count);
+        Assert.Null(marks[0]);
+        Assert.Equal("a:a2", marks[1]);
+        Assert.StartsWith("r:", marks[2]);
+        Assert.Equal("a:a1", marks[3]);
+        Assert.Null(marks[4]);
+    }
+
+    [Fact]
+    public async Task An_entry_is_read_back_by_its_feed_id()
+    {
+        if (!Ready) return;
+        await Store.IngestAsync("north", [Entry(1), Entry(2)], T0, LateAfter);
+        await Store.IngestAsync("south", [Entry(7, ScanReason.Exited)], T0, LateAfter);
+
+        var third = await Store.GetCheckInByFeedIdAsync(3);
+
+        Assert.Equal(("south", 7L, 3L), (third!.EdgeId, third.Entry.Sequence, third.FeedId));
+        Assert.Equal(("north", 1L), ((await Store.GetCheckInByFeedIdAsync(1))!.EdgeId, (await Store.GetCheckInByFeedIdAsync(1))!.Entry.Sequence));
+        Assert.Null(await Store.GetCheckInByFeedIdAsync(4));
+    }
+
+    [Fact]
     public async Task An_edges_entry_is_read_back_by_its_sequence_and_a_missing_one_is_null()
     {
         if (!Ready) return;
