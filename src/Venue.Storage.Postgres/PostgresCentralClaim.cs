@@ -9,7 +9,15 @@ namespace Venue.Storage.Postgres;
 /// it is given back, until its next use resets it). When the database restarts, the session and
 /// the lock end; <see cref="RenewAsync"/> takes it again unless another central was quicker.
 /// </summary>
-internal sealed class PostgresCentralClaim(Func<CancellationToken, Task<NpgsqlConnection>> openUnpooled) : ICentralClaim
+/// <remarks>
+/// The lock alone leaves a window: a central whose session ended goes on storing uploads until its
+/// next renewal finds the lock taken (up to a heartbeat), while the central that took it has already
+/// replayed the store. So every take also counts a claim in the <c>claim</c> counter row, after the
+/// transactions of the central before have let go of it (they hold it shared), and
+/// <paramref name="taken"/> hands the number to the store, which stores check-ins and conflicts only
+/// while that number is still the row's: a fence.
+/// </remarks>
+internal sealed class PostgresCentralClaim(Func<CancellationToken, Task<NpgsqlConnection>> openUnpooled, Action<long> taken) : ICentralClaim
 {
     // The server probes the session's TCP peer after 30 s of silence, so a central whose host
     // vanished frees the claim within about a minute, not the two hours of the default keepalive.
@@ -21,6 +29,7 @@ internal sealed class PostgresCentralClaim(Func<CancellationToken, Task<NpgsqlCo
         """;
 
     private NpgsqlConnection? _session;
+    private bool _counted;
     private bool _disposed;
 
     /// <summary>Takes the lock; false when another session holds it.</summary>
@@ -33,6 +42,8 @@ internal sealed class PostgresCentralClaim(Func<CancellationToken, Task<NpgsqlCo
             if ((bool)(await take.ExecuteScalarAsync(cancellationToken))!)
             {
                 _session = session;
+                _counted = false;
+                await CountAsync(cancellationToken);
                 return true;
             }
         }
@@ -44,6 +55,35 @@ internal sealed class PostgresCentralClaim(Func<CancellationToken, Task<NpgsqlCo
 
         await session.DisposeAsync();
         return false;
+    }
+
+    /// <summary>
+    /// Counts this claim in the store's <c>claim</c> row and hands the number on, unless it is counted
+    /// already. A claim is taken before the store is migrated: on a new database, or one from before
+    /// the row, there is nothing to count in yet, and the store calls this again once it has migrated
+    /// (no central could have stored anything fenced there before).
+    /// </summary>
+    public async Task CountAsync(CancellationToken cancellationToken)
+    {
+        if (_counted || _session is not { } session)
+        {
+            return;
+        }
+
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass('counters') IS NOT NULL", session))
+        {
+            if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken))!)
+            {
+                return;
+            }
+        }
+
+        await using var count = new NpgsqlCommand("UPDATE counters SET value = value + 1 WHERE name = 'claim' RETURNING value", session);
+        if (await count.ExecuteScalarAsync(cancellationToken) is long number)
+        {
+            taken(number);
+            _counted = true;
+        }
     }
 
     /// <summary>Not to be called while <see cref="DisposeAsync"/> runs (central renews from its heartbeat, which ends before the claim is let go).</summary>

@@ -154,5 +154,10 @@ internal static class PostgresCentralSchema
         CREATE INDEX webhook_deliveries_due_by_webhook ON webhook_deliveries(webhook_id, next_attempt_at, id)
             WHERE delivered_at IS NULL AND NOT given_up;
         """,
+        """
+        -- Counts the claims taken on this store: a central that took one stores check-ins and
+        -- conflicts only while it is still the latest (a fence; PostgresCentralClaim).
+        INSERT INTO counters(name, value) VALUES ('claim', 0) ON CONFLICT (name) DO NOTHING;
+        """,
     ];
 }

@@ -85,6 +85,7 @@ public sealed partial class PostgresCentralStore
         var late = ordered.Select(e => CentralStoreRules.IsLate(receivedAt, e, lateAfter)).ToArray();
         return InTransactionAsync(async (connection, ct) =>
         {
+            await EnsureStillClaimedAsync(connection, ct);
             // The window grows with the upload: an in-order batch is walked in one read of its own size.
             var window = (long)Math.Clamp(ordered.Count + 1, 1024, MaxWindow);
             var numbered = new Dictionary<long, long>(ordered.Count);

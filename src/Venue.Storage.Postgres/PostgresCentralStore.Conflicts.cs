@@ -18,6 +18,7 @@ public sealed partial class PostgresCentralStore
         var wanted = CentralStoreRules.Conflicts(attendeeId, current);
         return InTransactionAsync<IReadOnlyList<Conflict>>(async (connection, ct) =>
         {
+            await EnsureStillClaimedAsync(connection, ct);
             // Two reconciliations of one attendee take turns; different attendees do not wait for each other.
             await using (var turn = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended('venue.conflicts/' || @a, 0))", connection).With("a", attendeeId))
             {

@@ -33,6 +33,10 @@ public sealed partial class PostgresCentralStore : ICentralStore
     private readonly int _connectTimeoutSeconds;
     private readonly string _transactionLimits;
 
+    /// <summary>The claim this store's central took last (0: none); see <see cref="EnsureStillClaimedAsync"/>.</summary>
+    private long _claimNumber;
+    private PostgresCentralClaim? _claim;
+
     private PostgresCentralStore(NpgsqlDataSource dataSource, NpgsqlDataSource unpooled, TimeProvider time, TimeSpan lockTimeout)
     {
         _dataSource = dataSource;
@@ -132,6 +136,12 @@ public sealed partial class PostgresCentralStore : ICentralStore
         }
 
         await transaction.CommitAsync(cancellationToken);
+        if (_claim is { } claim)
+        {
+            // Claimed before the schema had its claim row: counted now (PostgresCentralClaim.CountAsync).
+            await claim.CountAsync(cancellationToken);
+        }
+
         return migrations.Count;
     }
 
@@ -180,6 +190,29 @@ public sealed partial class PostgresCentralStore : ICentralStore
         return (long)(await take.ExecuteScalarAsync(cancellationToken))! - count + 1;
     }
 
+    /// <summary>
+    /// In a writing transaction of check-ins or conflicts: holds the claim counter's row shared until
+    /// commit (a central taking the store waits for this transaction), and refuses to go on when
+    /// another central has claimed the store since this one did. A store that never claimed (a
+    /// one-off command) is not fenced.
+    /// </summary>
+    private async Task EnsureStillClaimedAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var mine = Interlocked.Read(ref _claimNumber);
+        if (mine == 0)
+        {
+            return;
+        }
+
+        await using var read = new NpgsqlCommand("SELECT value FROM counters WHERE name = 'claim' FOR SHARE", connection);
+        var latest = (long)(await read.ExecuteScalarAsync(cancellationToken))!;
+        if (latest != mine)
+        {
+            throw new InvalidOperationException(
+                $"Another central claimed this store (claim {latest}; this one holds claim {mine}): this central stores nothing more and stops at its next heartbeat.");
+        }
+    }
+
     private async Task<long> ReadCounterAsync(string name, CancellationToken cancellationToken)
     {
         await using var read = _dataSource.CreateCommand("SELECT value FROM counters WHERE name = @name").With("name", name);
@@ -189,9 +222,10 @@ public sealed partial class PostgresCentralStore : ICentralStore
     /// <summary>A session-level advisory lock per schema (<see cref="PostgresCentralClaim"/>).</summary>
     public async Task<ICentralClaim> ClaimAsync(CancellationToken cancellationToken = default)
     {
-        var claim = new PostgresCentralClaim(ct => OpenAtStartAsync(_unpooled, ct));
+        var claim = new PostgresCentralClaim(ct => OpenAtStartAsync(_unpooled, ct), number => Interlocked.Exchange(ref _claimNumber, number));
         if (await claim.TryTakeAsync(cancellationToken))
         {
+            _claim = claim;
             return claim;
         }
 

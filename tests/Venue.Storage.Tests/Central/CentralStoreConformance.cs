@@ -18,7 +18,7 @@ namespace Venue.Storage.Tests.Central;
 /// </summary>
 public abstract class CentralStoreConformance(ITestOutputHelper output) : IAsyncLifetime
 {
-    private static readonly TimeSpan LateAfter = TimeSpan.FromMinutes(5);
+    protected static readonly TimeSpan LateAfter = TimeSpan.FromMinutes(5);
 
     private ICentralStore? _store;
 
@@ -979,7 +979,7 @@ public abstract class CentralStoreConformance(ITestOutputHelper output) : IAsync
     protected List<JournalEntry> Entries(long from, int count, Func<long, ScanReason>? reason = null) =>
         [.. Enumerable.Range(0, count).Select(i => from + i).Select(seq => Entry(seq, reason?.Invoke(seq) ?? ScanReason.Admitted, attendee: $"a{seq}"))];
 
-    private Conflict Conflict(string attendee, string secondEdge, long secondSeq) =>
+    protected Conflict Conflict(string attendee, string secondEdge, long secondSeq) =>
         new(attendee,
             new PassageRef("north", secondSeq + 100, "north-1", T0.AddSeconds(1), 5_000 + secondSeq),
             new PassageRef(secondEdge, secondSeq, $"{secondEdge}-1", T0.AddSeconds(2), 6_000 + secondSeq),

@@ -118,10 +118,63 @@ public sealed class PostgresCentralStoreTests(PostgresFixture postgres, ITestOut
         Assert.True(await other.RenewAsync());
     }
 
-    /// <summary>Ends the sessions holding advisory locks in this database, waiting (up to 10 s) until each has exited and let go.</summary>
-    private async Task<int> TerminateClaimSessionsAsync()
+    [Fact]
+    public async Task A_central_whose_claim_another_took_stores_no_check_in_and_no_conflict_from_then_on()
     {
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_connectionString) { Pooling = false }.ToString());
+        if (!Ready) return;
+        await using var second = await OpenSecondStoreAsync();
+        await using var claim = await Store.ClaimAsync();
+        Assert.Equal(2, (await Store.IngestAsync("north", [Entry(1), Entry(2)], T0, LateAfter)).HighestContiguous);
+
+        // This central's session ends; the other takes the store before this one's next renewal.
+        Assert.Equal(1, await TerminateClaimSessionsAsync());
+        await using var other = await second.ClaimAsync();
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => Store.IngestAsync("north", [Entry(3)], T0, LateAfter));
+        Assert.Contains("Another central claimed this store", refused.Message);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Store.ReplaceConflictsAsync("a1", [Conflict("a1", "south", 10)]));
+        Assert.Equal(2, await second.GetContiguousSequenceAsync("north"));
+        Assert.Equal(0, await second.CountConflictsAsync());
+
+        // The central that holds the claim stores as before.
+        Assert.Equal(3, (await second.IngestAsync("north", [Entry(3)], T0, LateAfter)).HighestContiguous);
+        Assert.Single(await second.ReplaceConflictsAsync("a1", [Conflict("a1", "south", 10)]));
+    }
+
+    [Fact]
+    public async Task A_claim_taken_before_the_schema_exists_is_counted_once_the_store_is_migrated()
+    {
+        if (!Ready) return;
+        // As a central starts on a new database: claim first, then migrate.
+        var fresh = await PostgresSchemas.CreateAsync(await postgres.DatabaseAsync("central_conformance"));
+        await using var first = PostgresCentralStore.Create(fresh, Time);
+        await using var firstClaim = await first.ClaimAsync();
+        await first.MigrateAsync();
+        await using var second = PostgresCentralStore.Create(fresh, Time);
+
+        Assert.Equal(1, await TerminateClaimSessionsAsync(fresh));
+        await using var secondClaim = await second.ClaimAsync();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => first.IngestAsync("north", [Entry(1)], T0, LateAfter));
+        Assert.Equal(1, (await second.IngestAsync("north", [Entry(1)], T0, LateAfter)).HighestContiguous);
+    }
+
+    [Fact]
+    public async Task A_central_that_takes_its_own_claim_again_after_its_session_ended_stores_on()
+    {
+        if (!Ready) return;
+        await using var claim = await Store.ClaimAsync();
+
+        Assert.Equal(1, await TerminateClaimSessionsAsync());
+        Assert.True(await claim.RenewAsync());
+
+        Assert.Equal(1, (await Store.IngestAsync("north", [Entry(1)], T0, LateAfter)).HighestContiguous);
+    }
+
+    /// <summary>Ends the sessions holding advisory locks in this database, waiting (up to 10 s) until each has exited and let go.</summary>
+    private async Task<int> TerminateClaimSessionsAsync(string? connectionString = null)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString ?? _connectionString) { Pooling = false }.ToString());
         await connection.OpenAsync();
         await using var terminate = new NpgsqlCommand("""
             SELECT count(*) FROM (SELECT pg_terminate_backend(pid, 10000) FROM pg_locks
