@@ -49,6 +49,13 @@ internal sealed class PostgresCentralClaim(Func<CancellationToken, Task<NpgsqlCo
         }
         catch
         {
+            // Counting failed after the lock was taken: closing the session lets the lock go, and
+            // the claim must not keep a session it no longer has (a renewal takes it afresh).
+            if (ReferenceEquals(_session, session))
+            {
+                _session = null;
+            }
+
             await session.DisposeAsync();
             throw;
         }
@@ -78,10 +85,14 @@ internal sealed class PostgresCentralClaim(Func<CancellationToken, Task<NpgsqlCo
             }
         }
 
-        await using var count = new NpgsqlCommand("UPDATE counters SET value = value + 1 WHERE name = 'claim' RETURNING value", session);
+        // The store learns the number before it is committed: until then the row is locked, so none
+        // of this central's own writes can read the new number while the store still holds the old one.
+        await using var transaction = await session.BeginTransactionAsync(cancellationToken);
+        await using var count = new NpgsqlCommand("UPDATE counters SET value = value + 1 WHERE name = 'claim' RETURNING value", session, transaction);
         if (await count.ExecuteScalarAsync(cancellationToken) is long number)
         {
             taken(number);
+            await transaction.CommitAsync(cancellationToken);
             _counted = true;
         }
     }

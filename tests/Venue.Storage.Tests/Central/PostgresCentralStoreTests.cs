@@ -160,6 +160,36 @@ public sealed class PostgresCentralStoreTests(PostgresFixture postgres, ITestOut
     }
 
     [Fact]
+    public async Task A_claim_whose_count_failed_lets_the_lock_go_and_a_renewal_takes_it_afresh()
+    {
+        if (!Ready) return;
+        await using var claim = await Store.ClaimAsync();
+        await using (var connection = new NpgsqlConnection(_connectionString))
+        {
+            // The database refuses the next count of a claim (as a standby, or a lock timeout, would).
+            await connection.OpenAsync();
+            await using var refuse = new NpgsqlCommand("""
+                CREATE FUNCTION refuse_claim() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'test: no claim today'; END $$;
+                CREATE TRIGGER refuse_claim BEFORE UPDATE ON counters FOR EACH ROW WHEN (OLD.name = 'claim') EXECUTE FUNCTION refuse_claim();
+                """, connection);
+            await refuse.ExecuteNonQueryAsync();
+            Assert.Equal(1, await TerminateClaimSessionsAsync());
+            await Assert.ThrowsAsync<PostgresException>(() => claim.RenewAsync());
+            await using var allow = new NpgsqlCommand("DROP TRIGGER refuse_claim ON counters", connection);
+            await allow.ExecuteNonQueryAsync();
+        }
+
+        await using var second = await OpenSecondStoreAsync();
+        await using (var meanwhile = await second.ClaimAsync())
+        {
+            // The failed take held nothing: another central could claim the store meanwhile.
+        }
+
+        Assert.True(await claim.RenewAsync());
+        Assert.Equal(1, (await Store.IngestAsync("north", [Entry(1)], T0, LateAfter)).HighestContiguous);
+    }
+
+    [Fact]
     public async Task A_central_that_takes_its_own_claim_again_after_its_session_ended_stores_on()
     {
         if (!Ready) return;
