@@ -107,12 +107,18 @@ public sealed class AttendeeLocationGrain(VenueLayout layout) : Grain<AttendeeLo
         State.Since = at;
         State.LastMovedAt = at;
         State.Moves++;
-        if (target is not null)
+        try
         {
-            await GrainFactory.GetGrain<IZoneGrain>(target).EnterAsync(Key, at, State.Admitted);
+            if (target is not null)
+            {
+                await GrainFactory.GetGrain<IZoneGrain>(target).EnterAsync(Key, at, State.Admitted);
+            }
+        }
+        finally
+        {
+            await WriteStateAsync();
         }
 
-        await WriteStateAsync();
         return new MoveResult(MoveOutcome.Moved, from, target, State.Admitted);
     }
 

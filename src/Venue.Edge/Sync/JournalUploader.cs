@@ -141,11 +141,15 @@ internal sealed class JournalUploader(
 
         var theirs = await client.GetJournalEntryAsync(held, cancellationToken);
         var mine = SqliteCheckInJournal.ReadAll(journal.Path, held - 1).First().ToWire();
-        if (theirs is not null && (theirs.Hlc, theirs.Nonce, theirs.Gate, theirs.Attendee, theirs.Reason) != (mine.Hlc, mine.Nonce, mine.Gate, mine.Attendee, mine.Reason))
+        if (theirs is not null && (theirs.Hlc, theirs.Nonce, theirs.Gate, theirs.Attendee, theirs.Reason) != (mine.Hlc, AsStored(mine.Nonce), AsStored(mine.Gate), AsStored(mine.Attendee), mine.Reason))
         {
             throw Diverged($"central's entry {held} of edge '{edgeId}' (gate {theirs.Gate}, nonce {theirs.Nonce}, at {theirs.At:u}) is not this journal's (gate {mine.Gate}, nonce {mine.Nonce}, at {mine.At:u})");
         }
     }
+
+    /// <summary>As central stores text: a NUL becomes U+FFFD (PostgreSQL text cannot hold one; CentralStoreRules).</summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
+    private static string? AsStored(string? text) => text?.Replace('\0', '\uFFFD');
 
     private static CentralException Diverged(string what) => new(
         $"{what}: this data directory is not the one that uploaded them, and its entries would be taken for duplicates. Nothing is uploaded; scans go on and stay in this journal. Give this edge an edge id of its own (Edge:EdgeId, and a central token made for that id) and restart it: its journal then goes up under the new id.",

@@ -573,8 +573,10 @@ public sealed class FakeCentral : IAsyncDisposable
         {
             var journal = Journal(edge);
             int inserted = 0, duplicates = 0;
-            foreach (var entry in batch.Entries)
+            foreach (var sent in batch.Entries)
             {
+                // As both central stores do: PostgreSQL text cannot hold a NUL.
+                var entry = sent with { Nonce = sent.Nonce.Replace('\0', '\uFFFD'), Gate = sent.Gate.Replace('\0', '\uFFFD'), Attendee = sent.Attendee?.Replace('\0', '\uFFFD') };
                 _received.Add(entry.Seq);
                 if (_loseOnce.Remove(entry.Seq))
                 {

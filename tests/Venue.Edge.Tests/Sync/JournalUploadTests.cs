@@ -128,6 +128,26 @@ public sealed class JournalUploadTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_last_uploaded_entry_central_stored_with_its_NUL_replaced_still_counts_as_this_journals()
+    {
+        await using var world = await SyncWorld.StartAsync(output);
+        var badge = world.Central.Register("A-1");
+        var options = world.Edge("north");
+        await using (var first = await world.StartEdgeAsync(options))
+        {
+            // A nonce with a NUL (scanners could send one before the scanner API refused it): central stores U+FFFD.
+            await first.Silo.ScanAsync("G01", new ScanRequest(badge, ScanDirection.Entry, "lane\u00003-17", DateTimeOffset.UtcNow));
+            await world.Central.UntilAsync(c => c.HighestContiguous("north") == 1, "the entry with the NUL");
+        }
+
+        await using var second = await world.StartEdgeAsync(options);
+        await ScanSeveralAsync(second, badge, 2);
+        await world.Central.UntilAsync(c => c.HighestContiguous("north") == 3, "the entries after it");
+
+        Assert.Equal("lane\uFFFD3-17", world.Central.JournalOf("north")[0].Nonce);
+    }
+
+    [Fact]
     public async Task Entries_central_lost_are_sent_again_from_the_gap_it_reports()
     {
         await using var world = await SyncWorld.StartAsync(output);
