@@ -80,7 +80,7 @@ internal sealed class EdgeSyncStore : IDisposable
                     applied INTEGER NOT NULL,
                     PRIMARY KEY(edge, seq)) WITHOUT ROWID;
                 CREATE TABLE IF NOT EXISTS sync_edge(one INTEGER PRIMARY KEY CHECK (one = 1), edge_id TEXT NOT NULL);
-                CREATE TABLE IF NOT EXISTS sync_mark(kind TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS sync_marks(kind TEXT PRIMARY KEY, value TEXT NOT NULL, position INTEGER NOT NULL);
                 INSERT OR IGNORE INTO sync_meta(key, value) VALUES ('schema', 1);
                 """);
             var schema = Scalar(connection, "SELECT value FROM sync_meta WHERE key = 'schema'");
@@ -101,7 +101,7 @@ internal sealed class EdgeSyncStore : IDisposable
                 write.CommandText = """
                     INSERT INTO sync_edge(one, edge_id) VALUES (1, $edge) ON CONFLICT(one) DO UPDATE SET edge_id = excluded.edge_id;
                     UPDATE sync_meta SET value = 0 WHERE key = 'passages_cursor' AND $changed;
-                    DELETE FROM sync_mark WHERE kind = 'passages' AND $changed;
+                    DELETE FROM sync_marks WHERE kind = 'passages' AND $changed;
                     """;
                 write.Parameters.AddWithValue("$edge", edgeId);
                 write.Parameters.AddWithValue("$changed", previous is not null && previous != edgeId);
@@ -132,25 +132,29 @@ internal sealed class EdgeSyncStore : IDisposable
         }
     }
 
-    /// <summary>The marks central sent with the stored version and cursor (<see cref="ChangesAnswer"/>); null where none is kept.</summary>
-    public (string? LedgerAt, string? PassagesAt) ReadMarks()
+    /// <summary>
+    /// The marks central sent with a version and a cursor (<see cref="ChangesAnswer"/>), each with the
+    /// position it was sent with: a mark may be shown only with that position.
+    /// </summary>
+    public StoredMarks ReadMarks()
     {
         lock (_gate)
         {
             using var command = _connection.CreateCommand();
-            command.CommandText = "SELECT kind, value FROM sync_mark";
+            command.CommandText = "SELECT kind, value, position FROM sync_marks";
             using var reader = command.ExecuteReader();
-            string? ledgerAt = null, passagesAt = null;
+            var marks = new StoredMarks(null, 0, null, 0);
             while (reader.Read())
             {
-                switch (reader.GetString(0))
+                marks = reader.GetString(0) switch
                 {
-                    case "ledger": ledgerAt = reader.GetString(1); break;
-                    case "passages": passagesAt = reader.GetString(1); break;
-                }
+                    "ledger" => marks with { LedgerAt = reader.GetString(1), LedgerVersion = reader.GetInt64(2) },
+                    "passages" => marks with { PassagesAt = reader.GetString(1), PassagesCursor = reader.GetInt64(2) },
+                    _ => marks,
+                };
             }
 
-            return (ledgerAt, passagesAt);
+            return marks;
         }
     }
 
@@ -297,7 +301,7 @@ internal sealed class EdgeSyncStore : IDisposable
 
             SetMeta("ledger_version", ledgerVersion, transaction);
             SetMeta("passages_cursor", passagesCursor, transaction);
-            SetMarks(ledgerAt, passagesAt, transaction);
+            SetMarks(ledgerAt, passagesAt, transaction, ledgerVersion, passagesCursor);
             transaction.Commit();
             _changeRows += attendeeLines.Count + revokedTokens.Count;
         }
@@ -341,18 +345,20 @@ internal sealed class EdgeSyncStore : IDisposable
         command.ExecuteNonQuery();
     }
 
-    /// <summary>Keeps exactly the marks given: a mark stored with a position it was not sent with would judge the wrong change.</summary>
-    private void SetMarks(string? ledgerAt, string? passagesAt, SqliteTransaction transaction)
+    /// <summary>Keeps exactly the marks given, with the positions they were sent with.</summary>
+    private void SetMarks(string? ledgerAt, string? passagesAt, SqliteTransaction transaction, long ledgerVersion = 0, long passagesCursor = 0)
     {
         using var command = _connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """
-            DELETE FROM sync_mark;
-            INSERT INTO sync_mark(kind, value) SELECT 'ledger', $ledger WHERE $ledger IS NOT NULL;
-            INSERT INTO sync_mark(kind, value) SELECT 'passages', $passages WHERE $passages IS NOT NULL;
+            DELETE FROM sync_marks;
+            INSERT INTO sync_marks(kind, value, position) SELECT 'ledger', $ledger, $version WHERE $ledger IS NOT NULL;
+            INSERT INTO sync_marks(kind, value, position) SELECT 'passages', $passages, $cursor WHERE $passages IS NOT NULL;
             """;
         command.Parameters.AddWithValue("$ledger", (object?)ledgerAt ?? DBNull.Value);
         command.Parameters.AddWithValue("$passages", (object?)passagesAt ?? DBNull.Value);
+        command.Parameters.AddWithValue("$version", ledgerVersion);
+        command.Parameters.AddWithValue("$cursor", passagesCursor);
         command.ExecuteNonQuery();
     }
 
@@ -381,6 +387,9 @@ internal sealed class EdgeSyncStore : IDisposable
 
 /// <summary>Where the edge follows central from: the ledger version it holds and the passage feed cursor.</summary>
 internal readonly record struct SyncCursor(long LedgerVersion, long PassagesCursor);
+
+/// <summary>Central's marks of a ledger version and a passage cursor, each with the position it came with (null: none kept).</summary>
+internal sealed record StoredMarks(string? LedgerAt, long LedgerVersion, string? PassagesAt, long PassagesCursor);
 
 /// <summary>A stored ledger change: an attendee line (venue-ledger/1 JSON) or a revoked token hash.</summary>
 internal sealed record StoredLedgerChange(long Version, string? AttendeeLine, string? RevokedToken);

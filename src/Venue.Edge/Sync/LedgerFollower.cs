@@ -36,7 +36,7 @@ internal sealed class LedgerFollower(
 {
     private readonly object _gate = new();
     private long _passagesCursor = store.ReadCursor().PassagesCursor;
-    private (string? LedgerAt, string? PassagesAt) _marks = store.ReadMarks();
+    private StoredMarks _marks = store.ReadMarks();
     private long _remoteApplied;
     private readonly HashSet<(string Edge, long Seq)> _appliedUnrecorded = [];
     private DateTimeOffset? _lastAnswerAt;
@@ -60,7 +60,12 @@ internal sealed class LedgerFollower(
             var asked = time.GetTimestamp();
             try
             {
-                var answer = await client.GetChangesAsync(ledger.Version, PassagesCursor, options.ChangesWait, cancellationToken, _marks.LedgerAt, _marks.PassagesAt);
+                // A mark is shown only with the position it came with: the ledger's version may have
+                // moved without one (a newer snapshot file at start), and so may an older build's cursor.
+                var version = ledger.Version;
+                var cursor = PassagesCursor;
+                var answer = await client.GetChangesAsync(version, cursor, options.ChangesWait, cancellationToken,
+                    _marks.LedgerVersion == version ? _marks.LedgerAt : null, _marks.PassagesCursor == cursor ? _marks.PassagesAt : null);
                 var page = answer.Page;
                 await ApplyAsync(answer, cancellationToken);
                 lock (_gate)
@@ -138,7 +143,7 @@ internal sealed class LedgerFollower(
         try
         {
             store.RecordPage(page.LedgerVersion, page.PassagesCursor, lines, revoked, passages, answer.LedgerAt, answer.PassagesAt);
-            _marks = (answer.LedgerAt, answer.PassagesAt);
+            _marks = new StoredMarks(answer.LedgerAt, page.LedgerVersion, answer.PassagesAt, page.PassagesCursor);
             _appliedUnrecorded.Clear();
         }
         catch
@@ -181,7 +186,7 @@ internal sealed class LedgerFollower(
             page.LedgerVersion, page.PassagesCursor, ledger.Version, PassagesCursor);
         await LedgerBootstrap.WriteSnapshotAsync(ledger, snapshotPath, time, cancellationToken, stamp: 0);
         store.RecordRewind(0, 0);
-        _marks = (null, null);
+        _marks = new StoredMarks(null, 0, null, 0);
         ledger.Version = 0;
         Interlocked.Exchange(ref _passagesCursor, 0);
     }

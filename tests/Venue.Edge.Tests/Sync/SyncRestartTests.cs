@@ -202,6 +202,38 @@ public sealed class SyncRestartTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_mark_is_shown_only_with_the_position_it_came_with_so_a_version_moved_without_one_is_not_taken_for_a_restore()
+    {
+        await using var world = await SyncWorld.StartAsync(output);
+        world.Central.Register("A-1");
+        var options = world.Edge("north");
+        await using (var first = await world.StartEdgeAsync(options))
+        {
+            // Version 2 comes by /changes, with its mark.
+            await world.Central.UntilAsync(c => c.IsPolling("north"), "north to follow the changes");
+            world.Central.Register("A-2");
+            await first.UntilAsync(s => s.LedgerVersion == 2, "version 2");
+        }
+
+        // Version 3 reached this edge without its mark (as an older build, or a newer snapshot file, moves it).
+        world.Central.Register("A-3");
+        world.Central.Register("A-4");
+        await using (var db = new SqliteConnection($"Data Source={Path.Combine(options.DataDirectory, "sync.db")};Pooling=False"))
+        {
+            await db.OpenAsync();
+            await using var move = db.CreateCommand();
+            move.CommandText = "UPDATE sync_meta SET value = 3 WHERE key = 'ledger_version'";
+            await move.ExecuteNonQueryAsync();
+        }
+
+        await using var second = await world.StartEdgeAsync(options);
+        await second.UntilAsync(s => s.LedgerVersion == 4, "version 4, the one change after 3");
+
+        Assert.False(world.Log.Contains(LogLevel.Warning, "restored from an older backup"), "no start over: the mark of version 2 was not shown with version 3");
+        Assert.True(second.Silo.Ledger.TryGet("A-4", out _), "A-4 arrived");
+    }
+
+    [Fact]
     public async Task A_passage_applied_while_its_page_failed_to_store_is_stored_as_applied_when_the_page_comes_again()
     {
         await using var world = await SyncWorld.StartAsync(output);
