@@ -182,7 +182,12 @@ public sealed class CentralSilo : IAsyncDisposable
     public async Task<ChangesPage> ReadChangesAsync(string edgeId, long ledgerAfter, long passagesAfter, TimeSpan wait, CancellationToken cancellationToken,
         string? ledgerAt = null, string? passagesAt = null)
     {
-        if (!await SameHistoryAsync(ledgerAfter, passagesAfter, ledgerAt, passagesAt, cancellationToken))
+        // The marks here of the positions asked from, looked up only when the edge shows one to compare.
+        var ledgerMark = ledgerAt is null ? null : await LedgerMarkAsync(ledgerAfter, cancellationToken);
+        var passagesMark = passagesAt is null ? null : await PassagesMarkAsync(passagesAfter, cancellationToken);
+        // A position nothing holds any more (a superseded version) cannot be judged and passes; one
+        // ahead of central is handled below.
+        if ((ledgerMark is not null && ledgerMark != ledgerAt) || (passagesMark is not null && passagesMark != passagesAt))
         {
             // The numbers the edge follows from name other changes here than when central handed them
             // out: central was restored from an older backup and has handed them out again since, so
@@ -229,22 +234,10 @@ public sealed class CentralSilo : IAsyncDisposable
             cursor,
             passages,
             ledger.More || morePassages);
-        return new ChangesPage(page, await LedgerMarkAsync(page.LedgerVersion, cancellationToken), await PassagesMarkAsync(page.PassagesCursor, cancellationToken));
-    }
-
-    /// <summary>
-    /// Whether the positions an edge follows from name the same changes here as when they were handed
-    /// out with their marks. A position with no mark, or one nothing holds any more (a superseded
-    /// version), cannot be judged and passes; one ahead of central is the caller's to handle.
-    /// </summary>
-    private async Task<bool> SameHistoryAsync(long ledgerAfter, long passagesAfter, string? ledgerAt, string? passagesAt, CancellationToken cancellationToken)
-    {
-        if (ledgerAt is not null && ledgerAfter > 0 && await LedgerMarkAsync(ledgerAfter, cancellationToken) is { } ledgerMark && ledgerMark != ledgerAt)
-        {
-            return false;
-        }
-
-        return passagesAt is null || passagesAfter <= 0 || await PassagesMarkAsync(passagesAfter, cancellationToken) is not { } passagesMark || passagesMark == passagesAt;
+        // A position that did not move keeps its mark (a change superseded since would have moved it).
+        return new ChangesPage(page,
+            page.LedgerVersion == ledgerAfter && ledgerAt is not null ? ledgerMark : await LedgerMarkAsync(page.LedgerVersion, cancellationToken),
+            page.PassagesCursor == passagesAfter && passagesAt is not null ? passagesMark : await PassagesMarkAsync(page.PassagesCursor, cancellationToken));
     }
 
     private async Task<string?> LedgerMarkAsync(long version, CancellationToken cancellationToken) =>
