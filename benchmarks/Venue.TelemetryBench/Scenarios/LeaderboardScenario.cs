@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime;
 using Venue.Domain.Leaderboards;
 using Venue.Runtime;
 using Venue.LoadHarness.Load;
@@ -21,7 +22,7 @@ internal static class LeaderboardScenario
     {
         var o = context.Options;
         var section = new Section(Name, "Score updates to a leaderboard");
-        var table = new TextTable("board", "entries", "updates", "p50", "p99", "p99.9", "max", "round, p50 / max", "updates/s", "GC pauses in the rounds (gen0/1/2)", "p99: peer ÷ Venue", "rank lookup (`GetRankAsync`), mean", "read back");
+        var table = new TextTable("board", "entries", "updates", "p50", "p99", "p99.9", "max", "p99 from the call", "round, p50 / max", "updates/s", "allocated per update", "GC pauses in the rounds (gen0/1/2)", "warm-up", "p99: peer ÷ Venue", "rank lookup (`GetRankAsync`), mean", "read back");
         var random = new Random(o.Seed);
         var booths = Enumerable.Range(1, o.BoardBooths).Select(b => $"booth-{b:D3}").ToArray();
         var attendees = Enumerable.Range(0, o.BoardAttendees).Select(a => $"A{a:D7}").ToArray();
@@ -106,7 +107,7 @@ internal static class LeaderboardScenario
         section.Method.AddRange(
         [
             $"Venue: the edge's own `LeaderboardGrain`s, reached through `silo.Grains` (the grain runtime as the edge wires it: in-memory state, `WriteStateAsync`, a `LeaderboardChanged` event per applied award on the `leaderboards` stream). The booth board starts with {booths.Length} booths, the attendee board with {attendees.Length:N0} attendees, seeded with random scores.",
-            $"A round issues {n} `AddPointsAsync` calls at once, each from a thread-pool work item of its own as concurrent callers would (random entries, 1 to 25 points, a distinct reason each so every award applies), then awaits them all; {rounds} rounds. Every call's latency is taken from just before the call to its continuation; the grain runs the calls one at a time (each completes without yielding, so a call that finds the grain idle runs inline on its caller's thread, the others queue), so a round's last call may wait for all before it. Latency includes the thread pool's queueing, for both designs alike. Before the measured rounds, rounds of other awards are issued the same way for at least a second and thrown away, so that the measured code is the JIT's optimized code (a single warm-up round left much of it unoptimized: on 2026-12-06 the uncontended grain took 2.4 µs per update then, 1.0 to 1.4 µs once warm).",
+            $"A round issues {n} `AddPointsAsync` calls at once, each from a thread-pool work item of its own as concurrent callers would (random entries, 1 to 25 points, a distinct reason each so every award applies), then awaits them all; {rounds} rounds. Every call's latency is taken from just before the call to its continuation; the grain runs the calls one at a time (each completes without yielding, so a call that finds the grain idle runs inline on its caller's thread, the others queue), so a round's last call may wait for all before it. Latency includes the thread pool's queueing, for both designs alike; the column \"p99 from the call\" starts the clock when the caller's work item runs and makes the call instead, so it leaves out the wait for a thread (the lock's callers queue there, the grain's callers queue in its mailbox). Before the measured rounds, warm-up rounds run the same code with awards of their own (1 point each, a reason the read back accounts for) for at least a second and until the JIT has compiled nothing for half a second (at most 15 s), so that the measured code is the JIT's optimized code; the warm-up column gives its length and the methods the JIT still compiled during the measured rounds. (A fixed second of warm-up that did not run the timing code left about 20 methods to compile in the rounds on 2026-12-07, and the grain's rounds took 800 µs at the median against 200 µs once they were compiled.) \"Allocated per update\" is every thread's allocation during the measured rounds over the updates, the harness's share included (the floor row shows that share).",
             "Peer, the same workload and the same dedup rule: a `Dictionary` of scores, a `HashSet` of (entry, reason) awards and a `SortedSet` of (score, order reached, id) behind one `lock`, called the same way, the rank counted from the sorted set's view up to the entry (what a `SortedSet` offers; the grain's treap ranks in O(log n)).",
             "For the booth board also the same rounds issued from one thread without the thread pool: every call then finds the grain idle and runs inline on the caller's thread, which is the grain's own cost per update without any queueing.",
             "For the booth board also a probe: a grain of its own runtime whose turn spins 1 µs and keeps nothing, called in the same rounds the same way. Its round is what queueing that many calls on one activation costs with a known microsecond of work per turn.",
@@ -115,66 +116,103 @@ internal static class LeaderboardScenario
         return section;
     }
 
-    /// <summary>How long rounds of warm-up awards run before the measured ones: long enough for the JIT's optimized code to replace its first.</summary>
+    /// <summary>The least time rounds of warm-up awards run before the measured ones.</summary>
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long the JIT must have compiled nothing before the warm-up ends.</summary>
+    private static readonly TimeSpan JitQuiet = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The warm-up ends here even if the JIT is still compiling (the table shows how many methods it compiled in the rounds).</summary>
+    private static readonly TimeSpan WarmUpLimit = TimeSpan.FromSeconds(15);
 
     private static async Task<Rounds> RunRoundsAsync(IBoard board, string[] ids, (int Entry, int Points)[] work, int rounds, int n,
         bool fromPool, string reasonPrefix = "r")
     {
-        // Warm-up: rounds of other awards, called the same way, which the read back accounts for (they go to no workload reason).
         var calls = new Task[n];
-        var warmClock = Stopwatch.StartNew();
-        for (var w = 0; w == 0 || warmClock.Elapsed < WarmUp; w++)
-        {
-            for (var i = 0; i < n; i++)
-            {
-                var id = ids[i % ids.Length];
-                var reason = $"warm-{reasonPrefix}{w}-{i}";
-                calls[i] = fromPool ? Task.Run(() => board.AddPointsAsync(id, 1, reason)) : board.AddPointsAsync(id, 1, reason);
-            }
+        var fromIssue = new LatencyRecorder(rounds * n);
+        var fromCall = new LatencyRecorder(rounds * n);
 
-            await Task.WhenAll(calls);
-        }
-
-        InProcessScenario.SettleGc();
-        var recorder = new LatencyRecorder(rounds * n);
-        var roundTimes = new double[rounds];
-        var gc = GcActivity.Now();
-        var clock = Stopwatch.StartNew();
-        for (var round = 0; round < rounds; round++)
+        // One round: n awards issued at once, each timed from its issue and from its call. The warm-up runs
+        // this same code with awards of its own (1 point each to the first entries, a "warm-" reason the
+        // read back accounts for), so that no method the measured rounds run is first called in them.
+        async Task<double> RoundAsync(int round, bool warm)
         {
             var roundStarted = Stopwatch.GetTimestamp();
             for (var i = 0; i < n; i++)
             {
-                var (entry, points) = work[(round * n) + i];
-                var started = Stopwatch.GetTimestamp();
+                var (entry, points) = warm ? (i % ids.Length, 1) : work[(round * n) + i];
                 var id = ids[entry];
-                var reason = $"{reasonPrefix}{round}-{i}";
+                var reason = warm ? $"warm-{reasonPrefix}{round}-{i}" : $"{reasonPrefix}{round}-{i}";
+                var issued = Stopwatch.GetTimestamp();
                 // Each update from a thread-pool work item of its own, as concurrent callers (booth grains, requests) would make it.
-                calls[i] = Timed(fromPool ? Task.Run(() => board.AddPointsAsync(id, points, reason)) : board.AddPointsAsync(id, points, reason), started, recorder);
+                calls[i] = fromPool
+                    ? Task.Run(() => TimedAsync(board, id, points, reason, issued, fromIssue, fromCall))
+                    : TimedAsync(board, id, points, reason, issued, fromIssue, fromCall);
             }
 
             await Task.WhenAll(calls);
-            roundTimes[round] = Stopwatch.GetElapsedTime(roundStarted).TotalMicroseconds;
+            return Stopwatch.GetElapsedTime(roundStarted).TotalMicroseconds;
+        }
+
+        // Warm up for at least a second and until the JIT has compiled nothing for half a second: a method
+        // promoted to its optimized tier in the middle of the measured rounds ran its slow code until then,
+        // and its compilation took a core from them (on 2026-12-07 a fixed second left about 20 methods to
+        // compile in the rounds, whose median then lasted 800 µs against 200 µs once they were done).
+        var warmClock = Stopwatch.StartNew();
+        var compiled = JitInfo.GetCompiledMethodCount();
+        var lastCompile = TimeSpan.Zero;
+        for (var w = 0; w == 0 || warmClock.Elapsed < WarmUp || (warmClock.Elapsed - lastCompile < JitQuiet && warmClock.Elapsed < WarmUpLimit); w++)
+        {
+            await RoundAsync(w, warm: true);
+            fromIssue.Clear();
+            fromCall.Clear();
+            if (JitInfo.GetCompiledMethodCount() is var now && now != compiled)
+            {
+                compiled = now;
+                lastCompile = warmClock.Elapsed;
+            }
+        }
+
+        var warmUp = warmClock.Elapsed;
+        var compiledInWarmUp = compiled;
+        InProcessScenario.SettleGc();
+        var roundTimes = new double[rounds];
+        var gc = GcActivity.Now();
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var clock = Stopwatch.StartNew();
+        for (var round = 0; round < rounds; round++)
+        {
+            roundTimes[round] = await RoundAsync(round, warm: false);
         }
 
         var elapsed = clock.Elapsed;
+        var compiledInRounds = (int)(JitInfo.GetCompiledMethodCount() - compiledInWarmUp);
+        var bytesPerUpdate = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)(rounds * n);
         Array.Sort(roundTimes);
-        return new Rounds(recorder.Summarize(), rounds * n / elapsed.TotalSeconds, GcActivity.Now().Since(gc), roundTimes[rounds / 2], roundTimes[^1]);
+        return new Rounds(fromIssue.Summarize(), fromCall.Summarize(), rounds * n / elapsed.TotalSeconds, GcActivity.Now().Since(gc), roundTimes[rounds / 2], roundTimes[^1],
+            bytesPerUpdate, warmUp, compiledInRounds);
     }
 
-    /// <summary>What a run of rounds measured; a round lasts from its first call to its last answer.</summary>
-    private sealed record Rounds(LatencySummary Latency, double Rate, GcActivity Gc, double RoundMedian, double RoundMax);
+    /// <summary>
+    /// What a run of rounds measured; a round lasts from its first issue to its last answer. <paramref name="Latency"/> is from each
+    /// update's issue (the goal's figure), <paramref name="FromCall"/> from the moment its caller ran and made the call.
+    /// </summary>
+    private sealed record Rounds(LatencySummary Latency, LatencySummary FromCall, double Rate, GcActivity Gc, double RoundMedian, double RoundMax,
+        double BytesPerUpdate, TimeSpan WarmUp, int CompiledInRounds);
 
-    /// <summary>A run of rounds as table cells: updates, p50, p99, p99.9, max, round p50 / max, updates/s, GC pauses.</summary>
+    /// <summary>A run of rounds as table cells: updates, p50, p99, p99.9, max, p99 from the call, round p50 / max, updates/s, bytes, GC pauses, warm-up.</summary>
     private static string[] Cells(Rounds r) =>
         [Units.Count(r.Latency.Count), Units.Micros(r.Latency.P50), Units.Micros(r.Latency.P99), Units.Micros(r.Latency.P999), Units.Micros(r.Latency.Max),
-            $"{Units.Micros(r.RoundMedian)} / {Units.Micros(r.RoundMax)}", Units.PerSecond(r.Rate), r.Gc.ToString()];
+            Units.Micros(r.FromCall.P99), $"{Units.Micros(r.RoundMedian)} / {Units.Micros(r.RoundMax)}", Units.PerSecond(r.Rate), $"{r.BytesPerUpdate:N0} B", r.Gc.ToString(),
+            $"{r.WarmUp.TotalSeconds:N1} s, {r.CompiledInRounds} compiled in the rounds"];
 
-    private static async Task Timed(Task<long> call, long started, LatencyRecorder recorder)
+    private static async Task TimedAsync(IBoard board, string id, long points, string reason, long issued, LatencyRecorder fromIssue, LatencyRecorder fromCall)
     {
-        await call;
-        recorder.Record(Stopwatch.GetTimestamp() - started);
+        var called = Stopwatch.GetTimestamp();
+        await board.AddPointsAsync(id, points, reason);
+        var answered = Stopwatch.GetTimestamp();
+        fromCall.Record(answered - called);
+        fromIssue.Record(answered - issued);
     }
 
     private static async Task<double> RankCostAsync(IBoard board, string[] ids, Random random)
