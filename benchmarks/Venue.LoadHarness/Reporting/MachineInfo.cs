@@ -12,7 +12,11 @@ internal sealed record MachineInfo(string Cpu, int Cores, string Memory, string 
         MemoryTotal(),
         $"{OsName()} (kernel {Kernel()}, {RuntimeInformation.OSArchitecture})",
         RuntimeInformation.FrameworkDescription,
-        $"{(GCSettings.IsServerGC ? "server" : "workstation")}, {GCSettings.LatencyMode}");
+        $"{(GCSettings.IsServerGC ? "server" : "workstation")}, {GCSettings.LatencyMode}, {Gen0Budget()}");
+
+    /// <summary>The gen0 budget setting, which only the environment can give (no runtimeconfig knob): it decides how often gen0 collections fall in a run.</summary>
+    private static string Gen0Budget() =>
+        Environment.GetEnvironmentVariable("DOTNET_GCgen0size") is { Length: > 0 } size ? $"gen0 budget DOTNET_GCgen0size={size}" : "default gen0 budget";
 
     /// <summary>1, 5 and 15 minute load averages: a busy machine shows in every figure of a run.</summary>
     public static string LoadAverage() =>
