@@ -55,9 +55,12 @@ public sealed class PortalGrain(VenueLayout layout) : Grain<PortalState>, IPorta
     public Task<PortalStatus> GetStatusAsync() => Task.FromResult(new PortalStatus(
         Key, _portal.Name, _tracker.Reads, _tracker.Absorbed, _tracker.Passes, State.MovementsIn, State.MovementsOut,
         _tracker.SingleAntenna, State.SingleAntennaIgnored, _tracker.Undecided, State.AlreadyThere, State.OutOfOrder,
-        State.NotAdmitted, _tracker.Late, _tracker.Misrouted, _tracker.UnknownTags, _tracker.PendingCount, _tracker.LastReadAt));
+        State.NotAdmitted, _tracker.Late, _tracker.Misrouted, _tracker.UnknownTags, _tracker.PendingCount, _tracker.LastReadAt, State.MoveFailures));
 
-    /// <summary>Moves each decided pass's attendee, in decision order, and publishes the movements that happened.</summary>
+    /// <summary>
+    /// Moves each decided pass's attendee, in decision order, and publishes the movements that happened.
+    /// A pass whose move fails is counted and the rest still move; the failures are thrown together at the end.
+    /// </summary>
     private async Task<int> ApplyDecidedAsync()
     {
         if (_decided.Count == 0)
@@ -66,43 +69,22 @@ public sealed class PortalGrain(VenueLayout layout) : Grain<PortalState>, IPorta
         }
 
         var moved = 0;
+        var decided = _decided.Count;
+        List<Exception>? failures = null;
         try
         {
             var now = Time.GetUtcNow();
             foreach (var pass in _decided)
             {
-                var (from, to) = pass.Inward ? (_portal.OuterZone, _portal.InnerZone) : (_portal.InnerZone, _portal.OuterZone);
-                var result = await GrainFactory.GetGrain<IAttendeeLocationGrain>(pass.AttendeeId)
-                    .MoveAsync(new Movement(pass.AttendeeId, from, to, Key, now, pass.CrossedAt) { DirectionUnknown = pass.Evidence == PassEvidence.SingleAntenna });
-                if (!result.Admitted)
+                // One attendee's failed move (a zone or a subscriber of its stream failing) must not cost the others theirs.
+                try
                 {
-                    State.NotAdmitted++;
+                    moved += await MoveAsync(pass, now) ? 1 : 0;
                 }
-
-                switch (result.Outcome)
+                catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    case MoveOutcome.Moved:
-                        moved++;
-                        if (result.ToZone is not null && result.ToZone == _portal.InnerZone)
-                        {
-                            State.MovementsIn++;
-                        }
-                        else
-                        {
-                            State.MovementsOut++;
-                        }
-
-                        await _movements.OnNextAsync(new Movement(pass.AttendeeId, result.FromZone, result.ToZone, Key, now, pass.CrossedAt));
-                        break;
-                    case MoveOutcome.AlreadyThere when pass.Evidence == PassEvidence.SingleAntenna:
-                        State.SingleAntennaIgnored++;
-                        break;
-                    case MoveOutcome.AlreadyThere:
-                        State.AlreadyThere++;
-                        break;
-                    default:
-                        State.OutOfOrder++;
-                        break;
+                    State.MoveFailures++;
+                    (failures ??= []).Add(e);
                 }
             }
         }
@@ -112,7 +94,44 @@ public sealed class PortalGrain(VenueLayout layout) : Grain<PortalState>, IPorta
             await WriteStateAsync();
         }
 
-        return moved;
+        return failures is null ? moved : throw new PortalMovesFailedException(Key, failures.Count, decided, failures);
+    }
+
+    /// <summary>Moves one decided pass's attendee and counts the outcome; true when they moved.</summary>
+    private async Task<bool> MoveAsync(DecidedPass pass, DateTimeOffset now)
+    {
+        var (from, to) = pass.Inward ? (_portal.OuterZone, _portal.InnerZone) : (_portal.InnerZone, _portal.OuterZone);
+        var result = await GrainFactory.GetGrain<IAttendeeLocationGrain>(pass.AttendeeId)
+            .MoveAsync(new Movement(pass.AttendeeId, from, to, Key, now, pass.CrossedAt) { DirectionUnknown = pass.Evidence == PassEvidence.SingleAntenna });
+        if (!result.Admitted)
+        {
+            State.NotAdmitted++;
+        }
+
+        switch (result.Outcome)
+        {
+            case MoveOutcome.Moved:
+                if (result.ToZone is not null && result.ToZone == _portal.InnerZone)
+                {
+                    State.MovementsIn++;
+                }
+                else
+                {
+                    State.MovementsOut++;
+                }
+
+                await _movements.OnNextAsync(new Movement(pass.AttendeeId, result.FromZone, result.ToZone, Key, now, pass.CrossedAt));
+                return true;
+            case MoveOutcome.AlreadyThere when pass.Evidence == PassEvidence.SingleAntenna:
+                State.SingleAntennaIgnored++;
+                return false;
+            case MoveOutcome.AlreadyThere:
+                State.AlreadyThere++;
+                return false;
+            default:
+                State.OutOfOrder++;
+                return false;
+        }
     }
 
     /// <summary>

@@ -35,26 +35,47 @@ public sealed class PortalReadRouter(VenueLayout layout, IGrainFactory grains)
         }
 
         var movements = 0;
+        List<Exception>? failures = null;
         foreach (var portalId in order)
         {
-            movements += (await grains.GetGrain<IPortalGrain>(portalId).ObserveAsync(byPortal[portalId])).Movements;
+            // A portal that fails must not keep the batch from the portals after it: the reads are journaled either way.
+            try
+            {
+                movements += (await grains.GetGrain<IPortalGrain>(portalId).ObserveAsync(byPortal[portalId])).Movements;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                (failures ??= []).Add(e);
+            }
         }
 
-        return new RoutedReads(reads.Count - unrouted, unrouted, movements);
+        return new RoutedReads(reads.Count - unrouted, unrouted, movements, failures ?? []);
     }
 
     /// <summary>Decides every open pass at every portal: call it once a journal replay has fed its last read.</summary>
-    public async Task<int> FlushAsync()
+    public async Task<RoutedReads> FlushAsync()
     {
         var movements = 0;
+        List<Exception>? failures = null;
         foreach (var portal in layout.Portals)
         {
-            movements += (await grains.GetGrain<IPortalGrain>(portal.Id).FlushAsync()).Movements;
+            try
+            {
+                movements += (await grains.GetGrain<IPortalGrain>(portal.Id).FlushAsync()).Movements;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                (failures ??= []).Add(e);
+            }
         }
 
-        return movements;
+        return new RoutedReads(0, 0, movements, failures ?? []);
     }
 }
 
-/// <summary>Reads handed to portals, reads from an unknown reader or antenna, and movements applied.</summary>
-public sealed record RoutedReads(int Routed, int Unrouted, int Movements);
+/// <summary>
+/// Reads handed to portals, reads from an unknown reader or antenna, movements applied, and what
+/// failed: a <see cref="PortalMovesFailedException"/> per portal some of whose passes did not apply,
+/// or the error of a portal that failed outright. The other portals' reads were applied all the same.
+/// </summary>
+public sealed record RoutedReads(int Routed, int Unrouted, int Movements, IReadOnlyList<Exception> Failures);

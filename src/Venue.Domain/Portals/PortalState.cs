@@ -22,4 +22,7 @@ public sealed class PortalState
 
     /// <summary>Decided passes of attendees no gate has admitted (tailgating, or a missed exit scan).</summary>
     public long NotAdmitted { get; set; }
+
+    /// <summary>Decided passes whose attendee's move failed; the journal still holds their reads.</summary>
+    public long MoveFailures { get; set; }
 }

@@ -3,6 +3,7 @@ namespace Venue.Domain.Portals;
 /// <summary>
 /// A portal's counters since start (or since the replay that rebuilt it). <see cref="Reads"/> =
 /// <see cref="Passes"/> + <see cref="Absorbed"/> + <see cref="LateReads"/> + <see cref="MisroutedReads"/> + <see cref="UnknownTagReads"/>.
+/// <see cref="MoveFailures"/>: decided passes whose attendee could not be moved (see <see cref="PortalMovesFailedException"/>).
 /// </summary>
 public sealed record PortalStatus(
     string PortalId,
@@ -22,4 +23,5 @@ public sealed record PortalStatus(
     long MisroutedReads,
     long UnknownTagReads,
     int OpenPasses,
-    DateTimeOffset? LastReadAt);
+    DateTimeOffset? LastReadAt,
+    long MoveFailures = 0);

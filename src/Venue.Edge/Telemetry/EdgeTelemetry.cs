@@ -32,6 +32,8 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
     private long _movements;
     private long _gateMoves;
     private long _gateMoveFailures;
+    private long _routeFailures;
+    private long _routeFailureLoggedTicks;
     private long _clockAhead;
     private readonly TimeSpan _maxClockAhead;
     private readonly TimeProvider _time;
@@ -145,10 +147,33 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
             var routed = await _router.RouteAsync(reads);
             Interlocked.Add(ref _unrouted, routed.Unrouted);
             Interlocked.Add(ref _movements, routed.Movements);
+            NoteRouteFailures(routed.Failures);
         }
         finally
         {
             _routing.Release();
+        }
+    }
+
+    /// <summary>
+    /// Counts passes that failed to apply (the reads are journaled and acknowledged all the same: a
+    /// reader's retry would only be dropped as duplicates) and logs the first of them, at most once a minute.
+    /// </summary>
+    private void NoteRouteFailures(IReadOnlyList<Exception> failures)
+    {
+        if (failures.Count == 0)
+        {
+            return;
+        }
+
+        var failed = failures.Sum(f => f is PortalMovesFailedException m ? m.Failed : 1);
+        var total = Interlocked.Add(ref _routeFailures, failed);
+        var now = _time.GetUtcNow().UtcTicks;
+        var last = Interlocked.Read(ref _routeFailureLoggedTicks);
+        if (now - last >= TimeSpan.TicksPerMinute && Interlocked.CompareExchange(ref _routeFailureLoggedTicks, now, last) == last)
+        {
+            _logger.LogError(failures[0], "{Failed} passes failed to apply at {Portals} portal(s); {Total} since start. Their reads are journaled: those attendees' zones are wrong until the next start's replay puts them where the reads say.",
+                failed, failures.Count, total);
         }
     }
 
@@ -312,7 +337,9 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
         await _routing.WaitAsync();
         try
         {
-            Interlocked.Add(ref _movements, await _router.FlushAsync());
+            var flushed = await _router.FlushAsync();
+            Interlocked.Add(ref _movements, flushed.Movements);
+            NoteRouteFailures(flushed.Failures);
         }
         finally
         {
@@ -326,7 +353,7 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
     public TelemetryStatus GetStatus() => new(
         Layout.Zones.Count, Layout.Portals.Count, Journal.LastReadSequence, Journal.AppendedReads, Journal.DuplicateReads,
         Interlocked.Read(ref _unrouted), Interlocked.Read(ref _movements), Journal.LastFactSequence,
-        Interlocked.Read(ref _gateMoves), Interlocked.Read(ref _gateMoveFailures), Interlocked.Read(ref _clockAhead));
+        Interlocked.Read(ref _gateMoves), Interlocked.Read(ref _gateMoveFailures), Interlocked.Read(ref _clockAhead), Interlocked.Read(ref _routeFailures));
 
     public void Dispose()
     {
@@ -340,7 +367,8 @@ public sealed record TelemetryReplay(long Reads, long Facts, long GatePassages);
 
 /// <summary>
 /// The telemetry side of an edge in numbers: reads journaled (and duplicates dropped since start),
-/// reads no portal owns (unknown reader antenna), movements through portals, gate moves.
+/// reads no portal owns (unknown reader antenna), movements through portals, gate moves, and
+/// passes that failed to apply (<see cref="PortalMovesFailedException"/>).
 /// </summary>
 public sealed record TelemetryStatus(
     int Zones,
@@ -353,7 +381,8 @@ public sealed record TelemetryStatus(
     long LastFactSequence,
     long GateMoves,
     long GateMoveFailures,
-    long ReadsClockAhead);
+    long ReadsClockAhead,
+    long PortalMoveFailures);
 
 /// <summary>The fields of a lead fact's payload.</summary>
 internal sealed record LeadPayload(int? Rating, string? Notes);

@@ -236,18 +236,66 @@ public sealed class PortalGrainTests : IAsyncLifetime
             new JournaledRead(99, new TagRead("r9", 1, EpcCodec.Encode("A-1"), 1, -60, T0), T0),
         ]);
 
-        Assert.Equal(new RoutedReads(4, 1, 2), routed);
+        Assert.Equal((4, 1, 2, 0), (routed.Routed, routed.Unrouted, routed.Movements, routed.Failures.Count));
         Assert.Equal("hall-a", (await _rig.WhereAsync("A-1")).Zone);
         Assert.Equal(0, await _rig.OccupancyAsync("lobby"));
+    }
+
+    [Fact]
+    public async Task A_pass_whose_move_fails_is_counted_and_the_other_passes_of_the_call_still_move()
+    {
+        await _rig.AdmitAsync("A-1", "lobby", T0.AddMinutes(-1));
+        await _rig.AdmitAsync("A-2", "lobby", T0.AddMinutes(-1));
+        // A subscriber of hall-a's occupancy fails once: the first move into hall-a fails part way.
+        using var failing = FailOnce("hall-a");
+
+        var failed = await Assert.ThrowsAsync<PortalMovesFailedException>(() =>
+            ObserveAsync(Read("A-1", Outer, 0.0), Read("A-2", Outer, 0.1), Read("A-1", Inner, 0.4), Read("A-2", Inner, 0.5)));
+
+        Assert.Equal(("lobby-hall-a", 1), (failed.PortalId, failed.Failed));
+        Assert.IsType<InvalidOperationException>(Assert.Single(failed.Flatten().InnerExceptions));
+        Assert.Equal("hall-a", (await _rig.WhereAsync("A-2")).Zone);
+        Assert.Equal((0, 2), (await _rig.OccupancyAsync("lobby"), await _rig.OccupancyAsync("hall-a")));
+        Assert.Equal(1, (await Portal.GetStatusAsync()).MoveFailures);
+        Assert.Contains(_rig.Movements.Items, m => m.AttendeeId == "A-2" && m.Via == "lobby-hall-a");
+    }
+
+    [Fact]
+    public async Task A_portal_whose_moves_fail_does_not_keep_a_batch_from_the_portals_after_it()
+    {
+        await _rig.AdmitAsync("A-1", "lobby", T0.AddMinutes(-1));
+        await _rig.MoveAsync("A-2", "lobby", "hall-a", T0.AddMinutes(-1));
+        using var failing = FailOnce("hall-a");
+        var router = new PortalReadRouter(_rig.Layout, _rig.Runtime);
+
+        // lobby-hall-a comes first in the batch and fails; hall-a-room-1 (reader r2) comes after it.
+        var routed = await router.RouteAsync(
+        [
+            Read("A-1", Outer, 0.0), Read("A-1", Inner, 0.4),
+            Read("A-2", 1, 0.1, reader: "r2"), Read("A-2", 2, 0.5, reader: "r2"),
+        ]).WithTimeout("the router to hand the batch to both portals");
+
+        var failure = Assert.IsType<PortalMovesFailedException>(Assert.Single(routed.Failures));
+        Assert.Equal("lobby-hall-a", failure.PortalId);
+        Assert.Equal((4, 1), (routed.Routed, routed.Movements));
+        Assert.Equal("room-1", (await _rig.WhereAsync("A-2")).Zone);
+    }
+
+    /// <summary>Subscribes to a zone's occupancy a handler that throws the first time it is called.</summary>
+    private IDisposable FailOnce(string zoneId)
+    {
+        var failures = 1;
+        return _rig.Runtime.Streams.GetStream<ZoneOccupancyChanged>(new(TelemetryStreams.ZoneOccupancy, zoneId))
+            .Subscribe(_ => Interlocked.Decrement(ref failures) >= 0 ? throw new InvalidOperationException("subscriber down (injected by the test)") : Task.CompletedTask);
     }
 
     private Task<PortalBatchResult> ObserveAsync(params JournaledRead[] reads) =>
         Portal.ObserveAsync(reads).WithTimeout($"the portal to take in {reads.Length} reads");
 
-    private JournaledRead Read(string attendeeId, int antenna, double seconds, double rssi = -60)
+    private JournaledRead Read(string attendeeId, int antenna, double seconds, double rssi = -60, string reader = "r1")
     {
         _sequence++;
         var at = T0.AddSeconds(seconds);
-        return new JournaledRead(_sequence, new TagRead("r1", _sequence, EpcCodec.Encode(attendeeId), antenna, rssi, at), at);
+        return new JournaledRead(_sequence, new TagRead(reader, _sequence, EpcCodec.Encode(attendeeId), antenna, rssi, at), at);
     }
 }

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Venue.Domain.Readers;
+using Venue.Domain.Telemetry;
+using Venue.Domain.Zones;
 
 namespace Venue.Edge.Tests.Telemetry;
 
@@ -46,6 +48,25 @@ public sealed class ReadsOverHttpTests
         Assert.All(after, z => Assert.True(z.Value == 0, $"zone {z.Key} still counts {z.Value} after the only attendee left"));
         Assert.False((await expo.LocationAsync("A-1")).GetProperty("admitted").GetBoolean());
         Assert.Equal(1L, (await expo.ZoneAsync("room-1")).GetProperty("exits").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_pass_that_fails_to_apply_is_counted_and_the_rest_of_the_post_still_moves_people()
+    {
+        await using var expo = await Expo.StartAsync(["A-1", "A-2"]);
+        await expo.AdmitAsync("A-1");
+        var admittedAt = await expo.AdmitAsync("A-2");
+        // A follower of room-1's occupancy (the console, say) fails once: the first move into the room fails part way.
+        var failures = 1;
+        using var failing = expo.Scenario.Edge.Silo.Streams.GetStream<ZoneOccupancyChanged>(new(TelemetryStreams.ZoneOccupancy, "room-1"))
+            .Subscribe(_ => Interlocked.Decrement(ref failures) >= 0 ? throw new InvalidOperationException("subscriber down (injected by the test)") : Task.CompletedTask);
+
+        var answer = await expo.PostZebraAsync([.. expo.RoomPass("A-1", inward: true, admittedAt.AddSeconds(1)), .. expo.RoomPass("A-2", inward: true, admittedAt.AddSeconds(10))]);
+
+        // The reads are journaled and acknowledged: a retry of them would only be dropped as duplicates.
+        Assert.Equal(10, answer.Json.GetProperty("accepted").GetInt32());
+        await expo.ZoneOfAsync("A-2", "room-1", "the second pass to move its attendee after the first failed");
+        Assert.Equal(1L, (await expo.TelemetryHealthAsync()).GetProperty("portalMoveFailures").GetInt64());
     }
 
     [Fact]

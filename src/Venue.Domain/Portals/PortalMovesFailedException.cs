@@ -1,0 +1,15 @@
+namespace Venue.Domain.Portals;
+
+/// <summary>
+/// Some of a portal's decided passes could not move their attendee (a zone or one of its stream
+/// subscribers failed). The portal applied every other pass of the call and counted these in
+/// <see cref="PortalStatus.MoveFailures"/>; their reads stay in the journal, so a replay puts those
+/// attendees where the reads say.
+/// </summary>
+public sealed class PortalMovesFailedException(string portalId, int failed, int decided, IReadOnlyList<Exception> failures)
+    : AggregateException($"Portal '{portalId}': {failed} of {decided} decided passes failed to apply ({failures[0].Message}).", failures)
+{
+    public string PortalId { get; } = portalId;
+
+    public int Failed { get; } = failed;
+}
