@@ -26,6 +26,7 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
 
     private readonly IGrainFactory _grains;
     private readonly PortalReadRouter _router;
+    private readonly JournalOrderGate _inOrder;
     private readonly SemaphoreSlim _routing = new(1, 1);
     private readonly ILogger _logger;
     private long _unrouted;
@@ -55,7 +56,19 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
         _grains = grains;
         _router = new PortalReadRouter(layout, grains);
         _logger = logger;
+        // The journal's reads up to here are routed by the start's replay; live batches follow them in order.
+        _inOrder = new JournalOrderGate(journal.LastReadSequence + 1, batch => RouteAsync(batch, CancellationToken.None), time, OrderGapTimeout, OnOrderGapSkipped);
     }
+
+    /// <summary>
+    /// How long live batches wait for an earlier one that has not come to routing (its caller must have
+    /// died between the commit and routing) before they go on without it.
+    /// </summary>
+    internal static readonly TimeSpan OrderGapTimeout = TimeSpan.FromSeconds(2);
+
+    private void OnOrderGapSkipped(long from, long to) =>
+        _logger.LogError("Reads {From} to {To} were journaled but never came to routing within {Timeout}; the reads after them are routed without them (the next start's replay routes them).",
+            from, to, OrderGapTimeout);
 
     public VenueLayout Layout { get; }
 
@@ -133,7 +146,8 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
         var appended = await Journal.AppendReadsAsync(reads, CancellationToken.None);
         if (appended.Accepted.Count > 0)
         {
-            await RouteAsync(appended.Accepted, CancellationToken.None);
+            // In journal order, not in the order concurrent appends happen to resume in.
+            await _inOrder.PassAsync(appended.Accepted);
         }
 
         return new ReadIngestResult(appended.Accepted.Count, appended.Duplicates);
@@ -357,6 +371,7 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
 
     public void Dispose()
     {
+        _inOrder.Dispose();
         Journal.Dispose();
         _routing.Dispose();
     }
