@@ -4,6 +4,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Venue.Domain.Attendees;
 using Venue.Domain.CheckIn;
+using Venue.Domain.Journal;
 using Venue.Domain.Ledger;
 using Venue.Domain.Sync;
 using Venue.Domain.Tickets;
@@ -40,6 +41,11 @@ internal sealed class LedgerFollower(
     private long _remoteApplied;
     private readonly HashSet<(string Edge, long Seq)> _appliedUnrecorded = [];
     private DateTimeOffset? _lastAnswerAt;
+
+    /// <summary>A remote passage stamped further than this ahead of this edge's clock is logged: one of the two clocks is wrong.</summary>
+    internal static readonly TimeSpan ClockAheadWarning = TimeSpan.FromMinutes(2);
+
+    private long _clockAheadWarnedTicks;
 
     public long PassagesCursor => Interlocked.Read(ref _passagesCursor);
 
@@ -191,6 +197,23 @@ internal sealed class LedgerFollower(
         Interlocked.Exchange(ref _passagesCursor, 0);
     }
 
+    /// <summary>
+    /// This edge's clock follows any passage stamped ahead of it (so its own later entries come after
+    /// it), which is right when the other edge's clock is right. When one of them is minutes off, the
+    /// operator has to hear of it: at most once a minute.
+    /// </summary>
+    private void WarnIfAhead(RemotePassage newest)
+    {
+        var now = time.GetUtcNow();
+        var ahead = HybridLogicalClock.ToTime(newest.Hlc) - now;
+        var last = Interlocked.Read(ref _clockAheadWarnedTicks);
+        if (ahead > ClockAheadWarning && now.UtcTicks - last >= TimeSpan.TicksPerMinute && Interlocked.CompareExchange(ref _clockAheadWarnedTicks, now.UtcTicks, last) == last)
+        {
+            logger.LogWarning("A passage from edge {Edge} is stamped {Minutes} minutes ahead of this edge's clock. This edge's next entries are stamped after it, so until the clocks agree they are ordered by count, not by time, across edges. Check the clocks (NTP) of edge {Edge} and of this edge.",
+                newest.EdgeId, Math.Round(ahead.TotalMinutes), newest.EdgeId);
+        }
+    }
+
     private async Task<IReadOnlyList<StoredPassage>> ApplyPassagesAsync(IReadOnlyList<PassageWire> wires, CancellationToken cancellationToken)
     {
         var passages = new List<(RemotePassage Passage, long Seq)>(wires.Count);
@@ -218,7 +241,9 @@ internal sealed class LedgerFollower(
 
         // Before any is applied: every local entry journaled from now on is stamped later than these,
         // which keeps applied passages in HLC order and makes a restart rebuild the same state.
-        journal.ObserveHlc(passages.Max(p => p.Passage.Hlc));
+        var newest = passages.MaxBy(p => p.Passage.Hlc).Passage;
+        WarnIfAhead(newest);
+        journal.ObserveHlc(newest.Hlc);
         passages.Sort((a, b) => a.Passage.Hlc.CompareTo(b.Passage.Hlc));
         // Issued in HLC order; calls to one attendee's grain run in that order, different attendees in parallel.
         var applied = await Task.WhenAll(passages.Select(p => grains.GetGrain<IAttendeeGrain>(p.Passage.AttendeeId).ApplyRemoteAsync(p.Passage)))

@@ -121,6 +121,23 @@ public sealed class LedgerFollowTests(ITestOutputHelper output)
         Assert.Equal(ScanReason.AlreadyInside, scan.Reason);
         Assert.Equal((true, 1, "S-1"), (presence.Inside, presence.Entries, presence.LastGate));
         Assert.True(edge.Silo.Journal.ReadAll().Last().Hlc > southHlc, "north's entry is stamped after south's passage");
+        // An hour is no network delay: the operator hears that one of the two clocks is wrong.
+        Assert.True(world.Log.Contains(LogLevel.Warning, "A passage from edge south is stamped 60 minutes ahead of this edge's clock"),
+            string.Join(Environment.NewLine, world.Log.Entries.Select(e => e.Message)));
+    }
+
+    [Fact]
+    public async Task A_remote_passage_stamped_seconds_ahead_moves_the_clock_without_a_warning()
+    {
+        await using var world = await SyncWorld.StartAsync(output);
+        world.Central.Register("A-1");
+        await using var edge = await world.StartEdgeAsync(world.Edge("north"));
+        var southHlc = DateTimeOffset.UtcNow.AddSeconds(20).ToUnixTimeMilliseconds() << 16;
+
+        world.Central.AddPassage("A-1", "south", "S-1", "admitted", southHlc, DateTimeOffset.UtcNow);
+        await edge.UntilAsync(s => s.RemotePassagesApplied == 1, "south's admission");
+
+        Assert.False(world.Log.Contains(LogLevel.Warning, "ahead of this edge's clock"), "a clock 20 s apart was reported as wrong");
     }
 
     [Fact]
