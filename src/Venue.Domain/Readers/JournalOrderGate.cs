@@ -24,7 +24,7 @@ public sealed class JournalOrderGate : IDisposable
     private readonly Action<long, long>? _onGapSkipped;
     private readonly ITimer _gapTimer;
     private long _next;
-    private long _nextSince;
+    private long? _blockedSince;
     private bool _routing;
     private bool _gapTimerArmed;
     private long _skipped;
@@ -43,7 +43,6 @@ public sealed class JournalOrderGate : IDisposable
         _time = time;
         _gapTimeout = gapTimeout;
         _onGapSkipped = onGapSkipped;
-        _nextSince = time.GetTimestamp();
         _gapTimer = time.CreateTimer(static s => ((JournalOrderGate)s!).OnGapTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
@@ -75,7 +74,7 @@ public sealed class JournalOrderGate : IDisposable
             _routing |= start;
             if (!start && !_routing)
             {
-                ArmGapTimer();
+                Blocked();
             }
         }
 
@@ -109,7 +108,7 @@ public sealed class JournalOrderGate : IDisposable
                     _routing = false;
                     if (_waiting.Count > 0)
                     {
-                        ArmGapTimer();
+                        Blocked();
                     }
 
                     return;
@@ -120,7 +119,7 @@ public sealed class JournalOrderGate : IDisposable
                 if (next.Last >= _next)
                 {
                     _next = next.Last + 1;
-                    _nextSince = _time.GetTimestamp();
+                    _blockedSince = null;
                 }
             }
 
@@ -136,48 +135,56 @@ public sealed class JournalOrderGate : IDisposable
         }
     }
 
-    /// <summary>Under the lock: checks on a gap after the timeout (or what is left of it).</summary>
-    private void ArmGapTimer()
+    /// <summary>
+    /// Under the lock: batches wait on a gap before <see cref="_next"/>. The timeout counts from the
+    /// first moment they did (not from when <see cref="_next"/> last moved: after a quiet spell that
+    /// would give up on a batch only microseconds late), and the timer checks on it then.
+    /// </summary>
+    private void Blocked()
     {
+        _blockedSince ??= _time.GetTimestamp();
         if (_gapTimerArmed)
         {
             return;
         }
 
         _gapTimerArmed = true;
-        var waited = _time.GetElapsedTime(_nextSince);
+        var waited = _time.GetElapsedTime(_blockedSince.Value);
         _gapTimer.Change(waited >= _gapTimeout ? TimeSpan.Zero : _gapTimeout - waited, Timeout.InfiniteTimeSpan);
     }
 
     private void OnGapTimer()
     {
-        long from = 0, to = 0;
-        bool start;
+        long from, to;
         lock (_gate)
         {
             _gapTimerArmed = false;
-            if (_routing || _waiting.Count == 0 || Runnable())
+            if (_routing || _waiting.Count == 0 || Runnable() || _blockedSince is not { } since)
             {
                 return;
             }
 
-            if (_time.GetElapsedTime(_nextSince) < _gapTimeout)
+            if (_time.GetElapsedTime(since) < _gapTimeout)
             {
-                ArmGapTimer();
+                Blocked();
                 return;
             }
 
             (from, to) = (_next, FirstWaiting().First - 1);
             Interlocked.Add(ref _skipped, to - from + 1);
             _next = to + 1;
-            _nextSince = _time.GetTimestamp();
-            start = _routing = true;
+            _blockedSince = null;
+            _routing = true;
         }
 
-        _onGapSkipped?.Invoke(from, to);
-        if (start)
+        _ = DrainAsync();
+        try
         {
-            _ = DrainAsync();
+            _onGapSkipped?.Invoke(from, to);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Only a report (a log line): a failing logger must neither stall routing nor end the process from a timer.
         }
     }
 

@@ -93,6 +93,36 @@ public sealed class JournalOrderGateTests : IDisposable
     }
 
     [Fact]
+    public async Task After_a_quiet_spell_a_batch_a_moment_late_is_still_waited_for()
+    {
+        await _gate.PassAsync(Batch(1, 1)).WithTimeout("the first batch");
+        _time.Advance(TimeSpan.FromSeconds(10));
+
+        // Batch 3 arrives a moment before batch 2: the gap is new, however long the doorway was quiet.
+        var third = _gate.PassAsync(Batch(3, 3));
+        _time.Advance(TimeSpan.Zero);
+        Assert.False(third.IsCompleted, "the gap was given up on at once after a quiet spell");
+        await _gate.PassAsync(Batch(2, 2)).WithTimeout("the second batch");
+        await third.WithTimeout("the third batch");
+
+        Assert.Equal([1L, 2, 3], Routed());
+        Assert.Empty(_skipped);
+    }
+
+    [Fact]
+    public async Task A_report_of_a_skipped_gap_that_throws_does_not_stall_routing()
+    {
+        using var gate = new JournalOrderGate(1, Record, _time, GapTimeout, (_, _) => throw new InvalidOperationException("logger down"));
+        var later = gate.PassAsync(Batch(2, 2));
+
+        _time.Advance(GapTimeout);
+        await later.WithTimeout("the batch after the gap");
+        await gate.PassAsync(Batch(3, 3)).WithTimeout("the next batch");
+
+        Assert.Equal([2L, 3], Routed());
+    }
+
+    [Fact]
     public async Task A_batch_whose_routing_fails_faults_its_own_caller_and_the_next_batches_still_go()
     {
         _route = batch => batch[0].Sequence == 1 ? Task.FromException(new InvalidOperationException("portal down")) : Record(batch);
