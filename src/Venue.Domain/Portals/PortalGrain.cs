@@ -39,9 +39,15 @@ public sealed class PortalGrain(VenueLayout layout) : Grain<PortalState>, IPorta
             _tracker.Observe(reads[i].Read, now, _decided);
         }
 
-        var movements = await ApplyDecidedAsync();
-        ArmIdleSweep();
-        return Result(before, movements);
+        try
+        {
+            return Result(before, await ApplyDecidedAsync());
+        }
+        finally
+        {
+            // Passes still open need the timer whether or not a decided one failed to apply.
+            ArmIdleSweep();
+        }
     }
 
     public async Task<PortalBatchResult> FlushAsync()
@@ -94,7 +100,7 @@ public sealed class PortalGrain(VenueLayout layout) : Grain<PortalState>, IPorta
             await WriteStateAsync();
         }
 
-        return failures is null ? moved : throw new PortalMovesFailedException(Key, failures.Count, decided, failures);
+        return failures is null ? moved : throw new PortalMovesFailedException(Key, failures.Count, decided, moved, failures);
     }
 
     /// <summary>Moves one decided pass's attendee and counts the outcome; true when they moved.</summary>
@@ -111,6 +117,8 @@ public sealed class PortalGrain(VenueLayout layout) : Grain<PortalState>, IPorta
         switch (result.Outcome)
         {
             case MoveOutcome.Moved:
+                // Counted once published, so a pass whose publishing fails counts as failed only, not as both.
+                await _movements.OnNextAsync(new Movement(pass.AttendeeId, result.FromZone, result.ToZone, Key, now, pass.CrossedAt));
                 if (result.ToZone is not null && result.ToZone == _portal.InnerZone)
                 {
                     State.MovementsIn++;
@@ -120,7 +128,6 @@ public sealed class PortalGrain(VenueLayout layout) : Grain<PortalState>, IPorta
                     State.MovementsOut++;
                 }
 
-                await _movements.OnNextAsync(new Movement(pass.AttendeeId, result.FromZone, result.ToZone, Key, now, pass.CrossedAt));
                 return true;
             case MoveOutcome.AlreadyThere when pass.Evidence == PassEvidence.SingleAntenna:
                 State.SingleAntennaIgnored++;
@@ -161,11 +168,18 @@ public sealed class PortalGrain(VenueLayout layout) : Grain<PortalState>, IPorta
     private async Task SweepIdleAsync(CancellationToken cancellationToken)
     {
         _tracker.SweepIdle(Time.GetUtcNow().UtcTicks, _decided);
-        await ApplyDecidedAsync();
-        if (_tracker.PendingCount == 0)
+        try
         {
-            _idleSweep?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            _idleSweepArmed = false;
+            // A failed move is counted in State.MoveFailures; the timer has nobody to tell it to.
+            await ApplyDecidedAsync();
+        }
+        finally
+        {
+            if (_tracker.PendingCount == 0)
+            {
+                _idleSweep?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                _idleSweepArmed = false;
+            }
         }
     }
 

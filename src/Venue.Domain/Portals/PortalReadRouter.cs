@@ -45,6 +45,7 @@ public sealed class PortalReadRouter(VenueLayout layout, IGrainFactory grains)
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
+                movements += (e as PortalMovesFailedException)?.Moved ?? 0;
                 (failures ??= []).Add(e);
             }
         }
@@ -65,6 +66,7 @@ public sealed class PortalReadRouter(VenueLayout layout, IGrainFactory grains)
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
+                movements += (e as PortalMovesFailedException)?.Moved ?? 0;
                 (failures ??= []).Add(e);
             }
         }

@@ -181,15 +181,26 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
         }
 
         var failed = failures.Sum(f => f is PortalMovesFailedException m ? m.Failed : 1);
+        if (failures.All(Stopped))
+        {
+            // The silo is stopping (its runtime stops before the journal commits what is queued): not a fault.
+            _logger.LogInformation("{Failed} passes journaled while the edge stopped were not applied; the next start's replay applies them.", failed);
+            return;
+        }
+
         var total = Interlocked.Add(ref _routeFailures, failed);
         var now = _time.GetUtcNow().UtcTicks;
         var last = Interlocked.Read(ref _routeFailureLoggedTicks);
         if (now - last >= TimeSpan.TicksPerMinute && Interlocked.CompareExchange(ref _routeFailureLoggedTicks, now, last) == last)
         {
-            _logger.LogError(failures[0], "{Failed} passes failed to apply at {Portals} portal(s); {Total} since start. Their reads are journaled: those attendees' zones are wrong until the next start's replay puts them where the reads say.",
+            _logger.LogError(failures[0], "{Failed} passes failed to apply at {Portals} portal(s); {Total} since start. Their reads are journaled: what those passes did not finish (the move, the zone's count or the portal's movement event, depending on where it failed) stays undone until the attendee's next movement or the next start's replay.",
                 failed, failures.Count, total);
         }
     }
+
+    /// <summary>A failure that only says the grain runtime has stopped.</summary>
+    private static bool Stopped(Exception e) =>
+        e is ObjectDisposedException || (e is AggregateException a && a.Flatten().InnerExceptions.All(i => i is ObjectDisposedException));
 
     /// <summary>
     /// A gate admitted or let out an attendee: admission puts them in the gate's zone, exit takes them

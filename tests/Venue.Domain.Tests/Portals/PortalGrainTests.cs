@@ -261,24 +261,43 @@ public sealed class PortalGrainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_call_with_a_failed_move_still_leaves_its_open_passes_to_the_portals_timer()
+    {
+        await _rig.AdmitAsync("A-1", "lobby", T0.AddMinutes(-1));
+        await _rig.AdmitAsync("A-2", "lobby", T0.AddMinutes(-1));
+        using var failing = FailOnce("hall-a");
+
+        // A-1's pass is decided in the call and fails; A-2's, seen by one antenna, stays open.
+        await Assert.ThrowsAsync<PortalMovesFailedException>(() => ObserveAsync(Read("A-1", Outer, 0.0), Read("A-1", Inner, 0.4), Read("A-2", Inner, 0.5)));
+        Assert.Equal(1, (await Portal.GetStatusAsync()).OpenPasses);
+        _rig.Time.Advance(TimeSpan.FromSeconds(2.5));
+
+        var status = await Portal.GetStatusAsync().WithTimeout("the portal's status after its idle sweep");
+        Assert.Equal(0, status.OpenPasses);
+        Assert.Equal("hall-a", (await _rig.WhereAsync("A-2")).Zone);
+    }
+
+    [Fact]
     public async Task A_portal_whose_moves_fail_does_not_keep_a_batch_from_the_portals_after_it()
     {
         await _rig.AdmitAsync("A-1", "lobby", T0.AddMinutes(-1));
+        await _rig.AdmitAsync("A-3", "lobby", T0.AddMinutes(-1));
         await _rig.MoveAsync("A-2", "lobby", "hall-a", T0.AddMinutes(-1));
         using var failing = FailOnce("hall-a");
         var router = new PortalReadRouter(_rig.Layout, _rig.Runtime);
 
-        // lobby-hall-a comes first in the batch and fails; hall-a-room-1 (reader r2) comes after it.
+        // lobby-hall-a comes first in the batch: A-1's pass fails there, A-3's moves; hall-a-room-1 (reader r2) comes after it.
         var routed = await router.RouteAsync(
         [
-            Read("A-1", Outer, 0.0), Read("A-1", Inner, 0.4),
+            Read("A-1", Outer, 0.0), Read("A-1", Inner, 0.4), Read("A-3", Outer, 0.6), Read("A-3", Inner, 1.0),
             Read("A-2", 1, 0.1, reader: "r2"), Read("A-2", 2, 0.5, reader: "r2"),
         ]).WithTimeout("the router to hand the batch to both portals");
 
         var failure = Assert.IsType<PortalMovesFailedException>(Assert.Single(routed.Failures));
-        Assert.Equal("lobby-hall-a", failure.PortalId);
-        Assert.Equal((4, 1), (routed.Routed, routed.Movements));
-        Assert.Equal("room-1", (await _rig.WhereAsync("A-2")).Zone);
+        Assert.Equal(("lobby-hall-a", 1, 1), (failure.PortalId, failure.Failed, failure.Moved));
+        // A-3 through the failing portal and A-2 through the next one: both movements counted.
+        Assert.Equal((6, 2), (routed.Routed, routed.Movements));
+        Assert.Equal(("room-1", "hall-a"), ((await _rig.WhereAsync("A-2")).Zone, (await _rig.WhereAsync("A-3")).Zone));
     }
 
     /// <summary>Subscribes to a zone's occupancy a handler that throws the first time it is called.</summary>
