@@ -61,7 +61,8 @@ internal static class LeaderboardScenario
                 }
 
                 context.Console.WriteLine($"  peer, {label} ...");
-                var peerResult = await RunRoundsAsync(peer, ids, work, rounds, n, fromPool: true);
+                // At least as many warm-up rounds as the grain had: every warm award stays in both boards, so both start with as much.
+                var peerResult = await RunRoundsAsync(peer, ids, work, rounds, n, fromPool: true, minWarmRounds: result.WarmRounds);
                 var peerRank = await RankCostAsync(peer, ids, random);
                 var peerCheck = await ReadBackAsync(peer, ids, seeds, work);
                 table.Add([$"Venue `LeaderboardGrain` through the grain runtime, {label}", Units.Count(ids.Length), .. Cells(result), "1.00×", Units.Micros(rank), check]);
@@ -107,7 +108,7 @@ internal static class LeaderboardScenario
         section.Method.AddRange(
         [
             $"Venue: the edge's own `LeaderboardGrain`s, reached through `silo.Grains` (the grain runtime as the edge wires it: in-memory state, `WriteStateAsync`, a `LeaderboardChanged` event per applied award on the `leaderboards` stream). The booth board starts with {booths.Length} booths, the attendee board with {attendees.Length:N0} attendees, seeded with random scores.",
-            $"A round issues {n} `AddPointsAsync` calls at once, each from a thread-pool work item of its own as concurrent callers would (random entries, 1 to 25 points, a distinct reason each so every award applies), then awaits them all; {rounds} rounds. Every call's latency is taken from just before the call to its continuation; the grain runs the calls one at a time (each completes without yielding, so a call that finds the grain idle runs inline on its caller's thread, the others queue), so a round's last call may wait for all before it. Latency includes the thread pool's queueing, for both designs alike; the column \"p99 from the call\" starts the clock when the caller's work item runs and makes the call instead, so it leaves out the wait for a thread (the lock's callers queue there, the grain's callers queue in its mailbox). Before the measured rounds, warm-up rounds run the same code with awards of their own (1 point each, a reason the read back accounts for) for at least a second and until the JIT has compiled nothing for half a second (at most 15 s), so that the measured code is the JIT's optimized code; the warm-up column gives its length and the methods the JIT still compiled during the measured rounds. (A fixed second of warm-up that did not run the timing code left about 20 methods to compile in the rounds on 2026-12-07, and the grain's rounds took 800 µs at the median against 200 µs once they were compiled.) \"Allocated per update\" is every thread's allocation during the measured rounds over the updates, the harness's share included (the floor row shows that share).",
+            $"A round issues {n} `AddPointsAsync` calls at once, each from a thread-pool work item of its own as concurrent callers would (random entries, 1 to 25 points, a distinct reason each so every award applies), then awaits them all; {rounds} rounds. Every call's latency is taken from just before the call to its continuation; the grain runs the calls one at a time (each completes without yielding, so a call that finds the grain idle runs inline on its caller's thread, the others queue), so a round's last call may wait for all before it. Latency includes the thread pool's queueing, for both designs alike; the column \"p99 from the call\" starts the clock when the caller's work item runs and makes the call instead, so it leaves out the wait for a thread (the lock's callers queue there, the grain's callers queue in its mailbox). Before the measured rounds, warm-up rounds run the same code with awards of their own (1 point each, a reason the read back accounts for) for at least a second and until the JIT has compiled nothing for half a second (at most 15 s), so that the measured code is the JIT's optimized code; the peer warms up for at least as many rounds as the grain did, so both boards hold as many warm awards. The warm-up column gives its length and the methods the JIT still compiled during the measured rounds. (A fixed second of warm-up that did not run the timing code left about 20 methods to compile in the rounds on 2026-12-07, and the grain's rounds took 800 µs at the median against 200 µs once they were compiled.) \"Allocated per update\" is every thread's allocation during the measured rounds over the updates, the harness's share included (the floor row shows that share).",
             "Peer, the same workload and the same dedup rule: a `Dictionary` of scores, a `HashSet` of (entry, reason) awards and a `SortedSet` of (score, order reached, id) behind one `lock`, called the same way, the rank counted from the sorted set's view up to the entry (what a `SortedSet` offers; the grain's treap ranks in O(log n)).",
             "For the booth board also the same rounds issued from one thread without the thread pool: every call then finds the grain idle and runs inline on the caller's thread, which is the grain's own cost per update without any queueing.",
             "For the booth board also a probe: a grain of its own runtime whose turn spins 1 µs and keeps nothing, called in the same rounds the same way. Its round is what queueing that many calls on one activation costs with a known microsecond of work per turn.",
@@ -126,7 +127,7 @@ internal static class LeaderboardScenario
     private static readonly TimeSpan WarmUpLimit = TimeSpan.FromSeconds(15);
 
     private static async Task<Rounds> RunRoundsAsync(IBoard board, string[] ids, (int Entry, int Points)[] work, int rounds, int n,
-        bool fromPool, string reasonPrefix = "r")
+        bool fromPool, string reasonPrefix = "r", int minWarmRounds = 0)
     {
         var calls = new Task[n];
         var fromIssue = new LatencyRecorder(rounds * n);
@@ -161,7 +162,8 @@ internal static class LeaderboardScenario
         var warmClock = Stopwatch.StartNew();
         var compiled = JitInfo.GetCompiledMethodCount();
         var lastCompile = TimeSpan.Zero;
-        for (var w = 0; w == 0 || warmClock.Elapsed < WarmUp || (warmClock.Elapsed - lastCompile < JitQuiet && warmClock.Elapsed < WarmUpLimit); w++)
+        var w = 0;
+        for (; w == 0 || w < minWarmRounds || warmClock.Elapsed < WarmUp || (warmClock.Elapsed - lastCompile < JitQuiet && warmClock.Elapsed < WarmUpLimit); w++)
         {
             await RoundAsync(w, warm: true);
             fromIssue.Clear();
@@ -190,7 +192,7 @@ internal static class LeaderboardScenario
         var bytesPerUpdate = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)(rounds * n);
         Array.Sort(roundTimes);
         return new Rounds(fromIssue.Summarize(), fromCall.Summarize(), rounds * n / elapsed.TotalSeconds, GcActivity.Now().Since(gc), roundTimes[rounds / 2], roundTimes[^1],
-            bytesPerUpdate, warmUp, compiledInRounds);
+            bytesPerUpdate, warmUp, w, compiledInRounds);
     }
 
     /// <summary>
@@ -198,13 +200,13 @@ internal static class LeaderboardScenario
     /// update's issue (the goal's figure), <paramref name="FromCall"/> from the moment its caller ran and made the call.
     /// </summary>
     private sealed record Rounds(LatencySummary Latency, LatencySummary FromCall, double Rate, GcActivity Gc, double RoundMedian, double RoundMax,
-        double BytesPerUpdate, TimeSpan WarmUp, int CompiledInRounds);
+        double BytesPerUpdate, TimeSpan WarmUp, int WarmRounds, int CompiledInRounds);
 
     /// <summary>A run of rounds as table cells: updates, p50, p99, p99.9, max, p99 from the call, round p50 / max, updates/s, bytes, GC pauses, warm-up.</summary>
     private static string[] Cells(Rounds r) =>
         [Units.Count(r.Latency.Count), Units.Micros(r.Latency.P50), Units.Micros(r.Latency.P99), Units.Micros(r.Latency.P999), Units.Micros(r.Latency.Max),
             Units.Micros(r.FromCall.P99), $"{Units.Micros(r.RoundMedian)} / {Units.Micros(r.RoundMax)}", Units.PerSecond(r.Rate), $"{r.BytesPerUpdate:N0} B", r.Gc.ToString(),
-            $"{r.WarmUp.TotalSeconds:N1} s, {r.CompiledInRounds} compiled in the rounds"];
+            $"{r.WarmUp.TotalSeconds:N1} s ({r.WarmRounds:N0} rounds), {r.CompiledInRounds} compiled in the rounds"];
 
     private static async Task TimedAsync(IBoard board, string id, long points, string reason, long issued, LatencyRecorder fromIssue, LatencyRecorder fromCall)
     {
