@@ -26,6 +26,7 @@ public sealed class AttendeeHistoryGrain(IConflictStore conflicts, Func<Conflict
 
         var before = State.Verdict;
         var after = before;
+        var counted = State.Counted;
         if (added > 0)
         {
             after = State.Fold(Key, Time.GetUtcNow());
@@ -44,7 +45,7 @@ public sealed class AttendeeHistoryGrain(IConflictStore conflicts, Func<Conflict
         {
             // A partial history's conflicts are not the attendee's: storing them would delete stored
             // conflicts whose other passage is still unread, and raise them again under new ids.
-            return new HistoryChange(before.Inside, after.Inside, before.EverAdmitted, after.EverAdmitted, added, [], ConflictsPending: true);
+            return Reported(new HistoryChange(counted.Inside, after.Inside, counted.Admitted, after.EverAdmitted, added, [], ConflictsPending: true));
         }
 
         if (!State.ConflictsStored)
@@ -56,11 +57,22 @@ public sealed class AttendeeHistoryGrain(IConflictStore conflicts, Func<Conflict
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                return new HistoryChange(before.Inside, after.Inside, before.EverAdmitted, after.EverAdmitted, added, [], e);
+                return Reported(new HistoryChange(counted.Inside, after.Inside, counted.Admitted, after.EverAdmitted, added, [], e));
             }
         }
 
-        return new HistoryChange(before.Inside, after.Inside, before.EverAdmitted, after.EverAdmitted, added, raised);
+        return Reported(new HistoryChange(counted.Inside, after.Inside, counted.Admitted, after.EverAdmitted, added, raised));
+    }
+
+    /// <summary>
+    /// A change of standing is reported from what the caller last counted, not from the verdict before
+    /// this apply: a turn that changed the history and then threw (a cancelled conflict write) reported
+    /// nothing, and the repair's replay adds no passage, so only this keeps that change from being lost.
+    /// </summary>
+    private HistoryChange Reported(HistoryChange change)
+    {
+        State.Counted = (change.IsInside, change.IsAdmitted);
+        return change;
     }
 
     public async Task<IReadOnlyList<Conflict>> StoreConflictsAsync()

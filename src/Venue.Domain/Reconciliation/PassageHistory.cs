@@ -20,6 +20,13 @@ public sealed class PassageHistory
     /// <summary>False while the verdict's conflicts have not reached the conflict store (a write failed); retried on the next apply.</summary>
     public bool ConflictsStored { get; set; } = true;
 
+    /// <summary>
+    /// The standing (inside, admitted at least once) last reported to a caller that counts it. It
+    /// trails <see cref="Verdict"/> when an apply changed the history and then failed: the next apply
+    /// (a repair's replay, with nothing new to add) reports that change instead of losing it.
+    /// </summary>
+    public (bool Inside, bool Admitted) Counted { get; set; }
+
     /// <summary>Adds a passage in clock order; false when this (edge, sequence) is already known.</summary>
     public bool Add(Passage passage)
     {

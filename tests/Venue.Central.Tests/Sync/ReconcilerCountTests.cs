@@ -38,6 +38,66 @@ public sealed class ReconcilerCountTests : IAsyncLifetime
         Assert.True(reconciler.IsDirty, "the failure asks for a repair before the next upload");
     }
 
+    [Fact]
+    public async Task A_history_whose_apply_threw_after_changing_is_counted_by_the_repair()
+    {
+        // The conflict write is cancelled once: the turn has added both admissions and then throws, so
+        // the upload counts nothing for this attendee. The repair replays the stored passages, which
+        // add nothing new to the history; the standing they changed must be counted all the same.
+        var conflicts = new CancelledOnce(_store);
+        var builder = new GrainRuntimeBuilder().UseTimeProvider(TimeProvider.System).UseStorage(new Venue.Runtime.Storage.MemoryGrainStorage());
+        builder.AddGrain<IAttendeeHistoryGrain, AttendeeHistoryGrain>(() => new AttendeeHistoryGrain(conflicts, Reconciler.ConflictEvent));
+        await using var runtime = builder.Build();
+        var reconciler = new Reconciler(runtime, new WebhookOutbox(_store), _store);
+        var north = await _store.IngestAsync("north", [Entry("a1", 1, hlc: 10)], T0, TimeSpan.FromMinutes(5));
+        var south = await _store.IngestAsync("south", [Entry("a1", 1, hlc: 11)], T0, TimeSpan.FromMinutes(5));
+
+        await Assert.ThrowsAsync<OperationCanceledException>(() => reconciler.ApplyAsync([.. north.Inserted, .. south.Inserted]));
+        Assert.Equal((0L, 0L), (reconciler.Inside, reconciler.Admitted));
+        Assert.True(reconciler.IsDirty);
+
+        Assert.NotNull(await reconciler.RepairIfDirtyAsync());
+
+        Assert.Equal((1L, 1L), (reconciler.Inside, reconciler.Admitted));
+        Assert.Equal(1, conflicts.Stored);
+        Assert.Equal(1L, await _store.CountConflictsAsync());
+
+        // A second replay changes nothing: what was reported once is not reported again.
+        await reconciler.ApplyAsync([.. north.Inserted, .. south.Inserted]);
+        Assert.Equal((1L, 1L), (reconciler.Inside, reconciler.Admitted));
+    }
+
+    private static JournalEntry Entry(string attendee, long seq, long hlc) =>
+        new("G01", attendee, ScanDirection.Entry, ScanReason.Admitted, $"n{seq}", T0, T0) { Sequence = seq, Hlc = hlc, TicketType = "general" };
+
+    /// <summary>A conflict store whose first write is cancelled (a central stopping mid-upload).</summary>
+    private sealed class CancelledOnce(IConflictStore inner) : IConflictStore
+    {
+        private int _calls;
+
+        public int Stored { get; private set; }
+
+        public async Task<IReadOnlyList<Conflict>> ReplaceConflictsAsync(string attendeeId, IReadOnlyList<Conflict> current, Func<Conflict, WebhookEvent>? webhookEvent = null,
+            CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Increment(ref _calls) == 1)
+            {
+                throw new OperationCanceledException("central is stopping");
+            }
+
+            var raised = await inner.ReplaceConflictsAsync(attendeeId, current, webhookEvent, cancellationToken);
+            Stored += raised.Count;
+            return raised;
+        }
+
+        public Task<IReadOnlyList<Conflict>> ListConflictsAsync(long afterId, int limit, CancellationToken cancellationToken = default) => inner.ListConflictsAsync(afterId, limit, cancellationToken);
+
+        public Task<long> CountConflictsAsync(CancellationToken cancellationToken = default) => inner.CountConflictsAsync(cancellationToken);
+
+        public Task<bool> AcknowledgeConflictAsync(long id, string by, DateTimeOffset at, CancellationToken cancellationToken = default) =>
+            inner.AcknowledgeConflictAsync(id, by, at, cancellationToken);
+    }
+
     private static StoredCheckIn Admission(string attendee, long seq) =>
         new("north", new JournalEntry("G01", attendee, ScanDirection.Entry, ScanReason.Admitted, $"n{seq}", T0, T0) { Sequence = seq, Hlc = seq, TicketType = "general" },
             seq, T0, Late: false);
