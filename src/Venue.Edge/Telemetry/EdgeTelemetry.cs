@@ -141,11 +141,22 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
         }
     }
 
+    /// <summary>
+    /// Tests only: awaited between a batch's append and its routing, to hold one caller there as a
+    /// slow continuation would, and show that the batches journaled after it wait for it.
+    /// </summary>
+    internal Func<IReadOnlyList<JournaledRead>, Task>? AfterAppendForTests { get; set; }
+
     private async Task<ReadIngestResult> JournalAndRouteAsync(IReadOnlyList<TagRead> reads)
     {
         var appended = await Journal.AppendReadsAsync(reads, CancellationToken.None);
         if (appended.Accepted.Count > 0)
         {
+            if (AfterAppendForTests is { } held)
+            {
+                await held(appended.Accepted);
+            }
+
             // In journal order, not in the order concurrent appends happen to resume in.
             await _inOrder.PassAsync(appended.Accepted);
         }

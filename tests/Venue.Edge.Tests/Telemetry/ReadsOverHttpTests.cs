@@ -99,6 +99,52 @@ public sealed class ReadsOverHttpTests
     }
 
     [Fact]
+    public async Task A_batch_journaled_after_another_waits_for_it_before_moving_anyone()
+    {
+        await using var expo = await Expo.StartAsync(["A-1"]);
+        var admittedAt = await expo.AdmitAsync("A-1");
+        var telemetry = expo.Scenario.Edge.Silo.Telemetry!;
+        var before = telemetry.Journal.LastReadSequence;
+        var into = Reads(expo.RoomPass("A-1", inward: true, admittedAt.AddSeconds(1)));
+        var outOf = Reads(expo.RoomPass("A-1", inward: false, admittedAt.AddSeconds(30)));
+        var intoJournaled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The first batch's caller is held between its commit and routing, as a continuation the
+        // thread pool runs late; the second batch is journaled after it and resumes first.
+        telemetry.AfterAppendForTests = batch =>
+        {
+            if (batch[0].Read.EventNum != into[0].EventNum)
+            {
+                return Task.CompletedTask;
+            }
+
+            intoJournaled.SetResult();
+            return release.Task;
+        };
+
+        var first = telemetry.IngestAsync(into);
+        await intoJournaled.Task;
+        var second = telemetry.IngestAsync(outOf);
+        await Eventually.UntilAsync(() => Task.FromResult(telemetry.Journal.LastReadSequence >= before + into.Count + outOf.Count),
+            TimeSpan.FromSeconds(10), "both batches to be journaled");
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+
+        Assert.False(second.IsCompleted, "the later batch was routed before the batch journaled ahead of it");
+        Assert.Equal("hall-a", Expo.ZoneIn(await expo.LocationAsync("A-1")));
+
+        release.SetResult();
+        await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(10));
+
+        // In journal order: into the room, then back out, as a replay of the journal would route them.
+        await expo.ZoneOfAsync("A-1", "hall-a", "the way out after the way in");
+        var room = await expo.ZoneAsync("room-1");
+        Assert.Equal((1L, 1L, 0), (room.GetProperty("entries").GetInt64(), room.GetProperty("exits").GetInt64(), room.GetProperty("occupancy").GetInt32()));
+    }
+
+    private static List<TagRead> Reads(IEnumerable<PlannedRead> planned) =>
+        [.. planned.Select(r => new TagRead(Expo.Zebra, r.EventNum, EpcCodec.Encode(r.AttendeeId), r.Antenna, r.PeakRssi, r.At))];
+
+    [Fact]
     public async Task Reads_whose_caller_gave_up_waiting_are_journaled_and_still_move_people()
     {
         await using var expo = await Expo.StartAsync(["A-1"]);
