@@ -31,6 +31,9 @@ public sealed class PortalGrain(GrainProbe probe, PortalGrain.TickSettings ticks
 
         /// <summary>When set, each tick changes its own timer to this due time (a back-off).</summary>
         public TimeSpan? BackOff { get; set; }
+
+        /// <summary>When set, each tick throws it once it has counted itself.</summary>
+        public Exception? Failure { get; set; }
     }
 
     private IGrainTimer? _timer;
@@ -65,6 +68,10 @@ public sealed class PortalGrain(GrainProbe probe, PortalGrain.TickSettings ticks
 
         probe.Exit(name);
         ticks.Count.Increment();
+        if (ticks.Failure is { } failure)
+        {
+            throw failure;
+        }
     }
 
     public Task StopTicking()
@@ -91,14 +98,43 @@ public sealed class GrainTimerTests
     private readonly PortalGrain.TickSettings _ticks = new();
     private readonly ManualTimeProvider _time = new();
 
-    private GrainRuntime Build(TimeSpan? collectionAge = null)
+    private GrainRuntime Build(TimeSpan? collectionAge = null, Action<GrainId, Exception>? tickFailed = null)
     {
         var builder = new GrainRuntimeBuilder()
             .UseTimeProvider(_time)
             .AddGrain<IPortalGrain, PortalGrain>(() => new PortalGrain(_probe, _ticks));
         builder.Options.CollectionAge = collectionAge ?? TimeSpan.FromHours(1);
         builder.Options.CollectionQuantum = TimeSpan.FromDays(1); // tests collect explicitly
+        builder.Options.TimerTickFailed = tickFailed;
         return builder.Build();
+    }
+
+    [Fact]
+    public async Task A_failing_tick_is_told_to_the_runtime_and_the_timer_keeps_its_schedule()
+    {
+        var failures = new ConcurrentQueue<(GrainId Grain, Exception Failure)>();
+        _ticks.Failure = new InvalidOperationException("zone down");
+        // A listener that itself throws must not stop the timer either.
+        await using var runtime = Build(tickFailed: (grain, e) =>
+        {
+            failures.Enqueue((grain, e));
+            throw new InvalidOperationException("the listener broke too");
+        });
+        var portal = runtime.GetGrain<IPortalGrain>("p-1");
+        await portal.StartTicking(Minute, Minute);
+
+        _time.Advance(Minute);
+        await _ticks.Count.Reaches(1).WithTimeout("the first tick");
+        await portal.GetTicks(); // queued behind the tick's turn, which tells of its failure before it ends
+
+        var (grain, failure) = Assert.Single(failures);
+        Assert.Equal("p-1", grain.Key);
+        Assert.Same(_ticks.Failure, failure);
+
+        _time.Advance(Minute);
+        await _ticks.Count.Reaches(2).WithTimeout("the tick after a failed one");
+        Assert.Equal(2, await portal.GetTicks());
+        Assert.Equal(2, failures.Count);
     }
 
     [Fact]

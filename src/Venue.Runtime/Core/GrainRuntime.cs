@@ -32,6 +32,19 @@ public sealed class GrainRuntime : IGrainFactory, IAsyncDisposable
 
     public IStreamProvider Streams { get; }
 
+    /// <summary>Tells <see cref="GrainRuntimeOptions.TimerTickFailed"/> of a failed tick.</summary>
+    internal void TimerTickFailed(GrainId grain, Exception failure)
+    {
+        try
+        {
+            _options.TimerTickFailed?.Invoke(grain, failure);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Whoever listens must not break the timer that failed.
+        }
+    }
+
     /// <summary>Activations currently in the directory.</summary>
     public int ActivationCount => _activations.Count;
 

@@ -8,6 +8,13 @@ public sealed class GrainRuntimeOptions
     /// <summary>How often idle activations are looked for.</summary>
     public TimeSpan CollectionQuantum { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Told of each timer tick that failed (its grain and the exception), as Orleans logs them: a timer
+    /// has no caller to return a failure to. The timer keeps its schedule either way. Called on the
+    /// tick's thread; an exception it throws is ignored.
+    /// </summary>
+    public Action<GrainId, Exception>? TimerTickFailed { get; set; }
+
     public void Validate()
     {
         if (CollectionAge <= TimeSpan.Zero)

@@ -74,17 +74,24 @@ internal sealed class GrainTimer : WorkItem, IGrainTimer
 
         if (tick.IsCompleted)
         {
-            Finish();
+            Finish(tick);
         }
         else
         {
-            tick.ContinueWith(static (_, s) => ((GrainTimer)s!).Finish(), this,
+            tick.ContinueWith(static (t, s) => ((GrainTimer)s!).Finish(t), this,
                 CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 
-    private void Finish()
+    private void Finish(Task tick)
     {
+        if (tick.IsFaulted && !_disposed.IsCancellationRequested)
+        {
+            // Told before the turn is released, so the failure is heard before the grain's next turn runs.
+            _activation.Runtime.TimerTickFailed(_activation.Id,
+                tick.Exception!.InnerExceptions.Count == 1 ? tick.Exception.InnerException! : tick.Exception);
+        }
+
         // A failing tick is the grain's business; the timer keeps its schedule, as Orleans' timers do.
         // Re-arm before releasing the turn, so whoever runs next sees the timer's next tick scheduled.
         lock (_gate)
