@@ -170,7 +170,7 @@ public sealed class PortalGrain(VenueLayout layout) : Grain<PortalState>, IPorta
         _tracker.SweepIdle(Time.GetUtcNow().UtcTicks, _decided);
         try
         {
-            // A failed move is counted in State.MoveFailures; the timer has nobody to tell it to.
+            // A failed move is counted in State.MoveFailures and thrown: the runtime tells its TimerTickFailed listener (the edge counts and logs it).
             await ApplyDecidedAsync();
         }
         finally

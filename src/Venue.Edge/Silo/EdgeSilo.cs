@@ -169,8 +169,12 @@ public sealed class EdgeSilo : IAsyncDisposable
             throw;
         }
 
+        EdgeTelemetry? telemetry = null;
         var builder = new GrainRuntimeBuilder().UseTimeProvider(time).UseStorage(state);
         builder.Options.CollectionAge = options.GrainCollectionAge;
+        // The only timers are the portals' (passes decided when a doorway goes quiet): their failures are
+        // counted and logged with those of passes decided by a batch.
+        builder.Options.TimerTickFailed = (_, failure) => telemetry?.NoteRouteFailures([failure]);
         builder.AddGrain<IGateGrain, GateGrain>(() => new GateGrain(gates, journal));
         builder.AddGrain<IAttendeeGrain, AttendeeGrain>(() => new AttendeeGrain(journal));
         if (layout is not null)
@@ -184,7 +188,6 @@ public sealed class EdgeSilo : IAsyncDisposable
         }
 
         var runtime = builder.Build();
-        EdgeTelemetry? telemetry = null;
         TelemetryReplay? telemetryReplay = null;
         if (layout is not null)
         {

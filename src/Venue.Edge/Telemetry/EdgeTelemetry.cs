@@ -181,10 +181,11 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
     }
 
     /// <summary>
-    /// Counts passes that failed to apply (the reads are journaled and acknowledged all the same: a
-    /// reader's retry would only be dropped as duplicates) and logs the first of them, at most once a minute.
+    /// Counts passes that failed to apply, decided by a batch or by a portal's timer (the reads are
+    /// journaled and acknowledged all the same: a reader's retry would only be dropped as duplicates)
+    /// and logs the first of them, at most once a minute.
     /// </summary>
-    private void NoteRouteFailures(IReadOnlyList<Exception> failures)
+    internal void NoteRouteFailures(IReadOnlyList<Exception> failures)
     {
         if (failures.Count == 0)
         {

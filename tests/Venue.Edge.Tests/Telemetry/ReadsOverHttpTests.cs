@@ -70,6 +70,25 @@ public sealed class ReadsOverHttpTests
     }
 
     [Fact]
+    public async Task A_pass_decided_by_the_portal_timer_that_fails_to_apply_is_counted_by_the_edge()
+    {
+        await using var expo = await Expo.StartAsync(["A-1"]);
+        var admittedAt = await expo.AdmitAsync("A-1");
+        var failures = 1;
+        using var failing = expo.Scenario.Edge.Silo.Streams.GetStream<ZoneOccupancyChanged>(new(TelemetryStreams.ZoneOccupancy, "room-1"))
+            .Subscribe(_ => Interlocked.Decrement(ref failures) >= 0 ? throw new InvalidOperationException("subscriber down (injected by the test)") : Task.CompletedTask);
+
+        // Seen by the room's antenna only: the pass ends when the doorway has been quiet for the
+        // direction window, decided by the portal's timer, with no batch to hear of its failure.
+        await expo.PostZebraAsync([new(expo.NextEventNum(Expo.Zebra), "A-1", Expo.RoomSide, admittedAt.AddSeconds(1))]);
+
+        await Eventually.UntilAsync(async () => (await expo.TelemetryHealthAsync()).GetProperty("portalMoveFailures").GetInt64() == 1,
+            TimeSpan.FromSeconds(15), "the timer's failed move to be counted in /healthz");
+        var portal = (await expo.OkJsonAsync("/v1/portals")).EnumerateArray().Single(p => p.GetProperty("portalId").GetString() == "hall-a-room-1");
+        Assert.Equal(1L, portal.GetProperty("moveFailures").GetInt64());
+    }
+
+    [Fact]
     public async Task A_retried_admission_is_answered_as_the_first_time_and_moves_nobody_again()
     {
         await using var expo = await Expo.StartAsync(["A-1", "A-2"]);
