@@ -28,4 +28,12 @@ public sealed class HybridLogicalClock(TimeProvider time)
     }
 
     public static DateTimeOffset ToTime(long hlc) => DateTimeOffset.FromUnixTimeMilliseconds(hlc >> 16);
+
+    /// <summary>
+    /// The largest reading a clock can plausibly give: the first of the year 3000. A reading past it
+    /// (from a broken or hostile edge) is refused at the wire, because every clock that observed it
+    /// would count on from there; from near <see cref="long.MaxValue"/> its next tick would overflow
+    /// to a negative value on every edge at once. From this bound the counter has room for 7 × 10^18 ticks.
+    /// </summary>
+    public static readonly long MaxPlausible = new DateTimeOffset(3000, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() << 16;
 }

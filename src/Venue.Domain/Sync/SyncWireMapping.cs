@@ -62,6 +62,11 @@ public static class SyncWireMapping
             return $"entry {seq}: hlc must be positive";
         }
 
+        if (hlc > HybridLogicalClock.MaxPlausible)
+        {
+            return $"entry {seq}: hlc {hlc} reads as {HybridLogicalClock.ToTime(hlc):yyyy-MM-dd}, after the year 3000; check the edge's clock";
+        }
+
         if (string.IsNullOrEmpty(gate))
         {
             return $"entry {seq}: gate is missing";

@@ -219,6 +219,7 @@ public sealed class JournalBatchReaderTests
     [InlineData("seq 0", "seq 0 is not positive")]
     [InlineData("seq -3", "seq -3 is not positive")]
     [InlineData("hlc 0", "entry 5: hlc must be positive")]
+    [InlineData("hlc max", "entry 5: hlc 9223372036854775807 reads as 6429-10-17, after the year 3000; check the edge's clock")]
     [InlineData("gate empty", "entry 5: gate is missing")]
     [InlineData("gate missing", "entry 5: gate is missing")]
     [InlineData("nonce missing", "entry 5: nonce is missing")]
@@ -336,6 +337,7 @@ public sealed class JournalBatchReaderTests
         "seq 0" => w with { Seq = 0 },
         "seq -3" => w with { Seq = -3 },
         "hlc 0" => w with { Hlc = 0 },
+        "hlc max" => w with { Hlc = long.MaxValue },
         "gate empty" => w with { Gate = "" },
         "gate missing" => w with { Gate = null! },
         "nonce missing" => w with { Nonce = null! },
