@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Venue.Domain.Central;
 using Venue.Domain.Journal;
 using Venue.Domain.Tickets;
+using Venue.Edge.ScannerApi;
 using Venue.Storage.Sqlite;
 
 namespace Venue.Simulation;
@@ -482,16 +483,7 @@ public static class SimulationRunner
             using var response = await http.SendAsync(request, cancellationToken);
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             var roundTrip = Stopwatch.GetElapsedTime(sentAt).TotalMilliseconds;
-            double? server = null;
-            if (response.Headers.TryGetValues("Server-Timing", out var timing))
-            {
-                var value = timing.First();
-                var at = value.IndexOf("dur=", StringComparison.Ordinal);
-                if (at >= 0 && double.TryParse(value.AsSpan(at + 4), NumberStyles.Float, CultureInfo.InvariantCulture, out var ms))
-                {
-                    server = ms;
-                }
-            }
+            var server = response.Headers.TryGetValues(ScanServerTiming.Header, out var timing) ? ScanServerTiming.Read(timing).CheckInMs : null;
 
             string? result = null, reason = null;
             if (response.IsSuccessStatusCode)

@@ -250,8 +250,8 @@ public static class SimulateCommand
         }
 
         var latency = new Table().Border(TableBorder.Rounded).Title("Latency (ms)").AddColumn("").AddColumn("p50").AddColumn("p95").AddColumn("p99").AddColumn("max");
-        latency.AddRow("Server (check-in incl. durable journal)", $"{r.ServerMs.P50:0.000}", $"{r.ServerMs.P95:0.000}", $"{r.ServerMs.P99:0.000}", $"{r.ServerMs.Max:0.000}");
-        latency.AddRow("Round trip (HTTP on loopback)", $"{r.RoundTripMs.P50:0.000}", $"{r.RoundTripMs.P95:0.000}", $"{r.RoundTripMs.P99:0.000}", $"{r.RoundTripMs.Max:0.000}");
+        latency.AddRow(["Server (check-in incl. durable journal)", .. LatencyCells(r.ServerMs)]);
+        latency.AddRow(["Round trip (HTTP on loopback)", .. LatencyCells(r.RoundTripMs)]);
         console.Write(latency);
 
         var verdict = new Table().Border(TableBorder.Rounded).Title("Verdict").AddColumn("check").AddColumn("").AddColumn("detail");
@@ -350,4 +350,9 @@ public static class SimulateCommand
             }
         }
     }
+
+    /// <summary>p50, p95, p99 and max; dashes when no answer carried a time (never zeros that look measured).</summary>
+    private static string[] LatencyCells(LatencySummary s) => s.Count == 0
+        ? ["-", "-", "-", "-"]
+        : [$"{s.P50:0.000}", $"{s.P95:0.000}", $"{s.P99:0.000}", $"{s.Max:0.000}"];
 }

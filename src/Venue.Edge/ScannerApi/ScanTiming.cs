@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -37,19 +36,15 @@ internal sealed class ScanTiming
     {
         if (context.Features.Get<ScanTiming>() is not { } timing)
         {
-            context.Response.Headers["Server-Timing"] = Format(checkIn, null);
+            context.Response.Headers[ScanServerTiming.Header] = ScanServerTiming.Format(checkIn, null);
             return;
         }
 
         context.Response.OnStarting(static state =>
         {
             var (context, started, checkIn) = ((HttpContext, long, TimeSpan))state;
-            context.Response.Headers["Server-Timing"] = Format(checkIn, Stopwatch.GetElapsedTime(started));
+            context.Response.Headers[ScanServerTiming.Header] = ScanServerTiming.Format(checkIn, Stopwatch.GetElapsedTime(started));
             return Task.CompletedTask;
         }, (context, timing.RequestStarted, checkIn));
     }
-
-    private static string Format(TimeSpan checkIn, TimeSpan? request) => request is { } r
-        ? string.Create(CultureInfo.InvariantCulture, $"checkin;dur={checkIn.TotalMilliseconds:0.###}, request;dur={r.TotalMilliseconds:0.###}")
-        : string.Create(CultureInfo.InvariantCulture, $"checkin;dur={checkIn.TotalMilliseconds:0.###}");
 }

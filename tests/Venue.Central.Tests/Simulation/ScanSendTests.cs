@@ -22,6 +22,28 @@ public sealed class ScanSendTests
         Assert.Contains("no answer", outcome.Failure, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_edges_check_in_time_is_read_from_its_Server_Timing_header(bool withRequestTime)
+    {
+        // The header exactly as the edge writes it; HttpClient hands an unknown header over as one value, commas and all.
+        var header = Venue.Edge.ScannerApi.ScanServerTiming.Format(TimeSpan.FromMilliseconds(0.462), withRequestTime ? TimeSpan.FromMilliseconds(0.512) : null);
+        using var http = new HttpClient(new Answering(_ =>
+        {
+            var answer = new HttpResponseMessage(System.Net.HttpStatusCode.OK)
+            {
+                Content = new StringContent("""{"result":"admitted","reason":"admitted"}""", System.Text.Encoding.UTF8, "application/json"),
+            };
+            answer.Headers.TryAddWithoutValidation("Server-Timing", header);
+            return answer;
+        }));
+
+        var outcome = await SimulationRunner.SendAsync(http, new Uri("http://127.0.0.1:1/"), Scan, "token", Stopwatch.StartNew(), CancellationToken.None);
+
+        Assert.Equal(("admitted", 0.462), (outcome.Result, outcome.ServerMs));
+    }
+
     [Fact]
     public async Task A_scan_cut_short_by_the_runs_own_cancellation_still_cancels_the_run()
     {

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Venue.Edge.ScannerApi;
 using Venue.LoadHarness.Load;
 
 namespace Venue.LoadHarness.Targets.Venue;
@@ -119,32 +120,20 @@ internal sealed class VenueHttpTarget(bool withOps = false) : ICheckInTarget
     /// </summary>
     private void RecordServerTiming(HttpResponseMessage response)
     {
-        if (!response.Headers.TryGetValues("Server-Timing", out var values))
+        if (!response.Headers.TryGetValues(ScanServerTiming.Header, out var values))
         {
             return;
         }
 
-        foreach (var value in values)
+        var (checkIn, request) = ScanServerTiming.Read(values);
+        if (checkIn is { } c)
         {
-            foreach (var metric in value.Split(',', StringSplitOptions.TrimEntries))
-            {
-                var at = metric.IndexOf(";dur=", StringComparison.Ordinal);
-                if (at < 0 || !double.TryParse(metric.AsSpan(at + 5), NumberStyles.Float, CultureInfo.InvariantCulture, out var milliseconds))
-                {
-                    continue;
-                }
+            _serverTimings.Record((long)(c * Stopwatch.Frequency / 1000));
+        }
 
-                var ticks = (long)(milliseconds * Stopwatch.Frequency / 1000);
-                switch (metric[..at])
-                {
-                    case "checkin":
-                        _serverTimings.Record(ticks);
-                        break;
-                    case "request":
-                        _requestTimings.Record(ticks);
-                        break;
-                }
-            }
+        if (request is { } r)
+        {
+            _requestTimings.Record((long)(r * Stopwatch.Frequency / 1000));
         }
     }
 
