@@ -55,7 +55,9 @@ public sealed class EventStreamResult(LiveFeed feed, FeedPosition? after, bool u
 
     /// <summary>
     /// Ends the stream once the ops token it was opened with is revoked: authentication ran when the
-    /// request came, and a stream may stay open for days. The client's reconnect then gets a 401.
+    /// request came, and a stream may stay open for days. The client's reconnect then gets a 401. A
+    /// check that cannot read the store (its database restarting) lets the stream go on and is tried
+    /// again at the next interval: one failed read must not exempt the stream from revocation for good.
     /// </summary>
     private static async Task WatchCredentialAsync(HttpContext httpContext, TimeProvider time, CancellationTokenSource ended)
     {
@@ -67,12 +69,36 @@ public sealed class EventStreamResult(LiveFeed feed, FeedPosition? after, bool u
         }
 
         var every = httpContext.RequestServices.GetService<IOptions<LiveFeedOptions>>()?.Value.CredentialCheck ?? TimeSpan.FromSeconds(5);
+        var failing = false;
         try
         {
             while (true)
             {
                 await Task.Delay(every, time, ended.Token);
-                if (!await check.IsActiveAsync(id, ended.Token))
+                bool active;
+                try
+                {
+                    active = await check.IsActiveAsync(id, ended.Token);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !ended.IsCancellationRequested)
+                {
+                    if (!failing)
+                    {
+                        // Once per run of failures: a store down for an hour must not log every few seconds per stream.
+                        failing = true;
+                        Logger(httpContext)?.LogWarning(e, "Could not check whether the ops token behind a console stream is still active; the stream goes on and the check is tried again every {Interval}.", every);
+                    }
+
+                    continue;
+                }
+
+                if (failing)
+                {
+                    failing = false;
+                    Logger(httpContext)?.LogInformation("The ops token behind a console stream could be checked again.");
+                }
+
+                if (!active)
                 {
                     await ended.CancelAsync();
                     return;
@@ -82,13 +108,9 @@ public sealed class EventStreamResult(LiveFeed feed, FeedPosition? after, bool u
         catch (OperationCanceledException) when (ended.IsCancellationRequested)
         {
         }
-        catch (Exception e)
-        {
-            // The store could not be read: the stream goes on, as a request in flight would, and its reconnect is authenticated anew.
-            httpContext.RequestServices.GetService<ILoggerFactory>()?.CreateLogger<EventStreamResult>()
-                .LogWarning(e, "Could not check whether the ops token behind a console stream is still active; the stream goes on unchecked.");
-        }
     }
+
+    private static ILogger? Logger(HttpContext httpContext) => httpContext.RequestServices.GetService<ILoggerFactory>()?.CreateLogger<EventStreamResult>();
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
     {

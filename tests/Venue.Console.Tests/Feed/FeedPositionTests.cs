@@ -20,5 +20,11 @@ public sealed class FeedPositionTests
     [InlineData("-42")]
     [InlineData("abc-")]
     [InlineData("abc-1.5")]
+    [InlineData("zzzz--5")]
+    [InlineData(" -5")]
+    [InlineData("1a2b3c4-5")]
+    [InlineData("1a2b3c4d0-5")]
+    [InlineData("1A2B3C4D-5")]
+    [InlineData("1a2b3c4g-5")]
     public void Anything_else_is_not_an_event_id(string text) => Assert.False(FeedPosition.TryParse(text, out _));
 }
