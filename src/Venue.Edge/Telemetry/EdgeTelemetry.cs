@@ -251,8 +251,18 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
             return new LeadCaptureResult(LeadCaptureOutcome.Rejected, null, problem);
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
         var payload = JsonSerializer.Serialize(new LeadPayload(capture.Rating, capture.Notes), TelemetryJsonContext.Default.LeadPayload);
-        var fact = await AppendFactAsync(new TelemetryFact(TelemetryFactKind.Lead, boothId, capture.AttendeeId, nonce, capture.At, payload), cancellationToken);
+        // As with reads: a caller that gives up (the booth app's request timing out during a group
+        // commit) stops waiting, not the work. A journaled lead that is not applied would wait for the
+        // next start's replay, and until then the booth, its points and its export would miss it.
+        return await CaptureJournaledLeadAsync(new TelemetryFact(TelemetryFactKind.Lead, boothId, capture.AttendeeId, nonce, capture.At, payload))
+            .WaitAsync(cancellationToken);
+    }
+
+    private async Task<LeadCaptureResult> CaptureJournaledLeadAsync(TelemetryFact lead)
+    {
+        var fact = await AppendFactAsync(lead, CancellationToken.None);
         return await ApplyFactAsync(fact) ?? throw new InvalidOperationException("A lead fact did not reach its booth.");
     }
 
@@ -264,7 +274,15 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
             throw new ArgumentException($"Challenge '{challengeId}' is not in the venue layout.", nameof(challengeId));
         }
 
-        var fact = await AppendFactAsync(new TelemetryFact(TelemetryFactKind.Challenge, challengeId, attendeeId, nonce, at, "{}"), cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        // A caller that gives up stops waiting, not the work (see CaptureLeadAsync).
+        return await CompleteJournaledChallengeAsync(new TelemetryFact(TelemetryFactKind.Challenge, challengeId, attendeeId, nonce, at, "{}"))
+            .WaitAsync(cancellationToken);
+    }
+
+    private async Task<PointsAward> CompleteJournaledChallengeAsync(TelemetryFact challenge)
+    {
+        var fact = await AppendFactAsync(challenge, CancellationToken.None);
         await ApplyFactAsync(fact);
         return await AwardChallengeAsync(fact);
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Venue.Domain.Booths;
 using Venue.Domain.Tickets;
 using Venue.Edge.Tests.Infrastructure;
 
@@ -54,6 +55,40 @@ public sealed class BoothAndChallengeTests : IAsyncLifetime
         Assert.Equal((1, (long)Expo.BoothPoints), (booth.GetProperty("leads").GetInt32(), booth.GetProperty("score").GetInt64()));
         Assert.Equal(Expo.BoothPoints, await ScoreAsync("attendees", "A-1"));
         Assert.Equal(Expo.BoothPoints, await ScoreAsync("booths", Expo.Booth));
+    }
+
+    [Fact]
+    public async Task A_lead_and_a_challenge_whose_callers_gave_up_during_the_commit_are_applied_once_journaled()
+    {
+        var telemetry = _expo.Scenario.Edge.Silo.Telemetry!;
+        var facts = telemetry.Journal.LastFactSequence;
+        using var gaveUp = new CancellationTokenSource();
+        Task lead, challenge;
+        // Another writer holds telemetry.db: the commit waits, as a slow disk would make it.
+        using (var writer = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={telemetry.Journal.Path};Pooling=False"))
+        {
+            writer.Open();
+            using (var begin = writer.CreateCommand())
+            {
+                begin.CommandText = "BEGIN IMMEDIATE";
+                begin.ExecuteNonQuery();
+            }
+
+            lead = telemetry.CaptureLeadAsync(Expo.Booth, new LeadCapture("A-1", 4, "wants a demo", DateTimeOffset.UtcNow), "lane-1", gaveUp.Token);
+            challenge = telemetry.CompleteChallengeAsync(Expo.Challenge, "A-2", "quiz-1", DateTimeOffset.UtcNow, gaveUp.Token);
+            await gaveUp.CancelAsync(); // as the booth app's request timing out
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => lead);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => challenge);
+            using var commit = writer.CreateCommand();
+            commit.CommandText = "COMMIT";
+            commit.ExecuteNonQuery();
+        }
+
+        await Eventually.UntilAsync(() => Task.FromResult(telemetry.Journal.LastFactSequence == facts + 2), TimeSpan.FromSeconds(10), "both facts to be journaled");
+        // Applied now, not at the next start's replay: the booth, its points and the quiz's.
+        await Eventually.UntilAsync(async () => (await BoothAsync()).GetProperty("leads").GetInt32() == 1, TimeSpan.FromSeconds(10), "the lead to reach its booth");
+        Assert.Equal(Expo.BoothPoints, await ScoreAsync("attendees", "A-1"));
+        Assert.Equal(Expo.ChallengePoints, await ScoreAsync("attendees", "A-2"));
     }
 
     [Fact]
