@@ -12,6 +12,7 @@ public sealed class SimulatedEdge(
     IReadOnlyDictionary<string, string> scannerTokens,
     string dataDirectory,
     string deskToken,
+    IReadOnlyDictionary<string, string> boothTokens,
     string opsToken,
     Domain.Layout.VenueLayout? layout) : IAsyncDisposable
 {
@@ -31,8 +32,11 @@ public sealed class SimulatedEdge(
 
     public string DataDirectory { get; } = dataDirectory;
 
-    /// <summary>A scanner credential for the booth apps and the challenge desk on this edge's floor.</summary>
+    /// <summary>A scanner credential for the challenge desk on this edge's floor.</summary>
     public string DeskToken { get; } = deskToken;
+
+    /// <summary>Each booth app's scanner credential (named <c>booth:{boothId}</c>), by booth id.</summary>
+    public IReadOnlyDictionary<string, string> BoothTokens { get; } = boothTokens;
 
     /// <summary>An ops credential, to sign in to this edge's console while the simulation runs.</summary>
     public string OpsToken { get; } = opsToken;

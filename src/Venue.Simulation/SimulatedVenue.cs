@@ -132,10 +132,17 @@ public sealed class SimulatedVenue : IAsyncDisposable
             scannerTokens[gate.Id] = (await devices.CreateAsync($"scanner {gate.Id}", DeviceRole.Scanner, cancellationToken)).Token;
         }
 
-        var deskToken = (await devices.CreateAsync("booth and challenge desks", DeviceRole.Scanner, cancellationToken)).Token;
+        var deskToken = (await devices.CreateAsync("challenge desk", DeviceRole.Scanner, cancellationToken)).Token;
         var opsToken = (await devices.CreateAsync("ops console", DeviceRole.Ops, cancellationToken)).Token;
         var settings = new Dictionary<string, string?>();
         var venueLayout = floor?.LayoutFor(edgeId);
+        // Each booth's app has a credential of its own: it captures that booth's leads only.
+        var boothTokens = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var booth in venueLayout?.Booths ?? [])
+        {
+            boothTokens[booth.Id] = (await devices.CreateAsync(Venue.Edge.Telemetry.BoothApps.CredentialName(booth.Id), DeviceRole.Scanner, cancellationToken)).Token;
+        }
+
         if (venueLayout is not null)
         {
             var layoutPath = Path.Combine(directory, "venue-layout.json");
@@ -175,7 +182,7 @@ public sealed class SimulatedVenue : IAsyncDisposable
                 // ahead of the edge's clock by design; a real reader's would not be.
                 ["Edge:Readers:MaxClockAhead"] = "1.00:00:00",
             }, cancellationToken);
-            return new SimulatedEdge(edgeId, host, proxy, gates, scannerTokens, directory, deskToken, opsToken, venueLayout);
+            return new SimulatedEdge(edgeId, host, proxy, gates, scannerTokens, directory, deskToken, boothTokens, opsToken, venueLayout);
         }
         catch
         {

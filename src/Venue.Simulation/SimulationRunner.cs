@@ -234,7 +234,7 @@ public static class SimulationRunner
             var reads = Crowd.ReaderEmulator.Emit(crowdPlan, telemetry.Layout, options.Seed, out var noise);
             // The broker's readers were connected before the rush and are disposed by the caller; in process there is nothing to dispose.
             Crowd.IReadTransport transport = broker is not null ? broker : new Crowd.InProcessTransport(telemetry);
-            edges.Add(new Crowd.CrowdEdge(edge.EdgeId, edge.Host.Address, edge.DeskToken, telemetry, silo.Grains, silo.Streams, telemetry.Layout,
+            edges.Add(new Crowd.CrowdEdge(edge.EdgeId, edge.Host.Address, edge.DeskToken, edge.BoothTokens, telemetry, silo.Grains, silo.Streams, telemetry.Layout,
                 crowdPlan, reads, noise, transport, 0));
         }
 

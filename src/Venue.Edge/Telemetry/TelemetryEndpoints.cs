@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Venue.Domain.Booths;
 using Venue.Domain.CheckIn;
+using Venue.Domain.Devices;
 using Venue.Domain.Gates;
 using Venue.Domain.Leaderboards;
 using Venue.Domain.Portals;
@@ -58,10 +59,11 @@ public static class TelemetryEndpoints
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .WithSummary("Capture a lead: a booth scanned a badge (one lead per attendee per booth)");
+            .WithSummary("Capture a lead: a booth scanned a badge (one lead per attendee per booth); only with the booth's own app credential (a scanner named booth:{boothId})");
         booths.MapGet("/", ListBoothsAsync).RequireAuthorization(VenuePolicies.Staff).WithSummary("Every booth's counters");
-        booths.MapGet("/{boothId}/leads", ExportLeadsAsync).RequireAuthorization(VenuePolicies.Ops)
-            .WithSummary("The booth's leads for its exhibitor, as JSON or (format=csv) CSV");
+        booths.MapGet("/{boothId}/leads", ExportLeadsAsync).RequireAuthorization(VenuePolicies.Staff)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .WithSummary("The booth's leads for its exhibitor, as JSON or (format=csv) CSV: for ops, and for the booth's own app");
 
         app.MapGroup("/v1/challenges").WithTags("Challenges").RequireAuthorization(VenuePolicies.Staff)
             .MapPost("/{challengeId}/completions", CompleteChallengeAsync)
@@ -156,6 +158,11 @@ public static class TelemetryEndpoints
         if (!telemetry.Layout.TryGetBooth(boothId, out var booth))
         {
             return Problem(StatusCodes.Status404NotFound, "Unknown booth", $"Booth '{boothId}' is not in this edge's venue layout.");
+        }
+
+        if (!BoothApps.MayCapture(context.User, boothId))
+        {
+            return NotThisBoothsApp(context, boothId);
         }
 
         var (body, problem) = await ReadJsonAsync(context, TelemetryJsonContext.Default.LeadRequestBody);
@@ -256,7 +263,7 @@ public static class TelemetryEndpoints
     }
 
     private static async Task<Results<Ok<IReadOnlyList<BoothLead>>, ContentHttpResult, ProblemHttpResult>> ExportLeadsAsync(
-        string boothId, string? format, EdgeSiloService host)
+        string boothId, string? format, HttpContext context, EdgeSiloService host)
     {
         if (host.Silo.Telemetry is not { } telemetry)
         {
@@ -266,6 +273,11 @@ public static class TelemetryEndpoints
         if (!telemetry.Layout.TryGetBooth(boothId, out _))
         {
             return Problem(StatusCodes.Status404NotFound, "Unknown booth", $"Booth '{boothId}' is not in this edge's venue layout.");
+        }
+
+        if (!context.User.IsInRole(nameof(DeviceRole.Ops)) && !BoothApps.MayCapture(context.User, boothId))
+        {
+            return NotThisBoothsApp(context, boothId);
         }
 
         if (format is not (null or "json" or "csv"))
@@ -478,8 +490,25 @@ public static class TelemetryEndpoints
     private static bool IsJson(HttpRequest request) =>
         request.ContentType is { } type && type.Split(';')[0].Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase);
 
-    private static string Csv(string value) =>
-        value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
+    /// <summary>
+    /// One CSV cell. Notes are typed by booth staff and opened in spreadsheets: a cell starting with
+    /// <c>=</c>, <c>+</c>, <c>-</c>, <c>@</c>, a tab or a carriage return would be read as a formula,
+    /// so it gets a leading apostrophe (OWASP's advice for CSV injection), then quoting as needed.
+    /// </summary>
+    internal static string Csv(string value)
+    {
+        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        {
+            value = "'" + value;
+        }
+
+        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
+    }
+
+    private static ProblemHttpResult NotThisBoothsApp(HttpContext context, string boothId) =>
+        Problem(StatusCodes.Status403Forbidden, "Not this booth's app",
+            $"This credential ('{context.User.FindFirstValue(ClaimTypes.Name)}') is not booth {boothId}'s app. A booth app's credential is a scanner named " +
+            $"'{BoothApps.CredentialName(boothId)}' (venue edge devices add --name {BoothApps.CredentialName(boothId)}); it captures and exports that booth's leads only.");
 
     private static ProblemHttpResult Invalid(string title, Dictionary<string, string[]> errors) =>
         TypedResults.Problem(new Microsoft.AspNetCore.Mvc.ValidationProblemDetails(errors)

@@ -174,11 +174,12 @@ public static class CrowdRunner
             {
                 var nonce = $"{edge.EdgeId}-lead-{n}";
                 var body = JsonSerializer.Serialize(new { token = lead.Token, rating = lead.Rating, notes = $"Met at {lead.BoothId}", nonce });
-                var result = await PostAsync(http, edge, $"/v1/booths/{lead.BoothId}/leads", body, cancellationToken);
+                var app = edge.BoothTokens[lead.BoothId];
+                var result = await PostAsync(http, edge, app, $"/v1/booths/{lead.BoothId}/leads", body, cancellationToken);
                 if (lead.Retried)
                 {
                     // The booth app did not hear the answer and sends the same scan again.
-                    result = await PostAsync(http, edge, $"/v1/booths/{lead.BoothId}/leads", body, cancellationToken);
+                    result = await PostAsync(http, edge, app, $"/v1/booths/{lead.BoothId}/leads", body, cancellationToken);
                 }
 
                 leads[(lead.BoothId, lead.AttendeeId)] = result;
@@ -186,16 +187,16 @@ public static class CrowdRunner
             else
             {
                 var body = JsonSerializer.Serialize(new { token = challenge!.Token, nonce = $"{edge.EdgeId}-quiz-{n}" });
-                challenges.Enqueue((edge.EdgeId, challenge.AttendeeId, await PostAsync(http, edge, $"/v1/challenges/{CrowdLayout.Challenge}/completions", body, cancellationToken)));
+                challenges.Enqueue((edge.EdgeId, challenge.AttendeeId, await PostAsync(http, edge, edge.DeskToken, $"/v1/challenges/{CrowdLayout.Challenge}/completions", body, cancellationToken)));
             }
         }
     }
 
     /// <summary>The answer's result, <c>http {status}</c>, or <c>no answer: ...</c>; the verdict judges it. Only the run's own cancellation throws.</summary>
-    private static async Task<string> PostAsync(HttpClient http, CrowdEdge edge, string path, string body, CancellationToken cancellationToken)
+    private static async Task<string> PostAsync(HttpClient http, CrowdEdge edge, string token, string path, string body, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(edge.Address, path)) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", edge.DeskToken);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         try
         {
             using var response = await http.SendAsync(request, cancellationToken);
@@ -323,6 +324,7 @@ public sealed record CrowdEdge(
     string EdgeId,
     Uri Address,
     string DeskToken,
+    IReadOnlyDictionary<string, string> BoothTokens,
     Venue.Edge.Telemetry.EdgeTelemetry Telemetry,
     Venue.Runtime.IGrainFactory Grains,
     IStreamProvider Streams,

@@ -18,7 +18,7 @@ public sealed class BoothAndChallengeTests : IAsyncLifetime
     private static string Lead(string? token, object? rating = null, string? notes = null, string? nonce = null) =>
         JsonSerializer.Serialize(new Dictionary<string, object?> { ["token"] = token, ["rating"] = rating, ["notes"] = notes, ["nonce"] = nonce ?? ScannerClient.NewNonce() });
 
-    private Task<HttpAnswer> CaptureAsync(string body, string booth = Expo.Booth) => _expo.Scanner.PostAsync($"/v1/booths/{booth}/leads", body);
+    private Task<HttpAnswer> CaptureAsync(string body, string booth = Expo.Booth) => _expo.BoothApp(booth).PostAsync($"/v1/booths/{booth}/leads", body);
 
     private Task<HttpAnswer> CompleteAsync(string token, string challenge = Expo.Challenge, string? nonce = null) =>
         _expo.Scanner.PostAsync($"/v1/challenges/{challenge}/completions", JsonSerializer.Serialize(new { token, nonce = nonce ?? ScannerClient.NewNonce() }));
@@ -186,7 +186,7 @@ public sealed class BoothAndChallengeTests : IAsyncLifetime
     {
         var facts = await LastFactAsync();
 
-        var answer = await CaptureAsync(Lead(_expo.Badges["A-1"], 3), booth: "B99");
+        var answer = await _expo.BoothApp().PostAsync("/v1/booths/B99/leads", Lead(_expo.Badges["A-1"], 3));
 
         var problem = ReadsOverHttpTests.Problem(answer, HttpStatusCode.NotFound);
         Assert.Contains("B99", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
@@ -212,13 +212,15 @@ public sealed class BoothAndChallengeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_exhibitors_CSV_export_has_its_header_and_each_lead_and_is_for_ops_only()
+    public async Task The_exhibitors_CSV_export_has_its_header_and_each_lead_and_is_for_ops_and_the_booths_own_app_only()
     {
         await CaptureAsync(Lead(_expo.Badges["A-1"], 4, "likes robots, \"a lot\""));
         await CaptureAsync(Lead(_expo.Badges["A-2"]));
 
         var csv = await _expo.Ops.GetAsync($"/v1/booths/{Expo.Booth}/leads?format=csv");
         var byScanner = await _expo.Scanner.GetAsync($"/v1/booths/{Expo.Booth}/leads?format=csv");
+        var byOwnApp = await _expo.BoothApp().GetAsync($"/v1/booths/{Expo.Booth}/leads?format=csv");
+        var byOtherApp = await _expo.BoothApp("B2").GetAsync($"/v1/booths/{Expo.Booth}/leads?format=csv");
 
         Assert.True(csv.Status == HttpStatusCode.OK, csv.ToString());
         Assert.Equal("text/csv", csv.MediaType);
@@ -228,7 +230,41 @@ public sealed class BoothAndChallengeTests : IAsyncLifetime
         Assert.StartsWith("A-1,4,\"likes robots, \"\"a lot\"\"\",", lines[1], StringComparison.Ordinal);
         Assert.StartsWith("A-2,,,", lines[2], StringComparison.Ordinal);
         ReadsOverHttpTests.Problem(byScanner, HttpStatusCode.Forbidden);
+        ReadsOverHttpTests.Problem(byOtherApp, HttpStatusCode.Forbidden);
+        Assert.Equal((HttpStatusCode.OK, csv.Body), (byOwnApp.Status, byOwnApp.Body));
     }
+
+    [Fact]
+    public async Task Another_booths_app_or_a_gate_scanner_can_neither_capture_nor_overwrite_a_booths_lead()
+    {
+        var first = await CaptureAsync(Lead(_expo.Badges["A-1"], 5, "budget approved"));
+        var facts = await LastFactAsync();
+        var before = await BoothAsync();
+
+        // Globex's app and a gate lane try Acme's booth: the first would read and overwrite Acme's
+        // lead (its rating and notes), the second would plant one that pays points.
+        var byOtherBooth = await _expo.BoothApp("B2").PostAsync($"/v1/booths/{Expo.Booth}/leads", Lead(_expo.Badges["A-1"], 1, "ours now"));
+        var byGate = await _expo.Scanner.PostAsync($"/v1/booths/{Expo.Booth}/leads", Lead(_expo.Badges["A-2"], 5));
+
+        Assert.Equal("captured", first.Result);
+        var problem = ReadsOverHttpTests.Problem(byOtherBooth, HttpStatusCode.Forbidden);
+        Assert.Contains("booth:B1", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        ReadsOverHttpTests.Problem(byGate, HttpStatusCode.Forbidden);
+        Assert.Equal(facts, await LastFactAsync());
+        Assert.Equal(before.GetRawText(), (await BoothAsync()).GetRawText());
+        var lead = (await _expo.OkJsonAsync($"/v1/booths/{Expo.Booth}/leads")).EnumerateArray().Single();
+        Assert.Equal((5, "budget approved"), (lead.GetProperty("rating").GetInt32(), lead.GetProperty("notes").GetString()));
+        Assert.Null(await ScoreAsync("attendees", "A-2"));
+    }
+
+    [Theory]
+    [InlineData("=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\"")]
+    [InlineData("+1 555 0100", "'+1 555 0100")]
+    [InlineData("-2 tickets", "'-2 tickets")]
+    [InlineData("@cmd", "'@cmd")]
+    [InlineData("wants a demo", "wants a demo")]
+    public void A_notes_cell_a_spreadsheet_would_take_for_a_formula_is_exported_as_text(string notes, string cell) =>
+        Assert.Equal(cell, Venue.Edge.Telemetry.TelemetryEndpoints.Csv(notes));
 
     [Fact]
     public async Task A_challenge_completed_twice_is_awarded_then_already_awarded_and_its_points_count_once()

@@ -51,8 +51,10 @@ public sealed class Expo : IAsyncDisposable
 
     private readonly Dictionary<string, long> _eventNums = new(StringComparer.Ordinal);
 
-    private Expo(EdgeScenario scenario, IReadOnlyDictionary<string, string> badges, string zebraToken, string impinjToken, string opsToken)
+    private Expo(EdgeScenario scenario, IReadOnlyDictionary<string, string> badges, string zebraToken, string impinjToken, string opsToken,
+        IReadOnlyDictionary<string, string> boothTokens)
     {
+        BoothTokens = boothTokens;
         Scenario = scenario;
         Badges = badges;
         ZebraToken = zebraToken;
@@ -66,6 +68,12 @@ public sealed class Expo : IAsyncDisposable
     public IReadOnlyDictionary<string, string> Badges { get; }
 
     public string ZebraToken { get; }
+
+    /// <summary>Each booth app's credential (a scanner named <c>booth:{boothId}</c>), by booth id.</summary>
+    public IReadOnlyDictionary<string, string> BoothTokens { get; }
+
+    /// <summary>The app of a booth: it captures and exports that booth's leads.</summary>
+    public ScannerClient BoothApp(string boothId = Booth) => Reader(BoothTokens[boothId]);
 
     public string ImpinjToken { get; }
 
@@ -105,7 +113,13 @@ public sealed class Expo : IAsyncDisposable
             var (_, zebra) = await devices.CreateAsync(Zebra, DeviceRole.Reader);
             var (_, impinj) = await devices.CreateAsync(Impinj, DeviceRole.Reader);
             var (_, ops) = await devices.CreateAsync("ops console", DeviceRole.Ops);
-            return new Expo(scenario, badges, zebra, impinj, ops);
+            var booths = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var booth in new[] { "B1", "B2" })
+            {
+                booths[booth] = (await devices.CreateAsync(Venue.Edge.Telemetry.BoothApps.CredentialName(booth), DeviceRole.Scanner)).Token;
+            }
+
+            return new Expo(scenario, badges, zebra, impinj, ops, booths);
         }
         catch
         {

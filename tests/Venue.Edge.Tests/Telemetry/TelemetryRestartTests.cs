@@ -26,7 +26,7 @@ public sealed class TelemetryRestartTests
         Assert.Equal(HttpStatusCode.OK, (await expo.ImpinjReader.PostAsync($"/v1/readers/{Expo.Impinj}/reads", ReaderJson.Impinj(Expo.Impinj, impinj))).Status);
         foreach (var (person, nonce) in new[] { ("A-1", "n1"), ("A-2", "n2"), ("A-1", "n3") })
         {
-            var lead = await expo.Scanner.PostAsync($"/v1/booths/{Expo.Booth}/leads",
+            var lead = await expo.BoothApp().PostAsync($"/v1/booths/{Expo.Booth}/leads",
                 JsonSerializer.Serialize(new { token = expo.Badges[person], rating = 4, notes = $"met {person}", nonce }));
             Assert.True(lead.Status == HttpStatusCode.OK, lead.ToString());
         }
@@ -57,7 +57,7 @@ public sealed class TelemetryRestartTests
         Assert.Equal(before.BoothBoard, after.BoothBoard);
 
         // A booth app retrying a capture it sent before the restart: the journal still knows the nonce.
-        var retry = await expo.Scanner.PostAsync($"/v1/booths/{Expo.Booth}/leads",
+        var retry = await expo.BoothApp().PostAsync($"/v1/booths/{Expo.Booth}/leads",
             JsonSerializer.Serialize(new { token = expo.Badges["A-2"], rating = 4, notes = "met A-2", nonce = "n2" }));
         Assert.Equal(("updated", "A-2"), (retry.Result, retry.AttendeeId));
         Assert.Equal(before.Booths, (await expo.OkJsonAsync("/v1/booths")).GetRawText());
