@@ -246,8 +246,11 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time)
         ArgumentNullException.ThrowIfNull(conflict);
         byte[]? Commit(long _)
         {
-            if (_conflicts.TryGetValue(conflict.Id, out var known) && known == conflict)
+            if (_conflicts.TryGetValue(conflict.Id, out var known)
+                && (known == conflict || (known.AcknowledgedAt is not null && conflict.AcknowledgedAt is null)))
             {
+                // Unchanged; or a view read from the store before an acknowledgement published since
+                // (central's refresh racing the desk): a conflict is acknowledged once and stays so.
                 return null;
             }
 

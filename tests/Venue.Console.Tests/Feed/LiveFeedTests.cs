@@ -249,6 +249,24 @@ public sealed class LiveFeedTests
     }
 
     [Fact]
+    public void A_conflict_view_read_before_its_acknowledgement_does_not_undo_it()
+    {
+        var feed = NewFeed();
+        var model = new ConsoleModel(feed, TimeProvider.System);
+        var at = DateTimeOffset.UtcNow;
+        var found = new ConflictView(7, "a1", new PassageView("north", "N01", at, 3), new PassageView("south", "S01", at, 9), at, null, null);
+        model.Conflict(found);
+        var acknowledged = model.Conflict(found with { AcknowledgedAt = at.AddSeconds(5), AcknowledgedBy = "ops:desk" });
+
+        // Central's refresh read the store just before the acknowledgement and hands in what it read.
+        var stale = model.Conflict(found);
+
+        Assert.Equal(0, stale); // nothing published
+        Assert.Equal(acknowledged, feed.Sequence);
+        Assert.Equal("ops:desk", Assert.Single(model.Snapshot().Conflicts).AcknowledgedBy);
+    }
+
+    [Fact]
     public void An_alert_keeps_its_id_through_clearing_and_acknowledgement()
     {
         var feed = NewFeed();
