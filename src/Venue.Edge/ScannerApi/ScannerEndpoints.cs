@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -65,6 +66,12 @@ public static class ScannerEndpoints
         if (!silo.Gates.TryGet(gateId, out _))
         {
             return GateNotFound(gateId);
+        }
+
+        if (Telemetry.BoothApps.IsBoothApp(context.User))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "A booth app does not scan at gates",
+                detail: $"This credential ('{context.User.FindFirstValue(ClaimTypes.Name)}') is a booth app's: it captures its booth's leads and nothing else. Scan with the lane's scanner credential.");
         }
 
         // Checked here, after authentication, rather than by routing metadata (see DescribeBody).

@@ -194,7 +194,7 @@ public sealed class EdgeSilo : IAsyncDisposable
             try
             {
                 telemetry = new EdgeTelemetry(layout, SqliteReadJournal.Open(options.TelemetryJournalPath, time), runtime, loggers.CreateLogger<EdgeTelemetry>(),
-                    options.Readers.MaxClockAhead, time, attendeeId => ledger.TryGet(attendeeId, out _));
+                    options.Readers.MaxClockAhead, time, attendeeId => ledger.TryGet(attendeeId, out _), options.Readers.OrderGapTimeout);
                 telemetryReplay = await telemetry.ReplayAsync(SqliteCheckInJournal.ReadAll(journal.Path),
                     gateId => gates.TryGet(gateId, out var gate) ? gate.Zone : null);
             }

@@ -19,6 +19,15 @@ public sealed class EdgeReadersOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan MaxClockAhead { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// How long live read batches wait for one journaled before them that has not come to routing (its
+    /// caller stalled or died between the commit and routing) before they go on without it; the gap is
+    /// logged and the next start's replay routes it. Batches are routed in journal order so that a
+    /// restart's replay moves people as the live routing did (docs/venue-layout.md, rule 8).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan OrderGapTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Consume reads published over MQTT from RabbitMQ's queue for this edge.</summary>
     public bool UseRabbitMq { get; set; }
 

@@ -46,8 +46,9 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
     private readonly ConcurrentDictionary<string, byte> _passedOutsideLedger = new(StringComparer.Ordinal);
 
     internal EdgeTelemetry(VenueLayout layout, SqliteReadJournal journal, IGrainFactory grains, ILogger logger, TimeSpan maxClockAhead, TimeProvider time,
-        Func<string, bool> inLedger)
+        Func<string, bool> inLedger, TimeSpan orderGapTimeout)
     {
+        _orderGapTimeout = orderGapTimeout;
         _inLedger = inLedger;
         _maxClockAhead = maxClockAhead;
         _time = time;
@@ -57,18 +58,15 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
         _router = new PortalReadRouter(layout, grains);
         _logger = logger;
         // The journal's reads up to here are routed by the start's replay; live batches follow them in order.
-        _inOrder = new JournalOrderGate(journal.LastReadSequence + 1, batch => RouteAsync(batch, CancellationToken.None), time, OrderGapTimeout, OnOrderGapSkipped);
+        _inOrder = new JournalOrderGate(journal.LastReadSequence + 1, batch => RouteAsync(batch, CancellationToken.None), time, orderGapTimeout, OnOrderGapSkipped);
     }
 
-    /// <summary>
-    /// How long live batches wait for an earlier one that has not come to routing (its caller must have
-    /// died between the commit and routing) before they go on without it.
-    /// </summary>
-    internal static readonly TimeSpan OrderGapTimeout = TimeSpan.FromSeconds(2);
+    /// <summary>How long live batches wait for an earlier one that has not come to routing (<see cref="EdgeReadersOptions.OrderGapTimeout"/>).</summary>
+    private readonly TimeSpan _orderGapTimeout;
 
     private void OnOrderGapSkipped(long from, long to) =>
         _logger.LogError("Reads {From} to {To} were journaled but never came to routing within {Timeout}; the reads after them are routed without them (the next start's replay routes them).",
-            from, to, OrderGapTimeout);
+            from, to, _orderGapTimeout);
 
     public VenueLayout Layout { get; }
 

@@ -221,6 +221,12 @@ public static class TelemetryEndpoints
             return Problem(StatusCodes.Status404NotFound, "Unknown challenge", $"Challenge '{challengeId}' is not in this edge's venue layout.");
         }
 
+        if (BoothApps.IsBoothApp(context.User))
+        {
+            return Problem(StatusCodes.Status403Forbidden, "A booth app does not award challenges",
+                $"This credential ('{context.User.FindFirstValue(ClaimTypes.Name)}') is a booth app's: it captures its booth's leads and nothing else.");
+        }
+
         var (body, problem) = await ReadJsonAsync(context, TelemetryJsonContext.Default.ChallengeRequestBody);
         if (problem is not null)
         {

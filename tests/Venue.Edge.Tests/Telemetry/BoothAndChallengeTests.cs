@@ -88,7 +88,7 @@ public sealed class BoothAndChallengeTests : IAsyncLifetime
         // Applied now, not at the next start's replay: the booth, its points and the quiz's.
         await Eventually.UntilAsync(async () => (await BoothAsync()).GetProperty("leads").GetInt32() == 1, TimeSpan.FromSeconds(10), "the lead to reach its booth");
         Assert.Equal(Expo.BoothPoints, await ScoreAsync("attendees", "A-1"));
-        Assert.Equal(Expo.ChallengePoints, await ScoreAsync("attendees", "A-2"));
+        await Eventually.UntilAsync(async () => await ScoreAsync("attendees", "A-2") == Expo.ChallengePoints, TimeSpan.FromSeconds(10), "the quiz's points");
     }
 
     [Fact]
@@ -255,6 +255,25 @@ public sealed class BoothAndChallengeTests : IAsyncLifetime
         var lead = (await _expo.OkJsonAsync($"/v1/booths/{Expo.Booth}/leads")).EnumerateArray().Single();
         Assert.Equal((5, "budget approved"), (lead.GetProperty("rating").GetInt32(), lead.GetProperty("notes").GetString()));
         Assert.Null(await ScoreAsync("attendees", "A-2"));
+    }
+
+    [Fact]
+    public async Task A_booth_app_neither_scans_at_gates_nor_awards_challenges()
+    {
+        // The credential is in an exhibitor's hands: badges it has scanned must not buy points or entry.
+        var facts = await LastFactAsync();
+        var quiz = await _expo.BoothApp().PostAsync($"/v1/challenges/{Expo.Challenge}/completions",
+            JsonSerializer.Serialize(new { token = _expo.Badges["A-1"], nonce = ScannerClient.NewNonce() }));
+        var gate = await _expo.BoothApp().PostAsync("/v1/gates/G01/scans",
+            JsonSerializer.Serialize(new { token = _expo.Badges["A-2"], direction = "entry", nonce = ScannerClient.NewNonce(), scannedAt = DateTimeOffset.UtcNow }));
+
+        ReadsOverHttpTests.Problem(quiz, HttpStatusCode.Forbidden);
+        ReadsOverHttpTests.Problem(gate, HttpStatusCode.Forbidden);
+        Assert.Equal(facts, await LastFactAsync());
+        Assert.Null(await ScoreAsync("attendees", "A-1"));
+        // The lane's and the desk's own scanner credentials still admit and award: nothing was used up.
+        Assert.Equal("admitted", (await _expo.Scanner.ScanAsync("G01", _expo.Badges["A-2"])).Result);
+        Assert.Equal("awarded", (await CompleteAsync(_expo.Badges["A-1"])).Result);
     }
 
     [Theory]

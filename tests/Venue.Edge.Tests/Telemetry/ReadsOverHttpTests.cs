@@ -120,7 +120,8 @@ public sealed class ReadsOverHttpTests
     [Fact]
     public async Task A_batch_journaled_after_another_waits_for_it_before_moving_anyone()
     {
-        await using var expo = await Expo.StartAsync(["A-1"]);
+        // A gap long enough that a stalled test machine cannot make the gate give up on the held batch.
+        await using var expo = await Expo.StartAsync(["A-1"], new Dictionary<string, string?> { ["Edge:Readers:OrderGapTimeout"] = "00:01:00" });
         var admittedAt = await expo.AdmitAsync("A-1");
         var telemetry = expo.Scenario.Edge.Silo.Telemetry!;
         var before = telemetry.Journal.LastReadSequence;
