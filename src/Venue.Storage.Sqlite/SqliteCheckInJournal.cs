@@ -85,11 +85,19 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
 
     /// <summary>
     /// Moves the journal's hybrid logical clock past a reading seen elsewhere (another edge's passage),
-    /// so every entry appended after this returns is stamped later than it. Thread-safe; the writer
-    /// thread takes it in before its next commit.
+    /// so every entry appended after this returns is stamped later than it. A reading past
+    /// <see cref="HybridLogicalClock.MaxFollowed"/> is ignored. Thread-safe; the writer thread takes it
+    /// in before its next commit.
     /// </summary>
     public void ObserveHlc(long hlc)
     {
+        if (hlc > HybridLogicalClock.MaxFollowed)
+        {
+            // Past what any clock reads (a passage stored before edges checked this): followed, every
+            // later entry of this edge would be stamped where central refuses it.
+            return;
+        }
+
         var seen = Interlocked.Read(ref _observedHlc);
         while (hlc > seen)
         {

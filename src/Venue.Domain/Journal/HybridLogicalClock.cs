@@ -36,4 +36,12 @@ public sealed class HybridLogicalClock(TimeProvider time)
     /// to a negative value on every edge at once. From this bound the counter has room for 7 × 10^18 ticks.
     /// </summary>
     public static readonly long MaxPlausible = new DateTimeOffset(3000, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() << 16;
+
+    /// <summary>
+    /// The largest reading an edge follows from elsewhere: <see cref="MaxPlausible"/> less 2^40 ticks
+    /// (about 4.7 hours of clock, or 10^12 entries of counter). Followed up to <see cref="MaxPlausible"/>
+    /// itself, an edge's next entry would be stamped past it and refused by central: one bad edge
+    /// could then stop every other edge's uploads.
+    /// </summary>
+    public static readonly long MaxFollowed = MaxPlausible - (1L << 40);
 }

@@ -141,22 +141,26 @@ public sealed class LedgerFollowTests(ITestOutputHelper output)
         Assert.False(world.Log.Contains(LogLevel.Warning, "ahead of this edge's clock"), "a clock 20 s apart was reported as wrong");
     }
 
-    [Fact]
-    public async Task A_remote_passage_stamped_past_the_year_3000_is_skipped_and_the_clock_does_not_follow_it()
+    public static TheoryData<long> Implausible => [long.MaxValue, HybridLogicalClock.MaxPlausible, HybridLogicalClock.MaxFollowed + 1];
+
+    [Theory]
+    [MemberData(nameof(Implausible))]
+    public async Task A_remote_passage_stamped_about_the_year_3000_is_skipped_and_the_clock_does_not_follow_it(long hlc)
     {
         await using var world = await SyncWorld.StartAsync(output);
         var badge = world.Central.Register("A-1");
         world.Central.Register("A-2");
         await using var edge = await world.StartEdgeAsync(world.Edge("north"));
 
-        // A hostile or broken edge: followed, every clock would count on from near long.MaxValue and overflow.
-        world.Central.AddPassage("A-1", "south", "S-1", "admitted", long.MaxValue, DateTimeOffset.UtcNow);
+        // A hostile or broken edge: followed, every clock would count on from there, overflowing from
+        // near long.MaxValue, or stamping every later entry where central refuses it.
+        world.Central.AddPassage("A-1", "south", "S-1", "admitted", hlc, DateTimeOffset.UtcNow);
         world.Central.AddPassage("A-2", "south", "S-1", "admitted", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() << 16, DateTimeOffset.UtcNow);
         await edge.UntilAsync(s => s.RemotePassagesApplied == 1, "south's plausible admission");
         var scan = await edge.ScanAsync("G01", badge);
 
         Assert.Equal(ScanReason.Admitted, scan.Reason);
-        Assert.InRange(edge.Silo.Journal.ReadAll().Last().Hlc, 1, HybridLogicalClock.MaxPlausible);
+        Assert.InRange(edge.Silo.Journal.ReadAll().Last().Hlc, 1, HybridLogicalClock.MaxFollowed);
         Assert.True(world.Log.Contains(LogLevel.Error, "Passage from central skipped"), string.Join(Environment.NewLine, world.Log.Entries.Select(e => e.Message)));
     }
 
