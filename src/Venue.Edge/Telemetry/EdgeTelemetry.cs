@@ -124,7 +124,29 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
         // A caller that gives up (a reader's HTTP request timing out while the disk syncs) stops
         // waiting, not the work: once the reads are journaled they must also move people, or they
         // would wait for the next start's replay (a retry of them is all duplicates).
-        return await JournalAndRouteAsync(reads).WaitAsync(cancellationToken) with { ClockAhead = clockAhead };
+        return await UntilGivenUpAsync(JournalAndRouteAsync(reads), "Journaling and routing a batch of reads", cancellationToken) with { ClockAhead = clockAhead };
+    }
+
+    /// <summary>
+    /// Waits for work that goes on if its caller gives up. When the caller has given up, nobody
+    /// awaits the work any more, so its failure (the journal failing, a grain throwing) is logged here.
+    /// </summary>
+    private async Task<T> UntilGivenUpAsync<T>(Task<T> work, string what, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await work.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !work.IsCompleted)
+        {
+            _ = work.ContinueWith(static (t, s) =>
+                {
+                    var (logger, what) = ((ILogger, string))s!;
+                    logger.LogError(t.Exception!.InnerException, "{What} went on after its caller gave up, and failed.", what);
+                },
+                (_logger, what), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            throw;
+        }
     }
 
     /// <summary>At most once a minute: a reader with a wrong clock sends every read ahead.</summary>
@@ -254,8 +276,8 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
         // As with reads: a caller that gives up (the booth app's request timing out during a group
         // commit) stops waiting, not the work. A journaled lead that is not applied would wait for the
         // next start's replay, and until then the booth, its points and its export would miss it.
-        return await CaptureJournaledLeadAsync(new TelemetryFact(TelemetryFactKind.Lead, boothId, capture.AttendeeId, nonce, capture.At, payload))
-            .WaitAsync(cancellationToken);
+        return await UntilGivenUpAsync(CaptureJournaledLeadAsync(new TelemetryFact(TelemetryFactKind.Lead, boothId, capture.AttendeeId, nonce, capture.At, payload)),
+            $"Capturing a lead at booth {boothId}", cancellationToken);
     }
 
     private async Task<LeadCaptureResult> CaptureJournaledLeadAsync(TelemetryFact lead)
@@ -274,8 +296,8 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
 
         cancellationToken.ThrowIfCancellationRequested();
         // A caller that gives up stops waiting, not the work (see CaptureLeadAsync).
-        return await CompleteJournaledChallengeAsync(new TelemetryFact(TelemetryFactKind.Challenge, challengeId, attendeeId, nonce, at, "{}"))
-            .WaitAsync(cancellationToken);
+        return await UntilGivenUpAsync(CompleteJournaledChallengeAsync(new TelemetryFact(TelemetryFactKind.Challenge, challengeId, attendeeId, nonce, at, "{}")),
+            $"Completing challenge {challengeId}", cancellationToken);
     }
 
     private async Task<PointsAward> CompleteJournaledChallengeAsync(TelemetryFact challenge)
