@@ -266,6 +266,27 @@ public sealed class CliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Edge_devices_add_of_a_booth_app_as_anything_but_a_scanner_exits_2_in_one_line_and_adds_nothing()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var config = directory.File("edge.json");
+        await File.WriteAllTextAsync(config, $$"""{ "Edge": { "EdgeId": "north", "DataDirectory": {{JsonSerializer.Serialize(directory.File("edge"))}}, "Gates": [ { "Id": "G01", "Name": "Gate 1" } ] } }""");
+
+        var asOps = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "devices", "add", "--config", config, "--name", "booth:B1", "--role", "ops");
+        var listed = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "devices", "list", "--config", config);
+
+        AssertOneLineError(asOps, "--name booth:B1 names a booth app, whose credential is a scanner");
+        Assert.Equal(2, asOps.ExitCode);
+        Assert.True(listed.ExitCode == 0, listed.ToString());
+        Assert.DoesNotContain("booth:B1", listed.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_second_edge_on_the_data_directory_of_a_running_edge_exits_2_in_one_line_and_the_first_keeps_answering()
     {
         if (!VenueBuilt())

@@ -45,6 +45,12 @@ public static class DevicesCommand
             {
                 throw new ArgumentException($"--role {r.ToString().ToLowerInvariant()} is not used here; the roles are {allowed}.");
             }
+
+            var n = parse.GetValue(name)!;
+            if (n.StartsWith(Edge.Telemetry.BoothApps.NamePrefix, StringComparison.Ordinal) && r != DeviceRole.Scanner)
+            {
+                throw new ArgumentException($"--name {n} names a booth app, whose credential is a scanner (it captures and exports that booth's leads only): leave --role out.");
+            }
         }));
 
         var list = new Command("list", "List registered devices.") { config };
