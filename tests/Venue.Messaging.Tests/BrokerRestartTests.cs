@@ -41,15 +41,21 @@ public sealed class BrokerRestartTests(RabbitMqFixture broker, ITestOutputHelper
         await using var consumer = await Consumers.StartedAsync(queue.Options, sink);
         var reader = new MosquittoReader(server);
         var acknowledged = new List<long>();
+        // When each acknowledged message was published (before, during or after the outage), so that
+        // a read that never arrives says where in the outage it was lost.
+        var phaseOf = new Dictionary<long, string>();
+        var phase = "before";
         var refused = 0;
         var message = 0;
 
         async Task PublishAsync()
         {
             var events = Enumerable.Range(message++ * EventsPerMessage, EventsPerMessage).Select(i => (long)i).ToList();
+            var publishedIn = phase;
             if (await reader.TryPublishAsync(queue.Topic("r1"), ZebraJson.Array(events)))
             {
                 acknowledged.AddRange(events);
+                events.ForEach(e => phaseOf[e] = $"{publishedIn} (acknowledged at {DateTimeOffset.UtcNow:HH:mm:ss.fff})");
             }
             else
             {
@@ -64,6 +70,8 @@ public sealed class BrokerRestartTests(RabbitMqFixture broker, ITestOutputHelper
 
         // The reader keeps publishing while the broker goes away and comes back, as a real one would,
         // retrying at its own pace (a reader's retry interval, not a wait for anything).
+        phase = "during";
+        output.WriteLine($"outage begins at {DateTimeOffset.UtcNow:HH:mm:ss.fff}");
         var outageDone = outage(server);
         using (var retryInterval = new PeriodicTimer(TimeSpan.FromMilliseconds(100)))
         {
@@ -75,13 +83,16 @@ public sealed class BrokerRestartTests(RabbitMqFixture broker, ITestOutputHelper
         }
 
         await outageDone;
+        phase = "after";
+        output.WriteLine($"the broker is back at {DateTimeOffset.UtcNow:HH:mm:ss.fff}");
         for (var i = 0; i < 20; i++)
         {
             await PublishAsync();
         }
 
         await Eventually.UntilAsync(() => Task.FromResult(acknowledged.All(sink.Journal.Select(r => r.EventNum).ToHashSet().Contains)), TimeSpan.FromSeconds(60),
-            () => $"all {acknowledged.Count} acknowledged reads handed to the sink (its journal holds {sink.JournalCount}; {consumer.Stats})");
+            () => $"all {acknowledged.Count} acknowledged reads handed to the sink (its journal holds {sink.JournalCount}; {consumer.Stats}; missing: " +
+                string.Join(", ", acknowledged.Except(sink.Journal.Select(r => r.EventNum)).Select(e => $"{e} published {phaseOf[e]}")) + ")");
         // What the consumer handed the sink, every call: the sink's journal drops repeats itself, so it
         // cannot show a consumer applying a read twice. Calls first, then the counters, which count a
         // delivery (and whether the broker flagged it redelivered) before its reads are handed on.
