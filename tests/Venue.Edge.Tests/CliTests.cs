@@ -219,6 +219,14 @@ public sealed class CliTests(ITestOutputHelper output)
         Assert.Equal(0, (await VenueExecutable.RunAsync(directory.Path, Quick, "keys", "create", "--kid", "k9", "--out", keys)).ExitCode);
     }
 
+    /// <summary>Writes edge north's config with one gate and its data in <c>{directory}/edge</c>; returns its path.</summary>
+    private static async Task<string> OneGateConfigAsync(TempDirectory directory)
+    {
+        var config = directory.File("edge.json");
+        await File.WriteAllTextAsync(config, $$"""{ "Edge": { "EdgeId": "north", "DataDirectory": {{JsonSerializer.Serialize(directory.File("edge"))}}, "Gates": [ { "Id": "G01", "Name": "Gate 1" } ] } }""");
+        return config;
+    }
+
     [Fact]
     public async Task Edge_devices_refuses_a_role_the_edge_never_authorizes_and_a_broken_devices_db_is_one_line()
     {
@@ -229,8 +237,7 @@ public sealed class CliTests(ITestOutputHelper output)
 
         using var directory = new TempDirectory();
         var data = directory.File("edge");
-        var config = directory.File("edge.json");
-        await File.WriteAllTextAsync(config, $$"""{ "Edge": { "EdgeId": "north", "DataDirectory": {{JsonSerializer.Serialize(data)}}, "Gates": [ { "Id": "G01", "Name": "Gate 1" } ] } }""");
+        var config = await OneGateConfigAsync(directory);
 
         var wrongRole = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "devices", "add", "--config", config, "--name", "x", "--role", "edge");
         Directory.CreateDirectory(data);
@@ -252,8 +259,7 @@ public sealed class CliTests(ITestOutputHelper output)
         }
 
         using var directory = new TempDirectory();
-        var config = directory.File("edge.json");
-        await File.WriteAllTextAsync(config, $$"""{ "Edge": { "EdgeId": "north", "DataDirectory": {{JsonSerializer.Serialize(directory.File("edge"))}}, "Gates": [ { "Id": "G01", "Name": "Gate 1" } ] } }""");
+        var config = await OneGateConfigAsync(directory);
 
         var wrongRole = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "devices", "add", "--config", config, "--name", "intruder", "--role", "edge");
         var listed = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "devices", "list", "--config", config);
@@ -274,8 +280,7 @@ public sealed class CliTests(ITestOutputHelper output)
         }
 
         using var directory = new TempDirectory();
-        var config = directory.File("edge.json");
-        await File.WriteAllTextAsync(config, $$"""{ "Edge": { "EdgeId": "north", "DataDirectory": {{JsonSerializer.Serialize(directory.File("edge"))}}, "Gates": [ { "Id": "G01", "Name": "Gate 1" } ] } }""");
+        var config = await OneGateConfigAsync(directory);
 
         var asOps = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "devices", "add", "--config", config, "--name", "booth:B1", "--role", "ops");
         var listed = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "devices", "list", "--config", config);
