@@ -17,6 +17,16 @@ public interface IPortalGrain : IGrainWithStringKey
     /// </summary>
     Task<PortalBatchResult> ObserveAsync(IReadOnlyList<JournaledRead> reads);
 
+    /// <summary>
+    /// A journal replay's <see cref="ObserveAsync"/>: the same, except that no timer decides the passes
+    /// left open. The replay calls <see cref="SweepIdleAsync"/> as its clock (the journal's) passes
+    /// <see cref="PortalBatchResult.IdleDue"/>, so passes end where they ended live.
+    /// </summary>
+    Task<PortalBatchResult> ReplayAsync(IReadOnlyList<JournaledRead> reads);
+
+    /// <summary>Decides the passes whose badge the edge had not heard for the direction window at <paramref name="now"/> (what the timer does live), and applies the movements.</summary>
+    Task<PortalBatchResult> SweepIdleAsync(DateTimeOffset now);
+
     /// <summary>Decides every pass still open (at the end of a journal replay) and applies the movements.</summary>
     Task<PortalBatchResult> FlushAsync();
 
@@ -25,4 +35,8 @@ public interface IPortalGrain : IGrainWithStringKey
 }
 
 /// <summary>What one call did: reads taken in, new passes, absorbed duplicates, movements applied, reads dropped (late, misrouted, not a badge).</summary>
-public sealed record PortalBatchResult(int Reads, int Passes, int Absorbed, int Movements, int Dropped);
+public sealed record PortalBatchResult(int Reads, int Passes, int Absorbed, int Movements, int Dropped)
+{
+    /// <summary>No pass left open goes quiet before this time by the edge's clock (null: none is open). A lower bound.</summary>
+    public DateTimeOffset? IdleDue { get; init; }
+}

@@ -24,6 +24,7 @@ internal sealed class PassTracker
     private readonly List<TagPass> _pending = [];
     private long _clock = None;
     private long _sweepDue = long.MaxValue;
+    private long _idleDue = long.MaxValue;
 
     public PassTracker(PortalDefinition portal, TimeSpan debounce, TimeSpan direction, TimeSpan simultaneity)
     {
@@ -56,24 +57,19 @@ internal sealed class PassTracker
     /// <summary>Passes seen by both antennas that no rule could order: no movement.</summary>
     public long Undecided { get; private set; }
 
-    public int PendingCount
-    {
-        get
-        {
-            var n = 0;
-            foreach (var tag in _pending)
-            {
-                n += tag.Pending ? 1 : 0;
-            }
-
-            return n;
-        }
-    }
+    /// <summary>Passes open: their direction is not decided yet.</summary>
+    public int PendingCount { get; private set; }
 
     public DateTimeOffset? LastReadAt => _clock == None ? null : new DateTimeOffset(_clock, TimeSpan.Zero);
 
+    /// <summary>
+    /// No open pass is idle before this edge time (UTC ticks; <see cref="long.MaxValue"/> with none open):
+    /// a lower bound, exact after a <see cref="SweepIdle"/>. A journal replay sweeps when its clock reaches it.
+    /// </summary>
+    public long IdleDue => PendingCount == 0 ? long.MaxValue : _idleDue;
+
     /// <summary>Takes one read in; passes it decides are appended to <paramref name="decided"/>.</summary>
-    /// <param name="observedAt">The edge's clock (UTC ticks) when the read was handed in, for <see cref="SweepIdle"/>.</param>
+    /// <param name="observedAt">The edge's clock (UTC ticks) when the read was journaled, for <see cref="SweepIdle"/>: the same live and in a replay.</param>
     public void Observe(TagRead read, long observedAt, List<DecidedPass> decided)
     {
         Reads++;
@@ -129,6 +125,10 @@ internal sealed class PassTracker
 
         Add(tag, t, outer, read.PeakRssi, decided);
         tag.ObservedAt = observedAt;
+        if (tag.Pending && observedAt + _direction < _idleDue)
+        {
+            _idleDue = observedAt + _direction;
+        }
         if (t > _clock)
         {
             _clock = t;
@@ -163,6 +163,7 @@ internal sealed class PassTracker
 
         _pending.Clear();
         _sweepDue = long.MaxValue;
+        _idleDue = long.MaxValue;
     }
 
     private void Open(TagPass tag, long t)
@@ -173,6 +174,7 @@ internal sealed class PassTracker
         tag.PeakOuterAt = tag.PeakInnerAt = None;
         tag.PeakOuter = tag.PeakInner = double.NegativeInfinity;
         tag.Pending = true;
+        PendingCount++;
         if (!tag.Listed)
         {
             _pending.Add(tag);
@@ -253,7 +255,7 @@ internal sealed class PassTracker
             else
             {
                 Undecided++;
-                tag.Pending = false;
+                Close(tag);
             }
 
             return;
@@ -263,17 +265,27 @@ internal sealed class PassTracker
         Conclude(tag, inward: tag.FirstInner != None, PassEvidence.SingleAntenna, decided);
     }
 
-    private static void Conclude(TagPass tag, bool inward, PassEvidence evidence, List<DecidedPass> decided)
+    private void Conclude(TagPass tag, bool inward, PassEvidence evidence, List<DecidedPass> decided)
     {
-        tag.Pending = false;
+        Close(tag);
         var crossedAt = inward ? tag.FirstInner : tag.FirstOuter;
         decided.Add(new DecidedPass(tag.AttendeeId, inward, evidence, new DateTimeOffset(crossedAt, TimeSpan.Zero)));
+    }
+
+    private void Close(TagPass tag)
+    {
+        tag.Pending = false;
+        if (--PendingCount == 0)
+        {
+            _idleDue = long.MaxValue;
+        }
     }
 
     private void Sweep(List<DecidedPass> decided, bool byReadClock, long now)
     {
         var kept = 0;
         var due = long.MaxValue;
+        var idleDue = long.MaxValue;
         for (var i = 0; i < _pending.Count; i++)
         {
             var tag = _pending[i];
@@ -289,11 +301,13 @@ internal sealed class PassTracker
             }
 
             due = Math.Min(due, tag.LastRead + _direction);
+            idleDue = Math.Min(idleDue, tag.ObservedAt + _direction);
             _pending[kept++] = tag;
         }
 
         _pending.RemoveRange(kept, _pending.Count - kept);
         _sweepDue = due;
+        _idleDue = idleDue;
     }
 
     private void Prune()

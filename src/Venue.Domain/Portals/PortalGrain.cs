@@ -31,17 +31,9 @@ public sealed class PortalGrain(VenueLayout layout) : Grain<PortalState>, IPorta
 
     public async Task<PortalBatchResult> ObserveAsync(IReadOnlyList<JournaledRead> reads)
     {
-        ArgumentNullException.ThrowIfNull(reads);
-        var before = Counts();
-        var now = Time.GetUtcNow().UtcTicks;
-        for (var i = 0; i < reads.Count; i++)
-        {
-            _tracker.Observe(reads[i].Read, now, _decided);
-        }
-
         try
         {
-            return Result(before, await ApplyDecidedAsync());
+            return await TakeInAsync(reads);
         }
         finally
         {
@@ -50,12 +42,35 @@ public sealed class PortalGrain(VenueLayout layout) : Grain<PortalState>, IPorta
         }
     }
 
+    // No timer: the replay's own clock, not the wall clock, says when a pass has gone quiet (SweepIdleAsync).
+    public Task<PortalBatchResult> ReplayAsync(IReadOnlyList<JournaledRead> reads) => TakeInAsync(reads);
+
+    public async Task<PortalBatchResult> SweepIdleAsync(DateTimeOffset now)
+    {
+        var before = Counts();
+        _tracker.SweepIdle(now.UtcTicks, _decided);
+        return Result(before, await ApplyDecidedAsync());
+    }
+
     public async Task<PortalBatchResult> FlushAsync()
     {
         var before = Counts();
         _tracker.Flush(_decided);
         var movements = await ApplyDecidedAsync();
         return Result(before, movements);
+    }
+
+    private async Task<PortalBatchResult> TakeInAsync(IReadOnlyList<JournaledRead> reads)
+    {
+        ArgumentNullException.ThrowIfNull(reads);
+        var before = Counts();
+        for (var i = 0; i < reads.Count; i++)
+        {
+            // When the edge journaled the read, not when this turn runs: a replay then decides idle passes as the edge did.
+            _tracker.Observe(reads[i].Read, reads[i].ReceivedAt.UtcTicks, _decided);
+        }
+
+        return Result(before, await ApplyDecidedAsync());
     }
 
     public Task<PortalStatus> GetStatusAsync() => Task.FromResult(new PortalStatus(
@@ -185,13 +200,16 @@ public sealed class PortalGrain(VenueLayout layout) : Grain<PortalState>, IPorta
 
     private (long Reads, long Passes, long Absorbed) Counts() => (_tracker.Reads, _tracker.Passes, _tracker.Absorbed);
 
-    private static PortalBatchResult Result((long Reads, long Passes, long Absorbed) before, (long Reads, long Passes, long Absorbed) after, int movements)
+    private PortalBatchResult Result((long Reads, long Passes, long Absorbed) before, int movements)
     {
+        var after = Counts();
         var reads = (int)(after.Reads - before.Reads);
         var passes = (int)(after.Passes - before.Passes);
         var absorbed = (int)(after.Absorbed - before.Absorbed);
-        return new PortalBatchResult(reads, passes, absorbed, movements, reads - passes - absorbed);
+        var idleDue = _tracker.IdleDue;
+        return new PortalBatchResult(reads, passes, absorbed, movements, reads - passes - absorbed)
+        {
+            IdleDue = idleDue == long.MaxValue ? null : new DateTimeOffset(idleDue, TimeSpan.Zero),
+        };
     }
-
-    private PortalBatchResult Result((long Reads, long Passes, long Absorbed) before, int movements) => Result(before, Counts(), movements);
 }

@@ -11,7 +11,46 @@ namespace Venue.Domain.Portals;
 /// </summary>
 public sealed class PortalReadRouter(VenueLayout layout, IGrainFactory grains)
 {
-    public async Task<RoutedReads> RouteAsync(IReadOnlyList<JournaledRead> reads)
+    // A replay's portals with passes open, and when each may first have one gone quiet (a lower bound).
+    private readonly Dictionary<string, DateTimeOffset> _idleDue = new(StringComparer.Ordinal);
+    private DateTimeOffset? _nextIdleDue;
+
+    /// <summary>In a replay, the earliest time by the journal's clock at which an open pass may have gone quiet (null: none open).</summary>
+    public DateTimeOffset? NextIdleDue => _nextIdleDue;
+
+    /// <summary>Live: the portals' timers decide the passes left open.</summary>
+    public Task<RoutedReads> RouteAsync(IReadOnlyList<JournaledRead> reads) => RouteAsync(reads, replay: false);
+
+    /// <summary>
+    /// A journal replay's batch: the portals keep no timers; the replay calls <see cref="SweepIdleAsync"/>
+    /// whenever its clock reaches <see cref="NextIdleDue"/>, before the next batch, fact or gate passage.
+    /// </summary>
+    public Task<RoutedReads> ReplayAsync(IReadOnlyList<JournaledRead> reads) => RouteAsync(reads, replay: true);
+
+    /// <summary>In a replay: decides at every portal the passes quiet at <paramref name="now"/>, as the portals' timers did live.</summary>
+    public async Task<RoutedReads> SweepIdleAsync(DateTimeOffset now)
+    {
+        var movements = 0;
+        List<Exception>? failures = null;
+        foreach (var (portalId, due) in _idleDue.OrderBy(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).ToList())
+        {
+            if (due > now)
+            {
+                break;
+            }
+
+            var (moved, failure) = await CallAsync(portalId, now, p => p.SweepIdleAsync(now), replay: true);
+            movements += moved;
+            if (failure is not null)
+            {
+                (failures ??= []).Add(failure);
+            }
+        }
+
+        return new RoutedReads(0, 0, movements, failures ?? []);
+    }
+
+    private async Task<RoutedReads> RouteAsync(IReadOnlyList<JournaledRead> reads, bool replay)
     {
         ArgumentNullException.ThrowIfNull(reads);
         var byPortal = new Dictionary<string, List<JournaledRead>>(StringComparer.Ordinal);
@@ -38,19 +77,55 @@ public sealed class PortalReadRouter(VenueLayout layout, IGrainFactory grains)
         List<Exception>? failures = null;
         foreach (var portalId in order)
         {
-            // A portal that fails must not keep the batch from the portals after it: the reads are journaled either way.
-            try
+            var batch = byPortal[portalId];
+            var (moved, failure) = await CallAsync(portalId, batch[^1].ReceivedAt, p => replay ? p.ReplayAsync(batch) : p.ObserveAsync(batch), replay);
+            movements += moved;
+            if (failure is not null)
             {
-                movements += (await grains.GetGrain<IPortalGrain>(portalId).ObserveAsync(byPortal[portalId])).Movements;
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                movements += (e as PortalMovesFailedException)?.Moved ?? 0;
-                (failures ??= []).Add(e);
+                (failures ??= []).Add(failure);
             }
         }
 
         return new RoutedReads(reads.Count - unrouted, unrouted, movements, failures ?? []);
+    }
+
+    /// <summary>Calls one portal: its failure is returned, not thrown, so the portals after it still get theirs (the reads are journaled either way).</summary>
+    private async Task<(int Movements, Exception? Failure)> CallAsync(string portalId, DateTimeOffset now, Func<IPortalGrain, Task<PortalBatchResult>> call, bool replay)
+    {
+        try
+        {
+            var result = await call(grains.GetGrain<IPortalGrain>(portalId));
+            if (replay)
+            {
+                NoteIdleDue(portalId, result.IdleDue);
+            }
+
+            return (result.Movements, null);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            if (replay)
+            {
+                // What is still open is unknown: look again at the next step of the replay.
+                NoteIdleDue(portalId, now);
+            }
+
+            return ((e as PortalMovesFailedException)?.Moved ?? 0, e);
+        }
+    }
+
+    private void NoteIdleDue(string portalId, DateTimeOffset? due)
+    {
+        if (due is { } at)
+        {
+            _idleDue[portalId] = at;
+        }
+        else
+        {
+            _idleDue.Remove(portalId);
+        }
+
+        _nextIdleDue = _idleDue.Count == 0 ? null : _idleDue.Values.Min();
     }
 
     /// <summary>Decides every open pass at every portal: call it once a journal replay has fed its last read.</summary>
@@ -58,6 +133,8 @@ public sealed class PortalReadRouter(VenueLayout layout, IGrainFactory grains)
     {
         var movements = 0;
         List<Exception>? failures = null;
+        _idleDue.Clear();
+        _nextIdleDue = null;
         foreach (var portal in layout.Portals)
         {
             try

@@ -58,7 +58,7 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
         _router = new PortalReadRouter(layout, grains);
         _logger = logger;
         // The journal's reads up to here are routed by the start's replay; live batches follow them in order.
-        _inOrder = new JournalOrderGate(journal.LastReadSequence + 1, batch => RouteAsync(batch, CancellationToken.None), time, orderGapTimeout, OnOrderGapSkipped);
+        _inOrder = new JournalOrderGate(journal.LastReadSequence + 1, batch => RouteAsync(batch, replay: false, CancellationToken.None), time, orderGapTimeout, OnOrderGapSkipped);
     }
 
     /// <summary>How long live batches wait for an earlier one that has not come to routing (<see cref="EdgeReadersOptions.OrderGapTimeout"/>).</summary>
@@ -184,12 +184,12 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
         return new ReadIngestResult(appended.Accepted.Count, appended.Duplicates);
     }
 
-    private async Task RouteAsync(IReadOnlyList<JournaledRead> reads, CancellationToken cancellationToken)
+    private async Task RouteAsync(IReadOnlyList<JournaledRead> reads, bool replay, CancellationToken cancellationToken)
     {
         await _routing.WaitAsync(cancellationToken);
         try
         {
-            var routed = await _router.RouteAsync(reads);
+            var routed = replay ? await _router.ReplayAsync(reads) : await _router.RouteAsync(reads);
             Interlocked.Add(ref _unrouted, routed.Unrouted);
             Interlocked.Add(ref _movements, routed.Movements);
             NoteRouteFailures(routed.Failures);
@@ -344,7 +344,9 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
     /// <summary>
     /// Rebuilds zones, portals, booths and boards after a restart: gate passages from the check-in
     /// journal, reads and facts from the read journal, merged by the time each happened at this edge,
-    /// then every pass still open is decided.
+    /// then every pass still open is decided. The portals' timers are replayed too: before each step,
+    /// the passes that had gone quiet by then (by the journal's clock) are decided, so a pass the timer
+    /// decided live lands before the reads, leads and gate passages that followed it.
     /// </summary>
     internal async Task<TelemetryReplay> ReplayAsync(IEnumerable<JournalEntry> checkIns, Func<string, string?> zoneOfGate)
     {
@@ -361,7 +363,7 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
         {
             if (batch.Count > 0)
             {
-                await RouteAsync([.. batch], CancellationToken.None);
+                await RouteAsync([.. batch], replay: true, CancellationToken.None);
                 reads += batch.Count;
                 batch.Clear();
             }
@@ -372,6 +374,19 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
             var readAt = haveRead ? readCursor.Current.ReceivedAt : DateTimeOffset.MaxValue;
             var factAt = haveFact ? factCursor.Current.At : DateTimeOffset.MaxValue;
             var passageAt = havePassage ? passageCursor.Current.At : DateTimeOffset.MaxValue;
+            var next = Min(readAt, Min(factAt, passageAt));
+
+            // A pass of the batch's first read may go quiet from then on: route the batch, then what the timers decided.
+            var idleDue = batch.Count > 0 ? Min(_router.NextIdleDue ?? DateTimeOffset.MaxValue, batch[0].ReceivedAt + Layout.DirectionWindow) : _router.NextIdleDue;
+            if (next >= idleDue)
+            {
+                await FlushReadsAsync();
+                if (next >= _router.NextIdleDue)
+                {
+                    await ReplayStepAsync(() => _router.SweepIdleAsync(next));
+                }
+            }
+
             if (readAt <= factAt && readAt <= passageAt)
             {
                 batch.Add(readCursor.Current);
@@ -409,19 +424,26 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
         }
 
         await FlushReadsAsync();
+        await ReplayStepAsync(_router.FlushAsync);
+        return new TelemetryReplay(reads, facts, passages);
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a <= b ? a : b;
+
+    /// <summary>Runs a replay's sweep or flush of the portals, as a batch is routed: one at a time, counted.</summary>
+    private async Task ReplayStepAsync(Func<Task<RoutedReads>> step)
+    {
         await _routing.WaitAsync();
         try
         {
-            var flushed = await _router.FlushAsync();
-            Interlocked.Add(ref _movements, flushed.Movements);
-            NoteRouteFailures(flushed.Failures);
+            var routed = await step();
+            Interlocked.Add(ref _movements, routed.Movements);
+            NoteRouteFailures(routed.Failures);
         }
         finally
         {
             _routing.Release();
         }
-
-        return new TelemetryReplay(reads, facts, passages);
     }
 
     /// <summary>Counters for /healthz and the console.</summary>

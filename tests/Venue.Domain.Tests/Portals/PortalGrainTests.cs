@@ -103,6 +103,27 @@ public sealed class PortalGrainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_replayed_pass_goes_quiet_by_the_journal_clock_and_not_by_the_wall_clock()
+    {
+        await _rig.MoveAsync("A-1", null, "lobby", T0.AddMinutes(-1));
+        // Journaled at T0 + 0.4 s; the replay runs much later by the wall clock. Quiet two seconds (the direction window) after.
+        var journaled = T0.AddMilliseconds(400);
+        var quietAt = journaled + TimeSpan.FromSeconds(2);
+        var replayed = await Portal.ReplayAsync([Read("A-1", Inner, 0.0) with { ReceivedAt = journaled }]).WithTimeout("the replayed read");
+        Assert.Equal(quietAt, replayed.IdleDue);
+
+        // No timer decides it: the next step of the journal may still be a read of this pass.
+        _rig.Time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(1, (await Portal.GetStatusAsync().WithTimeout("the portal's status")).OpenPasses);
+
+        var early = await Portal.SweepIdleAsync(quietAt.AddTicks(-1)).WithTimeout("a sweep before the pass went quiet");
+        Assert.Equal((0, quietAt), (early.Movements, early.IdleDue));
+        var quiet = await Portal.SweepIdleAsync(quietAt).WithTimeout("a sweep once it went quiet");
+        Assert.Equal((1, (DateTimeOffset?)null), (quiet.Movements, quiet.IdleDue));
+        Assert.Equal("hall-a", (await _rig.WhereAsync("A-1")).Zone);
+    }
+
+    [Fact]
     public async Task A_one_antenna_pass_seen_from_the_side_the_attendee_is_on_takes_them_across()
     {
         await _rig.MoveAsync("A-1", null, "lobby", T0.AddMinutes(-1));

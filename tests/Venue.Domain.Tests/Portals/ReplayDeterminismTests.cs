@@ -40,7 +40,13 @@ public sealed class ReplayDeterminismTests
         var router = new PortalReadRouter(rig.Layout, rig.Runtime);
         foreach (var batch in reads.Chunk(64))
         {
-            await router.RouteAsync(batch).WithTimeout("a replayed batch");
+            // As the edge replays: what the portals' timers decided before this batch, then the batch.
+            if (batch[0].ReceivedAt >= router.NextIdleDue)
+            {
+                await router.SweepIdleAsync(batch[0].ReceivedAt).WithTimeout("a replayed idle sweep");
+            }
+
+            await router.ReplayAsync(batch).WithTimeout("a replayed batch");
         }
 
         await router.FlushAsync().WithTimeout("the end-of-replay flush");

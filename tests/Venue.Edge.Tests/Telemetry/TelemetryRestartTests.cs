@@ -63,6 +63,31 @@ public sealed class TelemetryRestartTests
         Assert.Equal(before.Booths, (await expo.OkJsonAsync("/v1/booths")).GetRawText());
     }
 
+    [Fact]
+    public async Task A_pass_the_portal_timer_decided_before_a_gate_exit_is_replayed_before_that_exit_after_a_restart()
+    {
+        string[] people = ["A-1"];
+        await using var expo = await Expo.StartAsync(people);
+        var admittedAt = await expo.AdmitAsync("A-1");
+        // Seen by the room's antenna only: the portal's timer decides the pass once the doorway has been quiet for the direction window.
+        await expo.PostZebraAsync([new(expo.NextEventNum(Expo.Zebra), "A-1", Expo.RoomSide, admittedAt.AddSeconds(1))]);
+        await expo.ZoneOfAsync("A-1", "room-1", "the portal's timer to decide the one-antenna pass");
+        expo.Scenario.Edge.Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal("exited", (await expo.Scanner.ScanAsync("G02", expo.Badges["A-1"], "exit")).Reason);
+        await expo.ZoneOfAsync("A-1", null, "the exit scan to take A-1 out of room-1");
+        var before = await SnapshotAsync(expo, people);
+        var room = (await expo.ZoneAsync("room-1")).GetRawText();
+
+        await expo.Scenario.RestartAsync();
+
+        // Replayed in the order the edge lived it: into room-1 (the timer), then out (the exit), so
+        // room-1 keeps the visit; a replay that decides the pass only at its end finds it older than the exit and drops it.
+        var after = await SnapshotAsync(expo, people);
+        Assert.Equal(before.Zones, after.Zones);
+        Assert.Equal(room, (await expo.ZoneAsync("room-1")).GetRawText());
+        Assert.Equal(before.Locations, after.Locations);
+    }
+
     private static string? Zone(Snapshot snapshot, string attendeeId) =>
         Expo.ZoneIn(JsonDocument.Parse(snapshot.Locations[attendeeId]).RootElement);
 
