@@ -40,7 +40,8 @@ public sealed class Reconciler(IGrainFactory grains, WebhookOutbox outbox, IChec
         var byAttendee = new Dictionary<string, List<Passage>>(StringComparer.Ordinal);
         foreach (var c in checkIns)
         {
-            if (!c.Entry.Passed || c.Entry.AttendeeId is not { } attendee)
+            // An empty id is refused at upload; one stored before that check must not stop every later apply and the start's rebuild.
+            if (!c.Entry.Passed || c.Entry.AttendeeId is not { Length: > 0 } attendee)
             {
                 continue;
             }

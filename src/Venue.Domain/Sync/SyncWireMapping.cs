@@ -77,6 +77,12 @@ public static class SyncWireMapping
             return $"entry {seq}: nonce is missing";
         }
 
+        if (attendee is { Length: 0 })
+        {
+            // Left out when the badge named nobody; an empty id would be a grain key nobody can hold.
+            return $"entry {seq}: attendee is empty (leave it out when the badge named nobody)";
+        }
+
         if (gate.Length > MaxIdLength || attendee?.Length > MaxIdLength || nonce.Length > MaxIdLength)
         {
             return $"entry {seq}: an id is longer than {MaxIdLength} characters";

@@ -212,6 +212,22 @@ public sealed class JournalUploadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_entry_naming_an_empty_attendee_is_refused_and_the_next_edge_s_upload_still_counts()
+    {
+        var north = await _central.EdgeClientAsync("north");
+        var south = await _central.EdgeClientAsync("south");
+
+        // An attendee is left out when the badge named nobody; an empty one is a buggy edge.
+        using var response = await UploadAsync(north, "north", Entry(1, "a1", ScanReason.Admitted, Hlc()), Entry(2, "", ScanReason.Admitted, Hlc(0, 1)));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("entry 2: attendee is empty", await response.Content.ReadAsStringAsync());
+        Assert.Equal(0, (await _central.Silo.Store.GetTotalsAsync()).Entries);
+        await UploadOkAsync(south, "south", Entry(1, "a2", ScanReason.Admitted, Hlc(0, 2)));
+        Assert.Equal((1L, 1L), ((await _central.Silo.GetStatsAsync()).Admitted, (await _central.Silo.GetStatsAsync()).Inside));
+    }
+
+    [Fact]
     public async Task Of_a_repeated_seq_and_a_bad_entry_the_one_met_first_is_told()
     {
         var north = await _central.EdgeClientAsync("north");
