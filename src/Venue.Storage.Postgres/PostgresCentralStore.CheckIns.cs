@@ -211,11 +211,11 @@ public sealed partial class PostgresCentralStore
     {
         await using var select = _dataSource.CreateCommand($"""
             SELECT {CheckInColumns} FROM checkins
-            WHERE feed_id > @after AND feed_id <= @up_to {(passagesOnly ? "AND reason IN (@admitted, @exited)" : "")}
+            WHERE feed_id > @after AND feed_id <= @up_to {(passagesOnly ? "AND reason IN (@admitted, @exited, @not_inside)" : "")}
             ORDER BY feed_id LIMIT @limit
             """)
             .With("after", after).With("up_to", upTo).With("limit", limit)
-            .With("admitted", (short)ScanReason.Admitted).With("exited", (short)ScanReason.Exited);
+            .With("admitted", (short)ScanReason.Admitted).With("exited", (short)ScanReason.Exited).With("not_inside", (short)ScanReason.NotInside);
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         var page = new List<StoredCheckIn>(Math.Min(limit, PageSize));
         while (await reader.ReadAsync(cancellationToken))

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Venue.Central.Webhooks;
 using Venue.Domain.Central;
+using Venue.Domain.CheckIn;
 using Venue.Domain.Reconciliation;
 using Venue.Runtime;
 
@@ -41,7 +42,7 @@ public sealed class Reconciler(IGrainFactory grains, WebhookOutbox outbox, IChec
         foreach (var c in checkIns)
         {
             // An empty id is refused at upload; one stored before that check must not stop every later apply and the start's rebuild.
-            if (!c.Entry.Passed || c.Entry.AttendeeId is not { Length: > 0 } attendee)
+            if (!c.Entry.Reason.IsPresenceEvidence() || c.Entry.AttendeeId is not { Length: > 0 } attendee)
             {
                 continue;
             }

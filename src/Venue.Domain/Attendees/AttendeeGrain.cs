@@ -60,6 +60,10 @@ public sealed class AttendeeGrain(ICheckInJournal journal) : Grain<AttendeeState
                 state.Inside = false;
                 state.Exits++;
                 break;
+            case ScanReason.NotInside:
+                // Outside already; what it changes is the clock an older admission heard of later must beat.
+                state.LastPassageHlc = Math.Max(state.LastPassageHlc, entry.Hlc);
+                return;
             default:
                 return;
         }
@@ -78,7 +82,7 @@ public sealed class AttendeeGrain(ICheckInJournal journal) : Grain<AttendeeState
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(passage);
-        if (!passage.Reason.IsPassage() || passage.Hlc <= state.LastPassageHlc)
+        if (!passage.Reason.IsPresenceEvidence() || passage.Hlc <= state.LastPassageHlc)
         {
             return false;
         }
@@ -99,7 +103,7 @@ public sealed class AttendeeGrain(ICheckInJournal journal) : Grain<AttendeeState
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(passage);
-        if (!passage.Reason.IsPassage())
+        if (!passage.Reason.IsPresenceEvidence())
         {
             return;
         }
@@ -117,7 +121,7 @@ public sealed class AttendeeGrain(ICheckInJournal journal) : Grain<AttendeeState
         {
             state.Entries++;
         }
-        else
+        else if (passage.Reason == ScanReason.Exited)
         {
             state.Exits++;
         }

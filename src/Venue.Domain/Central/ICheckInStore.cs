@@ -30,7 +30,7 @@ public interface ICheckInStore
     /// <summary>The entry stored with feed id <paramref name="feedId"/>; null when none is.</summary>
     Task<StoredCheckIn?> GetCheckInByFeedIdAsync(long feedId, CancellationToken cancellationToken = default);
 
-    /// <summary>A page of entries after a feed id, in feed order; <paramref name="passagesOnly"/> keeps admissions and exits.</summary>
+    /// <summary>A page of entries after a feed id, in feed order; <paramref name="passagesOnly"/> keeps what says where an attendee is: admissions, exits, and exits refused as not_inside (<see cref="CheckIn.ScanReasons.IsPresenceEvidence"/>).</summary>
     Task<IReadOnlyList<StoredCheckIn>> ReadCheckInsAsync(long afterFeedId, int limit, bool passagesOnly, CancellationToken cancellationToken = default);
 
     /// <summary>Streams entries after a feed id in feed order without loading them all (exports, rebuilds).</summary>

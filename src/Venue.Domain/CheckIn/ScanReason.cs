@@ -47,6 +47,13 @@ public static class ScanReasons
 
     public static bool IsPassage(this ScanReason reason) => reason is ScanReason.Admitted or ScanReason.Exited;
 
+    /// <summary>
+    /// What says where an attendee is: passages, and exits refused as <c>not_inside</c>. Nobody is kept
+    /// in at an exit, so such an exit is an attendee walking out through an edge that had not heard of
+    /// their admission (made at an edge it was cut off from); it outranks anything older, as a passage does.
+    /// </summary>
+    public static bool IsPresenceEvidence(this ScanReason reason) => reason is ScanReason.Admitted or ScanReason.Exited or ScanReason.NotInside;
+
     public static IReadOnlyList<string> AllCodes => Codes;
 
     /// <summary>Reads a wire code back; false for anything that is not one of <see cref="AllCodes"/>.</summary>

@@ -31,9 +31,9 @@ public sealed class PassageHistory
     public bool Add(Passage passage)
     {
         ArgumentNullException.ThrowIfNull(passage);
-        if (!passage.Reason.IsPassage())
+        if (!passage.Reason.IsPresenceEvidence())
         {
-            throw new ArgumentException($"Only admissions and exits are passages, not '{passage.Reason.Code()}'.", nameof(passage));
+            throw new ArgumentException($"Only admissions and exits (also those refused as not_inside) say where an attendee is, not '{passage.Reason.Code()}'.", nameof(passage));
         }
 
         var index = _passages.BinarySearch(passage);
@@ -51,7 +51,8 @@ public sealed class PassageHistory
     /// Folds the passages in clock order. An admission while already inside by an admission at
     /// another edge, with no exit between, is a double admission: the person is counted once and
     /// the pair becomes a conflict. Two admissions at one edge cannot happen (the edge refuses the
-    /// second) and are counted once without a conflict.
+    /// second) and are counted once without a conflict. An exit refused as not_inside (an edge that
+    /// had not heard of the admission) is an exit: nobody is kept in.
     /// </summary>
     public HistoryVerdict Fold(string attendeeId, DateTimeOffset detectedAt)
     {

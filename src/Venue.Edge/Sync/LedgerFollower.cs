@@ -220,9 +220,9 @@ internal sealed class LedgerFollower(
         foreach (var w in wires)
         {
             if (w is null || string.IsNullOrEmpty(w.Attendee) || string.IsNullOrEmpty(w.Edge) || string.IsNullOrEmpty(w.Gate) || w.Hlc <= 0
-                || w.Hlc > HybridLogicalClock.MaxFollowed || !ScanReasons.TryParse(w.Reason, out var reason) || !reason.IsPassage())
+                || w.Hlc > HybridLogicalClock.MaxFollowed || !ScanReasons.TryParse(w.Reason, out var reason) || !reason.IsPresenceEvidence())
             {
-                logger.LogError("Passage from central skipped: {Passage} is not an admission or exit with attendee, edge, gate and a positive hlc this edge may follow (before the year 3000).", w);
+                logger.LogError("Passage from central skipped: {Passage} is not an admission or exit (or an exit refused as not_inside) with attendee, edge, gate and a positive hlc this edge may follow (before the year 3000).", w);
                 continue;
             }
 

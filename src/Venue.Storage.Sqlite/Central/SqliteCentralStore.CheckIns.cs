@@ -195,11 +195,11 @@ public sealed partial class SqliteCentralStore
         using var connection = OpenReader();
         using var select = connection.Command($"""
             SELECT {CheckInColumns} FROM checkins
-            WHERE feed_id > $after AND feed_id <= $upTo {(passagesOnly ? "AND reason IN ($admitted, $exited)" : "")}
+            WHERE feed_id > $after AND feed_id <= $upTo {(passagesOnly ? "AND reason IN ($admitted, $exited, $notInside)" : "")}
             ORDER BY feed_id LIMIT $limit
             """)
             .With("$after", after).With("$upTo", upTo).With("$limit", limit)
-            .With("$admitted", (int)ScanReason.Admitted).With("$exited", (int)ScanReason.Exited);
+            .With("$admitted", (int)ScanReason.Admitted).With("$exited", (int)ScanReason.Exited).With("$notInside", (int)ScanReason.NotInside);
         using var reader = select.ExecuteReader();
         var page = new List<StoredCheckIn>();
         while (reader.Read())

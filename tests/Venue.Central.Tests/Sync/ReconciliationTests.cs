@@ -56,6 +56,37 @@ public sealed class ReconciliationTests : IAsyncLifetime
         Assert.Equal(1, (await _central.Silo.GetStatsAsync()).Inside);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_exit_refused_as_not_inside_at_an_edge_cut_off_from_the_admission_takes_the_attendee_out(bool admissionFirst)
+    {
+        var north = await _central.EdgeClientAsync("north");
+        var south = await _central.EdgeClientAsync("south");
+        var t = Hlc();
+        // Admitted at north; south, cut off, had not heard of it when the attendee walked out through it.
+        var admission = Entry(1, "a1", ScanReason.Admitted, t + 1);
+        var exit = Entry(1, "a1", ScanReason.NotInside, t + 2) with { Direction = "exit" };
+        // Refused before any admission: nothing to take them out of.
+        var early = Entry(2, "a2", ScanReason.NotInside, t + 1) with { Direction = "exit" };
+
+        if (admissionFirst)
+        {
+            await UploadOkAsync(north, "north", admission, Entry(2, "a2", ScanReason.Admitted, t + 2));
+            await UploadOkAsync(south, "south", exit, early);
+        }
+        else
+        {
+            await UploadOkAsync(south, "south", exit, early);
+            await UploadOkAsync(north, "north", admission, Entry(2, "a2", ScanReason.Admitted, t + 2));
+        }
+
+        var stats = await _central.Silo.GetStatsAsync();
+        Assert.Equal((1L, 2L, 0L), (stats.Inside, stats.Admitted, stats.Conflicts));
+        await _central.RestartAsync();
+        Assert.Equal(1L, (await _central.Silo.GetStatsAsync()).Inside);
+    }
+
     [Fact]
     public async Task Occupancy_converges_to_the_same_answer_whatever_order_batches_arrive_in()
     {

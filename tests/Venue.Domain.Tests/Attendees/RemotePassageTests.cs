@@ -117,6 +117,41 @@ public sealed class RemotePassageTests : IDisposable
     }
 
     [Fact]
+    public async Task An_exit_refused_here_as_not_inside_outranks_an_older_admission_heard_of_later()
+    {
+        // Cut off from the other edges: admitted at south, then walked out through north, which had not heard of it.
+        var badge = _event.Register("A-1");
+        await using var rig = new CheckInRig(_event, North);
+        await rig.ScanAsync("north", badge, ScanDirection.Exit); // tried twice at the lane
+        var exit = await rig.ScanAsync("north", badge, ScanDirection.Exit);
+        var exitHlc = rig.Journal.Entries[^1].Hlc;
+        Assert.True(exitHlc > 1, "the remote admission needs a positive clock value below the exit's");
+
+        var applied = await rig.Runtime.GetGrain<IAttendeeGrain>("A-1").ApplyRemoteAsync(Remote("A-1", ScanReason.Admitted, exitHlc - 1))
+            .WithTimeout("the remote admission heard of after the exit");
+        var presence = await rig.PresenceAsync("A-1");
+        var back = await rig.ScanAsync("north", badge);
+
+        Assert.Equal(ScanReason.NotInside, exit.Reason);
+        Assert.False(applied);
+        Assert.False(presence.Inside);
+        Assert.Equal(ScanReason.Admitted, back.Reason);
+    }
+
+    [Fact]
+    public void An_exit_refused_as_not_inside_at_another_edge_takes_the_attendee_out_here_without_counting_an_exit()
+    {
+        var state = new AttendeeState();
+        AttendeeGrain.Apply(state, Local("A-1", ScanReason.Admitted, hlc: 20));
+
+        // They walked out through the other edge, which had not heard of this admission.
+        Assert.True(AttendeeGrain.ApplyRemote(state, Remote("A-1", ScanReason.NotInside, hlc: 21)));
+
+        Assert.Equal((false, 1, 0, 21L), (state.Inside, state.Entries, state.Exits, state.LastPassageHlc));
+        Assert.False(AttendeeGrain.ApplyRemote(state, Remote("A-1", ScanReason.NotInside, hlc: 21)));
+    }
+
+    [Fact]
     public void Local_passages_set_the_clock_a_remote_one_must_beat_and_refusals_do_not()
     {
         var state = new AttendeeState();
