@@ -4,6 +4,7 @@ using Venue.Central.Tickets;
 using Venue.Central.Webhooks;
 using Venue.Domain.Central;
 using Venue.Domain.Ledger;
+using Venue.Domain.Readers;
 
 namespace Venue.Central.Registration;
 
@@ -346,15 +347,20 @@ public sealed class AttendeeRegistry : IDisposable
         && current.Company == draft.Company
         && (current.Gates ?? []).SequenceEqual(draft.Gates ?? [], StringComparer.Ordinal);
 
-    /// <summary>An id for an attendee sent without one: 'R' and 16 Crockford base32 characters (80 random bits).</summary>
+    /// <summary>
+    /// An id for an attendee sent without one: 'R' and 11 Crockford base32 characters (55 random bits;
+    /// among 100,000 attendees a repeat has odds of about one in 7 million). Twelve characters is
+    /// what a badge's RFID tag holds (<see cref="EpcCodec.MaxIdLength"/>): a longer id could be
+    /// scanned at gates but never seen by a reader.
+    /// </summary>
     public static string NewId()
     {
         const string alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-        Span<byte> bytes = stackalloc byte[16];
+        Span<byte> bytes = stackalloc byte[EpcCodec.MaxIdLength - 1];
         RandomNumberGenerator.Fill(bytes);
-        Span<char> id = stackalloc char[17];
+        Span<char> id = stackalloc char[EpcCodec.MaxIdLength];
         id[0] = 'R';
-        for (var i = 0; i < 16; i++)
+        for (var i = 0; i < bytes.Length; i++)
         {
             id[i + 1] = alphabet[bytes[i] & 31];
         }

@@ -4,6 +4,7 @@ using Venue.Testing.Processes;
 using Venue.Central.Webhooks;
 using Venue.Domain.Central;
 using Venue.Domain.Ledger;
+using Venue.Domain.Readers;
 using Venue.Domain.Tickets;
 using Venue.Storage.Sqlite.Central;
 
@@ -61,11 +62,13 @@ public sealed class AttendeeRegistryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_attendee_sent_without_an_id_gets_one()
+    public async Task An_attendee_sent_without_an_id_gets_one_that_fits_a_badge_tag()
     {
         var a = (await _registry.RegisterAsync(Input())).Attendee!;
 
-        Assert.Matches("^R[0-9A-Z]{16}$", a.Id);
+        Assert.Matches("^R[0-9A-Z]{11}$", a.Id);
+        // RFID readers can see them: the id is written into the badge's EPC.
+        Assert.True(EpcCodec.IsEncodable(a.Id), a.Id);
         Assert.NotNull(await _store.GetAttendeeAsync(a.Id));
     }
 
