@@ -452,8 +452,10 @@ public sealed class CliTests(ITestOutputHelper output)
         await File.WriteAllTextAsync(broken, "{\"format\":\"venue-ledger/1\",\"eventId\":\"e\",\"version\":1,\"generatedAt\":\"2030-01-01T00:00:00Z\",\"keys\":[],\"ticketTypes\":[]}\n{oops\n");
 
         var result = await VenueExecutable.RunAsync(directory.Path, Quick, "ledger", "inspect", broken);
+        var folder = await VenueExecutable.RunAsync(directory.Path, Quick, "ledger", "inspect", directory.Path);
 
         AssertOneLineError(result, "line 2");
+        AssertOneLineError(folder, "is a directory");
     }
 
     [Fact]

@@ -31,6 +31,9 @@ public sealed class ReadersCliTests(RabbitMqFixture broker, ITestOutputHelper ou
     [InlineData("--port", "70000", "--port")]
     [InlineData("--reads", "0", "--reads")]
     [InlineData("--duration", "0", "--duration")]
+    [InlineData("--duration", "1e300", "--duration")]
+    [InlineData("--duration", "Infinity", "--duration")]
+    [InlineData("--duration", "NaN", "--duration")]
     public async Task Readers_simulate_with_a_bad_option_exits_2_with_a_one_line_message(string option, string value, string mentions)
     {
         if (!VenueBuilt())

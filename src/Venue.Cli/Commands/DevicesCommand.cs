@@ -106,6 +106,12 @@ public static class DevicesCommand
             Console.WriteLine($"The token in {file.FullName} is not an active {roleName} '{name}' here (revoked, or the database is new): registering another.");
         }
 
+        if (file.Directory is { Exists: false } missing)
+        {
+            await Console.Error.WriteLineAsync($"venue: the directory of --token-file, {missing.FullName}, does not exist; create it first. Nothing was registered.");
+            return 2;
+        }
+
         var temporary = file.FullName + ".new";
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())

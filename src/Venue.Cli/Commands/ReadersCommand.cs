@@ -70,9 +70,10 @@ public static class ReadersCommand
                 problems.Add("--rate must be above 0 and at most 100,000 reads/s");
             }
 
-            if (parse.GetValue(duration) is <= 0)
+            // Finite and within a day: TimeSpan cannot hold 1e300 seconds, and NaN compares as nothing.
+            if (parse.GetValue(duration) is { } asked && !(asked > 0 && asked <= TimeSpan.FromDays(1).TotalSeconds))
             {
-                problems.Add("--duration must be above 0 seconds");
+                problems.Add("--duration must be above 0 and at most 86,400 seconds");
             }
 
             if (parse.GetValue(count) is < 1)

@@ -47,7 +47,7 @@ public static class LedgerSnapshot
     {
         if (!File.Exists(path))
         {
-            throw new LedgerFormatException(path, 0, "the file does not exist");
+            throw new LedgerFormatException(path, 0, Directory.Exists(path) ? "it is a directory, not a ledger file" : "the file does not exist");
         }
 
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);

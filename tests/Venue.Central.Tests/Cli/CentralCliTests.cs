@@ -142,6 +142,7 @@ public sealed class CentralCliTests(ITestOutputHelper output)
         var unwritable = await VenueExecutable.RunAsync(directory.Path, Limit,
             "central", "devices", "add", "--config", config, "--name", "north", "--role", "edge", "--token-file", directory.File("missing/north.token"));
         Assert.True(unwritable.ExitCode == 2, unwritable.ToString());
+        Assert.Contains($"the directory of --token-file, {directory.File("missing")}, does not exist", unwritable.StandardError, StringComparison.Ordinal);
         Assert.Empty(await ActiveAsync());
 
         var first = await AddAsync();
