@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using Venue.Domain.Sync;
 using Venue.Edge.Silo;
 
 namespace Venue.Edge.Sync;
@@ -24,6 +25,7 @@ public sealed class CentralSync : IAsyncDisposable
     private readonly DateTimeOffset _startedAt;
     private readonly Action _onDisposed;
     private readonly Task[] _loops;
+    private long _reportFailureLoggedTicks;
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
 
@@ -110,6 +112,9 @@ public sealed class CentralSync : IAsyncDisposable
     private void Progressed() =>
         Interlocked.Exchange(ref _progress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
+    /// <summary>Tests only: called with each status report before it is sent (a throw stands for the report failing to be made).</summary>
+    internal Func<EdgeStatusWire, EdgeStatusWire>? ShapeStatusForTests { get; set; }
+
     private async Task ReportAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(_options.StatusEvery, _time);
@@ -123,12 +128,28 @@ public sealed class CentralSync : IAsyncDisposable
                     status = status with { Floor = await Telemetry.FloorReport.ReadAsync(telemetry, _silo.Grains, _time) };
                 }
 
+                if (ShapeStatusForTests is { } shape)
+                {
+                    status = shape(status);
+                }
+
                 await Client.PutStatusAsync(status, cancellationToken);
             }
             catch (CentralException e)
             {
                 // The uploader and the follower already say when the link is down; this is the same news.
                 _logger.LogDebug("Status report not delivered: {Problem}", e.Message);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Anything else (a grain failing while the floor is read) skips one report, never the rest:
+                // without reports central shows this edge, and the console its gates, offline.
+                var now = _time.GetUtcNow().UtcTicks;
+                if (now - _reportFailureLoggedTicks >= TimeSpan.TicksPerMinute)
+                {
+                    _reportFailureLoggedTicks = now;
+                    _logger.LogError(e, "A status report of edge {EdgeId} could not be made; the next one is tried in {Every}.", _silo.EdgeId, _options.StatusEvery);
+                }
             }
         }
     }
