@@ -90,7 +90,8 @@ public sealed class CentralSilo : IAsyncDisposable
         builder.AddGrain<IAttendeeHistoryGrain, AttendeeHistoryGrain>(() => new AttendeeHistoryGrain(store, Reconciler.ConflictEvent), histories);
         builder.AddGrain<IEdgeLinkGrain, EdgeLinkGrain>(() => new EdgeLinkGrain(store, reconciler!, feed, options.LateAfter));
         var runtime = builder.Build();
-        reconciler = new Reconciler(runtime, outbox, store);
+        var singleEntry = @event.TicketTypes.Where(t => !t.Reentry).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        reconciler = new Reconciler(runtime, outbox, store, ticketType => ticketType is not null && singleEntry.Contains(ticketType));
 
         var silo = new CentralSilo(options, @event, store, runtime, reconciler, feed, outbox, time, logger);
         try

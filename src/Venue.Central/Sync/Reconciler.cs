@@ -15,7 +15,8 @@ namespace Venue.Central.Sync;
 /// transaction may have committed (or a conflict could not be stored), the reconciler is marked
 /// dirty and the next upload first replays every stored passage.
 /// </summary>
-public sealed class Reconciler(IGrainFactory grains, WebhookOutbox outbox, ICheckInStore store)
+/// <param name="singleEntry">Whether a ticket type (by name) allows one entry only: a second admission of such a badge at another edge is a conflict even after an exit.</param>
+public sealed class Reconciler(IGrainFactory grains, WebhookOutbox outbox, ICheckInStore store, Func<string?, bool> singleEntry)
 {
     private readonly SemaphoreSlim _repair = new(1, 1);
     private int _dirty;
@@ -52,7 +53,7 @@ public sealed class Reconciler(IGrainFactory grains, WebhookOutbox outbox, IChec
                 byAttendee[attendee] = list = [];
             }
 
-            list.Add(new Passage(c.EdgeId, c.Entry.Sequence, c.Entry.Hlc, c.Entry.GateId, c.Entry.Reason, c.Entry.At));
+            list.Add(new Passage(c.EdgeId, c.Entry.Sequence, c.Entry.Hlc, c.Entry.GateId, c.Entry.Reason, c.Entry.At) { SingleEntry = singleEntry(c.Entry.TicketType) });
         }
 
         if (byAttendee.Count == 0)

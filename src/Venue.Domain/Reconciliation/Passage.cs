@@ -9,6 +9,9 @@ namespace Venue.Domain.Reconciliation;
 public sealed record Passage(string EdgeId, long Sequence, long Hlc, string GateId, ScanReason Reason, DateTimeOffset At)
     : IComparable<Passage>
 {
+    /// <summary>The badge's ticket type allowed one entry (no re-entry) when it was scanned.</summary>
+    public bool SingleEntry { get; init; }
+
     public int CompareTo(Passage? other)
     {
         if (other is null)

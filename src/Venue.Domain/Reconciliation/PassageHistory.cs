@@ -52,13 +52,16 @@ public sealed class PassageHistory
     /// another edge, with no exit between, is a double admission: the person is counted once and
     /// the pair becomes a conflict. Two admissions at one edge cannot happen (the edge refuses the
     /// second) and are counted once without a conflict. An exit refused as not_inside (an edge that
-    /// had not heard of the admission) is an exit: nobody is kept in.
+    /// had not heard of the admission) is an exit: nobody is kept in. A single-entry badge (its
+    /// ticket type allows no re-entry) admitted again at another edge after an exit is a conflict
+    /// too: that edge would have refused it as reentry_not_allowed had it heard of the first admission.
     /// </summary>
     public HistoryVerdict Fold(string attendeeId, DateTimeOffset detectedAt)
     {
         var inside = false;
         var admitted = false;
         Passage? admittedBy = null;
+        Passage? lastAdmission = null;
         List<Conflict>? conflicts = null;
         foreach (var p in _passages)
         {
@@ -69,6 +72,10 @@ public sealed class PassageHistory
                 {
                     (conflicts ??= []).Add(new Conflict(attendeeId, Ref(admittedBy), Ref(p), detectedAt));
                 }
+                else if (!inside && p.SingleEntry && lastAdmission is not null && lastAdmission.EdgeId != p.EdgeId)
+                {
+                    (conflicts ??= []).Add(new Conflict(attendeeId, Ref(lastAdmission), Ref(p), detectedAt));
+                }
 
                 if (!inside)
                 {
@@ -76,6 +83,7 @@ public sealed class PassageHistory
                 }
 
                 inside = true;
+                lastAdmission = p;
             }
             else
             {

@@ -28,7 +28,7 @@ public sealed class ReconcilerCountTests : IAsyncLifetime
     [Fact]
     public async Task Admissions_applied_beside_a_failing_history_are_counted_and_the_failure_marks_a_repair()
     {
-        var reconciler = new Reconciler(new Histories(failing: "a2"), new WebhookOutbox(_store), _store);
+        var reconciler = new Reconciler(new Histories(failing: "a2"), new WebhookOutbox(_store), _store, _ => false);
 
         var failure = await Assert.ThrowsAsync<InvalidOperationException>(() =>
             reconciler.ApplyAsync([Admission("a1", 1), Admission("a2", 2), Admission("a3", 3)]));
@@ -48,7 +48,7 @@ public sealed class ReconcilerCountTests : IAsyncLifetime
         var builder = new GrainRuntimeBuilder().UseTimeProvider(TimeProvider.System).UseStorage(new Venue.Runtime.Storage.MemoryGrainStorage());
         builder.AddGrain<IAttendeeHistoryGrain, AttendeeHistoryGrain>(() => new AttendeeHistoryGrain(conflicts, Reconciler.ConflictEvent));
         await using var runtime = builder.Build();
-        var reconciler = new Reconciler(runtime, new WebhookOutbox(_store), _store);
+        var reconciler = new Reconciler(runtime, new WebhookOutbox(_store), _store, _ => false);
         var north = await _store.IngestAsync("north", [Entry("a1", 1, hlc: 10)], T0, TimeSpan.FromMinutes(5));
         var south = await _store.IngestAsync("south", [Entry("a1", 1, hlc: 11)], T0, TimeSpan.FromMinutes(5));
 

@@ -1,5 +1,6 @@
 using Venue.Central.Tests.Infrastructure;
 using Venue.Domain.CheckIn;
+using Venue.Domain.Sync;
 using static Venue.Central.Tests.Infrastructure.TestCentral;
 
 namespace Venue.Central.Tests.Sync;
@@ -85,6 +86,26 @@ public sealed class ReconciliationTests : IAsyncLifetime
         Assert.Equal((1L, 2L, 0L), (stats.Inside, stats.Admitted, stats.Conflicts));
         await _central.RestartAsync();
         Assert.Equal(1L, (await _central.Silo.GetStatsAsync()).Inside);
+    }
+
+    [Fact]
+    public async Task A_day_pass_used_again_at_a_cut_off_edge_after_an_exit_is_a_conflict_and_a_general_ticket_is_not()
+    {
+        var north = await _central.EdgeClientAsync("north");
+        var south = await _central.EdgeClientAsync("south");
+        var t = Hlc();
+        JournalEntryWire Ticket(JournalEntryWire entry, string ticketType) => entry with { TicketType = ticketType };
+
+        // In and out at north, then in at south, which had not heard of north's admission: a day pass allows one entry.
+        await UploadOkAsync(north, "north",
+            Ticket(Entry(1, "a1", ScanReason.Admitted, t + 1), "day-pass"), Ticket(Entry(2, "a1", ScanReason.Exited, t + 2), "day-pass"),
+            Ticket(Entry(3, "a2", ScanReason.Admitted, t + 1), "general"), Ticket(Entry(4, "a2", ScanReason.Exited, t + 2), "general"));
+        await UploadOkAsync(south, "south",
+            Ticket(Entry(1, "a1", ScanReason.Admitted, t + 3, gate: "G09"), "day-pass"), Ticket(Entry(2, "a2", ScanReason.Admitted, t + 3, gate: "G09"), "general"));
+
+        var conflict = Assert.Single(await _central.Silo.Store.ListConflictsAsync(0, 10));
+        Assert.Equal(("a1", "north", 1L, "south", "G09"), (conflict.AttendeeId, conflict.First.EdgeId, conflict.First.Sequence, conflict.Second.EdgeId, conflict.Second.GateId));
+        Assert.Equal((2L, 2L), ((await _central.Silo.GetStatsAsync()).Inside, (await _central.Silo.GetStatsAsync()).Admitted));
     }
 
     [Fact]

@@ -43,6 +43,20 @@ public sealed class PassageHistoryTests
     }
 
     [Fact]
+    public void A_single_entry_badge_admitted_again_at_another_edge_after_an_exit_is_a_conflict()
+    {
+        // A day pass: in and out at north, then in at south, which had not heard of north's admission.
+        var verdict = Fold([
+            P("north", 1, 100, ScanReason.Admitted) with { SingleEntry = true },
+            P("north", 2, 101, ScanReason.Exited) with { SingleEntry = true },
+            P("south", 1, 102, ScanReason.Admitted, "G09") with { SingleEntry = true }]);
+
+        Assert.True(verdict.Inside);
+        var conflict = Assert.Single(verdict.Conflicts);
+        Assert.Equal(("north", 1L, "south", 1L), (conflict.First.EdgeId, conflict.First.Sequence, conflict.Second.EdgeId, conflict.Second.Sequence));
+    }
+
+    [Fact]
     public void A_late_exit_that_sorts_between_two_admissions_withdraws_the_conflict()
     {
         var history = new PassageHistory();
