@@ -12,6 +12,7 @@ using Venue.Central.Silo;
 using Venue.Central.Sync;
 using Venue.Domain.Devices;
 using Venue.Domain.Sync;
+using Venue.Hosting.OpenApi;
 using Venue.Hosting.Security;
 
 namespace Venue.Central;
@@ -41,7 +42,7 @@ public static class CentralHostExtensions
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, SyncJsonContext.Default);
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
-        services.AddOpenApi("v1");
+        services.AddOpenApi("v1", openApi => openApi.DescribeAuthProblems());
         services.AddIntegratorApi();
         builder.AddCentralConsole();
         return builder;

@@ -12,6 +12,7 @@ using Microsoft.Extensions.Options;
 using Venue.Domain.Devices;
 using Venue.Edge.OpsConsole;
 using Venue.Edge.ScannerApi;
+using Venue.Hosting.OpenApi;
 using Venue.Hosting.Security;
 using Venue.Edge.Silo;
 using Venue.Edge.Sync;
@@ -80,7 +81,7 @@ public static class EdgeHostExtensions
             // nulls here too, as the wire format says (no "attendee" when the badge names nobody).
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
-        services.AddOpenApi("v1");
+        services.AddOpenApi("v1", openApi => openApi.DescribeAuthProblems());
         builder.AddEdgeConsole();
         return builder;
     }

@@ -172,4 +172,33 @@ public sealed class ScannerApiTests
         Assert.True(paths.TryGetProperty("/v1/gates/{gateId}", out _));
         Assert.True(paths.TryGetProperty("/healthz", out _));
     }
+
+    [Fact]
+    public async Task The_OpenAPI_document_lists_the_problems_each_endpoint_answers_with()
+    {
+        await using var edge = await EdgeScenario.StartAsync(_ => { });
+        var paths = (await new ScannerClient(edge.Edge.Http, deviceToken: null).GetAsync("/openapi/v1.json")).Json.GetProperty("paths");
+        string[] Codes(string path, string method = "get") =>
+            [.. paths.GetProperty(path).GetProperty(method).GetProperty("responses").EnumerateObject().Select(r => r.Name).Order(StringComparer.Ordinal)];
+
+        // Every operation behind a credential lists 401 and 403; /healthz and the document itself are open.
+        foreach (var path in paths.EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                var responses = operation.Value.GetProperty("responses");
+                var open = path.Name is "/healthz" or "/console/api/login" || path.Name.StartsWith("/console/", StringComparison.Ordinal) && !path.Name.StartsWith("/console/api/", StringComparison.Ordinal);
+                Assert.True(open || (responses.TryGetProperty("401", out _) && responses.TryGetProperty("403", out _)),
+                    $"{operation.Name.ToUpperInvariant()} {path.Name} lists {string.Join(", ", responses.EnumerateObject().Select(r => r.Name))}");
+            }
+        }
+
+        Assert.Equal(["200", "401", "403", "404"], Codes("/v1/gates/{gateId}"));
+        Assert.Equal(["200", "401", "403", "404"], Codes("/v1/zones/{zoneId}"));
+        Assert.Equal(["200", "400", "401", "403", "404"], Codes("/v1/zones/{zoneId}/occupants"));
+        Assert.Equal(["200", "400", "401", "403", "404"], Codes("/v1/leaderboards/{board}"));
+        var leads = paths.GetProperty("/v1/booths/{boothId}/leads").GetProperty("get").GetProperty("responses");
+        Assert.True(leads.GetProperty("200").GetProperty("content").TryGetProperty("text/csv", out _), leads.ToString());
+        Assert.True(leads.TryGetProperty("400", out _) && leads.TryGetProperty("404", out _), leads.ToString());
+    }
 }

@@ -72,6 +72,7 @@ public static class IntegratorEndpoints
         services.AddOpenApi(DocumentName, openApi =>
         {
             openApi.ShouldInclude = description => description.GroupName == DocumentName;
+            openApi.DescribeAuthProblems();
             openApi.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info = new OpenApiInfo

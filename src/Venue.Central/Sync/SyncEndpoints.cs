@@ -28,7 +28,7 @@ public static class SyncEndpoints
     {
         var group = app.MapGroup("/v1/sync").WithTags("Sync").RequireAuthorization(VenuePolicies.Edge);
         group.MapGet("/ledger", GetSnapshotAsync).WithSummary("The whole ledger as a venue-ledger/1 snapshot");
-        group.MapGet("/changes", GetChangesAsync).WithSummary("Ledger changes and other edges' passages after a cursor (long poll)");
+        group.MapGet("/changes", GetChangesAsync).ProducesProblem(StatusCodes.Status400BadRequest).WithSummary("Ledger changes and other edges' passages after a cursor (long poll)");
         group.MapGet("/journal/position", GetPositionAsync).WithSummary("Where central's copy of this edge's journal ends without a gap");
         group.MapGet("/journal/entries/{seq:long}", GetEntryAsync)
             .ProducesProblem(StatusCodes.Status400BadRequest)

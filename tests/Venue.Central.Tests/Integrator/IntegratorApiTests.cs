@@ -349,6 +349,24 @@ public sealed class IntegratorApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Both_OpenAPI_documents_list_401_and_403_on_every_endpoint_behind_a_credential()
+    {
+        var integrator = (await SendAsync(_central.Client(null).GetAsync("/v1/openapi.json"))).Body.GetProperty("paths");
+        var silo = (await SendAsync(_central.Client(null).GetAsync("/openapi/v1.json"))).Body.GetProperty("paths");
+
+        foreach (var (path, method, responses) in new[] { integrator, silo }.SelectMany(paths => paths.EnumerateObject()
+            .SelectMany(p => p.Value.EnumerateObject().Select(o => (p.Name, o.Name, o.Value.GetProperty("responses"))))))
+        {
+            var open = path is "/healthz" or "/console/api/login" || path.StartsWith("/console/", StringComparison.Ordinal) && !path.StartsWith("/console/api/", StringComparison.Ordinal);
+            Assert.True(open || (responses.TryGetProperty("401", out _) && responses.TryGetProperty("403", out _)),
+                $"{method.ToUpperInvariant()} {path} lists {string.Join(", ", responses.EnumerateObject().Select(r => r.Name))}");
+        }
+
+        // The change feed's bad cursors and waits.
+        Assert.True(silo.GetProperty("/v1/sync/changes").GetProperty("get").GetProperty("responses").TryGetProperty("400", out _));
+    }
+
+    [Fact]
     public async Task The_OpenAPI_document_gives_the_check_in_export_all_three_of_its_content_types()
     {
         var answer = await SendAsync(_central.Client(null).GetAsync("/v1/openapi.json"));
