@@ -292,6 +292,35 @@ public sealed class CliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Edge_devices_add_of_a_booth_app_names_a_booth_of_the_edge_s_layout_or_exits_2_naming_its_booths()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var noLayout = await OneGateConfigAsync(directory);
+        var layout = directory.File("venue-layout.json");
+        await File.WriteAllTextAsync(layout, Telemetry.Expo.Layout);
+        var config = directory.File("edge-with-layout.json");
+        await File.WriteAllTextAsync(config, $$"""{ "Edge": { "EdgeId": "north", "DataDirectory": {{JsonSerializer.Serialize(directory.File("edge"))}}, "LayoutPath": {{JsonSerializer.Serialize(layout)}}, "Gates": [ { "Id": "G01", "Name": "Gate 1" } ] } }""");
+
+        var typo = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "devices", "add", "--config", config, "--name", "booth:B9");
+        var withoutLayout = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "devices", "add", "--config", noLayout, "--name", "booth:B1");
+        var booth = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "devices", "add", "--config", config, "--name", "booth:B1");
+        var listed = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "devices", "list", "--config", config);
+
+        AssertOneLineError(typo, "--name booth:B9: booth 'B9' is not in the venue layout");
+        Assert.Contains("(its booths: B1)", typo.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, typo.ExitCode);
+        AssertOneLineError(withoutLayout, "this edge has no venue layout (Edge:LayoutPath)");
+        Assert.True(booth.ExitCode == 0, booth.ToString());
+        Assert.Contains("booth:B1", listed.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("booth:B9", listed.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_second_edge_on_the_data_directory_of_a_running_edge_exits_2_in_one_line_and_the_first_keeps_answering()
     {
         if (!VenueBuilt())

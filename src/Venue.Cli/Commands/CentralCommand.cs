@@ -87,7 +87,7 @@ public static class CentralCommand
                 var store = await CentralStoreFactory.OpenAsync(LoadOptions(file), TimeProvider.System, ct);
                 return (store.Devices, store);
             },
-            DeviceRole.Edge, DeviceRole.Ops));
+            checkName: null, DeviceRole.Edge, DeviceRole.Ops));
         return central;
     }
 

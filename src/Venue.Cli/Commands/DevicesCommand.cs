@@ -12,8 +12,9 @@ public static class DevicesCommand
     /// <summary>Opens the credential store named by a config file; the second value, when not null, is disposed after use.</summary>
     public delegate Task<(IDeviceCredentialStore Store, IAsyncDisposable? Owner)> OpenStore(FileInfo config, CancellationToken cancellationToken);
 
+    /// <param name="checkName">What is wrong with a name given the silo's config file (null: nothing), checked before anything is registered; null to check nothing.</param>
     /// <param name="roles">The roles this silo authorizes, the default first: a token of any other role would be refused everywhere on it.</param>
-    public static Command Create(string description, Option<FileInfo> config, OpenStore open, params DeviceRole[] roles)
+    public static Command Create(string description, Option<FileInfo> config, OpenStore open, Func<FileInfo, string, string?>? checkName, params DeviceRole[] roles)
     {
         var allowed = string.Join(", ", roles.Select(r => r.ToString().ToLowerInvariant()));
         var name = new Option<string>("--name") { Description = "What the device is, e.g. 'north lane 3' (for an edge: its EdgeId).", Required = true };
@@ -50,6 +51,11 @@ public static class DevicesCommand
             if (n.StartsWith(Edge.Telemetry.BoothApps.NamePrefix, StringComparison.Ordinal) && r != DeviceRole.Scanner)
             {
                 throw new ArgumentException($"--name {n} names a booth app, whose credential is a scanner (it captures and exports that booth's leads only): leave --role out.");
+            }
+
+            if (checkName?.Invoke(parse.GetValue(config)!, n) is { } problem)
+            {
+                throw new ArgumentException(problem);
             }
         }));
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Venue.Domain.Devices;
+using Venue.Domain.Layout;
 using Venue.Edge;
 using Venue.Edge.Silo;
 using Venue.Storage.Sqlite;
@@ -92,5 +93,35 @@ public static class EdgeCommand
     private static Command Devices() => DevicesCommand.Create("Scanner, reader and ops credentials of this edge.", Config,
         (file, _) => Task.FromResult<(IDeviceCredentialStore, IAsyncDisposable?)>(
             (new SqliteDeviceCredentialStore(LoadOptions(file).DevicesPath, TimeProvider.System), null)),
-        DeviceRole.Scanner, DeviceRole.Reader, DeviceRole.Ops);
+        BoothAppProblem, DeviceRole.Scanner, DeviceRole.Reader, DeviceRole.Ops);
+
+    /// <summary>A booth app's credential must name a booth of this edge's layout: a typo would be refused at every capture all day.</summary>
+    private static string? BoothAppProblem(FileInfo config, string name)
+    {
+        if (!name.StartsWith(Edge.Telemetry.BoothApps.NamePrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var boothId = name[Edge.Telemetry.BoothApps.NamePrefix.Length..];
+        var layoutPath = LoadOptions(config).LayoutPath;
+        if (string.IsNullOrWhiteSpace(layoutPath))
+        {
+            return $"--name {name} names a booth app, but this edge has no venue layout (Edge:LayoutPath), so it has no booths.";
+        }
+
+        VenueLayout layout;
+        try
+        {
+            layout = VenueLayout.Load(layoutPath);
+        }
+        catch (LayoutException e)
+        {
+            return $"--name {name} names a booth app, and the venue layout {layoutPath} cannot be read: {e.Message}";
+        }
+
+        return layout.TryGetBooth(boothId, out _)
+            ? null
+            : $"--name {name}: booth '{boothId}' is not in the venue layout {layoutPath} (its booths: {(layout.Booths.Count == 0 ? "none" : string.Join(", ", layout.Booths.Select(b => b.Id)))}).";
+    }
 }
