@@ -103,7 +103,7 @@ internal static class SimulationVerdict
         checks.Add(CentralHoldsEveryEntry(f, entries));
         checks.Add(ConflictsAreThePlannedDoubles(f, doubles));
         checks.Add(OtherEdgeRefuses(f, settledTwins, unsettledTwins));
-        checks.Add(OccupancyMatches(f, passages));
+        checks.Add(OccupancyMatches(f, journal));
 
         // Counted per scan: a retried nonce is one scan, answered twice.
         var refusedByReason = answered.Where(o => o.Result == "refused").DistinctBy(o => (o.Scan.GateId, o.Scan.Nonce))
@@ -265,11 +265,18 @@ internal static class SimulationVerdict
                 : $"{admitted.Count} of {twins.Count} not refused already_inside, e.g. {string.Join("; ", admitted.Take(3).Select(o => $"{o.Scan.AttendeeId} at {o.Scan.GateId} {o.Scan.At.TotalSeconds:0.0}s: {o.Reason}"))}{aside}");
     }
 
-    /// <summary>12. Central's live counts equal a fold of all the journals' passages in clock order, each person counted once.</summary>
-    private static VerdictCheck OccupancyMatches(SimulationFacts f, IReadOnlyDictionary<string, List<(string Edge, JournalEntry Entry)>> passages)
+    /// <summary>
+    /// 12. Central's live counts equal a fold of all the journals' passages in clock order, each person
+    /// counted once. An exit refused as not_inside counts as an exit (nobody is kept in; docs/sync-protocol.md).
+    /// </summary>
+    private static VerdictCheck OccupancyMatches(SimulationFacts f, IReadOnlyList<(string Edge, JournalEntry Entry)> journal)
     {
-        var inside = passages.Count(kv => kv.Value[^1].Entry.Reason == ScanReason.Admitted);
-        var admitted = passages.Count(kv => kv.Value.Any(x => x.Entry.Reason == ScanReason.Admitted));
+        var evidence = journal.Where(x => x.Entry.Reason.IsPresenceEvidence() && x.Entry.AttendeeId is not null)
+            .GroupBy(x => x.Entry.AttendeeId!, StringComparer.Ordinal)
+            .Select(g => g.OrderBy(x => x.Entry.Hlc).ThenBy(x => x.Edge, StringComparer.Ordinal).ThenBy(x => x.Entry.Sequence).ToList())
+            .ToList();
+        var inside = evidence.Count(e => e[^1].Entry.Reason == ScanReason.Admitted);
+        var admitted = evidence.Count(e => e.Any(x => x.Entry.Reason == ScanReason.Admitted));
         var stats = f.CentralStats;
         return new VerdictCheck("Occupancy at central equals the people inside per the edges' journals (each counted once)",
             stats.Inside == inside && stats.Admitted == admitted,

@@ -179,6 +179,22 @@ public sealed class SimulationVerdictTests
     }
 
     [Fact]
+    public void An_exit_refused_as_not_inside_at_the_other_edge_counts_the_attendee_out_as_central_does()
+    {
+        var facts = VerdictFacts.Passing();
+        // Admitted at north, then out through south, which had not heard of it.
+        facts.Scan(ScanKind.Arrival, "G01", "A8", ScanReason.Admitted, 10);
+        facts.Scan(ScanKind.Exit, "G06", "A8", ScanReason.NotInside, 11, ScanReason.NotInside, ScanDirection.Exit);
+        var built = facts.Build();
+
+        // The facts' central counts fold admissions and exits only; central counts A8 out.
+        var report = SimulationVerdict.Judge(built with { CentralStats = built.CentralStats with { Inside = built.CentralStats.Inside - 1 } });
+
+        var check = Check(report, Occupancy);
+        Assert.True(check.Passed, check.Detail);
+    }
+
+    [Fact]
     public void On_one_edge_with_nothing_but_arrivals_the_checks_with_nothing_to_judge_are_not_exercised_and_do_not_fail_the_verdict()
     {
         var facts = new VerdictFacts(edges: 1);
