@@ -54,12 +54,12 @@ public static class CentralCopy
 
     /// <summary>
     /// From the journals alone: who is inside (last passage across every edge, in clock order, an
-    /// admission) and who was ever admitted, each person once.
+    /// admission; an exit refused as not_inside counts as an exit) and who was ever admitted, each person once.
     /// </summary>
     public static (long Inside, long Admitted) PeopleByJournals(IReadOnlyDictionary<string, IReadOnlyList<JournalEntry>> journals)
     {
         var byAttendee = journals
-            .SelectMany(j => j.Value.Where(e => e.Passed && e.AttendeeId is not null).Select(e => (Edge: j.Key, Entry: e)))
+            .SelectMany(j => j.Value.Where(e => e.Reason.IsPresenceEvidence() && e.AttendeeId is not null).Select(e => (Edge: j.Key, Entry: e)))
             .GroupBy(p => p.Entry.AttendeeId!, StringComparer.Ordinal)
             .Select(g => g.OrderBy(p => p.Entry.Hlc).ThenBy(p => p.Edge, StringComparer.Ordinal).ThenBy(p => p.Entry.Sequence).ToList())
             .ToList();

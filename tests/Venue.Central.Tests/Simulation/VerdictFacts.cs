@@ -104,7 +104,8 @@ internal sealed class VerdictFacts
         var journals = _journals.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<JournalEntry>)[.. kv.Value], StringComparer.Ordinal);
         var copy = CentralCopy ?? [.. journals.SelectMany(kv => kv.Value.Select(e => new StoredCheckIn(kv.Key, e, e.Hlc, e.At.AddMilliseconds(50), false)))];
         var entries = journals.Values.SelectMany(j => j).ToList();
-        var passages = journals.SelectMany(kv => kv.Value).Where(e => e.Passed && e.AttendeeId is not null)
+        // Counted as central counts: an exit refused as not_inside is an exit.
+        var passages = journals.SelectMany(kv => kv.Value).Where(e => e.Reason.IsPresenceEvidence() && e.AttendeeId is not null)
             .GroupBy(e => e.AttendeeId!).ToDictionary(g => g.Key, g => g.OrderBy(e => e.Hlc).ToList());
         var totals = new CheckInTotals(entries.Count, 0,
             entries.GroupBy(e => e.Reason).ToDictionary(g => g.Key, g => (long)g.Count()),
