@@ -61,9 +61,11 @@ public sealed class AttendeeGrain(ICheckInJournal journal) : Grain<AttendeeState
                 state.Exits++;
                 break;
             case ScanReason.NotInside:
-                // Outside already; what it changes is the clock an older admission heard of later must beat.
-                state.LastPassageHlc = Math.Max(state.LastPassageHlc, entry.Hlc);
-                return;
+                // They walked out, as through any exit, though nothing here counted them in (nor counts them out).
+                // Live they are outside already; in a restart's replay a remote exit is restored only after
+                // the journal, so an admission replayed before this entry must not leave them inside.
+                state.Inside = false;
+                break;
             default:
                 return;
         }

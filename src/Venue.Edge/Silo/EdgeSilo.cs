@@ -325,12 +325,16 @@ public sealed class EdgeSilo : IAsyncDisposable
     public Task<ScanResult> ScanAsync(string gateId, ScanRequest request) =>
         Telemetry is null ? _checkIn.ScanAsync(gateId, request) : ScanAndMoveAsync(Telemetry, gateId, request);
 
-    /// <summary>A scan at an edge with telemetry: an admission puts the attendee in the gate's zone, an exit takes them out.</summary>
+    /// <summary>
+    /// A scan at an edge with telemetry: an admission puts the attendee in the gate's zone, an exit takes
+    /// them out, also one refused as not_inside (nobody is kept in: admitted at an edge this one had not
+    /// heard from, they walked out all the same).
+    /// </summary>
     private async Task<ScanResult> ScanAndMoveAsync(EdgeTelemetry telemetry, string gateId, ScanRequest request)
     {
         var (result, retry) = await _checkIn.ScanOrRetryAsync(gateId, request);
         // A retry's passage was handed on the first time (or, cut by a crash, by the telemetry replay at start).
-        if (!retry && result.Passed && result.Attendee is { } attendee)
+        if (!retry && result.Reason.IsPresenceEvidence() && result.Attendee is { } attendee)
         {
             // Not awaited: the scanner's answer does not wait for zone bookkeeping.
             var zone = Gates.TryGet(gateId, out var gate) ? gate.Zone : null;

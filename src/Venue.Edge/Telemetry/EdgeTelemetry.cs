@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Venue.Domain.Booths;
+using Venue.Domain.CheckIn;
 using Venue.Domain.Journal;
 using Venue.Domain.Layout;
 using Venue.Domain.Leaderboards;
@@ -353,7 +354,7 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
         long reads = 0, facts = 0, passages = 0;
         using var readCursor = Journal.ReadAll().GetEnumerator();
         using var factCursor = Journal.ReadFacts().GetEnumerator();
-        using var passageCursor = checkIns.Where(e => e.Passed && e.AttendeeId is not null).GetEnumerator();
+        using var passageCursor = checkIns.Where(e => e.Reason.IsPresenceEvidence() && e.AttendeeId is not null).GetEnumerator();
         var haveRead = readCursor.MoveNext();
         var haveFact = factCursor.MoveNext();
         var havePassage = passageCursor.MoveNext();
@@ -405,7 +406,7 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
                 var entry = passageCursor.Current;
                 NotePassage(entry.AttendeeId!);
                 await _grains.GetGrain<IAttendeeLocationGrain>(entry.AttendeeId!)
-                    .GateAsync(entry.GateId, zoneOfGate(entry.GateId), entry.Reason == Domain.CheckIn.ScanReason.Admitted, entry.At);
+                    .GateAsync(entry.GateId, zoneOfGate(entry.GateId), entry.Reason == ScanReason.Admitted, entry.At);
                 passages++;
                 havePassage = passageCursor.MoveNext();
             }

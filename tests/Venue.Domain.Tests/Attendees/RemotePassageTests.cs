@@ -152,6 +152,24 @@ public sealed class RemotePassageTests : IDisposable
     }
 
     [Fact]
+    public void A_restart_after_a_remote_exit_and_then_a_local_exit_refused_as_not_inside_leaves_the_attendee_out_as_live()
+    {
+        var live = new AttendeeState();
+        AttendeeGrain.Apply(live, Local("A-1", ScanReason.Admitted, hlc: 10));
+        AttendeeGrain.ApplyRemote(live, Remote("A-1", ScanReason.Exited, hlc: 20));
+        AttendeeGrain.Apply(live, Local("A-1", ScanReason.NotInside, hlc: 30) with { Direction = ScanDirection.Exit });
+
+        // A restart replays the journal first, then restores the remote passages applied before it.
+        var rebuilt = new AttendeeState();
+        AttendeeGrain.Apply(rebuilt, Local("A-1", ScanReason.Admitted, hlc: 10));
+        AttendeeGrain.Apply(rebuilt, Local("A-1", ScanReason.NotInside, hlc: 30) with { Direction = ScanDirection.Exit });
+        AttendeeGrain.RestoreRemote(rebuilt, Remote("A-1", ScanReason.Exited, hlc: 20));
+
+        Assert.Equal((false, 1, 1, 30L), (live.Inside, live.Entries, live.Exits, live.LastPassageHlc));
+        Assert.Equal((live.Inside, live.Entries, live.Exits, live.LastPassageHlc, live.LastGate), (rebuilt.Inside, rebuilt.Entries, rebuilt.Exits, rebuilt.LastPassageHlc, rebuilt.LastGate));
+    }
+
+    [Fact]
     public void Local_passages_set_the_clock_a_remote_one_must_beat_and_refusals_do_not()
     {
         var state = new AttendeeState();

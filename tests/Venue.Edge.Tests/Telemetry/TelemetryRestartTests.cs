@@ -88,6 +88,25 @@ public sealed class TelemetryRestartTests
         Assert.Equal(before.Locations, after.Locations);
     }
 
+    [Fact]
+    public async Task An_exit_refused_as_not_inside_takes_the_attendee_out_of_every_zone_also_after_a_restart()
+    {
+        await using var expo = await Expo.StartAsync(["A-1"]);
+        // Never scanned in here (admitted at an edge this one was cut off from), yet read walking into room-1.
+        await expo.PostZebraAsync(expo.RoomPass("A-1", inward: true, expo.Scenario.Edge.Time.GetUtcNow()));
+        await expo.ZoneOfAsync("A-1", "room-1", "the walk into room-1");
+        expo.Scenario.Edge.Time.Advance(TimeSpan.FromMinutes(1));
+
+        var exit = await expo.Scanner.ScanAsync("G02", expo.Badges["A-1"], "exit");
+
+        Assert.Equal("not_inside", exit.Reason);
+        await expo.ZoneOfAsync("A-1", null, "the refused exit to take A-1 out of room-1: nobody is kept in");
+        Assert.Equal(0, (await expo.OccupancyAsync())["room-1"]);
+        await expo.Scenario.RestartAsync();
+        Assert.Null(Expo.ZoneIn(await expo.LocationAsync("A-1")));
+        Assert.Equal(0, (await expo.OccupancyAsync())["room-1"]);
+    }
+
     private static string? Zone(Snapshot snapshot, string attendeeId) =>
         Expo.ZoneIn(JsonDocument.Parse(snapshot.Locations[attendeeId]).RootElement);
 
