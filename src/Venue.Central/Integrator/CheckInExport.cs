@@ -67,6 +67,13 @@ internal sealed class CheckInExport(ICheckInStore store, long after, long? limit
         var more = false;
         await foreach (var row in store.StreamCheckInsAsync(after, passagesOnly, cancellationToken))
         {
+            if (passagesOnly && !row.Entry.Passed)
+            {
+                // The store's passages include exits refused as not_inside (they say where an attendee is);
+                // passagesOnly promises integrators admissions and exits.
+                continue;
+            }
+
             if (written == limit)
             {
                 // One row past the page says whether another page follows, without counting the rest.

@@ -23,7 +23,8 @@ public sealed class CheckInExportTests : IAsyncLifetime
         {
             var entries = Enumerable.Range(1, Rows / 2).Select(i => new JournalEntry(
                 i % 7 == 0 ? "G,02" : "G01", $"A{i}", i % 3 == 0 ? ScanDirection.Exit : ScanDirection.Entry,
-                i % 3 == 0 ? ScanReason.Exited : i % 5 == 0 ? ScanReason.AlreadyInside : ScanReason.Admitted,
+                // Every 33rd an exit refused as not_inside: the store counts it among passages, the export's passagesOnly does not.
+                i % 33 == 0 ? ScanReason.NotInside : i % 3 == 0 ? ScanReason.Exited : i % 5 == 0 ? ScanReason.AlreadyInside : ScanReason.Admitted,
                 $"{edge}-\"n\"{i}", at.AddMilliseconds(i), at.AddMilliseconds(i)) { Sequence = i, Hlc = i, TicketType = "general" }).ToList();
             await _central.Silo.Store.IngestAsync(edge, entries, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(30));
         }
