@@ -61,7 +61,7 @@ public sealed class AttendeeRegistry : IDisposable
                 return new RegistrationResult(RegistrationStatus.Conflict, null, [], $"Attendee '{id}' is already registered; change it with PATCH /v1/attendees/{id}.");
             }
 
-            draft = draft with { Id = draft.Id ?? NewId() };
+            draft = draft with { Id = draft.Id ?? await UnusedIdAsync([], cancellationToken) };
             var attendee = New(draft, _issuer.Issue(Claims(draft.Id, draft)));
             var stored = await WriteAsync([attendee], [], [WebhookOutbox.AttendeeRegistered], cancellationToken);
             return new RegistrationResult(RegistrationStatus.Created, stored[0], []);
@@ -186,7 +186,25 @@ public sealed class AttendeeRegistry : IDisposable
         await _writing.WaitAsync(cancellationToken);
         try
         {
+            // Ids for rows sent without one, read back with the rest: one that happens to be taken is drawn again.
+            var taken = new HashSet<string>(firstRowOfId.Keys, StringComparer.Ordinal);
+            var picked = new List<int>();
+            for (var i = 0; i < drafts.Count; i++)
+            {
+                if (drafts[i].Id is null)
+                {
+                    drafts[i] = drafts[i] with { Id = Draw(taken) };
+                    picked.Add(i);
+                }
+            }
+
             var current = await ReadExistingAsync(drafts, cancellationToken);
+            foreach (var i in picked.Where(i => current[i] is not null))
+            {
+                drafts[i] = drafts[i] with { Id = await UnusedIdAsync(taken, cancellationToken) };
+                current[i] = null;
+            }
+
             var toWrite = new List<(AttendeeDraft Draft, RegisteredAttendee? Current)>();
             var unchanged = 0;
             for (var i = 0; i < drafts.Count; i++)
@@ -207,7 +225,7 @@ public sealed class AttendeeRegistry : IDisposable
             for (var i = 0; i < toWrite.Count; i++)
             {
                 var (draft, existing) = toWrite[i];
-                ids[i] = existing?.Id ?? draft.Id ?? NewId();
+                ids[i] = existing?.Id ?? draft.Id!;
                 if (existing is null || ClaimsChange(existing, draft))
                 {
                     claims.Add(Claims(ids[i], draft));
@@ -353,6 +371,35 @@ public sealed class AttendeeRegistry : IDisposable
     /// what a badge's RFID tag holds (<see cref="EpcCodec.MaxIdLength"/>): a longer id could be
     /// scanned at gates but never seen by a reader.
     /// </summary>
+    /// <summary>Tests only: where ids for attendees sent without one come from.</summary>
+    internal Func<string> NewIdForTests { get; set; } = NewId;
+
+    /// <summary>A new id not in <paramref name="taken"/>, added to it.</summary>
+    private string Draw(HashSet<string> taken)
+    {
+        while (true)
+        {
+            var id = NewIdForTests();
+            if (taken.Add(id))
+            {
+                return id;
+            }
+        }
+    }
+
+    /// <summary>A new id no attendee holds and not in <paramref name="taken"/>: a repeat would overwrite another attendee's record.</summary>
+    private async Task<string> UnusedIdAsync(HashSet<string> taken, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var id = Draw(taken);
+            if (await _store.GetAttendeeAsync(id, cancellationToken) is null)
+            {
+                return id;
+            }
+        }
+    }
+
     public static string NewId()
     {
         const string alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";

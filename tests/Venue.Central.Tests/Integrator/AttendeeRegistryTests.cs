@@ -72,6 +72,24 @@ public sealed class AttendeeRegistryTests : IAsyncLifetime
         Assert.NotNull(await _store.GetAttendeeAsync(a.Id));
     }
 
+    [Fact]
+    public async Task An_id_picked_that_another_attendee_holds_is_drawn_again_and_the_other_attendee_is_untouched()
+    {
+        var taken = (await _registry.RegisterAsync(Input("RAAAAAAAAAAA", "Grace Hopper"))).Attendee!;
+        var draws = new Queue<string>(["RAAAAAAAAAAA", "RBBBBBBBBBBB", "RBBBBBBBBBBB", "RAAAAAAAAAAA", "RCCCCCCCCCCC"]);
+        _registry.NewIdForTests = draws.Dequeue;
+
+        var single = (await _registry.RegisterAsync(Input())).Attendee!;
+        // One row without an id: the first two ids drawn for it are both held already.
+        var imported = await ImportCsvAsync("name,ticketType\r\nAlan Turing,general\r\n");
+
+        Assert.Equal("RBBBBBBBBBBB", single.Id);
+        Assert.Equal(1, imported.Created);
+        Assert.Equal("Alan Turing", (await _store.GetAttendeeAsync("RCCCCCCCCCCC"))?.Name);
+        var kept = await _store.GetAttendeeAsync(taken.Id);
+        Assert.Equal(("Grace Hopper", taken.Token), (kept!.Name, kept.Token));
+    }
+
     [Theory]
     [InlineData(null, "general", "name", "is required")]
     [InlineData("  ", "general", "name", "is required")]
