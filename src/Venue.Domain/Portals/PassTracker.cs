@@ -69,7 +69,7 @@ internal sealed class PassTracker
     public long IdleDue => PendingCount == 0 ? long.MaxValue : _idleDue;
 
     /// <summary>Takes one read in; passes it decides are appended to <paramref name="decided"/>.</summary>
-    /// <param name="observedAt">The edge's clock (UTC ticks) when the read was journaled, for <see cref="SweepIdle"/>: the same live and in a replay.</param>
+    /// <param name="observedAt">The edge's clock (UTC ticks) when the portal heard the read, for <see cref="SweepIdle"/> (in a replay: when it was journaled).</param>
     public void Observe(TagRead read, long observedAt, List<DecidedPass> decided)
     {
         Reads++;

@@ -33,7 +33,7 @@ public sealed class PortalGrain(VenueLayout layout) : Grain<PortalState>, IPorta
     {
         try
         {
-            return await TakeInAsync(reads);
+            return await TakeInAsync(reads, replay: false);
         }
         finally
         {
@@ -43,7 +43,7 @@ public sealed class PortalGrain(VenueLayout layout) : Grain<PortalState>, IPorta
     }
 
     // No timer: the replay's own clock, not the wall clock, says when a pass has gone quiet (SweepIdleAsync).
-    public Task<PortalBatchResult> ReplayAsync(IReadOnlyList<JournaledRead> reads) => TakeInAsync(reads);
+    public Task<PortalBatchResult> ReplayAsync(IReadOnlyList<JournaledRead> reads) => TakeInAsync(reads, replay: true);
 
     public async Task<PortalBatchResult> SweepIdleAsync(DateTimeOffset now)
     {
@@ -60,14 +60,17 @@ public sealed class PortalGrain(VenueLayout layout) : Grain<PortalState>, IPorta
         return Result(before, movements);
     }
 
-    private async Task<PortalBatchResult> TakeInAsync(IReadOnlyList<JournaledRead> reads)
+    private async Task<PortalBatchResult> TakeInAsync(IReadOnlyList<JournaledRead> reads, bool replay)
     {
         ArgumentNullException.ThrowIfNull(reads);
         var before = Counts();
+        // When the portal heard the read: live, now (a batch held up between journal and routing must
+        // not let the timer end a pass its later reads are still on the way to); in a replay, when the
+        // edge journaled it, the nearest the journal holds to when it was routed live.
+        var now = Time.GetUtcNow().UtcTicks;
         for (var i = 0; i < reads.Count; i++)
         {
-            // When the edge journaled the read, not when this turn runs: a replay then decides idle passes as the edge did.
-            _tracker.Observe(reads[i].Read, reads[i].ReceivedAt.UtcTicks, _decided);
+            _tracker.Observe(reads[i].Read, replay ? reads[i].ReceivedAt.UtcTicks : now, _decided);
         }
 
         return Result(before, await ApplyDecidedAsync());
