@@ -365,12 +365,6 @@ public sealed class AttendeeRegistry : IDisposable
         && current.Company == draft.Company
         && (current.Gates ?? []).SequenceEqual(draft.Gates ?? [], StringComparer.Ordinal);
 
-    /// <summary>
-    /// An id for an attendee sent without one: 'R' and 11 Crockford base32 characters (55 random bits;
-    /// among 100,000 attendees a repeat has odds of about one in 7 million). Twelve characters is
-    /// what a badge's RFID tag holds (<see cref="EpcCodec.MaxIdLength"/>): a longer id could be
-    /// scanned at gates but never seen by a reader.
-    /// </summary>
     /// <summary>Tests only: where ids for attendees sent without one come from.</summary>
     internal Func<string> NewIdForTests { get; set; } = NewId;
 
@@ -400,6 +394,12 @@ public sealed class AttendeeRegistry : IDisposable
         }
     }
 
+    /// <summary>
+    /// An id for an attendee sent without one: 'R' and 11 Crockford base32 characters (55 random bits;
+    /// among 100,000 attendees a repeat has odds of about one in 7 million). Twelve characters is
+    /// what a badge's RFID tag holds (<see cref="EpcCodec.MaxIdLength"/>): a longer id could be
+    /// scanned at gates but never seen by a reader.
+    /// </summary>
     public static string NewId()
     {
         const string alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
