@@ -28,12 +28,12 @@ public static class ConsoleEndpoints
         // Routing ignores a trailing slash: this serves both /console and /console/ (the page uses absolute paths).
         console.MapGet("/", (HttpContext context) => Asset("index.html", context)).AllowAnonymous().ExcludeFromDescription();
         console.MapGet("/{file}", (string file, HttpContext context) => Asset(file, context)).AllowAnonymous().ExcludeFromDescription();
-        console.MapPost("/session", SignInAsync).AllowAnonymous()
+        console.MapPost("/session", SignInAsync).AllowAnonymous().AddEndpointFilter<SameOriginRequests>()
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .WithSummary("Trade an ops device token for a console session cookie");
-        console.MapDelete("/session", (Delegate)SignOutAsync).AllowAnonymous().WithSummary("End the console session");
+        console.MapDelete("/session", (Delegate)SignOutAsync).AllowAnonymous().AddEndpointFilter<SameOriginRequests>().WithSummary("End the console session");
 
-        var api = console.MapGroup("/api").RequireAuthorization(ConsoleAuthentication.Policy)
+        var api = console.MapGroup("/api").RequireAuthorization(ConsoleAuthentication.Policy).AddEndpointFilter<SameOriginRequests>()
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         api.MapGet("/snapshot", (ConsoleModel model, HttpContext context) =>
         {

@@ -344,6 +344,35 @@ public sealed class ConsoleHttpTests
     }
 
     [Fact]
+    public async Task A_page_of_another_origin_cannot_acknowledge_with_the_session_cookie_and_the_console_s_own_page_can()
+    {
+        await using var edge = await ConsoleEdge.StartAsync();
+        using var signIn = await edge.Http.PostAsJsonAsync("/console/session", new { token = edge.OpsToken });
+        var cookie = signIn.Headers.GetValues("Set-Cookie").Single().Split(';')[0];
+        var id = edge.Model.Alert(new ZoneAlert("hall-a", ZoneLevel.Alert, true, 930, 1000, DateTimeOffset.UtcNow));
+        async Task<HttpResponseMessage> AcknowledgeAsync(string header, string value)
+        {
+            // A form post, as a page of another site (or another port of this host) can send without asking.
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/console/api/alerts/{id}/acknowledge") { Content = new FormUrlEncodedContent([]) };
+            request.Headers.Add("Cookie", cookie);
+            request.Headers.Add(header, value);
+            return await edge.Http.SendAsync(request);
+        }
+
+        using var crossSite = await AcknowledgeAsync("Sec-Fetch-Site", "cross-site");
+        using var otherPort = await AcknowledgeAsync("Sec-Fetch-Site", "same-site");
+        using var oldBrowser = await AcknowledgeAsync("Origin", "http://evil.example");
+        var snapshot = await edge.OpsClient().GetFromJsonAsync<JsonElement>("/console/api/snapshot");
+        using var own = await AcknowledgeAsync("Sec-Fetch-Site", "same-origin");
+
+        Assert.Equal((HttpStatusCode.Forbidden, HttpStatusCode.Forbidden, HttpStatusCode.Forbidden), (crossSite.StatusCode, otherPort.StatusCode, oldBrowser.StatusCode));
+        Assert.Contains("Cross-origin request", await crossSite.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var alert = snapshot.GetProperty("alerts").EnumerateArray().Single(a => a.GetProperty("id").GetInt64() == id);
+        Assert.False(alert.TryGetProperty("acknowledgedBy", out var by) && by.ValueKind == JsonValueKind.String, alert.ToString());
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+    }
+
+    [Fact]
     public async Task The_attendee_lookup_shows_whether_someone_is_inside()
     {
         await using var edge = await ConsoleEdge.StartAsync();
@@ -352,6 +381,9 @@ public sealed class ConsoleHttpTests
         var attendee = await ops.GetFromJsonAsync<JsonElement>($"/console/api/attendees/{answer.AttendeeId}");
         Assert.True(attendee.GetProperty("inside").GetBoolean());
         Assert.Equal("G02", attendee.GetProperty("lastGate").GetString());
+        // It names a person: not for any cache to keep.
+        using var lookup = await ops.GetAsync($"/console/api/attendees/{answer.AttendeeId}");
+        Assert.True(lookup.Headers.CacheControl?.NoStore, lookup.Headers.ToString());
         using var unknown = await ops.GetAsync("/console/api/attendees/nobody");
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
