@@ -78,7 +78,7 @@ public static class ConsoleEndpoints
     }
 
     private static async Task<Results<Ok<SessionView>, ProblemHttpResult>> SignInAsync(
-        SessionRequest body, HttpContext context, IDeviceCredentialStore store, TimeProvider time)
+        SessionRequest body, HttpContext context, IDeviceCredentialStore store, ConsoleSessions sessions, TimeProvider time)
     {
         var credential = string.IsNullOrWhiteSpace(body.Token) ? null : await store.AuthenticateAsync(body.Token.Trim(), context.RequestAborted);
         if (credential is null)
@@ -94,13 +94,19 @@ public static class ConsoleEndpoints
         }
 
         var expires = time.GetUtcNow() + ConsoleAuthentication.SessionLifetime;
-        await context.SignInAsync(ConsoleAuthentication.Scheme, ConsoleAuthentication.Principal(credential),
+        await context.SignInAsync(ConsoleAuthentication.Scheme, ConsoleAuthentication.Principal(credential, sessions.NewSessionClaims()),
             new AuthenticationProperties { IsPersistent = true, ExpiresUtc = expires });
         return TypedResults.Ok(new SessionView(credential.Name, credential.Role.ToString(), expires));
     }
 
-    private static async Task<NoContent> SignOutAsync(HttpContext context)
+    private static async Task<NoContent> SignOutAsync(HttpContext context, ConsoleSessions sessions)
     {
+        // Ended on the silo too, not only in this browser: a copy of the cookie stops working.
+        if ((await context.AuthenticateAsync(ConsoleAuthentication.Scheme)).Principal is { } session)
+        {
+            sessions.End(session);
+        }
+
         await context.SignOutAsync(ConsoleAuthentication.Scheme);
         return TypedResults.NoContent();
     }

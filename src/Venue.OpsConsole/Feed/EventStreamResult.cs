@@ -62,6 +62,7 @@ public sealed class EventStreamResult(LiveFeed feed, FeedPosition? after, bool u
     private static async Task WatchCredentialAsync(HttpContext httpContext, TimeProvider time, CancellationTokenSource ended)
     {
         var check = httpContext.RequestServices.GetService<OpsCredentialCheck>();
+        var sessions = httpContext.RequestServices.GetService<ConsoleSessions>();
         var id = httpContext.User.FindFirstValue(ClaimTypes.NameIdentifier);
         if (check is null || id is null)
         {
@@ -98,7 +99,8 @@ public sealed class EventStreamResult(LiveFeed feed, FeedPosition? after, bool u
                     Logger(httpContext)?.LogInformation("The ops token behind a console stream could be checked again.");
                 }
 
-                if (!active)
+                // A signed-out or expired session's stream ends too, as its next request would be refused.
+                if (!active || sessions?.IsOpen(httpContext.User) == false)
                 {
                     await ended.CancelAsync();
                     return;

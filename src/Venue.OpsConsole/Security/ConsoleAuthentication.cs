@@ -44,6 +44,8 @@ public static class ConsoleAuthentication
             keys.XmlRepository = new FileSystemXmlRepository(PrivateDirectory(Path.Combine(dataDirectory(provider), KeysDirectory)),
                 provider.GetRequiredService<ILoggerFactory>()));
 
+        services.AddSingleton(provider => new ConsoleSessions(
+            PrivateDirectory(Path.Combine(dataDirectory(provider), KeysDirectory)).FullName, provider.GetRequiredService<TimeProvider>()));
         services.AddAuthentication().AddCookie(Scheme, cookie =>
         {
             cookie.Cookie.HttpOnly = true;
@@ -88,15 +90,17 @@ public static class ConsoleAuthentication
         });
     }
 
-    /// <summary>The principal a session carries: the credential's id, name and role, as the bearer scheme makes it.</summary>
-    public static ClaimsPrincipal Principal(DeviceCredential credential)
+    /// <summary>The principal a session carries: the credential's id, name and role, as the bearer scheme makes it, and the session's own claims.</summary>
+    public static ClaimsPrincipal Principal(DeviceCredential credential, IEnumerable<Claim> session)
     {
         ArgumentNullException.ThrowIfNull(credential);
+        ArgumentNullException.ThrowIfNull(session);
         return new ClaimsPrincipal(new ClaimsIdentity(
         [
             new Claim(ClaimTypes.NameIdentifier, credential.Id),
             new Claim(ClaimTypes.Name, credential.Name),
             new Claim(ClaimTypes.Role, credential.Role.ToString()),
+            .. session,
         ], Scheme));
     }
 
@@ -126,8 +130,9 @@ public static class ConsoleAuthentication
     {
         var id = context.Principal?.FindFirstValue(ClaimTypes.NameIdentifier);
         var store = context.HttpContext.RequestServices.GetRequiredService<IDeviceCredentialStore>();
-        var credentials = await store.ListAsync(context.HttpContext.RequestAborted);
-        if (id is null || !credentials.Any(c => c.Id == id && c.IsActive && c.Role == DeviceRole.Ops))
+        var sessions = context.HttpContext.RequestServices.GetRequiredService<ConsoleSessions>();
+        if (id is null || context.Principal is not { } principal || !sessions.IsOpen(principal)
+            || !(await store.ListAsync(context.HttpContext.RequestAborted)).Any(c => c.Id == id && c.IsActive && c.Role == DeviceRole.Ops))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(Scheme);

@@ -182,6 +182,43 @@ public sealed class ConsoleHttpTests
     }
 
     [Fact]
+    public async Task Signing_out_ends_the_session_on_the_silo_so_a_copy_of_the_cookie_and_its_open_stream_stop_also_after_a_restart()
+    {
+        await using var edge = await ConsoleEdge.StartAsync(new Dictionary<string, string?> { ["Console:Feed:CredentialCheck"] = "00:00:00.100" });
+        // Cookies by hand, as a copy of one would be sent: no cookie jar of the client's own.
+        HttpClient Jarless() => new(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = edge.Address };
+        var http = Jarless();
+        using var signIn = await http.PostAsJsonAsync("/console/session", new { token = edge.OpsToken });
+        var cookie = signIn.Headers.GetValues("Set-Cookie").Single().Split(';')[0];
+        using var other = await http.PostAsJsonAsync("/console/session", new { token = edge.OpsToken });
+        var otherCookie = other.Headers.GetValues("Set-Cookie").Single().Split(';')[0];
+        await using var stream = await SseStream.OpenAsync(http, cookie: cookie);
+        Assert.Equal(HttpStatusCode.OK, stream.Status);
+        async Task<HttpStatusCode> SnapshotAsync(string withCookie)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/console/api/snapshot");
+            request.Headers.Add("Cookie", withCookie);
+            using var response = await http.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        // The browser signs out; someone kept a copy of its cookie.
+        using var signOut = new HttpRequestMessage(HttpMethod.Delete, "/console/session");
+        signOut.Headers.Add("Cookie", cookie);
+        Assert.Equal(HttpStatusCode.NoContent, (await http.SendAsync(signOut)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await SnapshotAsync(cookie));
+        Assert.True(await stream.EndsAsync(), "the signed-out session's stream ends");
+        // Another session of the same token goes on.
+        Assert.Equal(HttpStatusCode.OK, await SnapshotAsync(otherCookie));
+        await edge.RestartAsync();
+        http.Dispose();
+        http = Jarless(); // the restarted edge listens on a port of its own
+        Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.OK), (await SnapshotAsync(cookie), await SnapshotAsync(otherCookie)));
+        http.Dispose();
+    }
+
+    [Fact]
     public async Task A_session_outlives_a_restart_of_the_edge_because_its_keys_are_in_the_data_directory()
     {
         await using var edge = await ConsoleEdge.StartAsync();
