@@ -179,7 +179,7 @@ public static class ReaderPayloads
             throw Invalid(index, "data.peakRssi", "missing, or not a number");
         }
 
-        reads.Add(new TagRead(readerId, eventNum, epc, antenna, peakRssi, readAt));
+        reads.Add(new TagRead(readerId, eventNum, epc, antenna, Rssi(peakRssi, index, "data.peakRssi", peakRssi), readAt));
         return EventOutcome.Read;
     }
 
@@ -221,7 +221,8 @@ public static class ReaderPayloads
             throw Invalid(index, "tagInventoryEvent.peakRssiCdbm", "missing, or not a number");
         }
 
-        reads.Add(new TagRead(reader, ImpinjEventNumber(reader, epc, antenna, readAt), epc, antenna, centiDbm / 100.0, readAt));
+        reads.Add(new TagRead(reader, ImpinjEventNumber(reader, epc, antenna, readAt), epc, antenna,
+            Rssi(centiDbm / 100.0, index, "tagInventoryEvent.peakRssiCdbm", centiDbm), readAt));
         return EventOutcome.Read;
     }
 
@@ -279,6 +280,19 @@ public static class ReaderPayloads
         number = 0;
         return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out number);
     }
+
+    /// <summary>Lowest and highest signal strength taken, in dBm: a UHF read is far inside both.</summary>
+    public const double MinRssi = -150, MaxRssi = 20;
+
+    /// <summary>
+    /// A read's signal strength in dBm, refused unless finite and from <see cref="MinRssi"/> to
+    /// <see cref="MaxRssi"/>: the stronger peak decides a pass's direction when both antennas see a
+    /// badge at once, so one infinite or absurd value (1e400 reads as infinity) would decide it alone.
+    /// </summary>
+    private static double Rssi(double dbm, int index, string field, double given) =>
+        double.IsFinite(dbm) && dbm is >= MinRssi and <= MaxRssi
+            ? dbm
+            : throw Invalid(index, field, $"{given.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not a signal strength from {MinRssi} to {MaxRssi} dBm");
 
     private static bool TryGetDouble(JsonElement value, out double number)
     {

@@ -89,6 +89,15 @@ public sealed class ImpinjPayloadTests
     }
 
     [Fact]
+    public void A_peak_rssi_that_is_not_a_signal_strength_is_invalid_and_named()
+    {
+        var result = ReaderPayloads.ParseImpinj(Encoding.UTF8.GetBytes($"[{Event()},{Event(peakRssiCdbm: 50000)}]"));
+
+        Assert.Equal(new ReaderPayloadError(ReaderPayloadErrorKind.Invalid, 1, "tagInventoryEvent.peakRssiCdbm", "50000 is not a signal strength from -150 to 20 dBm"), result.Error);
+        Assert.Empty(result.Reads);
+    }
+
+    [Fact]
     public void Without_a_hostname_or_a_transport_reader_the_event_is_invalid()
     {
         var result = ReaderPayloads.ParseImpinj(Encoding.UTF8.GetBytes(Event().Replace("\"hostname\":\"r700-1\",", "", StringComparison.Ordinal)));

@@ -147,6 +147,26 @@ public sealed class ZebraPayloadTests
         Assert.Equal(0, result.Error.EventIndex);
     }
 
+    [Theory]
+    [InlineData("1e400")]
+    [InlineData("-1e400")]
+    [InlineData("500")]
+    [InlineData("-151")]
+    public void A_peak_rssi_that_is_not_a_signal_strength_is_invalid(string peakRssi)
+    {
+        // 1e400 parses as infinity: it would win every peak and decide passes on its own.
+        var result = Parse(Event().Replace("\"peakRssi\":-61", $"\"peakRssi\":{peakRssi}", StringComparison.Ordinal));
+
+        Assert.Equal((ReaderPayloadErrorKind.Invalid, "data.peakRssi"), (result.Error?.Kind, result.Error?.Field));
+        Assert.Contains("is not a signal strength from -150 to 20 dBm", result.Error!.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(-150)]
+    [InlineData(20)]
+    public void A_peak_rssi_at_either_end_of_the_range_is_read(int peakRssi) =>
+        Assert.Equal(peakRssi, Assert.Single(Parse(Event(peakRssi: peakRssi)).Reads).PeakRssi);
+
     [Fact]
     public void A_negative_event_number_is_invalid()
     {
