@@ -30,6 +30,7 @@ public static class ConsoleEndpoints
         console.MapGet("/{file}", (string file, HttpContext context) => Asset(file, context)).AllowAnonymous().ExcludeFromDescription();
         console.MapPost("/session", SignInAsync).AllowAnonymous().AddEndpointFilter<SameOriginRequests>()
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Trade an ops device token for a console session cookie");
         console.MapDelete("/session", (Delegate)SignOutAsync).AllowAnonymous().AddEndpointFilter<SameOriginRequests>().WithSummary("End the console session");
 
@@ -78,9 +79,22 @@ public static class ConsoleEndpoints
     }
 
     private static async Task<Results<Ok<SessionView>, ProblemHttpResult>> SignInAsync(
-        SessionRequest body, HttpContext context, IDeviceCredentialStore store, ConsoleSessions sessions, TimeProvider time)
+        SessionRequest body, HttpContext context, IDeviceCredentialStore store, ConsoleSessions sessions, SignInThrottle throttle, TimeProvider time)
     {
+        var address = context.Connection.RemoteIpAddress;
+        if (throttle.RetryAfter(address) is { } wait)
+        {
+            context.Response.Headers.RetryAfter = Math.Ceiling(wait.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many failed sign-ins",
+                detail: $"{SignInThrottle.FailuresAllowed} sign-ins from this address failed within {SignInThrottle.Window.TotalSeconds:0} s; try again in {Math.Ceiling(wait.TotalSeconds):0} s.");
+        }
+
         var credential = string.IsNullOrWhiteSpace(body.Token) ? null : await store.AuthenticateAsync(body.Token.Trim(), context.RequestAborted);
+        if (credential is null || credential.Role != DeviceRole.Ops)
+        {
+            throttle.Failed(address);
+        }
+
         if (credential is null)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unknown token",

@@ -23,6 +23,7 @@ public static class ConsoleServiceExtensions
         services.AddSingleton<LiveFeed>();
         services.AddSingleton<ConsoleModel>();
         services.AddSingleton<OpsCredentialCheck>();
+        services.AddSingleton<SignInThrottle>();
         services.AddConsoleAuthentication(dataDirectory, siloId);
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ConsoleJsonContext.Default));
         return services;

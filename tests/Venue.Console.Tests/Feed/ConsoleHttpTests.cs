@@ -128,6 +128,24 @@ public sealed class ConsoleHttpTests
     }
 
     [Fact]
+    public async Task Ten_failed_sign_ins_from_one_address_get_429_with_a_retry_after_until_the_minute_is_over()
+    {
+        await using var edge = await ConsoleEdge.StartAsync();
+        for (var i = 0; i < Venue.OpsConsole.Security.SignInThrottle.FailuresAllowed; i++)
+        {
+            using var guess = await edge.Http.PostAsJsonAsync("/console/session", new { token = $"vdt_guess{i}" });
+            Assert.Equal(HttpStatusCode.Unauthorized, guess.StatusCode);
+        }
+
+        using var throttled = await edge.Http.PostAsJsonAsync("/console/session", new { token = edge.OpsToken });
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+        Assert.InRange(throttled.Headers.RetryAfter!.Delta!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
+        Assert.Contains("Too many failed sign-ins", await throttled.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.False(throttled.Headers.Contains("Set-Cookie"));
+    }
+
+    [Fact]
     public async Task A_session_ends_when_its_ops_token_is_revoked()
     {
         await using var edge = await ConsoleEdge.StartAsync();
