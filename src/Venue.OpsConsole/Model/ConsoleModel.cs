@@ -289,6 +289,14 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time)
             }
 
             board[change.Id] = new LeaderEntry(change.Id, change.Score, change.Rank);
+            if (board.Count > LeadersKept)
+            {
+                // Scores only grow, so an entry below the kept ones can reach the top only by an event of its
+                // own, which carries its whole score: it need not be kept meanwhile. Without this the board
+                // held everyone who ever scored, and each snapshot sorted them all while holding the feed.
+                board.Remove(board.Values.MinBy(e => e, Order)!.Id);
+            }
+
             return Json(new LeaderEvent(change.Board, change.Id, change.Score, change.Rank, change.At), ConsoleJsonContext.Default.LeaderEvent);
         });
     }
@@ -329,8 +337,20 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time)
     });
 
     private static LeaderEntry[] Top(Dictionary<string, LeaderEntry> board) =>
-        [.. board.Values.OrderByDescending(e => e.Score).ThenBy(e => e.Id, StringComparer.Ordinal).Take(LeadersShown)
-            .Select((e, i) => e with { Rank = i + 1 })];
+        [.. board.Values.Order(Order).Reverse().Take(LeadersShown).Select((e, i) => e with { Rank = i + 1 })];
+
+    /// <summary>Entries kept per board: the ones shown and some below them.</summary>
+    internal const int LeadersKept = LeadersShown * 4;
+
+    /// <summary>Ascending standing: lower score first, then, on a tie, the id that sorts later (the top shows the earlier id first).</summary>
+    private static readonly Comparer<LeaderEntry> Order = Comparer<LeaderEntry>.Create((a, b) =>
+    {
+        var byScore = a.Score.CompareTo(b.Score);
+        return byScore != 0 ? byScore : string.CompareOrdinal(b.Id, a.Id);
+    });
+
+    /// <summary>Tests only: how many entries of a board are kept.</summary>
+    internal int KeptLeaders(string board) => feed.Read(_ => _boards.TryGetValue(board, out var entries) ? entries.Count : 0);
 
     private GateTally Gate(string id, string? edge)
     {

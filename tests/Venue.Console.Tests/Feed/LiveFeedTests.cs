@@ -249,6 +249,27 @@ public sealed class LiveFeedTests
     }
 
     [Fact]
+    public void A_board_keeps_a_few_entries_below_its_top_and_its_top_is_still_the_true_one()
+    {
+        var model = new ConsoleModel(NewFeed(), TimeProvider.System);
+        var random = new Random(7);
+        var scores = new Dictionary<string, long>();
+        var at = DateTimeOffset.UtcNow;
+        // 3,000 awards to 1,000 attendees: each event carries the attendee's whole score, which only grows.
+        for (var i = 0; i < 3_000; i++)
+        {
+            var id = $"A{random.Next(1_000):0000}";
+            scores[id] = scores.GetValueOrDefault(id) + random.Next(1, 26);
+            model.Leader(new LeaderboardChanged("attendees", id, scores[id], 0, at));
+        }
+
+        var top = Assert.Single(model.Snapshot().Leaderboards).Entries;
+        var expected = scores.OrderByDescending(s => s.Value).ThenBy(s => s.Key, StringComparer.Ordinal).Take(ConsoleModel.LeadersShown).Select(s => (s.Key, s.Value));
+        Assert.Equal(expected, top.Select(e => (e.Id, e.Score)));
+        Assert.Equal(ConsoleModel.LeadersKept, model.KeptLeaders("attendees"));
+    }
+
+    [Fact]
     public void A_conflict_view_read_before_its_acknowledgement_does_not_undo_it()
     {
         var feed = NewFeed();
