@@ -50,8 +50,9 @@ public sealed class ConsoleSessions
             }
         }
 
-        // Kept short: what has expired is dropped at each start.
-        File.WriteAllLines(_path, _ended.Select(e => $"{e.Key} {e.Value.ToString(CultureInfo.InvariantCulture)}"));
+        // Kept short: what has expired is dropped at each start. Through a new file, so a crash leaves the old one whole.
+        File.WriteAllLines(_path + ".new", _ended.Select(e => $"{e.Key} {e.Value.ToString(CultureInfo.InvariantCulture)}"));
+        File.Move(_path + ".new", _path, overwrite: true);
     }
 
     /// <summary>The claims a new session carries besides the credential's: its id and when it was signed in.</summary>
