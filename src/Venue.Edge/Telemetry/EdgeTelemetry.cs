@@ -59,7 +59,7 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
         _router = new PortalReadRouter(layout, grains);
         _logger = logger;
         // The journal's reads up to here are routed by the start's replay; live batches follow them in order.
-        _inOrder = new JournalOrderGate(journal.LastReadSequence + 1, batch => RouteAsync(batch, replay: false, CancellationToken.None), time, orderGapTimeout, OnOrderGapSkipped);
+        _inOrder = new JournalOrderGate(journal.LastReadSequence + 1, batch => RoutedAsync(() => _router.RouteAsync(batch), CancellationToken.None), time, orderGapTimeout, OnOrderGapSkipped);
     }
 
     /// <summary>How long live batches wait for an earlier one that has not come to routing (<see cref="EdgeReadersOptions.OrderGapTimeout"/>).</summary>
@@ -185,12 +185,13 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
         return new ReadIngestResult(appended.Accepted.Count, appended.Duplicates);
     }
 
-    private async Task RouteAsync(IReadOnlyList<JournaledRead> reads, bool replay, CancellationToken cancellationToken)
+    /// <summary>Runs one routing step (a live batch, or a replay's batch, sweep or flush) with none other at once, and counts what it did.</summary>
+    private async Task RoutedAsync(Func<Task<RoutedReads>> step, CancellationToken cancellationToken = default)
     {
         await _routing.WaitAsync(cancellationToken);
         try
         {
-            var routed = replay ? await _router.ReplayAsync(reads) : await _router.RouteAsync(reads);
+            var routed = await step();
             Interlocked.Add(ref _unrouted, routed.Unrouted);
             Interlocked.Add(ref _movements, routed.Movements);
             NoteRouteFailures(routed.Failures);
@@ -364,7 +365,8 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
         {
             if (batch.Count > 0)
             {
-                await RouteAsync([.. batch], replay: true, CancellationToken.None);
+                JournaledRead[] replayed = [.. batch];
+                await RoutedAsync(() => _router.ReplayAsync(replayed));
                 reads += batch.Count;
                 batch.Clear();
             }
@@ -384,7 +386,7 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
                 await FlushReadsAsync();
                 if (next >= _router.NextIdleDue)
                 {
-                    await ReplayStepAsync(() => _router.SweepIdleAsync(next));
+                    await RoutedAsync(() => _router.SweepIdleAsync(next));
                 }
             }
 
@@ -425,27 +427,11 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
         }
 
         await FlushReadsAsync();
-        await ReplayStepAsync(_router.FlushAsync);
+        await RoutedAsync(_router.FlushAsync);
         return new TelemetryReplay(reads, facts, passages);
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a <= b ? a : b;
-
-    /// <summary>Runs a replay's sweep or flush of the portals, as a batch is routed: one at a time, counted.</summary>
-    private async Task ReplayStepAsync(Func<Task<RoutedReads>> step)
-    {
-        await _routing.WaitAsync();
-        try
-        {
-            var routed = await step();
-            Interlocked.Add(ref _movements, routed.Movements);
-            NoteRouteFailures(routed.Failures);
-        }
-        finally
-        {
-            _routing.Release();
-        }
-    }
 
     /// <summary>Counters for /healthz and the console.</summary>
     public TelemetryStatus GetStatus() => new(
