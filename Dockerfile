@@ -10,7 +10,7 @@ COPY --from=build /app .
 COPY silo-config /app/silo-config
 # Not root: the image's 'app' user. The volumes mounted on these directories take their owner
 # from the image when first created, so keys and journals stay writable and private to it.
-RUN mkdir -p /data /keys /secrets && chown "$APP_UID" /data /keys /secrets
+RUN mkdir -p /data /keys /secrets /reader-secrets && chown "$APP_UID" /data /keys /secrets /reader-secrets
 USER $APP_UID
 # Edge (scanner API, readers, console) and central (integrator and sync API, console).
 EXPOSE 5080 5090

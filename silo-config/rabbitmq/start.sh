@@ -1,12 +1,13 @@
 #!/bin/sh
-# Starts one edge's RabbitMQ node (official image) and makes sure its two users exist with the
-# passwords from the environment (docker-compose.yml passes them from .env; nothing is committed):
-#   venue-edge    the edge's AMQP consumer: declares and binds its queue venue.reads.{EdgeId}
-#   venue-reader  the readers' MQTT login: may publish to amq.topic (zebra/{reader}/data), nothing else
-# Run at every start, so a password changed in .env takes effect on the next 'docker compose up'.
+# Starts one edge's RabbitMQ node (official image) and makes sure its users exist with their
+# passwords (nothing is committed):
+#   venue-edge    the edge's AMQP consumer: declares and binds its queue venue.reads.{EdgeId};
+#                 password from the environment (docker-compose.yml passes it from .env)
+#   {reader}      one MQTT login per RFID reader, password from /etc/rabbitmq/venue/readers/{reader}.password
+#                 (reader-users.sh): may publish to amq.topic on its own topic ({vendor}/{reader}/data), nothing else
+# Run at every start, so a password changed in .env or in the readers' directory takes effect on the next 'docker compose up'.
 set -eu
 : "${VENUE_RABBITMQ_EDGE_PASSWORD:?set it in .env (see .env.example)}"
-: "${VENUE_RABBITMQ_READER_PASSWORD:?set it in .env (see .env.example)}"
 ready=/var/lib/rabbitmq/venue-users-ready
 rm -f "$ready"
 
@@ -26,14 +27,15 @@ user() { # name password configure write read
   rabbitmqctl -q set_permissions -p / "$1" "$3" "$4" "$5"
 }
 user venue-edge "$VENUE_RABBITMQ_EDGE_PASSWORD" '^venue\.reads\..*' '^venue\.reads\..*' '^(amq\.topic|venue\.reads\..*)$'
-# The MQTT plugin publishes as this user to amq.topic; subscriptions (which readers do not make) would need mqtt-subscription-*.
-# Until the edge has bound its reads queue, readers may not log in: the broker would acknowledge
-# their QoS 1 publishes and drop them (nothing routes them yet). Refused, a reader keeps its reads
-# buffered and connects again; open-readers.sh grants the access once the queue is bound.
-rabbitmqctl -q add_user venue-reader "$VENUE_RABBITMQ_READER_PASSWORD" >/dev/null 2>&1 || rabbitmqctl -q change_password venue-reader "$VENUE_RABBITMQ_READER_PASSWORD"
-rabbitmqctl -q clear_permissions -p / venue-reader >/dev/null 2>&1 || true
+# Each reader logs in as itself (reader-users.sh, from the files 'venue readers credentials' made)
+# and may publish only to its own topic. Until the edge has bound its reads queue, readers may not
+# log in: the broker would acknowledge their QoS 1 publishes and drop them (nothing routes them
+# yet). Refused, a reader keeps its reads buffered and connects again; open-readers.sh lets them in
+# once the queue is bound. The one shared login of earlier versions goes.
+rabbitmqctl -q delete_user venue-reader >/dev/null 2>&1 || true
+sh /etc/rabbitmq/venue/reader-users.sh || echo "venue: some reader credentials were not applied (see above)" >&2
 touch "$ready"
-echo "venue: user venue-edge is ready; venue-reader may log in once the edge binds its reads queue"
+echo "venue: user venue-edge is ready; the readers may log in once the edge binds its reads queue"
 
 sh /etc/rabbitmq/venue/open-readers.sh &
 

@@ -258,7 +258,9 @@ public static class SimulationRunner
         var colon = broker.UserInfo.IndexOf(':', StringComparison.Ordinal);
         var user = Uri.UnescapeDataString(colon < 0 ? broker.UserInfo : broker.UserInfo[..colon]);
         var password = colon < 0 ? null : Uri.UnescapeDataString(broker.UserInfo[(colon + 1)..]);
-        var transport = new Crowd.MqttTransport(broker.Host, options.MqttPort, user.Length == 0 ? null : user, password);
+        // Every simulated reader publishes as the --rabbitmq user: a broker set up for a run, not one with a login per reader (docs/reader-payloads.md).
+        var login = new Crowd.MqttLogin(user.Length == 0 ? null : user, password);
+        var transport = new Crowd.MqttTransport(broker.Host, options.MqttPort, _ => login);
         // The floor's layout names the same readers whatever its size and times.
         var readers = EdgeTopology.NamesOf(options.Edges)
             .SelectMany(e => Crowd.CrowdLayout.For(e, 0, DateTimeOffset.UnixEpoch).Portals.Select(p => p.ReaderId))

@@ -216,7 +216,165 @@ public sealed class ReadersCliTests(RabbitMqFixture broker, ITestOutputHelper ou
         Assert.All(later, r => Assert.True(!numbers.TryGetValue(r.Reader, out var earlier) || r.Number > earlier.Max(), $"{r.Reader} #{r.Number} again"));
     }
 
+    [Fact]
+    public async Task Readers_credentials_makes_one_private_password_per_layout_reader_keeps_them_when_run_again_and_rotates_only_the_one_asked()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var dir = directory.File("readers");
+        var readers = VenueLayout.Load(Layout).Portals.Select(p => p.ReaderId).Distinct().Order(StringComparer.Ordinal).ToList();
+
+        var made = await VenueExecutable.RunAsync(directory.Path, Quick, "readers", "credentials", "--layout", Layout, "--dir", dir);
+
+        Assert.True(made.ExitCode == 0, made.ToString());
+        Assert.Equal(readers.Select(r => r + ".password"), Directory.GetFiles(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        var first = readers.ToDictionary(r => r, r => File.ReadAllText(Path.Combine(dir, r + ".password")).Trim());
+        Assert.All(first.Values, p => Assert.Matches("^[0-9a-f]{48}$", p));
+        Assert.Equal(readers.Count, first.Values.Distinct().Count());
+        Assert.All(first.Values, p => Assert.DoesNotContain(p, made.StandardOutput, StringComparison.Ordinal));
+        if (!OperatingSystem.IsWindows())
+        {
+            foreach (var reader in readers)
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir, reader + ".password")));
+            }
+        }
+
+        var again = await VenueExecutable.RunAsync(directory.Path, Quick, "readers", "credentials", "--layout", Layout, "--dir", dir);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.All(readers, r => Assert.Equal(first[r], File.ReadAllText(Path.Combine(dir, r + ".password")).Trim()));
+
+        var rotated = await VenueExecutable.RunAsync(directory.Path, Quick, "readers", "credentials", "--layout", Layout, "--dir", dir, "--reader", readers[0], "--rotate");
+        Assert.True(rotated.ExitCode == 0, rotated.ToString());
+        Assert.NotEqual(first[readers[0]], File.ReadAllText(Path.Combine(dir, readers[0] + ".password")).Trim());
+        Assert.All(readers.Skip(1), r => Assert.Equal(first[r], File.ReadAllText(Path.Combine(dir, r + ".password")).Trim()));
+        Assert.Empty(Directory.GetFiles(dir, "*.new"));
+    }
+
+    [Theory]
+    [InlineData("no-such-reader", "no reader of the layout")]
+    [InlineData(null, "does not exist")]
+    public async Task Readers_credentials_for_a_reader_not_in_the_layout_or_into_a_missing_parent_exits_2_and_writes_nothing(string? reader, string mentions)
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var dir = reader is null ? directory.File(Path.Combine("missing", "readers")) : directory.File("readers");
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Quick,
+            ["readers", "credentials", "--layout", Layout, "--dir", dir, .. reader is null ? Array.Empty<string>() : ["--reader", reader]]);
+
+        AssertOneLineError(result, 2, mentions);
+        Assert.False(Directory.Exists(dir), "a directory was made for a refused command");
+    }
+
+    [Fact]
+    public async Task Readers_simulate_with_credentials_missing_a_readers_file_exits_2_naming_it_before_connecting()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var ledger = await LedgerAsync(directory);
+        var dir = directory.File("readers");
+        Assert.Equal(0, (await VenueExecutable.RunAsync(directory.Path, Quick, "readers", "credentials", "--layout", Layout, "--dir", dir)).ExitCode);
+        File.Delete(Path.Combine(dir, "fx-hall-b.password"));
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Quick, "readers", "simulate", "--layout", Layout, "--ledger", ledger, "--port", "1", "--credentials", dir);
+
+        AssertOneLineError(result, 2, "fx-hall-b.password does not exist");
+        var both = await VenueExecutable.RunAsync(directory.Path, Quick, "readers", "simulate", "--layout", Layout, "--ledger", ledger, "--port", "1",
+            "--credentials", dir, "--user", "someone");
+        AssertOneLineError(both, 2, "--user and --credentials");
+    }
+
+    [Fact]
+    public async Task Readers_simulate_with_credentials_logs_each_reader_in_as_itself_through_the_brokers_reader_logins()
+    {
+        if (!VenueBuilt() || !broker.Met(output))
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var ledger = await LedgerAsync(directory);
+        var server = broker.Server!;
+        var dir = directory.File("readers");
+        var readers = VenueLayout.Load(Layout).Portals.Select(p => p.ReaderId).Distinct().Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(0, (await VenueExecutable.RunAsync(directory.Path, Quick, "readers", "credentials", "--layout", Layout, "--dir", dir)).ExitCode);
+        // As compose's broker applies them (silo-config/rabbitmq/reader-users.sh).
+        await ApplyReaderLoginsAsync(server, directory, dir, "--open");
+        try
+        {
+            await using var connection = await server.ConnectionFactory().CreateConnectionAsync();
+            await using var channel = await connection.CreateChannelAsync();
+            var queue = (await channel.QueueDeclareAsync("readers-cli.logins", durable: false, exclusive: true, autoDelete: true)).QueueName;
+            await channel.QueueBindAsync(queue, "amq.topic", "zebra.*.data");
+
+            var result = await VenueExecutable.RunAsync(directory.Path, TimeSpan.FromSeconds(60),
+                "readers", "simulate", "--layout", Layout, "--ledger", ledger, "--host", "127.0.0.1", "--port", Port(server.MqttPort),
+                "--credentials", dir, "--rate", "5000", "--reads", "3000", "--seed", "7");
+
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Contains("as themselves", result.StandardOutput, StringComparison.Ordinal);
+            var reads = 0;
+            var senders = new HashSet<string>(StringComparer.Ordinal);
+            await Eventually.UntilAsync(async () =>
+            {
+                while (await channel.BasicGetAsync(queue, autoAck: true) is { } message)
+                {
+                    senders.Add(message.RoutingKey.Split('.')[1]);
+                    using var json = JsonDocument.Parse(message.Body);
+                    reads += json.RootElement.GetArrayLength();
+                }
+
+                return reads >= 3_000;
+            }, TimeSpan.FromSeconds(20), "3,000 reads published with the readers' own logins");
+            Assert.Equal(3_000, reads);
+            // Each login may publish only to its own topic, so every reader that sent logged in as itself.
+            Assert.Subset(readers.ToHashSet(), senders);
+            Assert.True(senders.Count > 1, $"only {string.Join(", ", senders)} sent");
+        }
+        finally
+        {
+            foreach (var file in Directory.GetFiles(dir))
+            {
+                File.Delete(file);
+            }
+
+            await ApplyReaderLoginsAsync(server, directory, dir); // no files left: the logins go
+        }
+    }
+
     private const string ReadersPassword = "VENUE_MQTT_PASSWORD";
+
+    /// <summary>Runs compose's silo-config/rabbitmq/reader-users.sh against the test node with <paramref name="credentials"/>.</summary>
+    private static async Task ApplyReaderLoginsAsync(RabbitMqServer server, TempDirectory directory, string credentials, params string[] arguments)
+    {
+        using var script = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sh", [RepositoryFiles.Path("silo-config", "rabbitmq", "reader-users.sh"), .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment =
+            {
+                ["RABBITMQCTL"] = server.WriteCtlScript(directory.File("rabbitmqctl")),
+                ["VENUE_READER_CREDENTIALS"] = credentials,
+            },
+        })!;
+        var stdout = script.StandardOutput.ReadToEndAsync();
+        var stderr = script.StandardError.ReadToEndAsync();
+        await script.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.True(script.ExitCode == 0, $"reader-users.sh exited {script.ExitCode}: {await stdout}{await stderr}");
+    }
 
     private static string Port(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

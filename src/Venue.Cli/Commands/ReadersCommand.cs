@@ -31,7 +31,8 @@ public static class ReadersCommand
 
     public static Command Create()
     {
-        var readers = new Command("readers", "RFID readers: simulate a fleet that publishes over MQTT.");
+        var readers = new Command("readers", "RFID readers: their broker logins, and a simulated fleet that publishes over MQTT.");
+        readers.Subcommands.Add(Credentials());
         readers.Subcommands.Add(Simulate());
         return readers;
     }
@@ -40,7 +41,11 @@ public static class ReadersCommand
     {
         var host = new Option<string>("--host") { Description = "MQTT broker (RabbitMQ with its MQTT plugin).", DefaultValueFactory = _ => "localhost" };
         var port = new Option<int>("--port") { Description = "MQTT port.", DefaultValueFactory = _ => 1883 };
-        var user = new Option<string?>("--user") { Description = $"MQTT user (a reader credential); its password from the environment, {PasswordVariable}." };
+        var user = new Option<string?>("--user") { Description = $"One MQTT user for every reader (a test broker); its password from the environment, {PasswordVariable}." };
+        var credentials = new Option<DirectoryInfo?>("--credentials")
+        {
+            Description = "Each reader logs in as itself with the password in {dir}/{reader}.password ('venue readers credentials'), as on compose's brokers.",
+        };
         var layout = new Option<FileInfo>("--layout") { Description = "Venue layout (docs/venue-layout.md): its portals name the readers.", Required = true };
         var ledger = new Option<FileInfo>("--ledger") { Description = "Ledger snapshot (venue-ledger/1): its active attendees are the people read.", Required = true };
         var rate = new Option<double>("--rate") { Description = "Reads per second, over every reader.", DefaultValueFactory = _ => 200 };
@@ -50,7 +55,7 @@ public static class ReadersCommand
         var command = new Command("simulate",
             "Act as the layout's RFID readers: attendees from the ledger wander through its portals, and each reader publishes Zebra JSON batches to zebra/{reader}/data with QoS 1.")
         {
-            host, port, user, layout, ledger, rate, duration, count, seed,
+            host, port, user, credentials, layout, ledger, rate, duration, count, seed,
         };
         command.SetAction((parse, ct) => VenueCommandLine.Guard(async () =>
         {
@@ -97,6 +102,18 @@ public static class ReadersCommand
                 problems.Add($"{PasswordVariable} is set but --user is not: name the user the password belongs to");
             }
 
+            if (parse.GetValue(credentials) is { } folder)
+            {
+                if (parse.GetValue(user) is not null)
+                {
+                    problems.Add("--user and --credentials both name logins: give one");
+                }
+                else if (!folder.Exists)
+                {
+                    problems.Add($"--credentials {folder.FullName} does not exist");
+                }
+            }
+
             if (problems.Count > 0)
             {
                 throw new ArgumentException(string.Join("; ", problems) + ".");
@@ -126,8 +143,8 @@ public static class ReadersCommand
             }
 
             var fleet = new ReaderFleet(venue, attendees, parse.GetValue(seed));
-            var password = Environment.GetEnvironmentVariable(PasswordVariable);
-            await using var transport = new MqttTransport(parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(user), string.IsNullOrEmpty(password) ? null : password);
+            var logins = Logins(fleet.Readers, parse.GetValue(user), parse.GetValue(credentials));
+            await using var transport = new MqttTransport(parse.GetValue(host)!, parse.GetValue(port), reader => logins[reader]);
             try
             {
                 await transport.ConnectAsync(fleet.Readers, ct);
@@ -138,8 +155,9 @@ public static class ReadersCommand
                 return 1;
             }
 
+            var loggedIn = parse.GetValue(credentials) is not null ? "themselves" : parse.GetValue(user) ?? "anonymous";
             Console.WriteLine($"{fleet.Readers.Count} readers ({string.Join(", ", fleet.Readers)}) connected to {parse.GetValue(host)}:{parse.GetValue(port)} as " +
-                $"{parse.GetValue(user) ?? "anonymous"}; {attendees.Count:N0} attendees wander {venue.Zones.Count} zones through {venue.Portals.Count} portals, " +
+                $"{loggedIn}; {attendees.Count:N0} attendees wander {venue.Zones.Count} zones through {venue.Portals.Count} portals, " +
                 $"{parse.GetValue(rate):N0} reads/s.");
             var run = new Run(fleet, transport, parse.GetValue(rate), parse.GetValue(count), parse.GetValue(duration) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
                 TimeProvider.System);
@@ -156,6 +174,111 @@ public static class ReadersCommand
 
             Console.WriteLine(run.Summary());
             return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Each reader's login, read before any connection so a missing password file stops the run with its name.</summary>
+    private static Dictionary<string, MqttLogin> Logins(IEnumerable<string> readers, string? user, DirectoryInfo? credentials)
+    {
+        var password = Environment.GetEnvironmentVariable(PasswordVariable);
+        var shared = new MqttLogin(user, string.IsNullOrEmpty(password) ? null : password);
+        return readers.ToDictionary(r => r,
+            r => credentials is null ? shared : new MqttLogin(r, ReaderCredentials.Read(credentials.FullName, r)), StringComparer.Ordinal);
+    }
+
+    private static Command Credentials()
+    {
+        var layout = new Option<FileInfo>("--layout") { Description = "Venue layout (docs/venue-layout.md): its portals name the readers.", Required = true };
+        var dir = new Option<DirectoryInfo>("--dir") { Description = "Where the password files go, one {reader}.password each (made if missing; its parent must exist).", Required = true };
+        var only = new Option<string[]>("--reader") { Description = "Only this reader (repeatable; default: every reader of the layout).", AllowMultipleArgumentsPerToken = false };
+        var rotate = new Option<bool>("--rotate") { Description = "Replace the passwords already there (the broker takes them at its next start, or when reader-users.sh --open runs)." };
+        var command = new Command("credentials",
+            "Make each RFID reader its own broker login: a random password per reader in {dir}/{reader}.password. The edge's broker " +
+            "(silo-config/rabbitmq/reader-users.sh) makes a user per file that may publish only to its own topic, {vendor}/{reader}/data.")
+        {
+            layout, dir, only, rotate,
+        };
+        command.SetAction((parse, ct) => VenueCommandLine.Guard(() =>
+        {
+            var layoutFile = parse.GetValue(layout)!;
+            if (!layoutFile.Exists)
+            {
+                throw new ArgumentException($"--layout {layoutFile.FullName} does not exist.");
+            }
+
+            VenueLayout venue;
+            try
+            {
+                venue = VenueLayout.Load(layoutFile.FullName);
+            }
+            catch (LayoutException e)
+            {
+                throw new InvalidDataException($"{layoutFile.FullName}: {e.Message}", e);
+            }
+
+            var known = venue.Portals.Select(p => p.ReaderId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            var asked = parse.GetValue(only) is { Length: > 0 } named ? named.Distinct(StringComparer.Ordinal).ToList() : known;
+            var problems = new List<string>();
+            if (known.Count == 0)
+            {
+                problems.Add($"{layoutFile.FullName} has no portals: no reader needs a login");
+            }
+
+            if (asked.Except(known, StringComparer.Ordinal).ToList() is { Count: > 0 } strangers)
+            {
+                problems.Add($"--reader {string.Join(", ", strangers)} is no reader of the layout (it has {string.Join(", ", known)})");
+            }
+
+            if (asked.Where(r => !ReaderCredentials.IsLoginName(r)).ToList() is { Count: > 0 } unfit)
+            {
+                problems.Add($"reader {string.Join(", ", unfit.Select(r => $"'{r}'"))} cannot be a broker login: rename it in the layout to letters, digits, '-' and '_'");
+            }
+
+            var folder = parse.GetValue(dir)!;
+            if (folder.Parent is { Exists: false } parent)
+            {
+                problems.Add($"the directory of --dir, {parent.FullName}, does not exist; create it first");
+            }
+
+            if (problems.Count > 0)
+            {
+                throw new ArgumentException(string.Join("; ", problems) + ". Nothing was written.");
+            }
+
+            if (!folder.Exists)
+            {
+                if (OperatingSystem.IsWindows())
+                {
+                    folder.Create();
+                }
+                else
+                {
+                    Directory.CreateDirectory(folder.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                }
+            }
+
+            foreach (var reader in asked)
+            {
+                var outcome = ReaderCredentials.Ensure(folder.FullName, reader, parse.GetValue(rotate));
+                Console.WriteLine($"{reader}: {outcome switch
+                {
+                    ReaderCredentials.Outcome.Made => "password made",
+                    ReaderCredentials.Outcome.Rotated => "password replaced",
+                    _ => "keeps its password",
+                }} ({ReaderCredentials.PathOf(folder.FullName, reader)})");
+            }
+
+            var orphans = folder.GetFiles("*" + ReaderCredentials.Extension)
+                .Select(f => Path.GetFileNameWithoutExtension(f.Name)).Where(r => !known.Contains(r, StringComparer.Ordinal)).Order(StringComparer.Ordinal).ToList();
+            foreach (var orphan in orphans)
+            {
+                Console.WriteLine($"{orphan}: names no reader of the layout; delete {ReaderCredentials.PathOf(folder.FullName, orphan)} to retire its login");
+            }
+
+            Console.WriteLine("Each reader logs in to its edge's broker over MQTT as its id with the password in its file. The broker applies the files " +
+                "at its start (compose's start.sh), or now with: sh /etc/rabbitmq/venue/reader-users.sh --open");
+            return Task.FromResult(0);
         }));
         return command;
     }

@@ -26,8 +26,10 @@ public sealed class InProcessTransport(IReadSink sink) : IReadTransport
 /// <summary>
 /// As real readers do: each reader its own MQTT connection to RabbitMQ's MQTT plugin, publishing its
 /// batches as Zebra JSON arrays to <c>zebra/{reader}/data</c> with QoS 1; the edge consumes them from its queue.
+/// <paramref name="loginOf"/> gives each reader's login: its own (as a broker that lets each reader
+/// publish only to its own topic requires), or one shared by all on a test broker.
 /// </summary>
-public sealed class MqttTransport(string host, int port, string? userName, string? password) : IReadTransport
+public sealed class MqttTransport(string host, int port, Func<string, MqttLogin> loginOf) : IReadTransport
 {
     private readonly Dictionary<string, Task<MqttPublisher>> _publishers = new(StringComparer.Ordinal);
     private readonly object _gate = new();
@@ -63,10 +65,11 @@ public sealed class MqttTransport(string host, int port, string? userName, strin
         {
             if (!_publishers.TryGetValue(readerId, out connecting!))
             {
+                var login = loginOf(readerId);
                 _publishers[readerId] = connecting = MqttPublisher.ConnectAsync(new MqttPublisherOptions(host, port, readerId)
                 {
-                    UserName = userName,
-                    Password = password,
+                    UserName = login.UserName,
+                    Password = login.Password,
                 }, cancellationToken);
             }
         }
@@ -85,3 +88,6 @@ public sealed class MqttTransport(string host, int port, string? userName, strin
         }
     }
 }
+
+/// <summary>An MQTT user name and password; both null to connect without a login.</summary>
+public sealed record MqttLogin(string? UserName, string? Password);
