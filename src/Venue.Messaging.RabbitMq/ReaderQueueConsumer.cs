@@ -268,6 +268,12 @@ public sealed class ReaderQueueConsumer : IHostedService, IAsyncDisposable
             return Refuse(reason, error.ToString());
         }
 
+        if (PublishedAtMostOnce(delivery.BasicProperties) && _counters.AtMostOnce(readerId))
+        {
+            _logger.LogWarning("Reader {Reader} publishes at MQTT QoS 0: the broker keeps such messages in memory only, so a broker restart loses " +
+                "what it holds of them. Set the reader to QoS 1 (docs/reader-payloads.md). Its reads are taken in all the same.", readerId);
+        }
+
         return new Accepted(delivery.DeliveryTag, parsed.Reads, parsed.IgnoredEvents);
 
         Refused Refuse(DeadLetterReason reason, string detail)
@@ -276,6 +282,13 @@ public sealed class ReaderQueueConsumer : IHostedService, IAsyncDisposable
             return new Refused(delivery.DeliveryTag, reason);
         }
     }
+
+    /// <summary>The MQTT plugin's <c>x-mqtt-publish-qos</c> header says 0 (its integer type is the broker's choice).</summary>
+    private static bool PublishedAtMostOnce(IReadOnlyBasicProperties properties) =>
+        properties.Headers is { } headers && headers.TryGetValue(MqttQosHeader, out var qos)
+        && qos is byte or sbyte or short or ushort or int or uint or long && Convert.ToInt64(qos, System.Globalization.CultureInfo.InvariantCulture) == 0;
+
+    private const string MqttQosHeader = "x-mqtt-publish-qos";
 
     private async Task PumpAsync(IChannel channel, Session session, CancellationToken stopping)
     {

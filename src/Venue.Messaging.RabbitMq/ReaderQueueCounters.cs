@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace Venue.Messaging.RabbitMq;
 
 /// <summary>The consumer's counters, written from the delivery handler and the batch loop at once, read by <see cref="Snapshot"/>.</summary>
@@ -13,6 +15,8 @@ internal sealed class ReaderQueueCounters
     private long _clockAhead;
     private long _ingestFailures;
     private long _reconnects;
+    private long _atMostOnce;
+    private readonly ConcurrentDictionary<string, byte> _atMostOnceReaders = new(StringComparer.Ordinal);
     private long _lastAckTicks = -1;
     private int _connected;
     private string? _lastError;
@@ -37,6 +41,16 @@ internal sealed class ReaderQueueCounters
         Interlocked.Add(ref _ignoredEvents, ignoredEvents);
         Interlocked.Exchange(ref _lastAckTicks, at.UtcTicks);
     }
+
+    /// <summary>Counts a message its reader published at QoS 0; true the first time that reader is seen doing so (up to <see cref="AtMostOnceReadersKept"/> readers).</summary>
+    public bool AtMostOnce(string readerId)
+    {
+        Interlocked.Increment(ref _atMostOnce);
+        return _atMostOnceReaders.Count < AtMostOnceReadersKept && _atMostOnceReaders.TryAdd(readerId, 0);
+    }
+
+    /// <summary>Readers named in <see cref="ReaderQueueStats.AtMostOnceReaders"/>: a layout's worth; a broker full of misconfigured readers is told by the count.</summary>
+    public const int AtMostOnceReadersKept = 64;
 
     public void IngestFailed(string error)
     {
@@ -66,6 +80,8 @@ internal sealed class ReaderQueueCounters
             Interlocked.Read(ref _reconnects),
             Enum.GetValues<DeadLetterReason>().ToDictionary(r => r, r => Interlocked.Read(ref _deadLettered[(int)r])),
             lastAck < 0 ? null : new DateTimeOffset(lastAck, TimeSpan.Zero),
-            _lastError);
+            _lastError,
+            Interlocked.Read(ref _atMostOnce),
+            [.. _atMostOnceReaders.Keys.Order(StringComparer.Ordinal)]);
     }
 }

@@ -5,7 +5,9 @@ namespace Venue.Messaging.RabbitMq;
 /// take a new one to see more. <see cref="AckedReads"/> counts reads the sink made durable (new and
 /// duplicates); <see cref="ClockAhead"/> reads the sink dropped, acknowledged all the same, because
 /// their reader's clock was too far ahead (see the edge's <c>Readers:MaxClockAhead</c>); <see cref="Redelivered"/> deliveries the broker sent again (after a reconnect, a
-/// failed ingest); <see cref="Reconnects"/> connections made after the first.
+/// failed ingest); <see cref="Reconnects"/> connections made after the first; <see cref="AtMostOnce"/>
+/// messages taken in that their reader published at MQTT QoS 0 (the broker held them in memory only,
+/// so a broker restart would have lost them), and <see cref="AtMostOnceReaders"/> which readers sent them.
 /// </summary>
 public sealed record ReaderQueueStats(
     bool Connected,
@@ -20,7 +22,9 @@ public sealed record ReaderQueueStats(
     long Reconnects,
     IReadOnlyDictionary<DeadLetterReason, long> DeadLettered,
     DateTimeOffset? LastAckAt,
-    string? LastError)
+    string? LastError,
+    long AtMostOnce,
+    IReadOnlyList<string> AtMostOnceReaders)
 {
     public long DeadLetteredTotal => DeadLettered.Values.Sum();
 
@@ -30,7 +34,7 @@ public sealed record ReaderQueueStats(
         var deadLettered = string.Join(", ", DeadLettered.Where(p => p.Value > 0).Select(p => $"{p.Key} {p.Value}"));
         return $"connected {Connected}, delivered {Delivered} (redelivered {Redelivered}), acked {AckedDeliveries} deliveries / {AckedReads} reads " +
             $"({Duplicates} duplicates, {IgnoredEvents} events ignored, {ClockAhead} dropped as clock ahead), dead-lettered {DeadLetteredTotal}{(deadLettered.Length > 0 ? $" ({deadLettered})" : "")}, " +
-            $"ingest failures {IngestFailures}, reconnects {Reconnects}, last ack {LastAckAt?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "never"}" +
+            $"ingest failures {IngestFailures}, reconnects {Reconnects}, QoS 0 messages {AtMostOnce}{(AtMostOnceReaders.Count > 0 ? $" ({string.Join(", ", AtMostOnceReaders)})" : "")}, last ack {LastAckAt?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "never"}" +
             (LastError is null ? "" : $", last error: {LastError}");
     }
 }

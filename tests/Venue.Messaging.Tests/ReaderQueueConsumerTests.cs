@@ -36,6 +36,33 @@ public sealed class ReaderQueueConsumerTests(RabbitMqFixture broker, ITestOutput
     }
 
     [Fact]
+    public async Task A_reader_publishing_at_qos_0_is_counted_and_named_in_the_stats_and_its_reads_are_still_taken_in()
+    {
+        if (!Met())
+        {
+            return;
+        }
+
+        await using var queue = new ReadsQueue(broker.Server!);
+        var sink = new JournalingSink("careful", "careless");
+        await using var consumer = await Consumers.StartedAsync(queue.Options, sink);
+        var reader = new MosquittoReader(broker.Server!);
+
+        // QoS 0 becomes a transient message: a broker restart would lose it, and nothing else would tell.
+        Assert.True(await reader.TryPublishAsync(queue.Topic("careless"), ZebraJson.Event(1), qos: 0));
+        Assert.True(await reader.TryPublishAsync(queue.Topic("careless"), ZebraJson.Event(2), qos: 0));
+        await reader.PublishAsync(queue.Topic("careful"), ZebraJson.Event(3));
+
+        await sink.JournaledAsync(3);
+        await Venue.Testing.Processes.Eventually.UntilAsync(() => Task.FromResult(consumer.Stats.AckedReads == 3), TimeSpan.FromSeconds(10),
+            () => $"the reads to be acknowledged ({consumer.Stats})");
+        var stats = consumer.Stats;
+        Assert.Equal(2, stats.AtMostOnce);
+        Assert.Equal(["careless"], stats.AtMostOnceReaders);
+        Assert.Contains("QoS 0 messages 2 (careless)", stats.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_batched_message_from_a_reader_arrives_as_all_its_reads_in_order()
     {
         if (!Met())
