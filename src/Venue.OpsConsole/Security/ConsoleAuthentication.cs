@@ -16,7 +16,7 @@ namespace Venue.OpsConsole.Security;
 /// How ops users reach the console. A browser's EventSource cannot send an Authorization header, so
 /// the page asks once for an ops device token and trades it (<c>POST /console/session</c>) for a
 /// session cookie: HttpOnly (scripts never see it), SameSite=Strict (no other site's page can use
-/// it), scoped to <c>/console</c>, 12 hours sliding, named after the silo (<see cref="CookieNameFor"/>). Tools may keep sending the bearer token instead.
+/// it), scoped to <c>/console</c>, 12 hours sliding but never past 12 hours from sign-in (<see cref="ConsoleSessions"/>), named after the silo (<see cref="CookieNameFor"/>). Tools may keep sending the bearer token instead.
 /// A session ends when the token behind it is revoked. The keys that protect session cookies live in
 /// the silo's data directory (<see cref="KeysDirectory"/>), so a restarted edge or central, or a
 /// recreated container with its data volume, keeps its ops users signed in.
