@@ -34,6 +34,12 @@ internal static class AttendeeFields
 
     public static string KnownList => string.Join(", ", All);
 
+    /// <summary>Problems listed per attendee object: enough to fix it, while an object of a million unknown fields costs no more.</summary>
+    public const int MaxErrorsPerObject = 20;
+
+    /// <summary>A name as an error echoes it: a field name may be as long as the body.</summary>
+    public static string Shorten(string name) => name.Length <= 64 ? name : string.Concat(name.AsSpan(0, 64), "…");
+
     public static bool TryResolve(string name, out string field) => ByKey.TryGetValue(Normalize(name), out field!);
 
     /// <summary>Why a name is not accepted: read-only, or unknown.</summary>
@@ -58,6 +64,12 @@ internal static class AttendeeFields
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var property in element.EnumerateObject())
         {
+            if (errors.Count >= MaxErrorsPerObject)
+            {
+                errors.Add((null, $"more problems in this object are not listed (the first {MaxErrorsPerObject} are)"));
+                break;
+            }
+
             if (!TryText(() => property.Name, out var name))
             {
                 errors.Add((null, NotText("a field name")));
@@ -66,7 +78,7 @@ internal static class AttendeeFields
 
             if (!TryResolve(name, out var field))
             {
-                errors.Add((name, Unknown(name)));
+                errors.Add((Shorten(name), Unknown(name)));
                 continue;
             }
 

@@ -46,13 +46,15 @@ public static class AttendeeImportReader
 
     public static async IAsyncEnumerable<ImportRow> ReadCsvAsync(Stream body, int maxRows, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        using var text = new StreamReader(body, new UTF8Encoding(false, throwOnInvalidBytes: false), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
+        // Invalid bytes throw: a spreadsheet saved as Latin-1 or Windows-1252 would otherwise be stored
+        // (and printed on badges) with replacement characters for every accented letter.
+        using var text = new StreamReader(body, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
         var csv = new CsvRecordReader(text);
-        var header = await csv.ReadAsync(cancellationToken)
+        var header = await NextAsync(csv, cancellationToken)
             ?? throw new ImportRejectedException(ImportRejection.Malformed, $"The CSV is empty; its first row must name the columns ({AttendeeFields.KnownList}).");
         var columns = ReadHeader(header);
         var row = 0;
-        while (await csv.ReadAsync(cancellationToken) is { } record)
+        while (await NextAsync(csv, cancellationToken) is { } record)
         {
             row++;
             CheckRowLimit(row, maxRows);
@@ -80,6 +82,23 @@ public static class AttendeeImportReader
         }
     }
 
+    private static async ValueTask<CsvRecord?> NextAsync(CsvRecordReader csv, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await csv.ReadAsync(cancellationToken);
+        }
+        catch (DecoderFallbackException e)
+        {
+            // The decoder reads ahead in large blocks, so the line it was on says nothing of where the bytes are; the bytes do.
+            var bytes = string.Join(" ", (e.BytesUnknown ?? []).Select(b => $"0x{b:X2}"));
+            throw new ImportRejectedException(ImportRejection.Malformed,
+                $"The CSV is not UTF-8 text (it holds {bytes}, which UTF-8 does not use so; a spreadsheet saved as Latin-1 or Windows-1252 does): " +
+                "save it as \"CSV UTF-8\" and send it again. Nothing was imported.",
+                [new RowError(null, null, null, $"bytes that are not UTF-8: {bytes}")], e);
+        }
+    }
+
     /// <summary>The header's columns as field names; any unknown, repeated or missing required column refuses the file.</summary>
     private static List<string> ReadHeader(CsvRecord header)
     {
@@ -95,7 +114,7 @@ public static class AttendeeImportReader
         {
             if (!AttendeeFields.TryResolve(name.Trim(), out var field))
             {
-                errors.Add(new RowError(null, header.Line, name, $"unknown column: {AttendeeFields.Unknown(name.Trim())}"));
+                errors.Add(new RowError(null, header.Line, AttendeeFields.Shorten(name), $"unknown column: {AttendeeFields.Unknown(name.Trim())}"));
             }
             else if (columns.Contains(field))
             {

@@ -23,6 +23,12 @@ internal static partial class AttendeeValidator
     [GeneratedRegex("^[A-Za-z0-9_-]{1,32}$")]
     private static partial Regex GatePattern();
 
+    // ISO 8601 as integrators send it: a date, or a date and time (a space for the 'T', as spreadsheets
+    // write it), seconds and fraction optional, then Z or an offset, or nothing for UTC. Not whatever
+    // DateTimeOffset.Parse would guess at: "08:00" (today), "12/11/2030" (US order), "Sunday, ...".
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})?)?$")]
+    private static partial Regex IsoTimePattern();
+
     // Badge tokens hold validity as unsigned 32-bit unix seconds, with 0 meaning "no bound".
     private static readonly DateTimeOffset Earliest = DateTimeOffset.FromUnixTimeSeconds(1);
     private static readonly DateTimeOffset Latest = DateTimeOffset.FromUnixTimeSeconds(uint.MaxValue);
@@ -82,7 +88,7 @@ internal static partial class AttendeeValidator
 
     private static string? Required(Field<string?> field, string name, List<(string? Field, string Message)> errors)
     {
-        if (string.IsNullOrWhiteSpace(field.Value))
+        if (IsBlank(field.Value))
         {
             errors.Add((name, "is required"));
             return null;
@@ -110,9 +116,9 @@ internal static partial class AttendeeValidator
             return null;
         }
 
-        if (name.Any(char.IsControl))
+        if (name.Any(IsUnprintable))
         {
-            errors.Add((AttendeeFields.Name, "must not hold control characters (line breaks, tabs)"));
+            errors.Add((AttendeeFields.Name, "must not hold control characters (line breaks, tabs) or direction overrides"));
             return null;
         }
 
@@ -150,20 +156,34 @@ internal static partial class AttendeeValidator
 
     private static string? CheckCompany(string? company, List<(string? Field, string Message)> errors)
     {
-        if (string.IsNullOrWhiteSpace(company))
+        if (IsBlank(company))
         {
             return null;
         }
 
         company = company.Trim();
-        if (company.Length > MaxCompanyLength || company.Any(char.IsControl))
+        if (company.Length > MaxCompanyLength || company.Any(IsUnprintable))
         {
-            errors.Add((AttendeeFields.Company, $"is at most {MaxCompanyLength} characters, without control characters"));
+            errors.Add((AttendeeFields.Company, $"is at most {MaxCompanyLength} characters, without control characters or direction overrides"));
             return null;
         }
 
         return company;
     }
+
+    /// <summary>Nothing a badge could print: empty, or only white space and invisible format characters (a zero-width space).</summary>
+    private static bool IsBlank([System.Diagnostics.CodeAnalysis.NotNullWhen(false)] string? text) =>
+        text is null || text.All(c => char.IsWhiteSpace(c) || CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format);
+
+    /// <summary>
+    /// Characters that break a printed badge or a console line, or make text read other than it is:
+    /// controls, line and paragraph separators, and bidirectional embeddings, overrides and isolates.
+    /// Joiners (U+200C, U+200D), which some scripts' names need, are fine.
+    /// </summary>
+    private static bool IsUnprintable(char c) =>
+        char.IsControl(c)
+        || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator
+        || c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069';
 
     private static DateTimeOffset? ParseTime(string? text, string field, List<(string? Field, string Message)> errors)
     {
@@ -172,7 +192,8 @@ internal static partial class AttendeeValidator
             return null;
         }
 
-        if (!DateTimeOffset.TryParse(text.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out var at))
+        if (!IsoTimePattern().IsMatch(text.Trim())
+            || !DateTimeOffset.TryParse(text.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out var at))
         {
             errors.Add((field, $"'{Shorten(text)}' is not an ISO 8601 time such as 2026-11-22T08:00:00Z"));
             return null;

@@ -8,11 +8,22 @@ namespace Venue.Central.Registration;
 /// (<c>""</c>); records end with CRLF, LF or a lone CR; a UTF-8 byte order mark is skipped; blank
 /// lines are not records. A malformed record (a stray quote, text after a closing quote, a quote
 /// left open at the end) is returned with an <see cref="CsvRecord.Error"/> and reading goes on with
-/// the next record, so one bad row does not cost the rows after it.
+/// the next record, so one bad row does not cost the rows after it. So is a record with more than
+/// <see cref="MaxFields"/> fields or a field longer than <see cref="MaxFieldChars"/>: what is past
+/// the limit is read to find where the record ends but not kept, so a hostile body of commas costs
+/// no more memory than a sane one.
 /// </summary>
 public sealed class CsvRecordReader
 {
+    /// <summary>Far more columns than an attendee has; a record with more is refused, not held.</summary>
+    public const int DefaultMaxFields = 256;
+
+    /// <summary>Far longer than any attendee field may be; a longer field is refused, not held.</summary>
+    public const int DefaultMaxFieldChars = 64 * 1024;
+
     private readonly TextReader _reader;
+    private readonly int _maxFields;
+    private readonly int _maxFieldChars;
     private readonly char[] _buffer = new char[16 * 1024];
     private readonly StringBuilder _field = new();
     private int _position;
@@ -21,7 +32,18 @@ public sealed class CsvRecordReader
     private long _line = 1;
     private bool _lastWasCrlf;
 
-    public CsvRecordReader(TextReader reader) => _reader = reader;
+    public CsvRecordReader(TextReader reader, int maxFields = DefaultMaxFields, int maxFieldChars = DefaultMaxFieldChars)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxFields, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxFieldChars, 1);
+        _reader = reader;
+        _maxFields = maxFields;
+        _maxFieldChars = maxFieldChars;
+    }
+
+    public int MaxFields => _maxFields;
+
+    public int MaxFieldChars => _maxFieldChars;
 
     /// <summary>The next record, or null at the end of the input.</summary>
     public async ValueTask<CsvRecord?> ReadAsync(CancellationToken cancellationToken = default)
@@ -51,6 +73,7 @@ public sealed class CsvRecordReader
 
         var startLine = _line;
         var fields = new List<string>();
+        var fieldCount = 0;
         string? error = null;
         var anyQuoted = false;
         _field.Clear();
@@ -64,7 +87,7 @@ public sealed class CsvRecordReader
                     error ??= $"a quoted field opened on line {startLine} is never closed";
                 }
 
-                fields.Add(_field.ToString());
+                EndField(fields, ref fieldCount, ref error);
                 return new CsvRecord(startLine, fields, error, anyQuoted);
             }
 
@@ -77,20 +100,19 @@ public sealed class CsvRecordReader
                     break;
                 case State.FieldStart or State.Unquoted when c == ',':
                 case State.AfterQuote when c == ',':
-                    fields.Add(_field.ToString());
-                    _field.Clear();
+                    EndField(fields, ref fieldCount, ref error);
                     state = State.FieldStart;
                     break;
                 case State.FieldStart or State.Unquoted or State.AfterQuote or State.Skipping when c is '\r' or '\n':
                     await EndLineAsync(c, cancellationToken);
-                    fields.Add(_field.ToString());
+                    EndField(fields, ref fieldCount, ref error);
                     return new CsvRecord(startLine, fields, error, anyQuoted);
                 case State.FieldStart or State.Unquoted when c == '"':
                     error = $"a quote inside an unquoted field (field {fields.Count + 1}); quote the whole field and double the quote";
                     state = State.Skipping;
                     break;
                 case State.FieldStart or State.Unquoted:
-                    _field.Append(c);
+                    Append(c, fieldCount, ref error);
                     state = State.Unquoted;
                     break;
                 case State.Quoted when c == '"':
@@ -101,16 +123,22 @@ public sealed class CsvRecordReader
                     {
                         await EndLineAsync(c, cancellationToken);
                         // A line break inside quotes is part of the value; keep CRLF as it was sent.
-                        _field.Append(c == '\r' && _lastWasCrlf ? "\r\n" : c.ToString());
+                        if (c == '\r' && _lastWasCrlf)
+                        {
+                            Append('\r', fieldCount, ref error);
+                            c = '\n';
+                        }
+
+                        Append(c, fieldCount, ref error);
                     }
                     else
                     {
-                        _field.Append(c);
+                        Append(c, fieldCount, ref error);
                     }
 
                     break;
                 case State.AfterQuote when c == '"':
-                    _field.Append('"');
+                    Append('"', fieldCount, ref error);
                     state = State.Quoted;
                     break;
                 case State.AfterQuote:
@@ -123,6 +151,39 @@ public sealed class CsvRecordReader
                 case State.Skipping:
                     break;
             }
+        }
+    }
+
+    /// <summary>Keeps the field just read, unless the record already has as many as it may hold.</summary>
+    private void EndField(List<string> fields, ref int fieldCount, ref string? error)
+    {
+        fieldCount++;
+        if (fieldCount <= _maxFields)
+        {
+            fields.Add(_field.ToString());
+        }
+        else
+        {
+            error ??= $"the row has more than {_maxFields:N0} fields";
+        }
+
+        _field.Clear();
+    }
+
+    private void Append(char c, int fieldIndex, ref string? error)
+    {
+        if (fieldIndex >= _maxFields)
+        {
+            return; // a field past the limit is not kept
+        }
+
+        if (_field.Length < _maxFieldChars)
+        {
+            _field.Append(c);
+        }
+        else
+        {
+            error ??= $"field {fieldIndex + 1} is longer than {_maxFieldChars:N0} characters";
         }
     }
 

@@ -32,6 +32,29 @@ public sealed class CsvRecordReaderTests
     }
 
     [Fact]
+    public async Task A_record_past_the_field_limits_is_an_error_holding_no_more_than_the_limits_and_the_next_record_reads_whole()
+    {
+        var text = "a" + new string(',', 10) + "\n" +            // 11 fields
+                   "\"" + new string('x', 50) + "\ny\",b\n" +  // a quoted field of 52 characters, a line break inside
+                   "c,d\n";
+        var reader = new CsvRecordReader(new StringReader(text), maxFields: 4, maxFieldChars: 20);
+
+        var wide = (await reader.ReadAsync())!;
+        var deep = (await reader.ReadAsync())!;
+        var next = (await reader.ReadAsync())!;
+
+        Assert.Equal("the row has more than 4 fields", wide.Error);
+        Assert.Equal(4, wide.Fields.Count);
+        Assert.Equal("field 1 is longer than 20 characters", deep.Error);
+        Assert.Equal(20, deep.Fields[0].Length);
+        // The line break inside the over-long quoted field did not end its record.
+        Assert.Equal(("b", 2L), (deep.Fields[1], deep.Line));
+        Assert.Equal(["c", "d"], next.Fields);
+        Assert.Equal(((string?)null, 4L), (next.Error, next.Line));
+        Assert.Null(await reader.ReadAsync());
+    }
+
+    [Fact]
     public async Task Plain_fields_split_on_commas_and_records_on_CRLF()
     {
         var records = await ReadAllAsync("a,b,c\r\n1,2,3\r\n");
