@@ -133,8 +133,17 @@ internal sealed class CheckInExport(ICheckInStore store, long after, long? limit
         json.WriteString("scannedAt", e.ScannedAt);
         json.WriteString("receivedAt", row.ReceivedAt);
         json.WriteString("gate", e.GateId);
-        json.WriteString("attendee", e.AttendeeId);
-        json.WriteString("ticketType", e.TicketType);
+        // Left out when the scan named nobody (a malformed or forged badge), as every answer leaves out a field without a value.
+        if (e.AttendeeId is not null)
+        {
+            json.WriteString("attendee", e.AttendeeId);
+        }
+
+        if (e.TicketType is not null)
+        {
+            json.WriteString("ticketType", e.TicketType);
+        }
+
         json.WriteString("direction", e.Direction == ScanDirection.Entry ? "entry" : "exit");
         json.WriteString("reason", e.Reason.Code());
         json.WriteString("nonce", e.Nonce);

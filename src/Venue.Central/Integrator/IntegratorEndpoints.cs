@@ -146,7 +146,8 @@ public static class IntegratorEndpoints
         var conflicts = api.MapGroup("/conflicts").WithTags("Conflicts").RequireAuthorization(ApiKeyPolicies.For(ApiScope.ConflictsRead));
         conflicts.MapGet("/", ListConflictsAsync).ProducesProblem(StatusCodes.Status400BadRequest)
             .WithSummary("Conflicts (one badge admitted at two edges) after a cursor");
-        conflicts.MapPost("/{id:long}/acknowledge", AcknowledgeConflictAsync).ProducesProblem(StatusCodes.Status404NotFound)
+        // No route constraint: "/conflicts/abc/acknowledge" gets this endpoint's 404 with a detail, not routing's bare one.
+        conflicts.MapPost("/{id}/acknowledge", AcknowledgeConflictAsync).ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Mark a conflict as seen");
 
         api.MapGet("/silos", ListSilosAsync).WithTags("Silos").RequireAuthorization(ApiKeyPolicies.For(ApiScope.SilosRead))
@@ -433,18 +434,24 @@ public static class IntegratorEndpoints
     }
 
     private static async Task<Results<Ok<ConflictBody>, ProblemHttpResult>> AcknowledgeConflictAsync(
-        long id, CentralSilo silo, ClaimsPrincipal user, CancellationToken cancellationToken)
+        string id, CentralSilo silo, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        var by = $"api-key:{user.FindFirstValue(ClaimTypes.Name)} ({user.FindFirstValue(ClaimTypes.NameIdentifier)})";
-        if (id < 1 || !await silo.Store.AcknowledgeConflictAsync(id, by, silo.Time.GetUtcNow(), cancellationToken))
+        if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1)
         {
-            return IntegratorProblems.NotFound($"No conflict {id}.");
+            return IntegratorProblems.NotFound($"No conflict '{AttendeeFields.Shorten(id)}': conflict ids are whole numbers from 1 (GET /v1/conflicts lists them).");
         }
 
-        var stored = await silo.Store.ListConflictsAsync(id - 1, 1, cancellationToken);
-        return stored is [{ } conflict] && conflict.Id == id
+        var by = $"api-key:{user.FindFirstValue(ClaimTypes.Name)} ({user.FindFirstValue(ClaimTypes.NameIdentifier)})";
+        if (!await silo.Store.AcknowledgeConflictAsync(number, by, silo.Time.GetUtcNow(), cancellationToken))
+        {
+            return IntegratorProblems.NotFound($"No conflict {number}.");
+        }
+
+
+        var stored = await silo.Store.ListConflictsAsync(number - 1, 1, cancellationToken);
+        return stored is [{ } conflict] && conflict.Id == number
             ? TypedResults.Ok(ToBody(conflict))
-            : IntegratorProblems.NotFound($"Conflict {id} was acknowledged but has since been resolved by a late exit.");
+            : IntegratorProblems.NotFound($"Conflict {number} was acknowledged but has since been resolved by a late exit.");
     }
 
     private static ConflictBody ToBody(Domain.Central.Conflict c) => new(c.Id, c.AttendeeId, ToBody(c.First), ToBody(c.Second), c.DetectedAt, c.AcknowledgedAt, c.AcknowledgedBy);
@@ -462,7 +469,7 @@ public static class IntegratorEndpoints
 
     private static async Task<Ok<StatsBody>> GetStatsAsync(CentralSilo silo, CancellationToken cancellationToken)
     {
-        var s = await silo.GetStatsAsync(cancellationToken);
+        var s = await silo.GetRecentStatsAsync(cancellationToken);
         var checkIns = new CheckInStatsBody(
             s.CheckIns.Entries,
             s.CheckIns.Late,
@@ -515,7 +522,7 @@ public static class IntegratorEndpoints
         }
 
         var secret = "whsec_" + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-        var webhook = await silo.Store.CreateWebhookAsync(url!.ToString(), [.. types.Distinct(StringComparer.Ordinal)], secret, silo.Time.GetUtcNow(), context.RequestAborted);
+        var webhook = await silo.Store.CreateWebhookAsync(url!.AbsoluteUri, [.. types.Distinct(StringComparer.Ordinal)], secret, silo.Time.GetUtcNow(), context.RequestAborted);
         return TypedResults.Created($"/v1/webhooks/{Uri.EscapeDataString(webhook.Id)}",
             new WebhookCreatedBody(webhook.Id, webhook.Url, webhook.EventTypes, webhook.Secret, webhook.CreatedAt));
     }

@@ -73,7 +73,9 @@ internal static class IntegratorProblems
 
             try
             {
-                using var document = JsonDocument.Parse(buffer.AsMemory(0, length));
+                // A UTF-8 byte order mark (Windows tools write one) is skipped, as imports skip it.
+                var start = buffer.AsSpan(0, length).StartsWith("\uFEFF"u8) ? 3 : 0;
+                using var document = JsonDocument.Parse(buffer.AsMemory(start, length - start));
                 return (document.RootElement.Clone(), null);
             }
             catch (JsonException e)

@@ -328,6 +328,42 @@ public sealed class CentralSilo : IAsyncDisposable
             .Select(s => now - s.LastSeenAt > OfflineAfter ? s with { Status = "offline" } : s)];
     }
 
+    /// <summary>
+    /// <see cref="GetStatsAsync"/> at most <see cref="StatsMaxAge"/> old, read once for every caller in
+    /// that time: the totals group every check-in stored, and a dashboard polling <c>/v1/stats</c> at
+    /// its rate limit should not keep a core of PostgreSQL scanning.
+    /// </summary>
+    public async Task<EventStats> GetRecentStatsAsync(CancellationToken cancellationToken = default)
+    {
+        if (Volatile.Read(ref _recentStats) is { } recent && Time.GetUtcNow() - recent.At < StatsMaxAge)
+        {
+            return recent;
+        }
+
+        await _readingStats.WaitAsync(cancellationToken);
+        try
+        {
+            if (_recentStats is { } fresh && Time.GetUtcNow() - fresh.At < StatsMaxAge)
+            {
+                return fresh;
+            }
+
+            var stats = await GetStatsAsync(cancellationToken);
+            Volatile.Write(ref _recentStats, stats);
+            return stats;
+        }
+        finally
+        {
+            _readingStats.Release();
+        }
+    }
+
+    public static readonly TimeSpan StatsMaxAge = TimeSpan.FromSeconds(1);
+
+    private readonly SemaphoreSlim _readingStats = new(1, 1);
+    private EventStats? _recentStats;
+
+    /// <summary>The event at a glance, read now.</summary>
     public async Task<EventStats> GetStatsAsync(CancellationToken cancellationToken = default) => new(
         Event.EventId,
         await Store.CountAttendeesAsync(cancellationToken),

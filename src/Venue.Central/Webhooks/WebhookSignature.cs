@@ -55,7 +55,9 @@ public static class WebhookSignature
             }
         }
 
-        if (t is not { } at || signatures.Count == 0 || (now - DateTimeOffset.FromUnixTimeSeconds(at)).Duration() > tolerance)
+        // A forged t outside what a DateTimeOffset holds is refused like any other stale one, not thrown on.
+        if (t is not { } at || signatures.Count == 0 || at > DateTimeOffset.MaxValue.ToUnixTimeSeconds()
+            || (now - DateTimeOffset.FromUnixTimeSeconds(at)).Duration() > tolerance)
         {
             return false;
         }

@@ -60,6 +60,23 @@ public sealed class CheckInExportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_scan_that_named_nobody_is_exported_without_attendee_or_ticket_type_fields()
+    {
+        var at = DateTimeOffset.UtcNow.AddMinutes(-1);
+        await _central.Silo.Store.IngestAsync("west",
+            [new JournalEntry("G01", null, ScanDirection.Entry, ScanReason.Malformed, "west-1", at, at) { Sequence = 1, Hlc = 1 }],
+            DateTimeOffset.UtcNow, TimeSpan.FromSeconds(30));
+
+        using var page = JsonDocument.Parse(await _api.GetStringAsync($"/v1/checkins?after={Rows}"));
+
+        var row = Assert.Single(page.RootElement.GetProperty("checkins").EnumerateArray());
+        Assert.Equal(("west", "malformed"), (row.GetProperty("edgeId").GetString(), row.GetProperty("reason").GetString()));
+        // As every answer does (docs/integrator-api.md): a field without a value is left out, not null.
+        Assert.False(row.TryGetProperty("attendee", out _), row.ToString());
+        Assert.False(row.TryGetProperty("ticketType", out _), row.ToString());
+    }
+
+    [Fact]
     public async Task A_JSON_row_carries_the_journal_entry_in_wire_codes()
     {
         using var page = JsonDocument.Parse(await _api.GetStringAsync("/v1/checkins?limit=3"));

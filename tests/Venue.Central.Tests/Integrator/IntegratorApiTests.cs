@@ -245,6 +245,114 @@ public sealed class IntegratorApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_CSV_header_of_tens_of_thousands_of_columns_gets_a_short_400_and_stores_nothing()
+    {
+        // Under the body limit; before the reader bounded records, each empty column became an error in the answer (megabytes).
+        var csv = "name,ticketType" + new string(',', 60_000) + "\nAda,general\n";
+
+        var answer = await SendAsync(_api.PostAsync("/v1/attendees/import", Csv(csv)));
+
+        var problem = AssertProblem(HttpStatusCode.BadRequest, answer);
+        Assert.True(problem.ToString().Length < 10_000, $"the problem is {problem.ToString().Length:N0} characters");
+        Assert.Contains("more than 256 fields", problem.ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, await _central.Silo.Store.CountAttendeesAsync());
+    }
+
+    [Fact]
+    public async Task A_JSON_attendee_of_thousands_of_unknown_fields_lists_only_the_first_twenty_problems()
+    {
+        var fields = string.Join(",", Enumerable.Range(0, 4_000).Select(i => $"\"f{i}\":1"));
+        var json = $$"""[{"name":"Ada","ticketType":"general",{{fields}}},{"name":"Grace","ticketType":"general"}]""";
+
+        var answer = await SendAsync(_api.PostAsync("/v1/attendees/import", Json(json)));
+
+        Assert.Equal(HttpStatusCode.OK, answer.Status);
+        var errors = answer.Body.GetProperty("errors").EnumerateArray().ToList();
+        Assert.Equal(21, errors.Count);
+        Assert.All(errors, e => Assert.Equal(1, e.GetProperty("row").GetInt32()));
+        Assert.Contains("not listed", errors[^1].GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, await _central.Silo.Store.CountAttendeesAsync());
+    }
+
+    [Fact]
+    public async Task A_CSV_that_is_not_UTF8_is_refused_whole_rather_than_stored_with_replacement_characters()
+    {
+        // What a spreadsheet saved as Latin-1 / Windows-1252 sends: 'é' and 'ü' as single bytes.
+        var content = new ByteArrayContent(Encoding.Latin1.GetBytes("id,name,ticketType\r\nJ0,Jane Doe,general\r\nJ1,José Müller,general\r\n"));
+        content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+
+        var problem = AssertProblem(HttpStatusCode.BadRequest, await SendAsync(_api.PostAsync("/v1/attendees/import", content)));
+
+        Assert.Contains("not UTF-8", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("0xE9", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, await _central.Silo.Store.CountAttendeesAsync());
+    }
+
+    [Theory]
+    [InlineData("08:00")]
+    [InlineData("12/11/2030")]
+    [InlineData("Sunday, 22 December 2030")]
+    [InlineData("2030-06-01T08:00:00+0200")]
+    public async Task A_validity_that_is_not_ISO_8601_is_a_400_and_changes_nothing(string text)
+    {
+        Assert.Equal(HttpStatusCode.Created, (await _api.PostAsync("/v1/attendees", Json("""{"id":"A1","name":"Ada","ticketType":"general"}"""))).StatusCode);
+
+        var problem = AssertProblem(HttpStatusCode.BadRequest, await SendAsync(_api.PatchAsync("/v1/attendees/A1", Json($$"""{"validUntil":"{{text}}"}"""))));
+
+        Assert.Equal("validUntil", Assert.Single(problem.GetProperty("errors").EnumerateArray()).GetProperty("field").GetString());
+        Assert.Null((await _central.Silo.Store.GetAttendeeAsync("A1"))!.ValidUntil);
+    }
+
+    [Theory]
+    [InlineData("2030-06-01", "2030-06-01T00:00:00+00:00")]
+    [InlineData("2030-06-01 08:30", "2030-06-01T08:30:00+00:00")]
+    [InlineData("2030-06-01T08:30:15.9+02:00", "2030-06-01T06:30:15+00:00")]
+    public async Task ISO_8601_validity_with_a_date_a_space_or_an_offset_is_taken_as_written(string text, string stored)
+    {
+        var created = await SendAsync(_api.PostAsync("/v1/attendees", Json($$"""{"id":"A1","name":"Ada","ticketType":"general","validUntil":"{{text}}"}""")));
+
+        Assert.Equal(HttpStatusCode.Created, created.Status);
+        Assert.Equal(DateTimeOffset.Parse(stored, System.Globalization.CultureInfo.InvariantCulture), (await _central.Silo.Store.GetAttendeeAsync("A1"))!.ValidUntil);
+    }
+
+    [Theory]
+    [InlineData("\u200B", "is required")]
+    [InlineData("Ada\u2028Lovelace", "direction overrides")]
+    [InlineData("Ada\u202ELovelace", "direction overrides")]
+    [InlineData("Ada\u2066Lovelace", "direction overrides")]
+    public async Task A_name_of_only_invisible_characters_or_with_a_line_separator_or_direction_override_is_a_400(string name, string says)
+    {
+        var problem = AssertProblem(HttpStatusCode.BadRequest,
+            await SendAsync(_api.PostAsync("/v1/attendees", Json($$"""{"name":"{{name}}","ticketType":"general"}"""))));
+
+        var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
+        Assert.Equal("name", error.GetProperty("field").GetString());
+        Assert.Contains(says, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, await _central.Silo.Store.CountAttendeesAsync());
+    }
+
+    [Fact]
+    public async Task A_name_with_a_zero_width_non_joiner_as_Persian_names_need_is_taken()
+    {
+        var created = await SendAsync(_api.PostAsync("/v1/attendees", Json("""{"id":"P1","name":"Ali‌Reza","ticketType":"general"}""")));
+
+        Assert.Equal(HttpStatusCode.Created, created.Status);
+        Assert.Equal("Ali\u200CReza", (await _central.Silo.Store.GetAttendeeAsync("P1"))!.Name);
+    }
+
+    [Fact]
+    public async Task A_single_attendee_body_that_starts_with_a_byte_order_mark_is_read_as_JSON()
+    {
+        var content = new ByteArrayContent([0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes("""{"id":"B1","name":"Ada","ticketType":"general"}""")]);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+
+        var created = await SendAsync(_api.PostAsync("/v1/attendees", content));
+
+        Assert.Equal(HttpStatusCode.Created, created.Status);
+        Assert.NotNull(await _central.Silo.Store.GetAttendeeAsync("B1"));
+    }
+
+    [Fact]
     public async Task An_import_of_another_media_type_is_a_415()
     {
         var xml = new StringContent("<attendees/>", Encoding.UTF8, "application/xml");
@@ -332,6 +440,9 @@ public sealed class IntegratorApiTests : IAsyncLifetime
         Assert.Equal((0, 0L, false), (conflicts.Body.GetProperty("conflicts").GetArrayLength(), conflicts.Body.GetProperty("nextCursor").GetInt64(), conflicts.Body.GetProperty("more").GetBoolean()));
         AssertProblem(HttpStatusCode.BadRequest, await SendAsync(_api.GetAsync("/v1/conflicts?limit=0")));
         AssertProblem(HttpStatusCode.NotFound, await SendAsync(_api.PostAsync("/v1/conflicts/99/acknowledge", null)));
+        // Not a number: still this API's 404, with a detail that says what an id looks like.
+        var notANumber = AssertProblem(HttpStatusCode.NotFound, await SendAsync(_api.PostAsync("/v1/conflicts/abc/acknowledge", null)));
+        Assert.Contains("whole numbers", notANumber.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

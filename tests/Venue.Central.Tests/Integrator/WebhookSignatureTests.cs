@@ -37,6 +37,8 @@ public sealed class WebhookSignatureTests
         Assert.False(WebhookSignature.Verify(header.Replace("t=", "t=1", StringComparison.Ordinal), Secret, Body, Now, TimeSpan.MaxValue), "a changed timestamp");
         Assert.False(WebhookSignature.Verify("v1=abc", Secret, Body, Now, tolerance), "no timestamp");
         Assert.False(WebhookSignature.Verify(null, Secret, Body, Now, tolerance), "no header");
+        // A forged timestamp past what a DateTimeOffset holds is refused, not thrown on (a receiver would answer 500).
+        Assert.False(WebhookSignature.Verify($"t=99999999999999,v1={new string('0', 64)}", Secret, Body, Now, tolerance), "a timestamp out of range");
     }
 
     [Fact]
