@@ -32,16 +32,16 @@ public sealed class AttendeeGrain(ICheckInJournal journal) : Grain<AttendeeState
         return new AttendeeScanOutcome(result, Replayed: false);
     }
 
-    public async Task<bool> ApplyRemoteAsync(RemotePassage passage)
+    public async Task<RemoteOutcome> ApplyRemoteAsync(RemotePassage passage)
     {
         ArgumentNullException.ThrowIfNull(passage);
-        if (!ApplyRemote(State, passage))
+        var outcome = ApplyRemote(State, passage);
+        if (outcome != RemoteOutcome.Ignored)
         {
-            return false;
+            await WriteStateAsync();
         }
 
-        await WriteStateAsync();
-        return true;
+        return outcome;
     }
 
     public Task<AttendeePresence> GetPresenceAsync() =>
@@ -78,19 +78,50 @@ public sealed class AttendeeGrain(ICheckInJournal journal) : Grain<AttendeeState
 
     /// <summary>
     /// The live rule for a passage made at another edge: it applies only if newer (by HLC) than the
-    /// latest passage this attendee has seen, local or remote; an older one lost the race and changes nothing.
+    /// latest passage this attendee has seen, local or remote; an older one lost the race to say where
+    /// the attendee is. An older admission is still noted when nothing here has counted one: cut off,
+    /// a day pass let in at north and out through south (refused there as not_inside) would otherwise
+    /// get in again at south once the link healed, while north refuses it.
     /// </summary>
-    public static bool ApplyRemote(AttendeeState state, RemotePassage passage)
+    public static RemoteOutcome ApplyRemote(AttendeeState state, RemotePassage passage)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(passage);
-        if (!passage.Reason.IsPresenceEvidence() || passage.Hlc <= state.LastPassageHlc)
+        if (!passage.Reason.IsPresenceEvidence())
         {
-            return false;
+            return RemoteOutcome.Ignored;
+        }
+
+        if (passage.Hlc <= state.LastPassageHlc)
+        {
+            return NoteAdmission(state, passage) ? RemoteOutcome.NotedAdmission : RemoteOutcome.Ignored;
         }
 
         Count(state, passage);
         Move(state, passage);
+        return RemoteOutcome.Applied;
+    }
+
+    /// <summary>
+    /// Restores, after the journal replay, an older admission that <see cref="ApplyRemote"/> noted
+    /// before a restart: as live, the badge counts as used, and nobody moves. Idempotent, as a noted
+    /// admission only ever raises the count from nothing to one.
+    /// </summary>
+    public static void RestoreNotedAdmission(AttendeeState state, RemotePassage passage)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(passage);
+        NoteAdmission(state, passage);
+    }
+
+    private static bool NoteAdmission(AttendeeState state, RemotePassage passage)
+    {
+        if (passage.Reason != ScanReason.Admitted || state.Entries > 0)
+        {
+            return false;
+        }
+
+        state.Entries = 1;
         return true;
     }
 

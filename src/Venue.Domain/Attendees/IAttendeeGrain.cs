@@ -16,10 +16,10 @@ public interface IAttendeeGrain : IGrainWithStringKey
 
     /// <summary>
     /// Takes in a passage made at another edge. Last writer wins by hybrid logical clock: a passage
-    /// newer than this attendee's latest moves them (in or out) and is counted; an older one changes
-    /// nothing. Returns whether it was applied.
+    /// newer than this attendee's latest moves them (in or out) and is counted; an older one moves
+    /// nobody, though an older admission still marks the badge as used (see <see cref="RemoteOutcome"/>).
     /// </summary>
-    Task<bool> ApplyRemoteAsync(RemotePassage passage);
+    Task<RemoteOutcome> ApplyRemoteAsync(RemotePassage passage);
 
     [ReadOnly]
     Task<AttendeePresence> GetPresenceAsync();

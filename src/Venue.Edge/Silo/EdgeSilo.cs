@@ -153,7 +153,7 @@ public sealed class EdgeSilo : IAsyncDisposable
         var gates = new GateCatalog(options.Gates);
         Directory.CreateDirectory(options.DataDirectory);
         var changes = store is null ? 0 : LedgerBootstrap.ApplyStoredChanges(store, ledger, loggers.CreateLogger<EdgeSilo>());
-        IReadOnlyList<RemotePassage> remote = store?.ReadAppliedPassages() ?? [];
+        IReadOnlyList<(RemotePassage Passage, RemoteOutcome Outcome)> remote = store?.ReadAppliedPassages() ?? [];
         var journal = SqliteCheckInJournal.Open(options.JournalPath, time);
         var state = new MemoryGrainStorage();
         long replayed;
@@ -260,7 +260,7 @@ public sealed class EdgeSilo : IAsyncDisposable
     /// Rebuilds gate counters, recent nonces and who is inside from the journal, then adds the
     /// passages made at other edges that had been applied before the restart.
     /// </summary>
-    private static long Replay(SqliteCheckInJournal journal, AttendeeLedger ledger, MemoryGrainStorage state, IReadOnlyList<RemotePassage> remote)
+    private static long Replay(SqliteCheckInJournal journal, AttendeeLedger ledger, MemoryGrainStorage state, IReadOnlyList<(RemotePassage Passage, RemoteOutcome Outcome)> remote)
     {
         var gates = new Dictionary<string, GateState>(StringComparer.Ordinal);
         var attendees = new Dictionary<string, AttendeeState>(StringComparer.Ordinal);
@@ -298,14 +298,21 @@ public sealed class EdgeSilo : IAsyncDisposable
             }
         }
 
-        foreach (var passage in remote)
+        foreach (var (passage, outcome) in remote)
         {
             if (!attendees.TryGetValue(passage.AttendeeId, out var attendee))
             {
                 attendees[passage.AttendeeId] = attendee = new AttendeeState();
             }
 
-            AttendeeGrain.RestoreRemote(attendee, passage);
+            if (outcome == RemoteOutcome.NotedAdmission)
+            {
+                AttendeeGrain.RestoreNotedAdmission(attendee, passage);
+            }
+            else
+            {
+                AttendeeGrain.RestoreRemote(attendee, passage);
+            }
         }
 
         foreach (var (id, gate) in gates)

@@ -177,19 +177,23 @@ internal sealed class EdgeSyncStore : IDisposable
         }
     }
 
-    /// <summary>The remote passages that were applied to attendees before the last stop, oldest first by HLC.</summary>
-    public IReadOnlyList<RemotePassage> ReadAppliedPassages()
+    /// <summary>
+    /// The remote passages that changed attendees before the last stop (applied, or older admissions
+    /// noted), oldest first by HLC, with what each did. The <c>applied</c> column holds the
+    /// <see cref="RemoteOutcome"/> (0 and 1 before noted admissions were stored as 2).
+    /// </summary>
+    public IReadOnlyList<(RemotePassage Passage, RemoteOutcome Outcome)> ReadAppliedPassages()
     {
         lock (_gate)
         {
             using var command = _connection.CreateCommand();
-            command.CommandText = "SELECT attendee, edge, gate, reason, hlc, at_us FROM remote_passage WHERE applied = 1 ORDER BY hlc";
+            command.CommandText = "SELECT attendee, edge, gate, reason, hlc, at_us, applied FROM remote_passage WHERE applied IN (1, 2) ORDER BY hlc";
             using var reader = command.ExecuteReader();
-            var passages = new List<RemotePassage>();
+            var passages = new List<(RemotePassage, RemoteOutcome)>();
             while (reader.Read())
             {
-                passages.Add(new RemotePassage(reader.GetString(0), reader.GetString(1), reader.GetString(2), (ScanReason)reader.GetInt32(3),
-                    reader.GetInt64(4), DateTimeOffset.UnixEpoch.AddTicks(reader.GetInt64(5) * 10)));
+                passages.Add((new RemotePassage(reader.GetString(0), reader.GetString(1), reader.GetString(2), (ScanReason)reader.GetInt32(3),
+                    reader.GetInt64(4), DateTimeOffset.UnixEpoch.AddTicks(reader.GetInt64(5) * 10)), (RemoteOutcome)reader.GetInt32(6)));
             }
 
             return passages;
@@ -294,7 +298,7 @@ internal sealed class EdgeSyncStore : IDisposable
                     reason.Value = (int)p.Passage.Reason;
                     hlc.Value = p.Passage.Hlc;
                     at.Value = (p.Passage.At.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
-                    applied.Value = p.Applied ? 1 : 0;
+                    applied.Value = (int)p.Outcome;
                     insert.ExecuteNonQuery();
                 }
             }
@@ -394,5 +398,5 @@ internal sealed record StoredMarks(string? LedgerAt, long LedgerVersion, string?
 /// <summary>A stored ledger change: an attendee line (venue-ledger/1 JSON) or a revoked token hash.</summary>
 internal sealed record StoredLedgerChange(long Version, string? AttendeeLine, string? RevokedToken);
 
-/// <summary>A remote passage as stored, with its sequence at its edge and whether it applied.</summary>
-internal sealed record StoredPassage(RemotePassage Passage, long Seq, bool Applied);
+/// <summary>A remote passage as stored, with its sequence at its edge and what it did here.</summary>
+internal sealed record StoredPassage(RemotePassage Passage, long Seq, RemoteOutcome Outcome);

@@ -39,7 +39,7 @@ internal sealed class LedgerFollower(
     private long _passagesCursor = store.ReadCursor().PassagesCursor;
     private StoredMarks _marks = store.ReadMarks();
     private long _remoteApplied;
-    private readonly HashSet<(string Edge, long Seq)> _appliedUnrecorded = [];
+    private readonly Dictionary<(string Edge, long Seq), RemoteOutcome> _appliedUnrecorded = [];
     private DateTimeOffset? _lastAnswerAt;
 
     /// <summary>A remote passage stamped further than this ahead of this edge's clock is logged: one of the two clocks is wrong.</summary>
@@ -156,9 +156,9 @@ internal sealed class LedgerFollower(
         {
             // Applied in memory but not stored: when the page comes again, these no longer apply (they
             // are not newer than what they set), yet a restart must restore them, so they are stored as applied then.
-            foreach (var p in passages.Where(p => p.Applied))
+            foreach (var p in passages.Where(p => p.Outcome != RemoteOutcome.Ignored))
             {
-                _appliedUnrecorded.Add((p.Passage.EdgeId, p.Seq));
+                _appliedUnrecorded[(p.Passage.EdgeId, p.Seq)] = p.Outcome;
             }
 
             throw;
@@ -246,9 +246,12 @@ internal sealed class LedgerFollower(
         journal.ObserveHlc(newest.Hlc);
         passages.Sort((a, b) => a.Passage.Hlc.CompareTo(b.Passage.Hlc));
         // Issued in HLC order; calls to one attendee's grain run in that order, different attendees in parallel.
-        var applied = await Task.WhenAll(passages.Select(p => grains.GetGrain<IAttendeeGrain>(p.Passage.AttendeeId).ApplyRemoteAsync(p.Passage)))
+        // A passage of a page that came again because storing it failed changed its attendee then: not again.
+        var outcomes = await Task.WhenAll(passages.Select(p => _appliedUnrecorded.TryGetValue((p.Passage.EdgeId, p.Seq), out var earlier)
+                ? Task.FromResult(earlier)
+                : grains.GetGrain<IAttendeeGrain>(p.Passage.AttendeeId).ApplyRemoteAsync(p.Passage)))
             .WaitAsync(cancellationToken);
-        Interlocked.Add(ref _remoteApplied, applied.Count(a => a));
-        return [.. passages.Select((p, i) => new StoredPassage(p.Passage, p.Seq, applied[i] || _appliedUnrecorded.Contains((p.Passage.EdgeId, p.Seq))))];
+        Interlocked.Add(ref _remoteApplied, outcomes.Count(o => o == RemoteOutcome.Applied));
+        return [.. passages.Select((p, i) => new StoredPassage(p.Passage, p.Seq, outcomes[i]))];
     }
 }

@@ -38,7 +38,7 @@ public sealed class RemotePassageTests : IDisposable
         var scan = await rig.ScanAsync("north", badge);
         var presence = await rig.PresenceAsync("A-1");
 
-        Assert.True(applied);
+        Assert.Equal(RemoteOutcome.Applied, applied);
         Assert.Equal((false, ScanReason.AlreadyInside), (scan.Passed, scan.Reason));
         Assert.Equal((true, 1, 0, "south-1"), (presence.Inside, presence.Entries, presence.Exits, presence.LastGate));
         Assert.Equal(TestEvent.Now.AddSeconds(100), presence.LastPassageAt);
@@ -58,7 +58,7 @@ public sealed class RemotePassageTests : IDisposable
         var again = await rig.ScanAsync("north", badge);
 
         Assert.Equal(ScanReason.Admitted, first.Reason);
-        Assert.True(applied);
+        Assert.Equal(RemoteOutcome.Applied, applied);
         Assert.Equal((false, 1, 1), (outside.Inside, outside.Entries, outside.Exits));
         Assert.Equal(ScanReason.Admitted, again.Reason);
     }
@@ -77,7 +77,7 @@ public sealed class RemotePassageTests : IDisposable
             .WithTimeout("the stale remote admission");
         var presence = await rig.PresenceAsync("A-1");
 
-        Assert.False(applied);
+        Assert.Equal(RemoteOutcome.Ignored, applied);
         Assert.Equal((false, 1, 1, "north"), (presence.Inside, presence.Entries, presence.Exits, presence.LastGate));
     }
 
@@ -90,7 +90,7 @@ public sealed class RemotePassageTests : IDisposable
         var older = AttendeeGrain.ApplyRemote(state, Remote("A-1", ScanReason.Exited, hlc: 40, edge: "west"));
         var tie = AttendeeGrain.ApplyRemote(state, Remote("A-1", ScanReason.Exited, hlc: 50, edge: "west"));
 
-        Assert.Equal((true, false, false), (newer, older, tie));
+        Assert.Equal((RemoteOutcome.Applied, RemoteOutcome.Ignored, RemoteOutcome.Ignored), (newer, older, tie));
         Assert.Equal((true, 1, 0, 50L), (state.Inside, state.Entries, state.Exits, state.LastPassageHlc));
     }
 
@@ -100,8 +100,8 @@ public sealed class RemotePassageTests : IDisposable
         var state = new AttendeeState();
         var passage = Remote("A-1", ScanReason.Admitted, hlc: 7);
 
-        Assert.True(AttendeeGrain.ApplyRemote(state, passage));
-        Assert.False(AttendeeGrain.ApplyRemote(state, passage));
+        Assert.Equal(RemoteOutcome.Applied, AttendeeGrain.ApplyRemote(state, passage));
+        Assert.Equal(RemoteOutcome.Ignored, AttendeeGrain.ApplyRemote(state, passage));
         Assert.Equal(1, state.Entries);
     }
 
@@ -112,7 +112,7 @@ public sealed class RemotePassageTests : IDisposable
 
         var applied = AttendeeGrain.ApplyRemote(state, Remote("A-1", ScanReason.AlreadyInside, hlc: 9));
 
-        Assert.False(applied);
+        Assert.Equal(RemoteOutcome.Ignored, applied);
         Assert.Equal((false, 0, 0L), (state.Inside, state.Entries, state.LastPassageHlc));
     }
 
@@ -133,9 +133,53 @@ public sealed class RemotePassageTests : IDisposable
         var back = await rig.ScanAsync("north", badge);
 
         Assert.Equal(ScanReason.NotInside, exit.Reason);
-        Assert.False(applied);
-        Assert.False(presence.Inside);
+        // It moves nobody (the exit is newer), but the badge has been used to get in.
+        Assert.Equal(RemoteOutcome.NotedAdmission, applied);
+        Assert.Equal((false, 1, 0), (presence.Inside, presence.Entries, presence.Exits));
         Assert.Equal(ScanReason.Admitted, back.Reason);
+    }
+
+    [Fact]
+    public async Task A_single_entry_badge_admitted_elsewhere_and_let_out_here_as_not_inside_is_refused_reentry_here()
+    {
+        // Cut off: a day pass got in at south, then walked out through north, which refused the exit
+        // as not_inside (nobody is kept in). Once the link heals north hears of the older admission.
+        var badge = _event.Register("A-1");
+        await using var rig = new CheckInRig(_event, North);
+        await rig.ScanAsync("north", badge, ScanDirection.Exit); // tried twice at the lane
+        var exit = await rig.ScanAsync("north", badge, ScanDirection.Exit);
+        var exitHlc = rig.Journal.Entries[^1].Hlc;
+        Assert.True(exitHlc > 1, "the remote admission needs a positive clock value below the exit's");
+
+        var noted = await rig.Runtime.GetGrain<IAttendeeGrain>("A-1").ApplyRemoteAsync(Remote("A-1", ScanReason.Admitted, exitHlc - 1))
+            .WithTimeout("the remote admission heard of after the exit");
+        var again = await rig.Runtime.GetGrain<IAttendeeGrain>("A-1")
+            .ScanAsync(new AttendeeScan("north", ScanDirection.Entry, "n-again", TestEvent.Now, null, ReentryAllowed: false, null))
+            .WithTimeout("the entry scan of a single-entry badge");
+
+        Assert.Equal(ScanReason.NotInside, exit.Reason);
+        Assert.Equal(RemoteOutcome.NotedAdmission, noted);
+        // South refuses it too: without the noted admission north would have let the day pass in a second time.
+        Assert.Equal(ScanReason.ReentryNotAllowed, again.Result.Reason);
+    }
+
+    [Fact]
+    public void A_noted_admission_restored_after_the_journal_gives_the_state_the_live_order_gave_and_notes_once()
+    {
+        var live = new AttendeeState();
+        AttendeeGrain.Apply(live, Local("A-1", ScanReason.NotInside, hlc: 30) with { Direction = ScanDirection.Exit });
+        var first = AttendeeGrain.ApplyRemote(live, Remote("A-1", ScanReason.Admitted, hlc: 20));
+        var second = AttendeeGrain.ApplyRemote(live, Remote("A-1", ScanReason.Admitted, hlc: 25, edge: "east"));
+
+        var rebuilt = new AttendeeState();
+        AttendeeGrain.Apply(rebuilt, Local("A-1", ScanReason.NotInside, hlc: 30) with { Direction = ScanDirection.Exit });
+        AttendeeGrain.RestoreNotedAdmission(rebuilt, Remote("A-1", ScanReason.Admitted, hlc: 20));
+
+        Assert.Equal((RemoteOutcome.NotedAdmission, RemoteOutcome.Ignored), (first, second));
+        Assert.Equal((false, 1, 0, 30L), (live.Inside, live.Entries, live.Exits, live.LastPassageHlc));
+        Assert.Equal((live.Inside, live.Entries, live.Exits, live.LastPassageHlc, live.LastGate), (rebuilt.Inside, rebuilt.Entries, rebuilt.Exits, rebuilt.LastPassageHlc, rebuilt.LastGate));
+        // An older exit tells nothing new: it is not noted.
+        Assert.Equal(RemoteOutcome.Ignored, AttendeeGrain.ApplyRemote(new AttendeeState { LastPassageHlc = 30 }, Remote("A-1", ScanReason.Exited, hlc: 20)));
     }
 
     [Fact]
@@ -145,10 +189,10 @@ public sealed class RemotePassageTests : IDisposable
         AttendeeGrain.Apply(state, Local("A-1", ScanReason.Admitted, hlc: 20));
 
         // They walked out through the other edge, which had not heard of this admission.
-        Assert.True(AttendeeGrain.ApplyRemote(state, Remote("A-1", ScanReason.NotInside, hlc: 21)));
+        Assert.Equal(RemoteOutcome.Applied, AttendeeGrain.ApplyRemote(state, Remote("A-1", ScanReason.NotInside, hlc: 21)));
 
         Assert.Equal((false, 1, 0, 21L), (state.Inside, state.Entries, state.Exits, state.LastPassageHlc));
-        Assert.False(AttendeeGrain.ApplyRemote(state, Remote("A-1", ScanReason.NotInside, hlc: 21)));
+        Assert.Equal(RemoteOutcome.Ignored, AttendeeGrain.ApplyRemote(state, Remote("A-1", ScanReason.NotInside, hlc: 21)));
     }
 
     [Fact]
@@ -178,8 +222,8 @@ public sealed class RemotePassageTests : IDisposable
         AttendeeGrain.Apply(state, Local("A-1", ScanReason.AlreadyInside, hlc: 30));
 
         Assert.Equal(20L, state.LastPassageHlc);
-        Assert.False(AttendeeGrain.ApplyRemote(state, Remote("A-1", ScanReason.Exited, hlc: 19)));
-        Assert.True(AttendeeGrain.ApplyRemote(state, Remote("A-1", ScanReason.Exited, hlc: 21)));
+        Assert.Equal(RemoteOutcome.Ignored, AttendeeGrain.ApplyRemote(state, Remote("A-1", ScanReason.Exited, hlc: 19)));
+        Assert.Equal(RemoteOutcome.Applied, AttendeeGrain.ApplyRemote(state, Remote("A-1", ScanReason.Exited, hlc: 21)));
         Assert.False(state.Inside);
     }
 
@@ -200,7 +244,7 @@ public sealed class RemotePassageTests : IDisposable
         AttendeeGrain.Apply(rebuilt, Local("A-1", ScanReason.Admitted, hlc: 30));
         AttendeeGrain.RestoreRemote(rebuilt, Remote("A-1", ScanReason.Exited, hlc: 20));
 
-        Assert.Equal((true, false), (exitApplied, staleApplied));
+        Assert.Equal((RemoteOutcome.Applied, RemoteOutcome.Ignored), (exitApplied, staleApplied));
         Assert.Equal(
             (live.Inside, live.Entries, live.Exits, live.LastGate, live.LastPassageAt, live.LastPassageHlc),
             (rebuilt.Inside, rebuilt.Entries, rebuilt.Exits, rebuilt.LastGate, rebuilt.LastPassageAt, rebuilt.LastPassageHlc));

@@ -183,6 +183,34 @@ public sealed class LedgerFollowTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_day_pass_admitted_elsewhere_and_let_out_here_as_not_inside_is_refused_reentry_here_also_after_a_restart()
+    {
+        await using var world = await SyncWorld.StartAsync(output);
+        var badge = world.Central.Register("A-1", ticketType: "day-pass");
+        var options = world.Edge("north");
+        await using (var first = await world.StartEdgeAsync(options))
+        {
+            // Cut off from south, which admitted the day pass: the holder walks out here (nobody is kept in).
+            await first.ScanAsync("G01", badge, ScanDirection.Exit);
+            var exit = await first.ScanAsync("G01", badge, ScanDirection.Exit);
+            var exitHlc = first.Silo.Journal.ReadAll().Single(e => e.Sequence == exit.JournalSequence).Hlc;
+            Assert.Equal(ScanReason.NotInside, exit.Reason);
+
+            // The link heals: south's admission is older than the exit, so it moves nobody, but the pass has been used.
+            var older = world.Central.AddPassage("A-1", "south", "S-1", "admitted", exitHlc - 1, DateTimeOffset.UtcNow);
+            await first.UntilAsync(s => s.PassagesCursor >= older, "south's older admission to arrive");
+            var again = await first.ScanAsync("G02", badge);
+
+            Assert.Equal(ScanReason.ReentryNotAllowed, again.Reason);
+        }
+
+        await using var second = await world.StartEdgeAsync(options);
+        var afterRestart = await second.ScanAsync("G02", badge);
+
+        Assert.Equal(ScanReason.ReentryNotAllowed, afterRestart.Reason);
+    }
+
+    [Fact]
     public async Task Changes_larger_than_a_page_arrive_over_several_answers()
     {
         await using var world = await SyncWorld.StartAsync(output);
