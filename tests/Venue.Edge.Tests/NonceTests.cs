@@ -86,6 +86,64 @@ public sealed class NonceTests
     }
 
     [Fact]
+    public async Task An_unreadable_badge_sent_sixteen_times_at_once_on_one_nonce_is_journaled_once_and_answered_alike()
+    {
+        await using var edge = await EdgeScenario.StartAsync(_ => { });
+        var scanner = edge.Scanner;
+        var body = ScannerClient.ScanJson("VN1.AAAA", "entry", "storm");
+
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sends = Enumerable.Range(0, 16).Select(async _ =>
+        {
+            await go.Task;
+            return await scanner.PostAsync("/v1/gates/G01/scans", body);
+        }).ToList();
+        go.SetResult();
+        var answers = await Task.WhenAll(sends).Within(TimeSpan.FromSeconds(20), "16 concurrent retries of an unreadable badge");
+
+        Assert.Single(answers.Select(a => a.Body).Distinct());
+        Assert.Equal(("refused", "malformed"), (answers[0].Result, answers[0].Reason));
+        Assert.Single(edge.Journal());
+        Assert.Equal(1, (await scanner.GateAsync("G01")).GetProperty("scans").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_nonce_of_an_unreadable_badge_reused_in_the_other_direction_is_a_new_journaled_scan()
+    {
+        await using var edge = await EdgeScenario.StartAsync(_ => { });
+        var scanner = edge.Scanner;
+
+        var entry = await scanner.ScanAsync("G01", "VN1.AAAA", nonce: "lane-1");
+        var exit = await scanner.ScanAsync("G01", "VN1.AAAA", "exit", nonce: "lane-1");
+        var retry = await scanner.ScanAsync("G01", "VN1.AAAA", "exit", nonce: "lane-1");
+
+        Assert.Equal("malformed", entry.Reason);
+        Assert.Equal("malformed", exit.Reason);
+        Assert.NotEqual(entry.Body, exit.Body);
+        Assert.Equal(exit.Body, retry.Body);
+        Assert.Equal(2, edge.Journal().Count(e => e.Nonce == "lane-1"));
+    }
+
+    [Fact]
+    public async Task Refusals_of_badges_naming_nobody_at_one_gate_share_disk_commits_instead_of_taking_one_each()
+    {
+        await using var edge = await EdgeScenario.StartAsync(_ => { });
+        var silo = edge.Edge.Silo;
+        var before = silo.Journal.Commits;
+
+        // A rush of unreadable codes at one gate: the gate's grain used to journal each inside its turn, one sync at a time.
+        var answers = await Task.WhenAll(Enumerable.Range(0, 200).Select(i =>
+                silo.ScanAsync("G01", new Venue.Domain.CheckIn.ScanRequest("VN1.AAAA", Venue.Domain.CheckIn.ScanDirection.Entry, $"r{i}", DateTimeOffset.UtcNow))))
+            .Within(TimeSpan.FromSeconds(60), "200 refusals at one gate");
+
+        var commits = silo.Journal.Commits - before;
+        Assert.All(answers, a => Assert.Equal(Venue.Domain.CheckIn.ScanReason.Malformed, a.Reason));
+        Assert.Equal(200, edge.Journal().Count);
+        Assert.True(commits < 100, $"200 refusals took {commits} commits: they did not share group commits");
+        Assert.Equal(200, (await edge.Scanner.GateAsync("G01")).GetProperty("scans").GetInt64());
+    }
+
+    [Fact]
     public async Task After_an_edge_restart_a_retried_nonce_still_returns_its_first_answer_and_who_was_inside_stays_inside()
     {
         string ada = "", bob = "", cy = "", strangeTicket = "";

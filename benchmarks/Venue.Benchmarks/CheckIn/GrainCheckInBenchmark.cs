@@ -31,10 +31,10 @@ public class GrainCheckInBenchmark
         var journal = new InMemoryJournal();
         _runtime = new GrainRuntimeBuilder()
             .UseStorage(new MemoryGrainStorage())
-            .AddGrain<IGateGrain, GateGrain>(() => new GateGrain(gates, journal))
+            .AddGrain<IGateGrain, GateGrain>(() => new GateGrain(gates))
             .AddGrain<IAttendeeGrain, AttendeeGrain>(() => new AttendeeGrain(journal))
             .Build();
-        _checkIn = new CheckInService(_runtime, gates, _event.Ledger, TimeProvider.System);
+        _checkIn = new CheckInService(_runtime, gates, _event.Ledger, journal, TimeProvider.System);
         for (var i = 0; i < Attendees; i++)
         {
             await EntryAndExitAsync(); // activates every attendee grain the benchmark will use

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using Venue.Domain.Attendees;
 using Venue.Domain.Gates;
+using Venue.Domain.Journal;
 using Venue.Domain.Ledger;
 using Venue.Runtime;
 
@@ -9,11 +11,18 @@ namespace Venue.Domain.CheckIn;
 /// The front of check-in (Orleans would make it a stateless worker): validates the badge on the
 /// caller's thread, then sends the scan to the grain that owns its state. A badge naming an
 /// attendee goes to that attendee's grain, which serializes every scan of it, remembers its nonces
-/// and journals it; a badge naming nobody is refused by the gate's grain. Neither holds a gate
-/// while a scan is written to disk.
+/// and journals it. A badge naming nobody is journaled here, outside any grain, so refusals at one
+/// gate share group commits; the gate's grain remembers their nonces and counts them. Neither grain
+/// holds a gate while a scan is written to disk.
 /// </summary>
-public sealed class CheckInService(IGrainFactory grains, GateCatalog gates, AttendeeLedger ledger, TimeProvider time)
+public sealed class CheckInService(IGrainFactory grains, GateCatalog gates, AttendeeLedger ledger, ICheckInJournal journal, TimeProvider time)
 {
+    /// <summary>
+    /// Refusals being journaled, by gate, direction and nonce: a retry that arrives meanwhile waits for
+    /// the first instead of journaling the scan twice. An entry leaves once the gate remembers the answer.
+    /// </summary>
+    private readonly ConcurrentDictionary<(string Gate, ScanDirection Direction, string Nonce), Lazy<Task<ScanResult>>> _refusing = new();
+
     /// <summary>Scans a badge at a gate. Throws <see cref="UnknownGateException"/> for a gate not served here.</summary>
     public async Task<ScanResult> ScanAsync(string gateId, ScanRequest request) => (await ScanOrRetryAsync(gateId, request)).Result;
 
@@ -37,7 +46,7 @@ public sealed class CheckInService(IGrainFactory grains, GateCatalog gates, Atte
         if (verdict.AttendeeId is not { } attendeeId)
         {
             // Never a passage, so whether it was a retry matters to nobody.
-            return new AttendeeScanOutcome(await grains.GetGrain<IGateGrain>(gateId).RefuseAsync(request, refusal ?? ScanReason.UnknownTicket), Replayed: false);
+            return new AttendeeScanOutcome(await RefuseAsync(gateId, request, refusal ?? ScanReason.UnknownTicket), Replayed: false);
         }
 
         var outcome = await grains.GetGrain<IAttendeeGrain>(attendeeId).ScanAsync(
@@ -48,6 +57,33 @@ public sealed class CheckInService(IGrainFactory grains, GateCatalog gates, Atte
         }
 
         return outcome;
+    }
+
+    private async Task<ScanResult> RefuseAsync(string gateId, ScanRequest request, ScanReason reason)
+    {
+        var key = (gateId, request.Direction, request.Nonce);
+        var refusing = _refusing.GetOrAdd(key, _ => new Lazy<Task<ScanResult>>(() => JournalRefusalAsync(gateId, request, reason)));
+        try
+        {
+            return await refusing.Value;
+        }
+        finally
+        {
+            // The gate remembers the answer by now (or the journal failed, and a retry may try again).
+            _refusing.TryRemove(new KeyValuePair<(string, ScanDirection, string), Lazy<Task<ScanResult>>>(key, refusing));
+        }
+    }
+
+    private async Task<ScanResult> JournalRefusalAsync(string gateId, ScanRequest request, ScanReason reason)
+    {
+        var gate = grains.GetGrain<IGateGrain>(gateId);
+        if (await gate.RecallRefusalAsync(request.Direction, request.Nonce) is { } first)
+        {
+            return first;
+        }
+
+        var entry = await journal.AppendAsync(new JournalEntry(gateId, null, request.Direction, reason, request.Nonce, request.ScannedAt, time.GetUtcNow()));
+        return await gate.RememberRefusalAsync(request.Direction, new ScanResult(false, reason, null, gateId, entry.At, request.Nonce, entry.Sequence));
     }
 
     /// <summary>

@@ -1,14 +1,14 @@
 using Venue.Domain.CheckIn;
-using Venue.Domain.Journal;
 using Venue.Runtime;
 
 namespace Venue.Domain.Gates;
 
 /// <summary>
-/// A gate: its counters, and the refusals of badges that name nobody. It is never held while an
-/// attendee's scan is written to disk, so one busy gate does not queue scans behind disk syncs.
+/// A gate: its counters, and the answers to badges that name nobody. It is never held while a scan
+/// is written to disk (<see cref="CheckInService"/> journals those refusals itself), so one busy
+/// gate does not queue scans behind disk syncs: a rush of unreadable codes shares group commits.
 /// </summary>
-public sealed class GateGrain(GateCatalog gates, ICheckInJournal journal) : Grain<GateState>, IGateGrain
+public sealed class GateGrain(GateCatalog gates) : Grain<GateState>, IGateGrain
 {
     private GateDefinition _definition = null!;
 
@@ -22,17 +22,18 @@ public sealed class GateGrain(GateCatalog gates, ICheckInJournal journal) : Grai
         return Task.CompletedTask;
     }
 
-    public async Task<ScanResult> RefuseAsync(ScanRequest request, ScanReason reason)
+    public Task<ScanResult?> RecallRefusalAsync(ScanDirection direction, string nonce) =>
+        Task.FromResult(State.TryGetNonce(direction, nonce, out var first) ? first : null);
+
+    public async Task<ScanResult> RememberRefusalAsync(ScanDirection direction, ScanResult result)
     {
-        if (State.TryGetNonce(request.Nonce, out var first))
+        ArgumentNullException.ThrowIfNull(result);
+        if (State.TryGetNonce(direction, result.Nonce, out var first))
         {
             return first;
         }
 
-        var entry = await journal.AppendAsync(new JournalEntry(Key, null, request.Direction, reason,
-            request.Nonce, request.ScannedAt, Time.GetUtcNow()));
-        var result = new ScanResult(false, reason, null, Key, entry.At, request.Nonce, entry.Sequence);
-        State.Remember(result);
+        State.Remember(direction, result);
         State.Count(result);
         await WriteStateAsync();
         return result;

@@ -3,17 +3,17 @@ using Venue.Domain.CheckIn;
 namespace Venue.Domain.Gates;
 
 /// <summary>
-/// A gate's counters, and the nonces of scans whose badge named no attendee (those of known
-/// attendees are remembered by the attendee's grain). Rebuilt from the journal on restart, so a
-/// scanner retrying after an edge restart still gets its first answer.
+/// A gate's counters, and the nonces of scans whose badge named no attendee, per direction (those
+/// of known attendees are remembered by the attendee's grain). Rebuilt from the journal on restart,
+/// so a scanner retrying after an edge restart still gets its first answer.
 /// </summary>
 public sealed class GateState
 {
     /// <summary>How many recent nonces a gate remembers; scanners retry within seconds.</summary>
     public const int NonceMemory = 8192;
 
-    private readonly Dictionary<string, ScanResult> _nonces = new(StringComparer.Ordinal);
-    private readonly Queue<string> _nonceOrder = new();
+    private readonly Dictionary<(ScanDirection, string), ScanResult> _nonces = [];
+    private readonly Queue<(ScanDirection, string)> _nonceOrder = new();
 
     public long[] ByReason { get; } = new long[ScanReasons.AllCodes.Count];
 
@@ -21,7 +21,7 @@ public sealed class GateState
 
     public DateTimeOffset? LastScanAt { get; private set; }
 
-    public bool TryGetNonce(string nonce, out ScanResult result) => _nonces.TryGetValue(nonce, out result!);
+    public bool TryGetNonce(ScanDirection direction, string nonce, out ScanResult result) => _nonces.TryGetValue((direction, nonce), out result!);
 
     /// <summary>Counts a scan answered at this gate.</summary>
     public void Count(ScanResult result)
@@ -34,12 +34,13 @@ public sealed class GateState
         }
     }
 
-    /// <summary>Remembers the answer to a nonce, forgetting the oldest beyond <see cref="NonceMemory"/>.</summary>
-    public void Remember(ScanResult result)
+    /// <summary>Remembers the answer to a nonce in a direction, forgetting the oldest beyond <see cref="NonceMemory"/>.</summary>
+    public void Remember(ScanDirection direction, ScanResult result)
     {
-        if (_nonces.TryAdd(result.Nonce, result))
+        ArgumentNullException.ThrowIfNull(result);
+        if (_nonces.TryAdd((direction, result.Nonce), result))
         {
-            _nonceOrder.Enqueue(result.Nonce);
+            _nonceOrder.Enqueue((direction, result.Nonce));
             if (_nonceOrder.Count > NonceMemory)
             {
                 _nonces.Remove(_nonceOrder.Dequeue());

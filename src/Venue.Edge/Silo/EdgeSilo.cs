@@ -47,7 +47,7 @@ public sealed class EdgeSilo : IAsyncDisposable
         Gates = gates;
         Journal = journal;
         _runtime = runtime;
-        _checkIn = new CheckInService(runtime, gates, ledger, runtime.Time);
+        _checkIn = new CheckInService(runtime, gates, ledger, journal, runtime.Time);
         Startup = startup;
         _syncStore = syncStore;
         _loggers = loggers;
@@ -175,7 +175,7 @@ public sealed class EdgeSilo : IAsyncDisposable
         // The only timers are the portals' (passes decided when a doorway goes quiet): their failures are
         // counted and logged with those of passes decided by a batch.
         builder.Options.TimerTickFailed = (_, failure) => telemetry?.NoteRouteFailures([failure]);
-        builder.AddGrain<IGateGrain, GateGrain>(() => new GateGrain(gates, journal));
+        builder.AddGrain<IGateGrain, GateGrain>(() => new GateGrain(gates));
         builder.AddGrain<IAttendeeGrain, AttendeeGrain>(() => new AttendeeGrain(journal));
         if (layout is not null)
         {
@@ -293,7 +293,7 @@ public sealed class EdgeSilo : IAsyncDisposable
             else
             {
                 var result = new ScanResult(false, entry.Reason, null, entry.GateId, entry.At, entry.Nonce, entry.Sequence);
-                gate.Remember(result);
+                gate.Remember(entry.Direction, result);
                 gate.Count(result);
             }
         }

@@ -18,10 +18,10 @@ internal sealed class CheckInRig : IAsyncDisposable
         // No test here is about idle collection; keep it out of the way when a test moves the clock by hours.
         builder.Options.CollectionAge = TimeSpan.FromDays(365);
         builder.Options.CollectionQuantum = TimeSpan.FromDays(365);
-        builder.AddGrain<IGateGrain, GateGrain>(() => new GateGrain(catalog, Journal));
+        builder.AddGrain<IGateGrain, GateGrain>(() => new GateGrain(catalog));
         builder.AddGrain<IAttendeeGrain, AttendeeGrain>(() => new AttendeeGrain(Journal));
         Runtime = builder.Build();
-        CheckIn = new CheckInService(Runtime, catalog, testEvent.Ledger, Time);
+        CheckIn = new CheckInService(Runtime, catalog, testEvent.Ledger, Journal, Time);
     }
 
     /// <summary>The check-in front the edge uses: validates, then routes to the attendee's or the gate's grain.</summary>
