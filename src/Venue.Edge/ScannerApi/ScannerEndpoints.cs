@@ -28,7 +28,8 @@ public static class ScannerEndpoints
         var group = app.MapGroup("/v1/gates")
             .WithTags("Scanner")
             .RequireAuthorization(VenuePolicies.Scanner)
-            .RequireRateLimiting(RateLimitPolicy);
+            .RequireRateLimiting(RateLimitPolicy)
+            .AddEndpointFilter(RefuseBoothApps);
 
         group.MapPost("/{gateId}/scans", ScanAsync)
             .DescribeBody(typeof(ScanRequestBody), "application/json")
@@ -46,6 +47,19 @@ public static class ScannerEndpoints
         group.MapGet("/{gateId}", GetGateAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("A gate's state and counters");
         group.MapGet("/", ListGatesAsync).WithSummary("Every gate this edge serves");
         return group;
+    }
+
+    /// <summary>
+    /// A booth app's credential is a scanner's in an exhibitor's hands: it captures its booth's leads
+    /// and nothing else, so it neither scans at gates nor reads their counters.
+    /// </summary>
+    private static ValueTask<object?> RefuseBoothApps(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var user = context.HttpContext.User;
+        return Telemetry.BoothApps.IsBoothApp(user)
+            ? ValueTask.FromResult<object?>(TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "A booth app does not work at gates",
+                detail: $"This credential ('{user.FindFirstValue(ClaimTypes.Name)}') is a booth app's: it captures its booth's leads and nothing else. Use the lane's scanner credential."))
+            : next(context);
     }
 
     public static IEndpointRouteBuilder MapEdgeHealth(this IEndpointRouteBuilder app)
@@ -66,12 +80,6 @@ public static class ScannerEndpoints
         if (!silo.Gates.TryGet(gateId, out _))
         {
             return GateNotFound(gateId);
-        }
-
-        if (Telemetry.BoothApps.IsBoothApp(context.User))
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "A booth app does not scan at gates",
-                detail: $"This credential ('{context.User.FindFirstValue(ClaimTypes.Name)}') is a booth app's: it captures its booth's leads and nothing else. Scan with the lane's scanner credential.");
         }
 
         // Checked here, after authentication, rather than by routing metadata (see DescribeBody).

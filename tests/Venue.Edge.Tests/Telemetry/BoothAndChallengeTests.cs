@@ -269,6 +269,9 @@ public sealed class BoothAndChallengeTests : IAsyncLifetime
 
         ReadsOverHttpTests.Problem(quiz, HttpStatusCode.Forbidden);
         ReadsOverHttpTests.Problem(gate, HttpStatusCode.Forbidden);
+        // Nor does it read what the gates have counted.
+        ReadsOverHttpTests.Problem(await _expo.BoothApp().GetAsync("/v1/gates"), HttpStatusCode.Forbidden);
+        ReadsOverHttpTests.Problem(await _expo.BoothApp().GetAsync("/v1/gates/G01"), HttpStatusCode.Forbidden);
         Assert.Equal(facts, await LastFactAsync());
         Assert.Null(await ScoreAsync("attendees", "A-1"));
         // The lane's and the desk's own scanner credentials still admit and award: nothing was used up.
