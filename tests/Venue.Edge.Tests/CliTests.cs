@@ -144,6 +144,7 @@ public sealed class CliTests(ITestOutputHelper output)
     [Theory]
     [InlineData("missing/report.json", "does not exist")]
     [InlineData(".", "is a directory")]
+    [InlineData("/proc/venue-report.json", "cannot be written")]
     public async Task Simulate_refuses_a_report_json_it_could_not_write_in_one_line_before_the_run_starts(string report, string mentions)
     {
         if (!VenueBuilt())
@@ -248,6 +249,32 @@ public sealed class CliTests(ITestOutputHelper output)
         Assert.Contains("the roles are scanner, reader, ops", wrongRole.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("vdt_", wrongRole.StandardOutput, StringComparison.Ordinal);
         AssertOneLineError(broken, "database");
+    }
+
+    [Fact]
+    public async Task Edge_devices_add_of_a_name_with_control_characters_or_into_a_directory_exits_2_and_registers_nothing()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var config = await OneGateConfigAsync(directory);
+        Directory.CreateDirectory(directory.File("tokens"));
+
+        // 'devices list' prints names as they are: an escape sequence would repaint the operator's terminal.
+        var escape = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "devices", "add", "--config", config, "--name", "lane\u001b[31m 1");
+        var intoDirectory = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "devices", "add", "--config", config, "--name", "lane 2",
+            "--token-file", directory.File("tokens"));
+        var listed = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "devices", "list", "--config", config);
+
+        AssertOneLineError(escape, "--name must not hold control characters");
+        AssertOneLineError(intoDirectory, "is a directory");
+        Assert.Equal((2, 2), (escape.ExitCode, intoDirectory.ExitCode));
+        Assert.True(listed.ExitCode == 0, listed.ToString());
+        Assert.Equal("", listed.StandardOutput.Trim());
+        Assert.Empty(Directory.GetFiles(directory.Path, "*.new"));
     }
 
     [Fact]
@@ -416,6 +443,10 @@ public sealed class CliTests(ITestOutputHelper output)
         { "--event", "", "--event" },
         { "--event", new string('e', 300), "--event" },
         { "--key", "keys/k1.public.pem", "k1.public.pem is a public key" },
+        // The generator would have written the ledger over the signing key, or the badges over the ledger.
+        { "--out", "keys/k1.private.pem", "is a key file's name" },
+        { "--badges", "out/ledger.jsonl", "--out and --badges are both" },
+        { "--out", "keys", "is a directory" },
     };
 
     [Theory]

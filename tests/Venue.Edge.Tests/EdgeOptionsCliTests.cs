@@ -48,6 +48,71 @@ public sealed class EdgeOptionsCliTests(ITestOutputHelper output)
         Assert.DoesNotContain("   at ", result.StandardOutput + result.StandardError, StringComparison.Ordinal);
     }
 
+    [Theory]
+    // The binder used to drop a gate it could not read: the edge started without it, saying nothing.
+    [InlineData("""{"Id":"S04","Name":"Staff","OpensAt":"2026-12-07 25:00"}""", "at 'Edge:Gates:2:OpensAt'")]
+    // One value where a list belongs bound as no restriction at all: a staff gate open to every ticket.
+    [InlineData("""{"Id":"S04","Name":"Staff","AllowedTicketTypes":"vip"}""", "Edge:Gates:2:AllowedTicketTypes: 'vip' is one value where a list belongs")]
+    [InlineData("""{"Id":"S04","Name":"Staff","OpensAt":"2026-12-08T10:00:00Z","ClosesAt":"2026-12-08T09:00:00Z"}""", "gate 'S04' opens at")]
+    public async Task A_gate_the_edge_could_not_read_as_written_stops_it_with_one_line_naming_the_gate(string gate, string says)
+    {
+        if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable (src/Venue.Cli/bin/...)", output))
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var config = (await StandaloneEdgeConfig.WriteAsync(directory, "gate-edge")).ConfigPath;
+        var json = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(config))!;
+        json["Edge"]!["Gates"]!.AsArray().Add(System.Text.Json.Nodes.JsonNode.Parse(gate));
+        await File.WriteAllTextAsync(config, json.ToJsonString());
+
+        var result = await VenueExecutable.RunAsync(directory.Path, TimeSpan.FromSeconds(30), "edge", "--config", config, "--urls", "http://127.0.0.1:0");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var error = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Contains(says, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(";")]
+    public async Task An_empty_urls_option_is_refused_rather_than_listening_on_localhost_5000(string urls)
+    {
+        if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable (src/Venue.Cli/bin/...)", output))
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var config = (await StandaloneEdgeConfig.WriteAsync(directory, "urls-edge")).ConfigPath;
+
+        var result = await VenueExecutable.RunAsync(directory.Path, TimeSpan.FromSeconds(30), "edge", "--config", config, "--urls", urls);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("--urls is empty", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("localhost:5000", result.StandardOutput + result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_address_this_machine_does_not_have_stops_the_edge_with_one_line_naming_it()
+    {
+        if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable (src/Venue.Cli/bin/...)", output))
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var config = (await StandaloneEdgeConfig.WriteAsync(directory, "addr-edge")).ConfigPath;
+
+        // TEST-NET-1 (RFC 5737): assigned to no machine.
+        var result = await VenueExecutable.RunAsync(directory.Path, TimeSpan.FromSeconds(30), "edge", "--config", config, "--urls", "http://192.0.2.1:15081");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("venue: Could not listen on http://192.0.2.1:15081", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.StandardOutput + result.StandardError, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_port_already_taken_stops_the_edge_with_one_line_and_no_stack_trace_in_the_log()
     {

@@ -29,7 +29,7 @@ public static class CentralCommand
             var builder = WebApplication.CreateBuilder();
             var file = parse.GetValue(Config)!;
             ConfigFiles.Add(builder.Configuration, file);
-            CheckOptions(builder.Configuration.GetSection(CentralOptions.Section).Get<CentralOptions>() ?? new CentralOptions(), file);
+            CheckOptions(builder.Configuration, file);
             if (parse.GetValue(urls) is { } listen)
             {
                 ListenUrls.Check(listen, "--urls", "http://0.0.0.0:5090");
@@ -54,7 +54,7 @@ public static class CentralCommand
             builder.AddVenueCentral();
             var app = builder.Build();
             app.MapVenueCentral();
-            await app.StartAsync(ct);
+            await ListenUrls.StartAsync(app, parse.GetValue(urls) ?? builder.Configuration["Urls"], ct);
             if (parse.GetValue(dashboard))
             {
                 using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, app.Lifetime.ApplicationStopping);
@@ -94,17 +94,24 @@ public static class CentralCommand
     /// <summary>The options, checked: every problem in one line rather than a host's stack trace.</summary>
     public static CentralOptions LoadOptions(FileInfo file)
     {
-        var options = ConfigFiles.Load<CentralOptions>(file, CentralOptions.Section);
-        CheckOptions(options, file);
-        return options;
+        var configuration = ConfigFiles.Build(file);
+        ConfigFiles.Bind<CentralOptions>(configuration, file, CentralOptions.Section); // names a missing section
+        return CheckOptions(configuration, file);
     }
 
-    private static void CheckOptions(CentralOptions options, FileInfo file)
+    private static CentralOptions CheckOptions(IConfiguration configuration, FileInfo file)
     {
-        var problems = options.Problems();
+        var options = configuration.GetSection(CentralOptions.Section).Get<CentralOptions>() ?? new CentralOptions();
+        IReadOnlyList<string> problems =
+        [
+            .. Venue.Hosting.Configuration.ConfigurationLists.Problems<TicketTypeOptions>(configuration, $"{CentralOptions.Section}:TicketTypes"),
+            .. options.Problems(),
+        ];
         if (problems.Count > 0)
         {
             throw new InvalidDataException($"{file.FullName}: {string.Join(" ", problems)}");
         }
+
+        return options;
     }
 }

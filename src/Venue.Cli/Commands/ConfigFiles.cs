@@ -21,12 +21,16 @@ public static class ConfigFiles
         configuration.AddEnvironmentVariables("VENUE_");
     }
 
-    /// <summary>Binds one section, or says which file lacks it.</summary>
-    public static T Load<T>(FileInfo file, string section) where T : new()
+    public static IConfiguration Build(FileInfo file)
     {
         var configuration = new ConfigurationBuilder();
         Add(configuration, file);
-        return configuration.Build().GetSection(section).Get<T>()
-            ?? throw new InvalidDataException($"{file.FullName} has no '{section}' section.");
+        return configuration.Build();
     }
+
+    /// <summary>Binds one section, or says which file lacks it.</summary>
+    public static T Load<T>(FileInfo file, string section) where T : new() => Bind<T>(Build(file), file, section);
+
+    public static T Bind<T>(IConfiguration configuration, FileInfo file, string section) where T : new() =>
+        configuration.GetSection(section).Get<T>() ?? throw new InvalidDataException($"{file.FullName} has no '{section}' section.");
 }

@@ -7,7 +7,7 @@ namespace Venue.Cli.Commands;
 /// <c>devices add|list|revoke</c>, for whichever silo holds the credentials: an edge (scanners,
 /// readers, ops users) or central (edges and ops users).
 /// </summary>
-public static class DevicesCommand
+public static partial class DevicesCommand
 {
     /// <summary>Opens the credential store named by a config file; the second value, when not null, is disposed after use.</summary>
     public delegate Task<(IDeviceCredentialStore Store, IAsyncDisposable? Owner)> OpenStore(FileInfo config, CancellationToken cancellationToken);
@@ -48,6 +48,23 @@ public static class DevicesCommand
             }
 
             var n = parse.GetValue(name)!;
+            // Names are printed by 'devices list' and in logs: a line break or an escape sequence would forge lines or repaint a terminal.
+            if (n.Any(char.IsControl))
+            {
+                throw new ArgumentException("--name must not hold control characters (line breaks, tabs, escape sequences).");
+            }
+
+            // An edge's sync credential must carry the edge's id: central refuses an upload under any other name ("Wrong edge").
+            if (r == DeviceRole.Edge && !EdgeIdPattern().IsMatch(n))
+            {
+                throw new ArgumentException($"--name '{n}' is not an edge id: an edge credential's name is the EdgeId of the edge that uses it (1 to 32 lowercase letters, digits or '-').");
+            }
+
+            if (parse.GetValue(tokenFile) is { } target && Directory.Exists(target.FullName))
+            {
+                throw new ArgumentException($"--token-file {target.FullName} is a directory; give the file to write the token to. Nothing was registered.");
+            }
+
             if (n.StartsWith(Edge.Telemetry.BoothApps.NamePrefix, StringComparison.Ordinal) && r != DeviceRole.Scanner)
             {
                 throw new ArgumentException($"--name {n} names a booth app, whose credential is a scanner (it captures and exports that booth's leads only): leave --role out.");
@@ -90,6 +107,9 @@ public static class DevicesCommand
         devices.Subcommands.Add(revoke);
         return devices;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9][a-z0-9-]{0,31}$")]
+    private static partial System.Text.RegularExpressions.Regex EdgeIdPattern();
 
     /// <summary>
     /// <c>add --token-file</c>: keeps the token the file holds while this silo still accepts it for

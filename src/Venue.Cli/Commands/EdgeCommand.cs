@@ -33,7 +33,11 @@ public static class EdgeCommand
             ConfigFiles.Add(builder.Configuration, file);
 
             // Checked here rather than only by the host, which would log a failed start with a stack trace.
-            var problems = (builder.Configuration.GetSection(EdgeSiloOptions.Section).Get<EdgeSiloOptions>() ?? new EdgeSiloOptions()).Problems();
+            IReadOnlyList<string> problems =
+            [
+                .. Venue.Hosting.Configuration.ConfigurationLists.Problems<Venue.Domain.Gates.GateDefinition>(builder.Configuration, $"{EdgeSiloOptions.Section}:Gates"),
+                .. (builder.Configuration.GetSection(EdgeSiloOptions.Section).Get<EdgeSiloOptions>() ?? new EdgeSiloOptions()).Problems(),
+            ];
             if (problems.Count > 0)
             {
                 throw new InvalidDataException($"{file.FullName}: {string.Join(" ", problems)}");
@@ -65,7 +69,7 @@ public static class EdgeCommand
             // A second edge on the data directory is refused here in one line, not by the host's start (a logged stack trace).
             app.Services.GetRequiredService<EdgeSiloService>().ClaimDataDirectory();
             app.MapVenueEdge();
-            await app.StartAsync(ct);
+            await ListenUrls.StartAsync(app, parse.GetValue(urls) ?? builder.Configuration["Urls"], ct);
             if (parse.GetValue(dashboard))
             {
                 using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, app.Lifetime.ApplicationStopping);

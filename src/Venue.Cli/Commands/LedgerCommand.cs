@@ -50,6 +50,7 @@ public static class LedgerCommand
                 throw new IOException($"Key file {keyPath.FullName} does not exist; create one with 'venue keys create'.");
             }
 
+            CheckOutputs(keyPath, parse.GetValue(output)!, parse.GetValue(badges)!);
             var kid = keyPath.Name.EndsWith(".private.pem", StringComparison.Ordinal) ? keyPath.Name[..^".private.pem".Length] : Path.GetFileNameWithoutExtension(keyPath.Name);
             var pem = await File.ReadAllTextAsync(keyPath.FullName, ct);
             if (pem.Contains("-----BEGIN PUBLIC KEY-----", StringComparison.Ordinal))
@@ -64,9 +65,9 @@ public static class LedgerCommand
             var opening = new DateTimeOffset(TimeProvider.System.GetUtcNow().UtcDateTime.Date, TimeSpan.Zero);
             var spec = new EventSpec(eventIdValue!, parse.GetValue(attendees), parse.GetValue(gates), parse.GetValue(seed), opening);
             var watch = Stopwatch.StartNew();
-            var generated = EventGenerator.Generate(spec, key, new Progress<int>(n => Console.Error.WriteLine($"  signed {n:N0} badges")));
+            var generated = EventGenerator.Generate(spec, key, new InOrder(n => Console.Error.WriteLine($"  signed {n:N0} badges")), ct);
             await EventGenerator.WriteFilesAsync(generated, parse.GetValue(output)!.FullName, parse.GetValue(badges)!.FullName,
-                new Progress<int>(n => Console.Error.WriteLine($"  wrote {n:N0} lines")), ct);
+                new InOrder(n => Console.Error.WriteLine($"  wrote {n:N0} lines")), ct);
             Console.WriteLine($"Generated {generated.Badges.Count:N0} attendees for event '{spec.EventId}' with key '{kid}' in {watch.Elapsed.TotalSeconds:0.0} s.");
             Console.WriteLine($"  ledger: {parse.GetValue(output)!.FullName}");
             Console.WriteLine($"  badges: {parse.GetValue(badges)!.FullName}");
@@ -79,6 +80,51 @@ public static class LedgerCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// The ledger, the badges and the key are three files: an output named like another (or a key
+    /// file) would be overwritten by the generator, and a lost signing key cannot be made again.
+    /// </summary>
+    private static void CheckOutputs(FileInfo key, FileInfo ledger, FileInfo badges)
+    {
+        var same = StringComparer.Ordinal;
+        if (same.Equals(ledger.FullName, badges.FullName))
+        {
+            throw new ArgumentException($"--out and --badges are both {ledger.FullName}; give two files.");
+        }
+
+        foreach (var (option, file) in new[] { ("--out", ledger), ("--badges", badges) })
+        {
+            if (same.Equals(file.FullName, key.FullName) || file.Name.EndsWith(".pem", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ArgumentException($"{option} {file.FullName} is a key file's name; the generator would overwrite it. Nothing was written.");
+            }
+
+            if (Directory.Exists(file.FullName))
+            {
+                throw new ArgumentException($"{option} {file.FullName} is a directory; give the file to write. Nothing was written.");
+            }
+        }
+    }
+
+    /// <summary>Progress printed on the reporting thread, so lines come out in the order they were reached (Progress&lt;T&gt; posts each to the thread pool).</summary>
+    private sealed class InOrder(Action<int> report) : IProgress<int>
+    {
+        private readonly Lock _printing = new();
+        private int _highest;
+
+        public void Report(int value)
+        {
+            lock (_printing)
+            {
+                if (value > _highest)
+                {
+                    _highest = value;
+                    report(value);
+                }
+            }
+        }
     }
 
     private static Command Inspect()

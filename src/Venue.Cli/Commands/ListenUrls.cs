@@ -9,14 +9,38 @@ namespace Venue.Cli.Commands;
 /// </summary>
 internal static class ListenUrls
 {
+    /// <summary>
+    /// Starts the host, turning a socket error into one line that names the addresses: an address this
+    /// machine does not have ("Cannot assign requested address") reaches the caller as a raw SocketException.
+    /// </summary>
+    public static async Task StartAsync(Microsoft.AspNetCore.Builder.WebApplication app, string? urls, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw new IOException($"Could not listen on {urls ?? "the default address"}: {e.Message}.", e);
+        }
+    }
+
+    /// <param name="urls">The addresses; null when not given at all (the config's or Kestrel's default then applies).</param>
     public static void Check(string? urls, string source, string example)
     {
-        if (string.IsNullOrWhiteSpace(urls))
+        if (urls is null)
         {
             return;
         }
 
-        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var addresses = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (addresses.Length == 0)
+        {
+            // Given but empty, Kestrel would listen on localhost:5000, where no scanner looks.
+            throw new ArgumentException($"{source} is empty; give an address to listen on, like {example}.");
+        }
+
+        foreach (var url in addresses)
         {
             BindingAddress address;
             try

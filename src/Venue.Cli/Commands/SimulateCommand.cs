@@ -43,6 +43,24 @@ public static class SimulateCommand
                 {
                     throw new ArgumentException($"--report-json {reportFile.FullName}: its directory {missing.FullName} does not exist.");
                 }
+
+                // Opened for writing now (and left as it was): a path that exists but cannot be written (/proc, a read-only mount) shows here too.
+                var existed = reportFile.Exists;
+                try
+                {
+                    using (new FileStream(reportFile.FullName, FileMode.OpenOrCreate, FileAccess.Write))
+                    {
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new ArgumentException($"--report-json {reportFile.FullName} cannot be written: {e.Message}");
+                }
+
+                if (!existed)
+                {
+                    File.Delete(reportFile.FullName);
+                }
             }
 
             var options = new SimulationOptions

@@ -69,6 +69,11 @@ public sealed class EdgeSiloOptions
             problems.Add($"{Section}:Gates: every gate needs an Id and a Name.");
         }
 
+        foreach (var never in Gates.Where(g => g.OpensAt is { } opens && g.ClosesAt is { } closes && opens >= closes))
+        {
+            problems.Add($"{Section}:Gates: gate '{never.Id}' opens at {never.OpensAt:O}, not before it closes at {never.ClosesAt:O}: it would never open.");
+        }
+
         foreach (var duplicate in Gates.GroupBy(g => g.Id, StringComparer.Ordinal).Where(g => g.Count() > 1))
         {
             problems.Add($"{Section}:Gates: gate id '{duplicate.Key}' is configured twice.");

@@ -211,6 +211,42 @@ public sealed class CentralCliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_ticket_type_central_could_not_read_stops_it_with_one_line_rather_than_starting_without_it()
+    {
+        if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable", output))
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var config = await WriteConfigAsync(directory, ticketTypes: """[{ "Name": "general", "Reentry": "maybe" }, { "Name": "vip", "Reentry": true }]""");
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Limit, "central", "--config", config, "--urls", "http://127.0.0.1:0");
+
+        Assert.Equal(2, result.ExitCode);
+        var message = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("'maybe' at 'Central:TicketTypes:0:Reentry'", message);
+        Assert.False(Directory.Exists(directory.File("data")), "nothing may be created by a central that refused to start");
+    }
+
+    [Fact]
+    public async Task An_edge_credential_whose_name_is_not_an_edge_id_is_refused_in_one_line_since_central_would_refuse_its_uploads()
+    {
+        if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable", output))
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var config = await WriteConfigAsync(directory);
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Limit, "central", "devices", "add", "--config", config, "--name", "North Ü", "--role", "edge");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--name 'North Ü' is not an edge id", Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
     public async Task A_missing_signing_key_and_a_duplicate_ticket_type_stop_central_with_one_line_naming_both()
     {
         if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable", output))
