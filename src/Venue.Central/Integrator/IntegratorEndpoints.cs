@@ -481,7 +481,7 @@ public static class IntegratorEndpoints
     // ---- webhooks --------------------------------------------------------------------------
 
     private static async Task<Results<Created<WebhookCreatedBody>, ProblemHttpResult>> CreateWebhookAsync(
-        HttpContext context, CentralSilo silo, IOptions<IntegratorOptions> options)
+        HttpContext context, CentralSilo silo, IOptions<IntegratorOptions> options, IOptions<WebhookDispatcherOptions> delivery)
     {
         var (json, problem) = await IntegratorProblems.ReadJsonAsync(context, options.Value.MaxBodyBytes);
         if (problem is not null)
@@ -506,6 +506,10 @@ public static class IntegratorEndpoints
             || !Uri.TryCreate(body.Url.Trim(), UriKind.Absolute, out url) || url.Scheme is not ("https" or "http") || !string.IsNullOrEmpty(url.UserInfo))
         {
             errors.Add(new RowError(null, null, "url", "an absolute http or https URL of at most 2,048 characters, without user name or password"));
+        }
+        else if (!delivery.Value.AllowPrivateAddresses && WebhookAddresses.Refusal(url!) is { } refusal)
+        {
+            errors.Add(new RowError(null, null, "url", refusal));
         }
 
         var types = body?.EventTypes ?? [];

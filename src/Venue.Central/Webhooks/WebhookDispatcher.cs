@@ -53,7 +53,12 @@ public sealed class WebhookDispatcher : BackgroundService
         _logger = logger ?? NullLogger.Instance;
         _inFlight = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
         // A redirect is a failed delivery: following it would send signed events somewhere nobody registered.
-        _http = new HttpClient(handler ?? new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
+        _http = new HttpClient(handler ?? new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+            ConnectCallback = options.AllowPrivateAddresses ? null : WebhookAddresses.ConnectPublicAsync,
+        })
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };

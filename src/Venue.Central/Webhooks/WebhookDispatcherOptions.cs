@@ -24,6 +24,12 @@ public sealed class WebhookDispatcherOptions
     [Range(1, 1_000)]
     public int MaxAttempts { get; set; } = 20;
 
+    /// <summary>
+    /// Deliver to loopback, link-local and private addresses too (a receiver on the venue's own
+    /// network). Off by default: see <see cref="WebhookAddresses"/>.
+    /// </summary>
+    public bool AllowPrivateAddresses { get; set; }
+
     /// <summary>How often the outbox is read when nothing is published in this process (deliveries left by another process, a restart).</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);

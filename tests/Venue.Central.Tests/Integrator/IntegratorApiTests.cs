@@ -510,6 +510,30 @@ public sealed class IntegratorApiTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("http://169.254.169.254/latest/meta-data")]
+    [InlineData("http://127.0.0.1:8080/admin")]
+    [InlineData("http://localhost/hook")]
+    [InlineData("https://10.0.0.5/hook")]
+    [InlineData("http://[::1]/hook")]
+    [InlineData("http://[fd12::1]/hook")]
+    public async Task A_webhook_to_a_loopback_link_local_or_private_address_is_refused_unless_central_allows_them(string url)
+    {
+        await using var strict = await IntegratorHost.StartAsync(new Dictionary<string, string?> { ["Central:Webhooks:AllowPrivateAddresses"] = "false" });
+        var api = strict.Client(await strict.CreateKeyAsync(ApiScope.WebhooksWrite));
+
+        var answer = AssertProblem(HttpStatusCode.BadRequest,
+            await SendAsync(api.PostAsync("/v1/webhooks", Json($$"""{"url": "{{url}}", "eventTypes": ["attendee.registered"]}"""))));
+
+        var error = Assert.Single(answer.GetProperty("errors").EnumerateArray());
+        Assert.Equal("url", error.GetProperty("field").GetString());
+        Assert.Contains("AllowPrivateAddresses", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Empty(await strict.Silo.Store.ListWebhooksAsync());
+        // A public receiver is still taken.
+        Assert.Equal(HttpStatusCode.Created,
+            (await api.PostAsync("/v1/webhooks", Json("""{"url": "https://crm.example.com/venue", "eventTypes": ["attendee.registered"]}"""))).StatusCode);
+    }
+
+    [Theory]
     [InlineData("""{"url": "https://crm.example.com/venue", "eventTypes": ["attendee.registered"], "url": "https://evil.example.com/"}""")]
     [InlineData("""{"url": "https://crm.example.com/venue", "eventTypes": ["attendee.registered"], "URL": "https://evil.example.com/"}""")]
     public async Task A_webhook_body_with_a_property_given_twice_is_400_and_nothing_is_registered(string body)

@@ -61,6 +61,8 @@ internal sealed class IntegratorHost : IAsyncDisposable
                 ["Central:Webhooks:InitialBackoff"] = "00:00:00.050",
                 ["Central:Webhooks:MaxBackoff"] = "00:00:00.200",
                 ["Central:Webhooks:PollInterval"] = "00:00:01",
+                // Test receivers listen on loopback.
+                ["Central:Webhooks:AllowPrivateAddresses"] = "true",
             };
             foreach (var (key, value) in more ?? new Dictionary<string, string?>())
             {

@@ -130,7 +130,7 @@ public sealed class WebhookDeliveryTests
         {
             var outbox = new WebhookOutbox(store);
             await store.CreateWebhookAsync(receiver.Url.ToString(), [WebhookOutbox.AttendeeRegistered], "whsec_restart", DateTimeOffset.UtcNow);
-            using var first = new WebhookDispatcher(store, outbox, TimeProvider.System, new WebhookDispatcherOptions { InitialBackoff = TimeSpan.FromHours(1) });
+            using var first = new WebhookDispatcher(store, outbox, TimeProvider.System, new WebhookDispatcherOptions { InitialBackoff = TimeSpan.FromHours(1), AllowPrivateAddresses = true });
             var attempted = Signal.New();
             first.Attempted += _ => attempted.TrySetResult();
             await first.StartAsync(CancellationToken.None);
@@ -144,7 +144,7 @@ public sealed class WebhookDeliveryTests
         var later = new OffsetTime(TimeSpan.FromHours(2));
         await using (var store = await SqliteCentralStore.OpenAsync(path, later))
         {
-            using var second = new WebhookDispatcher(store, new WebhookOutbox(store), later, new WebhookDispatcherOptions());
+            using var second = new WebhookDispatcher(store, new WebhookOutbox(store), later, new WebhookDispatcherOptions { AllowPrivateAddresses = true });
             var delivered = Signal.New();
             second.Attempted += a =>
             {
@@ -195,6 +195,49 @@ public sealed class WebhookDeliveryTests
     }
 
     [Fact]
+    public async Task By_default_the_dispatcher_does_not_connect_to_a_receiver_on_a_loopback_address()
+    {
+        using var directory = new TempDirectory();
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var store = await SqliteCentralStore.OpenAsync(directory.File("central.db"), TimeProvider.System);
+        var outbox = new WebhookOutbox(store);
+        // Stored directly (the API refuses it): a name that resolves inward, as one registered earlier might come to.
+        await store.CreateWebhookAsync($"http://localhost:{receiver.Url.Port}/hook", [WebhookOutbox.AttendeeRegistered], "whsec_inward", DateTimeOffset.UtcNow);
+        using var dispatcher = new WebhookDispatcher(store, outbox, TimeProvider.System,
+            new WebhookDispatcherOptions { InitialBackoff = TimeSpan.FromHours(1), PollInterval = TimeSpan.FromMilliseconds(100) });
+        var attempted = new TaskCompletionSource<WebhookAttempt>(TaskCreationOptions.RunContinuationsAsynchronously);
+        dispatcher.Attempted += a => attempted.TrySetResult(a);
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        await outbox.PublishAsync([new WebhookEvent(WebhookOutbox.AttendeeRegistered, """{"id":"A1"}""", DateTimeOffset.UtcNow)]);
+        var attempt = await attempted.Task.WithTimeout("the attempt to reach a loopback receiver");
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        Assert.False(attempt.Delivered);
+        Assert.Empty(receiver.Received);
+        Assert.Equal((1L, 0L, 0L), await store.CountDeliveriesAsync());
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", true)]
+    [InlineData("10.0.0.5", true)]
+    [InlineData("172.16.0.1", true)]
+    [InlineData("172.32.0.1", false)]
+    [InlineData("192.168.1.20", true)]
+    [InlineData("169.254.169.254", true)]
+    [InlineData("100.64.0.1", true)]
+    [InlineData("0.0.0.0", true)]
+    [InlineData("224.0.0.1", true)]
+    [InlineData("::1", true)]
+    [InlineData("fd00::1", true)]
+    [InlineData("fe80::1", true)]
+    [InlineData("::ffff:10.1.2.3", true)]
+    [InlineData("93.184.216.34", false)]
+    [InlineData("2606:4700::6810:85e5", false)]
+    public void Internal_addresses_are_told_from_public_ones(string address, bool isInternal) =>
+        Assert.Equal(isInternal, WebhookAddresses.IsInternal(System.Net.IPAddress.Parse(address)));
+
+    [Fact]
     public async Task A_delivery_is_given_up_after_the_last_attempt()
     {
         using var directory = new TempDirectory();
@@ -203,7 +246,7 @@ public sealed class WebhookDeliveryTests
         var outbox = new WebhookOutbox(store);
         await store.CreateWebhookAsync(receiver.Url.ToString(), [WebhookOutbox.AttendeeRevoked], "whsec_x", DateTimeOffset.UtcNow);
         using var dispatcher = new WebhookDispatcher(store, outbox, TimeProvider.System,
-            new WebhookDispatcherOptions { InitialBackoff = TimeSpan.FromMilliseconds(10), MaxAttempts = 3, PollInterval = TimeSpan.FromMilliseconds(100) });
+            new WebhookDispatcherOptions { InitialBackoff = TimeSpan.FromMilliseconds(10), MaxAttempts = 3, PollInterval = TimeSpan.FromMilliseconds(100), AllowPrivateAddresses = true });
         var givenUp = Signal.New();
         dispatcher.Attempted += a =>
         {
@@ -232,7 +275,7 @@ public sealed class WebhookDeliveryTests
         await store.CreateWebhookAsync(receiver.Url.ToString(), [WebhookOutbox.AttendeeRevoked], "whsec_x", DateTimeOffset.UtcNow);
         // Backoffs of about 0.1, 0.2 and 0.4 s; a poll only every minute, so a retry that waited for it would time out here.
         using var dispatcher = new WebhookDispatcher(store, outbox, TimeProvider.System,
-            new WebhookDispatcherOptions { InitialBackoff = TimeSpan.FromMilliseconds(100), MaxAttempts = 10, PollInterval = TimeSpan.FromMinutes(1) });
+            new WebhookDispatcherOptions { InitialBackoff = TimeSpan.FromMilliseconds(100), MaxAttempts = 10, PollInterval = TimeSpan.FromMinutes(1), AllowPrivateAddresses = true });
         var delivered = Signal.New();
         dispatcher.Attempted += a =>
         {
