@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Venue.Domain.Ledger;
+using Venue.Domain.Tickets;
 using Venue.Hosting.Configuration;
 
 namespace Venue.Central.Silo;
@@ -70,10 +71,21 @@ public sealed class CentralOptions
         {
             problems.Add($"{Section}:SigningKeyPath: {Path.GetFullPath(SigningKeyPath)} does not exist (make one with 'venue keys create').");
         }
-
-        foreach (var path in PreviousPublicKeyPaths.Where(p => !File.Exists(p)))
+        else if (!string.IsNullOrWhiteSpace(SigningKeyPath) && KeyProblem(SigningKeyPath, isPrivate: true) is { } problem)
         {
-            problems.Add($"{Section}:PreviousPublicKeyPaths: {Path.GetFullPath(path)} does not exist.");
+            problems.Add($"{Section}:SigningKeyPath: {problem}");
+        }
+
+        foreach (var path in PreviousPublicKeyPaths)
+        {
+            if (!File.Exists(path))
+            {
+                problems.Add($"{Section}:PreviousPublicKeyPaths: {Path.GetFullPath(path)} does not exist.");
+            }
+            else if (KeyProblem(path, isPrivate: false) is { } problem)
+            {
+                problems.Add($"{Section}:PreviousPublicKeyPaths: {problem}");
+            }
         }
 
         if (TicketTypes.Any(t => string.IsNullOrWhiteSpace(t.Name)))
@@ -96,6 +108,40 @@ public sealed class CentralOptions
         }
 
         return problems;
+    }
+
+    /// <summary>
+    /// Read here, before central opens or migrates its store: a public key given as the signing key,
+    /// or a file that is no key at all, would otherwise stop central only after it had made its data
+    /// directory and claimed the store, with a message about the key id.
+    /// </summary>
+    private static string? KeyProblem(string path, bool isPrivate)
+    {
+        var full = Path.GetFullPath(path);
+        try
+        {
+            var pem = File.ReadAllText(path);
+            if (isPrivate && pem.Contains("-----BEGIN PUBLIC KEY-----", StringComparison.Ordinal))
+            {
+                return $"{full} is a public key; central signs badges with the private one ('venue keys create' writes {{kid}}.private.pem).";
+            }
+
+            if (isPrivate)
+            {
+                TicketSigningKey.FromPrivatePem(CentralEvent.SigningKeyIdOf(path), pem).Dispose();
+            }
+            else
+            {
+                new TicketKeyRing().AddPem(CentralEvent.PublicKeyIdOf(path), pem);
+            }
+
+            return null;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidDataException or System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            var reason = System.Text.RegularExpressions.Regex.Replace(e.Message.Split(Environment.NewLine)[0], @" \(Parameter '[^']*'\)", "");
+            return $"{full} is not a {(isPrivate ? "private" : "public")} key from 'venue keys create': {reason}";
+        }
     }
 }
 

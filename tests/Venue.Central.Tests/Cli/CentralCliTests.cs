@@ -247,6 +247,33 @@ public sealed class CentralCliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_public_key_given_as_the_signing_key_or_a_file_that_is_no_key_stops_central_before_it_creates_anything()
+    {
+        if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable", output))
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var config = await WriteConfigAsync(directory, signingKey: "keys/k1.public.pem");
+        using (var key = TicketSigningKey.Create("k1"))
+        {
+            await File.WriteAllTextAsync(directory.File("keys/k1.public.pem"), key.ExportPublicPem());
+        }
+
+        var asPublic = await VenueExecutable.RunAsync(directory.Path, Limit, "central", "--config", config, "--urls", "http://127.0.0.1:0");
+        await File.WriteAllTextAsync(directory.File("keys/k1.public.pem"), "not a key\n");
+        var garbage = await VenueExecutable.RunAsync(directory.Path, Limit, "central", "migrate", "--config", config);
+
+        Assert.Equal((2, 2), (asPublic.ExitCode, garbage.ExitCode));
+        Assert.Contains("Central:SigningKeyPath", Assert.Single(asPublic.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.Contains("is a public key; central signs badges with the private one", asPublic.StandardError);
+        Assert.Contains("is not a private key from 'venue keys create'", Assert.Single(garbage.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.DoesNotContain("(Parameter", garbage.StandardError);
+        Assert.False(Directory.Exists(directory.File("data")), "nothing may be created by a central that refused to start");
+    }
+
+    [Fact]
     public async Task A_missing_signing_key_and_a_duplicate_ticket_type_stop_central_with_one_line_naming_both()
     {
         if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable", output))
