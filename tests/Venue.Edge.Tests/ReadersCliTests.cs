@@ -277,6 +277,28 @@ public sealed class ReadersCliTests(RabbitMqFixture broker, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Readers_credentials_into_a_file_and_simulate_with_a_shared_password_beside_credentials_exit_2_saying_why()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var ledger = await LedgerAsync(directory);
+        await File.WriteAllTextAsync(directory.File("taken"), "not a directory");
+        Assert.Equal(0, (await VenueExecutable.RunAsync(directory.Path, Quick, "readers", "credentials", "--layout", Layout, "--dir", directory.File("readers"))).ExitCode);
+
+        var intoFile = await VenueExecutable.RunAsync(directory.Path, Quick, "readers", "credentials", "--layout", Layout, "--dir", directory.File("taken"));
+        var both = await VenueExecutable.RunAsync(directory.Path, Quick, new Dictionary<string, string> { [ReadersPassword] = "s3cret" },
+            "readers", "simulate", "--layout", Layout, "--ledger", ledger, "--port", "1", "--credentials", directory.File("readers"));
+
+        AssertOneLineError(intoFile, 2, "is a file; give the directory");
+        AssertOneLineError(both, 2, "--credentials gives each reader its own password");
+        Assert.Equal("not a directory", await File.ReadAllTextAsync(directory.File("taken")));
+    }
+
+    [Fact]
     public async Task Readers_simulate_with_credentials_missing_a_readers_file_exits_2_naming_it_before_connecting()
     {
         if (!VenueBuilt())

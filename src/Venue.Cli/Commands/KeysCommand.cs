@@ -22,6 +22,11 @@ public static class KeysCommand
         {
             var id = parse.GetValue(kid)!;
             var directory = parse.GetValue(output)!;
+            if (File.Exists(directory.FullName))
+            {
+                throw new ArgumentException($"--out {directory.FullName} is a file; give the directory the key files go into.");
+            }
+
             var privatePath = Path.Combine(directory.FullName, $"{id}.private.pem");
             var publicPath = Path.Combine(directory.FullName, $"{id}.public.pem");
             if (File.Exists(privatePath) || File.Exists(publicPath))

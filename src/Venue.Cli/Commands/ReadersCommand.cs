@@ -99,7 +99,9 @@ public static class ReadersCommand
             // MQTT 3.1.1 sends a password only with a user name (3.1.2-22).
             if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(PasswordVariable)) && parse.GetValue(user) is null)
             {
-                problems.Add($"{PasswordVariable} is set but --user is not: name the user the password belongs to");
+                problems.Add(parse.GetValue(credentials) is null
+                    ? $"{PasswordVariable} is set but --user is not: name the user the password belongs to"
+                    : $"{PasswordVariable} is set but --credentials gives each reader its own password: unset it");
             }
 
             if (parse.GetValue(credentials) is { } folder)
@@ -236,7 +238,11 @@ public static class ReadersCommand
             }
 
             var folder = parse.GetValue(dir)!;
-            if (folder.Parent is { Exists: false } parent)
+            if (File.Exists(folder.FullName))
+            {
+                problems.Add($"--dir {folder.FullName} is a file; give the directory the password files go into");
+            }
+            else if (folder.Parent is { Exists: false } parent)
             {
                 problems.Add($"the directory of --dir, {parent.FullName}, does not exist; create it first");
             }
