@@ -270,7 +270,8 @@ public sealed class CliTests(ITestOutputHelper output)
         AssertOneLineError(intoDirectory, "is a directory");
         Assert.Equal((2, 2), (escape.ExitCode, intoDirectory.ExitCode));
         Assert.True(listed.ExitCode == 0, listed.ToString());
-        Assert.Equal("", listed.StandardOutput.Trim());
+        // Nothing registered, so not even the devices database was made (a mistyped data directory is not created either).
+        Assert.Contains("No device is registered on this edge", listed.StandardOutput, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(directory.Path, "*.new"));
     }
 

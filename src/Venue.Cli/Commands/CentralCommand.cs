@@ -82,7 +82,7 @@ public static class CentralCommand
 
         central.Subcommands.Add(migrate);
         central.Subcommands.Add(DevicesCommand.Create("Edge and ops credentials of central (an edge's credential name is its EdgeId).", Config,
-            async (file, ct) =>
+            async (file, _, ct) =>
             {
                 var store = await CentralStoreFactory.OpenAsync(LoadOptions(file), TimeProvider.System, ct);
                 return (store.Devices, store);

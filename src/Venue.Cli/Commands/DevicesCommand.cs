@@ -10,7 +10,8 @@ namespace Venue.Cli.Commands;
 public static partial class DevicesCommand
 {
     /// <summary>Opens the credential store named by a config file; the second value, when not null, is disposed after use.</summary>
-    public delegate Task<(IDeviceCredentialStore Store, IAsyncDisposable? Owner)> OpenStore(FileInfo config, CancellationToken cancellationToken);
+    /// <param name="create">False for list and revoke: a store that does not exist yet is not made (a mistyped data directory would be), and <see cref="FileNotFoundException"/> says so.</param>
+    public delegate Task<(IDeviceCredentialStore Store, IAsyncDisposable? Owner)> OpenStore(FileInfo config, bool create, CancellationToken cancellationToken);
 
     /// <param name="checkName">What is wrong with a name given the silo's config file (null: nothing), checked before anything is registered; null to check nothing.</param>
     /// <param name="roles">The roles this silo authorizes, the default first: a token of any other role would be refused everywhere on it.</param>
@@ -74,7 +75,7 @@ public static partial class DevicesCommand
             {
                 throw new ArgumentException(problem);
             }
-        }));
+        }, create: true));
 
         var list = new Command("list", "List registered devices.") { config };
         list.SetAction((parse, ct) => WithStore(parse.GetValue(config)!, open, ct, async store =>
@@ -85,6 +86,10 @@ public static partial class DevicesCommand
             }
 
             return 0;
+        }, none: missing =>
+        {
+            Console.WriteLine(missing.Message);
+            return Task.FromResult(0);
         }));
 
         var id = new Option<string>("--id") { Description = "Device id from 'list'.", Required = true };
@@ -176,11 +181,22 @@ public static partial class DevicesCommand
     }
 
     /// <param name="check">Refuses the command's values (throwing) before the store is opened.</param>
-    private static Task<int> WithStore(FileInfo config, OpenStore open, CancellationToken ct, Func<IDeviceCredentialStore, Task<int>> body, Action? check = null) =>
+    private static Task<int> WithStore(FileInfo config, OpenStore open, CancellationToken ct, Func<IDeviceCredentialStore, Task<int>> body, Action? check = null,
+        bool create = false, Func<FileNotFoundException, Task<int>>? none = null) =>
         VenueCommandLine.Guard(async () =>
         {
             check?.Invoke();
-            var (store, owner) = await open(config, ct);
+            IDeviceCredentialStore store;
+            IAsyncDisposable? owner;
+            try
+            {
+                (store, owner) = await open(config, create, ct);
+            }
+            catch (FileNotFoundException missing) when (none is not null)
+            {
+                return await none(missing);
+            }
+
             try
             {
                 return await body(store);

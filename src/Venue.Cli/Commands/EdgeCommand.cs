@@ -95,8 +95,16 @@ public static class EdgeCommand
     }
 
     private static Command Devices() => DevicesCommand.Create("Scanner, reader and ops credentials of this edge.", Config,
-        (file, _) => Task.FromResult<(IDeviceCredentialStore, IAsyncDisposable?)>(
-            (new SqliteDeviceCredentialStore(LoadOptions(file).DevicesPath, TimeProvider.System), null)),
+        (file, create, _) =>
+        {
+            var path = LoadOptions(file).DevicesPath;
+            if (!create && !File.Exists(path))
+            {
+                throw new FileNotFoundException($"No device is registered on this edge: {path} does not exist yet (if devices were added, check Edge:DataDirectory).", path);
+            }
+
+            return Task.FromResult<(IDeviceCredentialStore, IAsyncDisposable?)>((new SqliteDeviceCredentialStore(path, TimeProvider.System), null));
+        },
         BoothAppProblem, DeviceRole.Scanner, DeviceRole.Reader, DeviceRole.Ops);
 
     /// <summary>A booth app's credential must name a booth of this edge's layout: a typo would be refused at every capture all day.</summary>
