@@ -4,7 +4,7 @@ using Venue.Edge.Tests.Infrastructure;
 namespace Venue.Edge.Tests;
 
 /// <summary>Scanners retry on timeouts with the same nonce: a retry must return the first answer and change nothing.</summary>
-public sealed class NonceTests
+public sealed class NonceTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task A_repeated_nonce_returns_the_first_answer_and_changes_nothing()
@@ -114,6 +114,7 @@ public sealed class NonceTests
         await using var edge = await EdgeScenario.StartAsync(_ => { });
         var silo = edge.Edge.Silo;
         var before = silo.Journal.Commits;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
 
         // A rush of unreadable codes at one gate: the gate's grain used to journal each inside its turn, one sync at a time.
         var answers = await Task.WhenAll(Enumerable.Range(0, 200).Select(i =>
@@ -121,6 +122,7 @@ public sealed class NonceTests
             .Within(TimeSpan.FromSeconds(60), "200 refusals at one gate");
 
         var commits = silo.Journal.Commits - before;
+        output.WriteLine($"200 refusals at one gate: {commits} commits in {clock.ElapsedMilliseconds} ms");
         Assert.All(answers, a => Assert.Equal(Venue.Domain.CheckIn.ScanReason.Malformed, a.Reason));
         Assert.Equal(200, edge.Journal().Count);
         Assert.True(commits < 100, $"200 refusals took {commits} commits: they did not share group commits");
