@@ -33,10 +33,15 @@ user venue-edge "$VENUE_RABBITMQ_EDGE_PASSWORD" '^venue\.reads\..*' '^venue\.rea
 # yet). Refused, a reader keeps its reads buffered and connects again; open-readers.sh lets them in
 # once the queue is bound. The one shared login of earlier versions goes.
 rabbitmqctl -q delete_user venue-reader >/dev/null 2>&1 || true
-sh /etc/rabbitmq/venue/reader-users.sh || echo "venue: some reader credentials were not applied (see above)" >&2
+# Healthy now: the edge needs only venue-edge. The reader logins (each several rabbitmqctl calls, a
+# VM start apiece) are made afterwards, closed, and then opened once the queue is bound, in that
+# order: run side by side, a late closed pass could take away what the open pass just gave.
 touch "$ready"
 echo "venue: user venue-edge is ready; the readers may log in once the edge binds its reads queue"
 
-sh /etc/rabbitmq/venue/open-readers.sh &
+{
+  sh /etc/rabbitmq/venue/reader-users.sh || echo "venue: some reader credentials were not applied (see above)" >&2
+  sh /etc/rabbitmq/venue/open-readers.sh
+} &
 
 wait "$server"

@@ -299,6 +299,26 @@ public sealed class ReadersCliTests(RabbitMqFixture broker, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Readers_credentials_for_a_layout_without_readers_makes_an_empty_directory_and_exits_0()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        // An edge that only checks people in: zones, no portals. Compose's init job runs this for every edge under 'set -e'.
+        var layout = directory.File("layout.json");
+        await File.WriteAllTextAsync(layout, """{ "Zones": [ { "Id": "lobby", "Name": "Lobby", "Capacity": 100 } ], "Portals": [] }""");
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Quick, "readers", "credentials", "--layout", layout, "--dir", directory.File("readers"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("no reader needs a login", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(directory.File("readers")));
+    }
+
+    [Fact]
     public async Task Readers_simulate_with_credentials_missing_a_readers_file_exits_2_naming_it_before_connecting()
     {
         if (!VenueBuilt())

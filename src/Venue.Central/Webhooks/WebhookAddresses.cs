@@ -13,13 +13,39 @@ namespace Venue.Central.Webhooks;
 /// </summary>
 public static class WebhookAddresses
 {
-    /// <summary>Loopback, unspecified, private (RFC 1918, fc00::/7), carrier-grade NAT, link-local, multicast and reserved addresses.</summary>
+    /// <summary>
+    /// Loopback, unspecified, private (RFC 1918, fc00::/7), carrier-grade NAT, link-local, benchmarking
+    /// (198.18/15), IETF protocol (192.0.0/24), documentation, multicast and reserved addresses; and an
+    /// IPv6 address that carries an IPv4 one (mapped, NAT64 64:ff9b::/96, 6to4 2002::/16) when that one is.
+    /// </summary>
     public static bool IsInternal(IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
         if (address.IsIPv4MappedToIPv6)
         {
             address = address.MapToIPv4();
+        }
+
+        if (address.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            var v6 = address.GetAddressBytes();
+            // NAT64's well-known prefix: the last four bytes are the IPv4 address a DNS64 gateway reaches.
+            if (v6.AsSpan(0, 12).SequenceEqual(new byte[] { 0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 }))
+            {
+                return IsInternal(new IPAddress(v6.AsSpan(12, 4)));
+            }
+
+            // 6to4: bytes 2 to 5 are the IPv4 address.
+            if (v6[0] == 0x20 && v6[1] == 0x02)
+            {
+                return IsInternal(new IPAddress(v6.AsSpan(2, 4)));
+            }
+
+            // IPv4-compatible (::a.b.c.d, deprecated, not routed): nothing a receiver should use.
+            if (v6.AsSpan(0, 12).IndexOfAnyExcept((byte)0) < 0)
+            {
+                return true;
+            }
         }
 
         if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.IPv6None))
@@ -33,6 +59,10 @@ public static class WebhookAddresses
             return b[0] is 0 or 10 or 127 or >= 224
                 || (b[0] == 172 && b[1] is >= 16 and <= 31)
                 || (b[0] == 192 && b[1] == 168)
+                || (b[0] == 192 && b[1] == 0 && b[2] is 0 or 2)
+                || (b[0] == 198 && b[1] is 18 or 19)
+                || (b[0] == 198 && b[1] == 51 && b[2] == 100)
+                || (b[0] == 203 && b[1] == 0 && b[2] == 113)
                 || (b[0] == 169 && b[1] == 254)
                 || (b[0] == 100 && b[1] is >= 64 and <= 127);
         }

@@ -58,6 +58,8 @@ public sealed class WebhookDispatcher : BackgroundService
             AllowAutoRedirect = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             ConnectCallback = options.AllowPrivateAddresses ? null : WebhookAddresses.ConnectPublicAsync,
+            // Through a proxy (HTTP(S)_PROXY) the callback would dial, and check, the proxy rather than the receiver.
+            UseProxy = options.AllowPrivateAddresses,
         })
         {
             Timeout = Timeout.InfiniteTimeSpan,

@@ -222,11 +222,6 @@ public static class ReadersCommand
             var known = venue.Portals.Select(p => p.ReaderId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
             var asked = parse.GetValue(only) is { Length: > 0 } named ? named.Distinct(StringComparer.Ordinal).ToList() : known;
             var problems = new List<string>();
-            if (known.Count == 0)
-            {
-                problems.Add($"{layoutFile.FullName} has no portals: no reader needs a login");
-            }
-
             if (asked.Except(known, StringComparer.Ordinal).ToList() is { Count: > 0 } strangers)
             {
                 problems.Add($"--reader {string.Join(", ", strangers)} is no reader of the layout (it has {string.Join(", ", known)})");
@@ -262,6 +257,12 @@ public static class ReadersCommand
                 {
                     Directory.CreateDirectory(folder.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
                 }
+            }
+
+            if (known.Count == 0)
+            {
+                // Not an error: an edge that only checks people in has a layout without readers, and its broker still looks for the directory.
+                Console.WriteLine($"{layoutFile.FullName} has no portals: no reader needs a login; {folder.FullName} holds none.");
             }
 
             foreach (var reader in asked)

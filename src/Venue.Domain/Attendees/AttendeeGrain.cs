@@ -104,14 +104,18 @@ public sealed class AttendeeGrain(ICheckInJournal journal) : Grain<AttendeeState
 
     /// <summary>
     /// Restores, after the journal replay, an older admission that <see cref="ApplyRemote"/> noted
-    /// before a restart: as live, the badge counts as used, and nobody moves. Idempotent, as a noted
-    /// admission only ever raises the count from nothing to one.
+    /// before a restart: nobody moves, and the count goes up by the one it added live. A note is
+    /// stored only when it raised the count (from nothing to one), and local admissions after it
+    /// are in the journal replayed before this, so adding one gives the live count whatever came after.
     /// </summary>
     public static void RestoreNotedAdmission(AttendeeState state, RemotePassage passage)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(passage);
-        NoteAdmission(state, passage);
+        if (passage.Reason == ScanReason.Admitted)
+        {
+            state.Entries++;
+        }
     }
 
     private static bool NoteAdmission(AttendeeState state, RemotePassage passage)

@@ -232,6 +232,12 @@ public sealed class WebhookDeliveryTests
     [InlineData("fd00::1", true)]
     [InlineData("fe80::1", true)]
     [InlineData("::ffff:10.1.2.3", true)]
+    [InlineData("198.18.0.1", true)]
+    [InlineData("192.0.0.8", true)]
+    [InlineData("64:ff9b::a9fe:a9fe", true)]
+    [InlineData("64:ff9b::5db8:d822", false)]
+    [InlineData("2002:a00:5::1", true)]
+    [InlineData("::a00:5", true)]
     [InlineData("93.184.216.34", false)]
     [InlineData("2606:4700::6810:85e5", false)]
     public void Internal_addresses_are_told_from_public_ones(string address, bool isInternal) =>

@@ -178,6 +178,15 @@ public sealed class RemotePassageTests : IDisposable
         Assert.Equal((RemoteOutcome.NotedAdmission, RemoteOutcome.Ignored), (first, second));
         Assert.Equal((false, 1, 0, 30L), (live.Inside, live.Entries, live.Exits, live.LastPassageHlc));
         Assert.Equal((live.Inside, live.Entries, live.Exits, live.LastPassageHlc, live.LastGate), (rebuilt.Inside, rebuilt.Entries, rebuilt.Exits, rebuilt.LastPassageHlc, rebuilt.LastGate));
+
+        // Let in again here after the note: a restart replays that admission before it restores the note, and counts both.
+        AttendeeGrain.Apply(live, Local("A-1", ScanReason.Admitted, hlc: 40));
+        var again = new AttendeeState();
+        AttendeeGrain.Apply(again, Local("A-1", ScanReason.NotInside, hlc: 30) with { Direction = ScanDirection.Exit });
+        AttendeeGrain.Apply(again, Local("A-1", ScanReason.Admitted, hlc: 40));
+        AttendeeGrain.RestoreNotedAdmission(again, Remote("A-1", ScanReason.Admitted, hlc: 20));
+        Assert.Equal((true, 2, 0, 40L), (live.Inside, live.Entries, live.Exits, live.LastPassageHlc));
+        Assert.Equal((live.Inside, live.Entries, live.Exits, live.LastPassageHlc), (again.Inside, again.Entries, again.Exits, again.LastPassageHlc));
         // An older exit tells nothing new: it is not noted.
         Assert.Equal(RemoteOutcome.Ignored, AttendeeGrain.ApplyRemote(new AttendeeState { LastPassageHlc = 30 }, Remote("A-1", ScanReason.Exited, hlc: 20)));
     }
