@@ -27,6 +27,22 @@ public sealed class RemotePassageTests : IDisposable
             Hlc = hlc,
         };
 
+    /// <summary>
+    /// Cut off from the other edges: the attendee walks out here (refused as not_inside, since nothing
+    /// here admitted them; tried twice at the lane, so the exit's clock value is above 1), then this
+    /// edge hears of their admission elsewhere, stamped before that exit.
+    /// </summary>
+    private static async Task<(ScanResult Exit, RemoteOutcome Outcome)> OutHereThenAdmittedElsewhereEarlierAsync(CheckInRig rig, string badge)
+    {
+        await rig.ScanAsync("north", badge, ScanDirection.Exit);
+        var exit = await rig.ScanAsync("north", badge, ScanDirection.Exit);
+        var exitHlc = rig.Journal.Entries[^1].Hlc;
+        Assert.True(exitHlc > 1, "the remote admission needs a positive clock value below the exit's");
+        var outcome = await rig.Runtime.GetGrain<IAttendeeGrain>("A-1").ApplyRemoteAsync(Remote("A-1", ScanReason.Admitted, exitHlc - 1))
+            .WithTimeout("the remote admission heard of after the exit");
+        return (exit, outcome);
+    }
+
     [Fact]
     public async Task An_admission_at_another_edge_makes_the_badge_already_inside_here()
     {
@@ -122,13 +138,7 @@ public sealed class RemotePassageTests : IDisposable
         // Cut off from the other edges: admitted at south, then walked out through north, which had not heard of it.
         var badge = _event.Register("A-1");
         await using var rig = new CheckInRig(_event, North);
-        await rig.ScanAsync("north", badge, ScanDirection.Exit); // tried twice at the lane
-        var exit = await rig.ScanAsync("north", badge, ScanDirection.Exit);
-        var exitHlc = rig.Journal.Entries[^1].Hlc;
-        Assert.True(exitHlc > 1, "the remote admission needs a positive clock value below the exit's");
-
-        var applied = await rig.Runtime.GetGrain<IAttendeeGrain>("A-1").ApplyRemoteAsync(Remote("A-1", ScanReason.Admitted, exitHlc - 1))
-            .WithTimeout("the remote admission heard of after the exit");
+        var (exit, applied) = await OutHereThenAdmittedElsewhereEarlierAsync(rig, badge);
         var presence = await rig.PresenceAsync("A-1");
         var back = await rig.ScanAsync("north", badge);
 
@@ -146,13 +156,7 @@ public sealed class RemotePassageTests : IDisposable
         // as not_inside (nobody is kept in). Once the link heals north hears of the older admission.
         var badge = _event.Register("A-1");
         await using var rig = new CheckInRig(_event, North);
-        await rig.ScanAsync("north", badge, ScanDirection.Exit); // tried twice at the lane
-        var exit = await rig.ScanAsync("north", badge, ScanDirection.Exit);
-        var exitHlc = rig.Journal.Entries[^1].Hlc;
-        Assert.True(exitHlc > 1, "the remote admission needs a positive clock value below the exit's");
-
-        var noted = await rig.Runtime.GetGrain<IAttendeeGrain>("A-1").ApplyRemoteAsync(Remote("A-1", ScanReason.Admitted, exitHlc - 1))
-            .WithTimeout("the remote admission heard of after the exit");
+        var (exit, noted) = await OutHereThenAdmittedElsewhereEarlierAsync(rig, badge);
         var again = await rig.Runtime.GetGrain<IAttendeeGrain>("A-1")
             .ScanAsync(new AttendeeScan("north", ScanDirection.Entry, "n-again", TestEvent.Now, null, ReentryAllowed: false, null))
             .WithTimeout("the entry scan of a single-entry badge");
