@@ -61,6 +61,7 @@ public static class IntegratorEndpoints
             return new AttendeeRegistry(silo.Store, silo.Event.EventId, silo.Event.TicketTypes, silo.Event.SigningKey, silo.Outbox, silo.Time, silo.LedgerChanged);
         });
         services.AddSingleton(sp => new ApiKeyAuthenticator(sp.GetRequiredService<CentralSilo>().Store, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ApiKeyThrottle>();
         services.AddHostedService(WebhookDispatcher.ForCentral);
 
         services.AddProblemDetails();

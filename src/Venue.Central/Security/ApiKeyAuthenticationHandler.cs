@@ -18,9 +18,12 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ApiKeyAuthenticator keys)
+    ApiKeyAuthenticator keys,
+    ApiKeyThrottle throttle)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
+    private const string ThrottledItem = "venue:api-key-throttled";
+
     public const string SchemeName = "ApiKey";
     public const string ScopeClaim = "scope";
     public const string RequestsPerMinuteClaim = "venue:requests_per_minute";
@@ -45,9 +48,19 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("Not an integrator API key (they start with 'vak_').");
         }
 
-        var key = await keys.AuthenticateAsync(token, Context.RequestAborted);
+        var address = Context.Connection.RemoteIpAddress;
+        var wait = throttle.RetryAfter(address);
+        var key = wait is null ? await keys.AuthenticateAsync(token, Context.RequestAborted) : keys.Cached(token);
         if (key is null)
         {
+            if (wait is { } throttled)
+            {
+                Context.Items[ThrottledItem] = throttled;
+                return AuthenticateResult.Fail(
+                    $"{throttle.Allowed} API key checks from this address failed within {throttle.Window.TotalSeconds:0} s; try again in {Math.Ceiling(throttled.TotalSeconds):0} s.");
+            }
+
+            throttle.Failed(address);
             return AuthenticateResult.Fail("The API key is unknown or revoked.");
         }
 
@@ -64,6 +77,13 @@ public sealed class ApiKeyAuthenticationHandler(
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         var failure = (await HandleAuthenticateOnceSafeAsync()).Failure?.Message;
+        if (Context.Items[ThrottledItem] is TimeSpan wait)
+        {
+            Response.Headers.RetryAfter = Math.Ceiling(wait.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+            await WriteProblem(StatusCodes.Status429TooManyRequests, "Too many failed API key checks", failure!);
+            return;
+        }
+
         Response.Headers.WWWAuthenticate = failure is null ? "Bearer" : "Bearer error=\"invalid_token\"";
         await WriteProblem(StatusCodes.Status401Unauthorized, "Authentication required",
             failure ?? "Send 'Authorization: Bearer vak_...' with an API key made by 'venue keys api create'.");

@@ -19,6 +19,19 @@ public sealed class ApiKeyAuthenticator(IApiKeyStore store, TimeProvider time)
     // Keyed by a hash of the whole token, never the token itself.
     private readonly ConcurrentDictionary<string, (ApiKey Key, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
 
+    /// <summary>The key a token was found to be within <see cref="CacheFor"/>, without reading the store; null otherwise.</summary>
+    public ApiKey? Cached(string token)
+    {
+        if (string.IsNullOrEmpty(token) || token.Length > 512)
+        {
+            return null;
+        }
+
+        return _cache.TryGetValue(Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token))), out var cached) && cached.Until > time.GetUtcNow()
+            ? cached.Key
+            : null;
+    }
+
     public async Task<ApiKey?> AuthenticateAsync(string token, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(token) || token.Length > 512)

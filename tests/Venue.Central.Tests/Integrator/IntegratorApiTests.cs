@@ -362,6 +362,27 @@ public sealed class IntegratorApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_address_guessing_api_keys_gets_429_after_thirty_failures_while_a_key_it_just_used_keeps_working()
+    {
+        // A key in use from this address before the guessing starts: remembered, so not held up.
+        Assert.Equal(HttpStatusCode.OK, (await _api.GetAsync("/v1/stats")).StatusCode);
+        var guesser = _central.Client("vak_0123456789ab_notasecret");
+        for (var i = 0; i < Venue.Central.Security.ApiKeyThrottle.FailuresAllowed; i++)
+        {
+            AssertProblem(HttpStatusCode.Unauthorized, await SendAsync(guesser.GetAsync("/v1/stats")));
+        }
+
+        var throttled = AssertProblem(HttpStatusCode.TooManyRequests, await SendAsync(guesser.GetAsync("/v1/stats")));
+        var newKey = await SendAsync(_central.Client(await _central.CreateKeyAsync(ApiScope.StatsRead)).GetAsync("/v1/stats"));
+
+        Assert.Contains("try again in", throttled.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await _api.GetAsync("/v1/stats")).StatusCode);
+        // A key this address has not used yet waits out the minute with the guesses: its check would be a store read like theirs.
+        AssertProblem(HttpStatusCode.TooManyRequests, newKey);
+        Assert.True(newKey.Response.Headers.RetryAfter?.Delta > TimeSpan.Zero, "429 says when to try again");
+    }
+
+    [Fact]
     public async Task Without_a_key_the_answer_is_401()
     {
         var answer = AssertProblem(HttpStatusCode.Unauthorized, await SendAsync(_central.Client(null).GetAsync("/v1/stats")));
