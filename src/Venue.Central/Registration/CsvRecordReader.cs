@@ -9,7 +9,7 @@ namespace Venue.Central.Registration;
 /// lines are not records. A malformed record (a stray quote, text after a closing quote, a quote
 /// left open at the end) is returned with an <see cref="CsvRecord.Error"/> and reading goes on with
 /// the next record, so one bad row does not cost the rows after it. So is a record with more than
-/// <see cref="MaxFields"/> fields or a field longer than <see cref="MaxFieldChars"/>: what is past
+/// <see cref="DefaultMaxFields"/> fields or a field longer than <see cref="DefaultMaxFieldChars"/> (or the limits given): what is past
 /// the limit is read to find where the record ends but not kept, so a hostile body of commas costs
 /// no more memory than a sane one.
 /// </summary>
@@ -40,10 +40,6 @@ public sealed class CsvRecordReader
         _maxFields = maxFields;
         _maxFieldChars = maxFieldChars;
     }
-
-    public int MaxFields => _maxFields;
-
-    public int MaxFieldChars => _maxFieldChars;
 
     /// <summary>The next record, or null at the end of the input.</summary>
     public async ValueTask<CsvRecord?> ReadAsync(CancellationToken cancellationToken = default)
