@@ -7,8 +7,8 @@ namespace Venue.Hosting.Security;
 /// Failed credential checks per client address: after <see cref="Allowed"/> within <see cref="Window"/>,
 /// <see cref="RetryAfter"/> says how long that address must wait. Guessing a 256-bit token is hopeless
 /// either way; what this stops is one client making every failed attempt a credential-store read
-/// (SQLite on an edge, PostgreSQL at central). Only failures count. At most 10,000 addresses are
-/// tracked; those whose window has passed are forgotten first.
+/// (SQLite on an edge, PostgreSQL at central). Only failures count. Once 10,000 addresses are
+/// tracked, those whose window has passed are forgotten at the next failure.
 /// </summary>
 public class FailedAttempts(TimeProvider time, int allowed, TimeSpan window)
 {
