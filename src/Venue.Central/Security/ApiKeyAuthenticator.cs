@@ -20,30 +20,20 @@ public sealed class ApiKeyAuthenticator(IApiKeyStore store, TimeProvider time)
     private readonly ConcurrentDictionary<string, (ApiKey Key, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
 
     /// <summary>The key a token was found to be within <see cref="CacheFor"/>, without reading the store; null otherwise.</summary>
-    public ApiKey? Cached(string token)
-    {
-        if (string.IsNullOrEmpty(token) || token.Length > 512)
-        {
-            return null;
-        }
-
-        return _cache.TryGetValue(Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token))), out var cached) && cached.Until > time.GetUtcNow()
-            ? cached.Key
-            : null;
-    }
+    public ApiKey? Cached(string token) => Plausible(token) ? CachedUnder(CacheKey(token), time.GetUtcNow()) : null;
 
     public async Task<ApiKey?> AuthenticateAsync(string token, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(token) || token.Length > 512)
+        if (!Plausible(token))
         {
             return null;
         }
 
-        var cacheKey = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+        var cacheKey = CacheKey(token);
         var now = time.GetUtcNow();
-        if (_cache.TryGetValue(cacheKey, out var cached) && cached.Until > now)
+        if (CachedUnder(cacheKey, now) is { } cached)
         {
-            return cached.Key;
+            return cached;
         }
 
         var key = await store.AuthenticateApiKeyAsync(token, cancellationToken);
@@ -61,4 +51,11 @@ public sealed class ApiKeyAuthenticator(IApiKeyStore store, TimeProvider time)
         _cache[cacheKey] = (key, now + CacheFor);
         return key;
     }
+
+    private static bool Plausible(string token) => !string.IsNullOrEmpty(token) && token.Length <= 512;
+
+    private static string CacheKey(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    private ApiKey? CachedUnder(string cacheKey, DateTimeOffset now) =>
+        _cache.TryGetValue(cacheKey, out var cached) && cached.Until > now ? cached.Key : null;
 }

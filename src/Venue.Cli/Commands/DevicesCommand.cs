@@ -113,7 +113,7 @@ public static partial class DevicesCommand
         return devices;
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9][a-z0-9-]{0,31}$")]
+    [System.Text.RegularExpressions.GeneratedRegex(Edge.Silo.EdgeSiloOptions.EdgeIdPattern)]
     private static partial System.Text.RegularExpressions.Regex EdgeIdPattern();
 
     /// <summary>

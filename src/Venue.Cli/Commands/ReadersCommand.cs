@@ -121,16 +121,7 @@ public static class ReadersCommand
                 throw new ArgumentException(string.Join("; ", problems) + ".");
             }
 
-            VenueLayout venue;
-            try
-            {
-                venue = VenueLayout.Load(parse.GetValue(layout)!.FullName);
-            }
-            catch (LayoutException e)
-            {
-                throw new InvalidDataException($"{parse.GetValue(layout)!.FullName}: {e.Message}", e);
-            }
-
+            var venue = LoadLayout(parse.GetValue(layout)!);
             var attendees = (await LedgerSnapshot.ReadFileAsync(parse.GetValue(ledger)!.FullName, ct)).Attendees
                 .Where(a => a.Status == AttendeeStatus.Active && EpcCodec.IsEncodable(a.Id))
                 .Select(a => a.Id).Order(StringComparer.Ordinal).ToList();
@@ -180,6 +171,19 @@ public static class ReadersCommand
         return command;
     }
 
+    /// <summary>The layout, or its problems as one line naming the file.</summary>
+    private static VenueLayout LoadLayout(FileInfo file)
+    {
+        try
+        {
+            return VenueLayout.Load(file.FullName);
+        }
+        catch (LayoutException e)
+        {
+            throw new InvalidDataException($"{file.FullName}: {e.Message}", e);
+        }
+    }
+
     /// <summary>Each reader's login, read before any connection so a missing password file stops the run with its name.</summary>
     private static Dictionary<string, MqttLogin> Logins(IEnumerable<string> readers, string? user, DirectoryInfo? credentials)
     {
@@ -209,16 +213,7 @@ public static class ReadersCommand
                 throw new ArgumentException($"--layout {layoutFile.FullName} does not exist.");
             }
 
-            VenueLayout venue;
-            try
-            {
-                venue = VenueLayout.Load(layoutFile.FullName);
-            }
-            catch (LayoutException e)
-            {
-                throw new InvalidDataException($"{layoutFile.FullName}: {e.Message}", e);
-            }
-
+            var venue = LoadLayout(layoutFile);
             var known = venue.Portals.Select(p => p.ReaderId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
             var asked = parse.GetValue(only) is { Length: > 0 } named ? named.Distinct(StringComparer.Ordinal).ToList() : known;
             var problems = new List<string>();

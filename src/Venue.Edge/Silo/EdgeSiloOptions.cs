@@ -12,8 +12,11 @@ public sealed class EdgeSiloOptions
 {
     public const string Section = "Edge";
 
+    /// <summary>What an edge id looks like (also the name of its sync credential at central).</summary>
+    public const string EdgeIdPattern = "^[a-z0-9][a-z0-9-]{0,31}$";
+
     /// <summary>This edge's id: unique per event, it names the journal's entries at central.</summary>
-    [Required, RegularExpression("^[a-z0-9][a-z0-9-]{0,31}$", ErrorMessage = "EdgeId is 1 to 32 lowercase letters, digits or '-'.")]
+    [Required, RegularExpression(EdgeIdPattern, ErrorMessage = "EdgeId is 1 to 32 lowercase letters, digits or '-'.")]
     public string EdgeId { get; set; } = "";
 
     /// <summary>Where the journal and device credentials live. Back it up; it is the edge's truth.</summary>
