@@ -476,7 +476,7 @@ public static class IntegratorEndpoints
             s.CheckIns.Late,
             s.CheckIns.ByReason.OrderBy(r => r.Key).ToDictionary(r => r.Key.Code(), r => r.Value, StringComparer.Ordinal),
             s.CheckIns.ByEdge.OrderBy(e => e.Key, StringComparer.Ordinal).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal));
-        return TypedResults.Ok(new StatsBody(s.EventId, s.Registered, s.LedgerVersion, s.Inside, s.Admitted, s.Conflicts, checkIns, [.. s.Silos.Select(ToBody)], s.At));
+        return TypedResults.Ok(new StatsBody(s.EventId, s.Registered, s.LedgerVersion, s.FeedId, s.Inside, s.Admitted, s.Conflicts, checkIns, [.. s.Silos.Select(ToBody)], s.At));
     }
 
     // ---- webhooks --------------------------------------------------------------------------

@@ -94,6 +94,7 @@ public sealed record StatsBody(
     string EventId,
     long Registered,
     long LedgerVersion,
+    long FeedId,
     long Inside,
     long Admitted,
     long Conflicts,

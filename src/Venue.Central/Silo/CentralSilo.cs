@@ -368,6 +368,7 @@ public sealed class CentralSilo : IAsyncDisposable
         Event.EventId,
         await Store.CountAttendeesAsync(cancellationToken),
         Feed.LedgerVersion,
+        Feed.FeedId,
         Reconciler.Inside,
         Reconciler.Admitted,
         await Store.CountConflictsAsync(cancellationToken),

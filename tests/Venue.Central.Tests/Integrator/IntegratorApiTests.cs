@@ -467,6 +467,23 @@ public sealed class IntegratorApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Central_health_is_anonymous_and_tells_nobody_how_many_are_inside()
+    {
+        await _api.PostAsync("/v1/attendees/import", Csv("name,ticketType\nAda,general\n"));
+        using var anonymous = _central.Client(null);
+
+        var health = await SendAsync(anonymous.GetAsync("/healthz"));
+        var stats = await SendAsync(_api.GetAsync("/v1/stats"));
+
+        Assert.Equal(HttpStatusCode.OK, health.Status);
+        Assert.Equal(["siloId", "status", "store"], health.Body.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/v1/stats")).StatusCode);
+        // What /healthz no longer says is the key holders': the event, its counts and the change feed's position.
+        Assert.Equal(("test-event", 0L, 0L), (stats.Body.GetProperty("eventId").GetString(), stats.Body.GetProperty("inside").GetInt64(), stats.Body.GetProperty("feedId").GetInt64()));
+        Assert.True(stats.Body.GetProperty("ledgerVersion").GetInt64() > 0, stats.Body.ToString());
+    }
+
+    [Fact]
     public async Task The_OpenAPI_document_lists_the_integrator_endpoints_and_no_others()
     {
         var answer = await SendAsync(_central.Client(null).GetAsync("/v1/openapi.json"));

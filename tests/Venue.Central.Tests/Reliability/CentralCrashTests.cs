@@ -60,7 +60,7 @@ public sealed class CentralCrashTests(ITestOutputHelper output)
             await AwaitIngestAsync(venue, traffic, "before the kill");
             var feedAtKill = await FeedIdAsync(venue);
             await venue.RestartCentralAfterKillAsync();
-            output.WriteLine($"[{clock.Elapsed.TotalSeconds:0.0} s] central killed at feed id {feedAtKill} and restarted: {await venue.Central.HealthAsync()}");
+            output.WriteLine($"[{clock.Elapsed.TotalSeconds:0.0} s] central killed at feed id {feedAtKill} and restarted: {await venue.CentralStatsAsync()}");
 
             await AwaitIngestAsync(venue, traffic, "after central's restart");
             var pgClock = Stopwatch.StartNew();
@@ -75,7 +75,7 @@ public sealed class CentralCrashTests(ITestOutputHelper output)
             }
 
             await venue.AwaitCentralHoldsEveryJournalAsync(TimeSpan.FromSeconds(30));
-            var health = await venue.Central.HealthAsync();
+            var health = await venue.CentralStatsAsync();
             await venue.StopAsync();
             output.WriteLine($"[{clock.Elapsed.TotalSeconds:0.0} s] stopped; central said {health}");
 
@@ -122,5 +122,5 @@ public sealed class CentralCrashTests(ITestOutputHelper output)
     }
 
     private static async Task<long> FeedIdAsync(LiveVenue venue) =>
-        (await venue.Central.HealthAsync()).GetProperty("feedId").GetInt64();
+        (await venue.CentralStatsAsync()).GetProperty("feedId").GetInt64();
 }

@@ -39,6 +39,7 @@ public sealed class LiveVenue : IAsyncDisposable
     private readonly ITestOutputHelper _output;
     private readonly Dictionary<string, LiveEdge> _edges;
     private readonly Dictionary<string, HttpClient> _centralAsEdge = new(StringComparer.Ordinal);
+    private HttpClient? _centralAsIntegrator;
 
     private LiveVenue(TempDirectory directory, ITestOutputHelper output, CentralOptions options, IReadOnlyList<Badge> badges,
         SiloProcess central, Dictionary<string, LiveEdge> edges)
@@ -94,8 +95,11 @@ public sealed class LiveVenue : IAsyncDisposable
             var syncTokens = (await Task.WhenAll(edgeIds.Select(async id =>
                 (Id: id, Token: TokenIn(await RunAsync(directory, "central", "devices", "add", "--config", centralConfig, "--name", id, "--role", "edge"))))))
                 .ToDictionary(t => t.Id, t => t.Token, StringComparer.Ordinal);
+            // Central's counts are for integrators' keys (its /healthz says only that it is up).
+            var statsKey = (await RunAsync(directory, "keys", "api", "create", "--config", centralConfig, "--name", "reliability test",
+                "--scope", "stats:read", "--requests-per-minute", "100000")).StandardOutput.Trim();
             await Task.WhenAll(scannerTokens.Values);
-            output.WriteLine($"[setup +{clock.Elapsed.TotalSeconds:0.0} s] edge and scanner credentials issued");
+            output.WriteLine($"[setup +{clock.Elapsed.TotalSeconds:0.0} s] edge, scanner and integrator credentials issued");
 
             // The edges first or all at once: an edge with no ledger retries its download until central answers.
             var centralStart = SiloStart.Central(centralConfig, directory.Path);
@@ -127,6 +131,7 @@ public sealed class LiveVenue : IAsyncDisposable
             var running = central!;
             output.WriteLine($"[setup +{clock.Elapsed.TotalSeconds:0.0} s] central on {running.Address}, edges {string.Join(", ", edgeIds)} started on its ledger");
             var venue = new LiveVenue(directory, output, options, badges, running, edges);
+            venue._centralAsIntegrator = new HttpClient { BaseAddress = running.Address, Timeout = TimeSpan.FromSeconds(5), DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", statsKey) } };
             foreach (var (id, token) in syncTokens)
             {
                 venue._centralAsEdge[id] = new HttpClient { BaseAddress = running.Address, Timeout = TimeSpan.FromSeconds(5), DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", token) } };
@@ -178,6 +183,26 @@ public sealed class LiveVenue : IAsyncDisposable
         var clock = Stopwatch.StartNew();
         Central = await Central.RestartAfterKillAsync(StartLimit);
         _output.WriteLine($"central SIGKILLed and healthy again in {clock.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    /// <summary>
+    /// Central's <c>GET /v1/stats</c> (inside, admitted, feedId...) with an integrator key, read after
+    /// this call began: central answers every caller from one reading a second, so this asks again
+    /// until the reading's <c>at</c> is not older than the call (same machine, same clock).
+    /// </summary>
+    public async Task<JsonElement> CentralStatsAsync()
+    {
+        var asked = DateTimeOffset.UtcNow;
+        JsonElement stats = default;
+        await Eventually.UntilAsync(async () =>
+        {
+            using var response = await _centralAsIntegrator!.GetAsync("/v1/stats");
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, $"central's /v1/stats answered {(int)response.StatusCode} {body}");
+            stats = JsonDocument.Parse(body).RootElement.Clone();
+            return stats.GetProperty("at").GetDateTimeOffset() >= asked;
+        }, TimeSpan.FromSeconds(10), () => $"central's /v1/stats read after {asked:O} (last: {stats})");
+        return stats;
     }
 
     /// <summary>Central's own answer (GET /v1/sync/journal/position, asked directly, not through the proxy): the highest sequence of the edge it holds with no gap.</summary>
@@ -257,6 +282,7 @@ public sealed class LiveVenue : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _centralAsIntegrator?.Dispose();
         foreach (var client in _centralAsEdge.Values)
         {
             client.Dispose();

@@ -85,7 +85,7 @@ public sealed class PartitionTests(ITestOutputHelper output)
             output.WriteLine($"[{clock.Elapsed.TotalSeconds:0.0} s] traffic stopped: {northTraffic.Scans} scans at north, {southTraffic.Scans} at south");
 
             await venue.AwaitCentralHoldsEveryJournalAsync(TimeSpan.FromSeconds(30));
-            var health = await venue.Central.HealthAsync();
+            var health = await venue.CentralStatsAsync();
             await venue.StopAsync();
             output.WriteLine($"[{clock.Elapsed.TotalSeconds:0.0} s] stopped; central said {health}");
 
@@ -117,7 +117,7 @@ public sealed class PartitionTests(ITestOutputHelper output)
         var northLast = (await north.Process.HealthAsync()).GetProperty("journalSequence").GetInt64();
         await Eventually.UntilAsync(async () => await venue.CentralPositionAsync("north") >= northLast, Phase,
             $"central to hold north's journal up to seq {northLast}");
-        var feed = (await venue.Central.HealthAsync()).GetProperty("feedId").GetInt64();
+        var feed = (await venue.CentralStatsAsync()).GetProperty("feedId").GetInt64();
         await Eventually.UntilAsync(async () => (await south.SyncStatusAsync()).GetProperty("passagesCursor").GetInt64() >= feed, Phase,
             $"south to read central's passage feed up to {feed}");
     }

@@ -110,7 +110,7 @@ internal sealed class VerdictFacts
         var totals = new CheckInTotals(entries.Count, 0,
             entries.GroupBy(e => e.Reason).ToDictionary(g => g.Key, g => (long)g.Count()),
             journals.ToDictionary(kv => kv.Key, kv => (long)kv.Value.Count, StringComparer.Ordinal));
-        var stats = new EventStats(SimulatedVenue.EventId, 10, 1,
+        var stats = new EventStats(SimulatedVenue.EventId, 10, 1, copy.Count,
             passages.Count(kv => kv.Value[^1].Reason == ScanReason.Admitted), passages.Count(kv => kv.Value.Any(e => e.Reason == ScanReason.Admitted)),
             Conflicts.Count, totals, [], Morning.AddMinutes(2));
         var edges = journals.Select(kv => new EdgeSyncFigures(kv.Key, Layout.Gates[kv.Key].Count, kv.Value.Count, kv.Value.Count, kv.Value.Count, 0, "central", 100)).ToList();
