@@ -13,6 +13,7 @@ using Venue.Central.Sync;
 using Venue.Domain.Devices;
 using Venue.Domain.Sync;
 using Venue.Hosting.OpenApi;
+using Venue.Hosting.ReverseProxy;
 using Venue.Hosting.Security;
 
 namespace Venue.Central;
@@ -45,12 +46,14 @@ public static class CentralHostExtensions
         services.AddOpenApi("v1", openApi => openApi.DescribeAuthProblems());
         services.AddIntegratorApi();
         builder.AddCentralConsole();
+        builder.AddVenueReverseProxy();
         return builder;
     }
 
     /// <summary>Maps health, the sync API for edges, the integrator API (/v1/...) and the OpenAPI documents.</summary>
     public static WebApplication MapVenueCentral(this WebApplication app)
     {
+        app.UseVenueReverseProxy();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();

@@ -13,6 +13,7 @@ using Venue.Domain.Devices;
 using Venue.Edge.OpsConsole;
 using Venue.Edge.ScannerApi;
 using Venue.Hosting.OpenApi;
+using Venue.Hosting.ReverseProxy;
 using Venue.Hosting.Security;
 using Venue.Edge.Silo;
 using Venue.Edge.Sync;
@@ -83,12 +84,14 @@ public static class EdgeHostExtensions
         });
         services.AddOpenApi("v1", openApi => openApi.DescribeAuthProblems());
         builder.AddEdgeConsole();
+        builder.AddVenueReverseProxy();
         return builder;
     }
 
     /// <summary>Maps the scanner API, health and the OpenAPI document (at /openapi/v1.json).</summary>
     public static WebApplication MapVenueEdge(this WebApplication app)
     {
+        app.UseVenueReverseProxy();
         ScanTiming.UseScanTiming(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();

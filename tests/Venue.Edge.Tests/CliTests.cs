@@ -675,7 +675,8 @@ public sealed class CliTests(ITestOutputHelper output)
         using var directory = new TempDirectory();
         var config = directory.File("edge.json");
         await File.WriteAllTextAsync(config, $$"""
-            { "Edge": { "EdgeId": "Not Valid!", "DataDirectory": "{{directory.File("data")}}", "LedgerPath": "{{directory.File("ledger.jsonl")}}", "Gates": [] } }
+            { "Edge": { "EdgeId": "Not Valid!", "DataDirectory": "{{directory.File("data")}}", "LedgerPath": "{{directory.File("ledger.jsonl")}}", "Gates": [] },
+              "ReverseProxy": { "KnownProxies": "10.0.0.1" } }
             """);
 
         var result = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "--config", config, "--urls", $"http://127.0.0.1:{VenueExecutable.FreePort()}");
@@ -683,5 +684,6 @@ public sealed class CliTests(ITestOutputHelper output)
         AssertOneLineError(result, "EdgeId");
         Assert.Contains("gate", result.StandardError, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("ledger.jsonl does not exist", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("ReverseProxy:KnownProxies: '10.0.0.1' is one value where a list belongs", result.StandardError, StringComparison.Ordinal);
     }
 }

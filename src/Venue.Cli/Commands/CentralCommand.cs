@@ -106,6 +106,7 @@ public static class CentralCommand
         [
             .. Venue.Hosting.Configuration.ConfigurationLists.Problems<TicketTypeOptions>(configuration, $"{CentralOptions.Section}:TicketTypes"),
             .. options.Problems(),
+            .. Venue.Hosting.ReverseProxy.ReverseProxyOptions.Problems(configuration),
         ];
         if (problems.Count > 0)
         {

@@ -37,6 +37,7 @@ public static class EdgeCommand
             [
                 .. Venue.Hosting.Configuration.ConfigurationLists.Problems<Venue.Domain.Gates.GateDefinition>(builder.Configuration, $"{EdgeSiloOptions.Section}:Gates"),
                 .. (builder.Configuration.GetSection(EdgeSiloOptions.Section).Get<EdgeSiloOptions>() ?? new EdgeSiloOptions()).Problems(),
+                .. Venue.Hosting.ReverseProxy.ReverseProxyOptions.Problems(builder.Configuration),
             ];
             if (problems.Count > 0)
             {

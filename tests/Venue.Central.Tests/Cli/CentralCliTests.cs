@@ -8,7 +8,7 @@ public sealed class CentralCliTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
 
-    private static async Task<string> WriteConfigAsync(TempDirectory directory, string? signingKey = "keys/k1.private.pem", string ticketTypes = """[{ "Name": "general", "Reentry": true }]""")
+    private static async Task<string> WriteConfigAsync(TempDirectory directory, string? signingKey = "keys/k1.private.pem", string ticketTypes = """[{ "Name": "general", "Reentry": true }]""", string more = "")
     {
         if (signingKey is not null)
         {
@@ -26,7 +26,7 @@ public sealed class CentralCliTests(ITestOutputHelper output)
                 "EventId": "cli-test",
                 "SigningKeyPath": "{{signingKey ?? "keys/missing.private.pem"}}",
                 "TicketTypes": {{ticketTypes}}
-              }
+              }{{more}}
             }
             """);
         return path;
@@ -226,6 +226,30 @@ public sealed class CentralCliTests(ITestOutputHelper output)
         Assert.Equal(2, result.ExitCode);
         var message = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("'maybe' at 'Central:TicketTypes:0:Reentry'", message);
+        Assert.False(Directory.Exists(directory.File("data")), "nothing may be created by a central that refused to start");
+    }
+
+    [Fact]
+    public async Task A_reverse_proxy_that_is_no_address_stops_central_with_one_line_naming_each_entry()
+    {
+        if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable", output))
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var config = await WriteConfigAsync(directory, more: """
+            ,
+              "ReverseProxy": { "KnownProxies": ["10.0.0.7", "10.0.0.0/33", "proxy.example.com"] }
+            """);
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Limit, "central", "--config", config, "--urls", "http://127.0.0.1:0");
+
+        Assert.Equal(2, result.ExitCode);
+        var message = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("ReverseProxy:KnownProxies:1: '10.0.0.0/33' is neither", message, StringComparison.Ordinal);
+        Assert.Contains("ReverseProxy:KnownProxies:2: 'proxy.example.com'", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("KnownProxies:0", message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(directory.File("data")), "nothing may be created by a central that refused to start");
     }
 
