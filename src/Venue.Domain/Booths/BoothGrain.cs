@@ -50,15 +50,22 @@ public sealed class BoothGrain(VenueLayout layout) : Grain<BoothState>, IBoothGr
         }
 
         await WriteStateAsync();
-        await Streams.GetStream<LeadCaptured>(new StreamId(TelemetryStreams.Leads, Key))
-            .OnNextAsync(new LeadCaptured(Key, capture.AttendeeId, lead.Rating, lead.Notes, updated, capture.At));
-        if (!updated && layout.Points.Booth > 0)
+        try
         {
-            // Awards are idempotent by reason, so a replayed capture cannot pay twice.
-            await GrainFactory.GetGrain<ILeaderboardGrain>(LeaderboardNames.Attendees)
-                .AddPointsAsync(capture.AttendeeId, layout.Points.Booth, LeaderboardNames.BoothReason(Key));
-            await GrainFactory.GetGrain<ILeaderboardGrain>(LeaderboardNames.Booths)
-                .AddPointsAsync(Key, layout.Points.Booth, LeaderboardNames.LeadReason(capture.AttendeeId));
+            await Streams.GetStream<LeadCaptured>(new StreamId(TelemetryStreams.Leads, Key))
+                .OnNextAsync(new LeadCaptured(Key, capture.AttendeeId, lead.Rating, lead.Notes, updated, capture.At));
+        }
+        finally
+        {
+            // Paid on every capture of the lead, not only its first: awards are idempotent by reason, so
+            // nothing pays twice, and a capture whose turn failed half-way is paid by the booth app's retry.
+            if (layout.Points.Booth > 0)
+            {
+                await GrainFactory.GetGrain<ILeaderboardGrain>(LeaderboardNames.Attendees)
+                    .AddPointsAsync(capture.AttendeeId, layout.Points.Booth, LeaderboardNames.BoothReason(Key));
+                await GrainFactory.GetGrain<ILeaderboardGrain>(LeaderboardNames.Booths)
+                    .AddPointsAsync(Key, layout.Points.Booth, LeaderboardNames.LeadReason(capture.AttendeeId));
+            }
         }
 
         return new LeadCaptureResult(updated ? LeadCaptureOutcome.Updated : LeadCaptureOutcome.Captured, lead);

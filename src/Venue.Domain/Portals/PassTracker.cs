@@ -125,6 +125,7 @@ internal sealed class PassTracker
 
         Add(tag, t, outer, read.PeakRssi, decided);
         tag.ObservedAt = observedAt;
+        tag.HeardAt = Math.Max(t, _clock);
         if (tag.Pending && observedAt + _direction < _idleDue)
         {
             _idleDue = observedAt + _direction;
@@ -169,6 +170,9 @@ internal sealed class PassTracker
     private void Open(TagPass tag, long t)
     {
         Passes++;
+        // A pass delivered late (a reader's buffer, a retried post) starts behind the read clock: it is
+        // given the window from when it was heard, or its first read would decide it alone.
+        tag.HeardAt = Math.Max(t, _clock);
         tag.Start = tag.LastRead = t;
         tag.FirstOuter = tag.FirstInner = tag.LastOuter = tag.LastInner = None;
         tag.PeakOuterAt = tag.PeakInnerAt = None;
@@ -181,7 +185,7 @@ internal sealed class PassTracker
             tag.Listed = true;
         }
 
-        _sweepDue = Math.Min(_sweepDue, t + _direction);
+        _sweepDue = Math.Min(_sweepDue, tag.HeardAt + _direction);
     }
 
     private void Add(TagPass tag, long t, bool outer, double rssi, List<DecidedPass> decided)
@@ -289,7 +293,7 @@ internal sealed class PassTracker
         for (var i = 0; i < _pending.Count; i++)
         {
             var tag = _pending[i];
-            if (tag.Pending && (byReadClock ? _clock - tag.LastRead : now - tag.ObservedAt) >= _direction)
+            if (tag.Pending && (byReadClock ? _clock - Math.Max(tag.LastRead, tag.HeardAt) : now - tag.ObservedAt) >= _direction)
             {
                 Decide(tag, decided);
             }
@@ -300,7 +304,7 @@ internal sealed class PassTracker
                 continue;
             }
 
-            due = Math.Min(due, tag.LastRead + _direction);
+            due = Math.Min(due, Math.Max(tag.LastRead, tag.HeardAt) + _direction);
             idleDue = Math.Min(idleDue, tag.ObservedAt + _direction);
             _pending[kept++] = tag;
         }
@@ -335,6 +339,9 @@ internal sealed class PassTracker
         public long PeakOuterAt;
         public long PeakInnerAt;
         public long ObservedAt;
+
+        /// <summary>The portal's read clock when the tag was last read (its own read time if that is newer).</summary>
+        public long HeardAt;
         public bool Pending;
         public bool Listed;
     }

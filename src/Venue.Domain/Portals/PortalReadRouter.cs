@@ -8,6 +8,8 @@ namespace Venue.Domain.Portals;
 /// Hands journaled reads to their portals: (reader, antenna) names the portal. Used live after each
 /// journal append and to replay the journal on restart; portals are called one after another, in
 /// the order they first appear in the batch, so the same batches always give the same movements.
+/// A batch is cut where a badge read at one portal turns up at another, so each badge's passes reach
+/// their portals in the order read, however the journal's reads were batched (live or in a replay).
 /// </summary>
 public sealed class PortalReadRouter(VenueLayout layout, IGrainFactory grains)
 {
@@ -55,7 +57,30 @@ public sealed class PortalReadRouter(VenueLayout layout, IGrainFactory grains)
         ArgumentNullException.ThrowIfNull(reads);
         var byPortal = new Dictionary<string, List<JournaledRead>>(StringComparer.Ordinal);
         var order = new List<string>();
+        // Which portal each badge was read at in the segment so far: one badge at two portals cuts it.
+        var portalOf = new Dictionary<string, string>(StringComparer.Ordinal);
         var unrouted = 0;
+        var movements = 0;
+        List<Exception>? failures = null;
+
+        async Task CallSegmentAsync()
+        {
+            foreach (var portalId in order)
+            {
+                var batch = byPortal[portalId];
+                var (moved, failure) = await CallAsync(portalId, batch[^1].ReceivedAt, p => replay ? p.ReplayAsync(batch) : p.ObserveAsync(batch), replay);
+                movements += moved;
+                if (failure is not null)
+                {
+                    (failures ??= []).Add(failure);
+                }
+            }
+
+            byPortal.Clear();
+            order.Clear();
+            portalOf.Clear();
+        }
+
         foreach (var read in reads)
         {
             if (!layout.TryGetPortal(read.Read.ReaderId, read.Read.Antenna, out var portal))
@@ -64,6 +89,15 @@ public sealed class PortalReadRouter(VenueLayout layout, IGrainFactory grains)
                 continue;
             }
 
+            // A badge read at two portals (one reader may serve two doorways) within a batch: its earlier
+            // pass must reach its portal before the later one reaches the other, or the earlier one
+            // arrives out of order and never counts. The portals before the cut get their reads first.
+            if (portalOf.TryGetValue(read.Read.Epc, out var seenAt) && !string.Equals(seenAt, portal.Id, StringComparison.Ordinal))
+            {
+                await CallSegmentAsync();
+            }
+
+            portalOf[read.Read.Epc] = portal.Id;
             if (!byPortal.TryGetValue(portal.Id, out var list))
             {
                 byPortal[portal.Id] = list = [];
@@ -73,19 +107,7 @@ public sealed class PortalReadRouter(VenueLayout layout, IGrainFactory grains)
             list.Add(read);
         }
 
-        var movements = 0;
-        List<Exception>? failures = null;
-        foreach (var portalId in order)
-        {
-            var batch = byPortal[portalId];
-            var (moved, failure) = await CallAsync(portalId, batch[^1].ReceivedAt, p => replay ? p.ReplayAsync(batch) : p.ObserveAsync(batch), replay);
-            movements += moved;
-            if (failure is not null)
-            {
-                (failures ??= []).Add(failure);
-            }
-        }
-
+        await CallSegmentAsync();
         return new RoutedReads(reads.Count - unrouted, unrouted, movements, failures ?? []);
     }
 

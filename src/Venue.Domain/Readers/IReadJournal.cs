@@ -2,7 +2,7 @@ namespace Venue.Domain.Readers;
 
 /// <summary>
 /// The edge's durable journal of RFID reads and the telemetry facts made from them (lead captures,
-/// challenge points). Reads are deduplicated on (reader, event number): appending a read already
+/// challenge points). Reads are deduplicated on (reader, event number, read time): appending a read already
 /// held is harmless and reports it as a duplicate. A completed append is on disk (WAL,
 /// <c>synchronous=FULL</c>), so a broker delivery may be acknowledged after it.
 /// </summary>
@@ -11,7 +11,7 @@ public interface IReadJournal
     /// <summary>
     /// Appends a batch of reads in one transaction and completes once it is durable. The result
     /// lists, in batch order, the reads that were new (each with its journal sequence); reads already
-    /// journaled (same reader and event number) are left out and counted as duplicates.
+    /// journaled (same reader, event number and read time) are left out and counted as duplicates.
     /// </summary>
     Task<ReadAppendResult> AppendReadsAsync(IReadOnlyList<TagRead> reads, CancellationToken cancellationToken = default);
 

@@ -22,8 +22,21 @@ public sealed record ZoneDefinition(
     /// <summary>The occupancy at or above which <paramref name="level"/> is raised.</summary>
     public int RaiseAt(ZoneLevel level) => level == ZoneLevel.Normal ? 0 : Count(Fraction(level));
 
-    /// <summary>The occupancy below which <paramref name="level"/> clears.</summary>
-    public int ClearBelow(ZoneLevel level) => level == ZoneLevel.Normal ? 0 : Count(Fraction(level) - Hysteresis);
+    /// <summary>
+    /// The occupancy below which <paramref name="level"/> clears: with any hysteresis at least one person
+    /// under where it was raised, or a room of 10 (where 5 % is half a person) would raise and clear Full
+    /// each time one person stepped in and out; and never below 1, so an empty zone is Normal.
+    /// </summary>
+    public int ClearBelow(ZoneLevel level)
+    {
+        if (level == ZoneLevel.Normal)
+        {
+            return 0;
+        }
+
+        var raise = RaiseAt(level);
+        return Hysteresis > 0 ? Math.Max(1, Math.Min(Count(Fraction(level) - Hysteresis), raise - 1)) : raise;
+    }
 
     /// <summary>The level in force at <paramref name="occupancy"/> when <paramref name="current"/> was in force before.</summary>
     public ZoneLevel NextLevel(ZoneLevel current, int occupancy)

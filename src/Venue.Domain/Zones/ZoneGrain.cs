@@ -84,13 +84,21 @@ public sealed class ZoneGrain(VenueLayout layout) : Grain<ZoneState>, IZoneGrain
             }
         }
 
-        await ChangedAsync(State.Occupants.Count + 1, at);
-        if (layout.Points.Session > 0)
+        try
         {
-            foreach (var session in attended)
+            await ChangedAsync(State.Occupants.Count + 1, at);
+        }
+        finally
+        {
+            // The session counts this attendee from now on, so its points are paid whatever a subscriber
+            // did with the occupancy event: no later movement would pay them.
+            if (layout.Points.Session > 0)
             {
-                await GrainFactory.GetGrain<ILeaderboardGrain>(LeaderboardNames.Attendees)
-                    .AddPointsAsync(attendeeId, layout.Points.Session, LeaderboardNames.SessionReason(session.Id));
+                foreach (var session in attended)
+                {
+                    await GrainFactory.GetGrain<ILeaderboardGrain>(LeaderboardNames.Attendees)
+                        .AddPointsAsync(attendeeId, layout.Points.Session, LeaderboardNames.SessionReason(session.Id));
+                }
             }
         }
     }

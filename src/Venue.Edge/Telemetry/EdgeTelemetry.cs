@@ -340,8 +340,11 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
 
     private Task<PointsAward> AwardChallengeAsync(TelemetryFact fact) =>
         _grains.GetGrain<ILeaderboardGrain>(LeaderboardNames.Attendees)
-            .AddPointsAsync(fact.AttendeeId, Layout.TryGetChallenge(fact.Subject, out var challenge) ? Layout.PointsFor(challenge) : Layout.Points.Challenge,
-                LeaderboardNames.ChallengeReason(fact.Subject), request: fact.Sequence);
+            .AddPointsAsync(fact.AttendeeId, ChallengePoints(fact.Subject), LeaderboardNames.ChallengeReason(fact.Subject), request: fact.Sequence);
+
+    /// <summary>A challenge's points; one no longer in the layout (a replay's) is worth the layout's default.</summary>
+    private int ChallengePoints(string challengeId) =>
+        Layout.TryGetChallenge(challengeId, out var challenge) ? Layout.PointsFor(challenge) : Layout.Points.Challenge;
 
     /// <summary>
     /// Rebuilds zones, portals, booths and boards after a restart: gate passages from the check-in
@@ -352,7 +355,8 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
     /// </summary>
     internal async Task<TelemetryReplay> ReplayAsync(IEnumerable<JournalEntry> checkIns, Func<string, string?> zoneOfGate)
     {
-        long reads = 0, facts = 0, passages = 0;
+        long reads = 0, facts = 0, passages = 0, skipped = 0;
+        var skippedSubjects = new HashSet<string>(StringComparer.Ordinal);
         using var readCursor = Journal.ReadAll().GetEnumerator();
         using var factCursor = Journal.ReadFacts().GetEnumerator();
         using var passageCursor = checkIns.Where(e => e.Reason.IsPresenceEvidence() && e.AttendeeId is not null).GetEnumerator();
@@ -415,20 +419,56 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
             else
             {
                 var fact = factCursor.Current;
-                await ApplyFactAsync(fact);
-                if (fact.Kind == TelemetryFactKind.Challenge)
+                if (await ReplayFactAsync(fact, skippedSubjects))
                 {
-                    await AwardChallengeAsync(fact);
+                    facts++;
+                }
+                else
+                {
+                    skipped++;
                 }
 
-                facts++;
                 haveFact = factCursor.MoveNext();
             }
         }
 
         await FlushReadsAsync();
         await RoutedAsync(_router.FlushAsync);
-        return new TelemetryReplay(reads, facts, passages);
+        return new TelemetryReplay(reads, facts, passages) { FactsSkipped = skipped };
+    }
+
+    /// <summary>
+    /// Replays one lead or challenge; false, with a warning once per booth or challenge, when the layout
+    /// no longer gives it a place: a lead at a booth since renamed or removed (its grain cannot activate),
+    /// a challenge removed while challenges are worth no points. Failing here would keep the gates shut
+    /// over a layout edit; the fact stays in the journal, and a layout naming the booth again replays it.
+    /// </summary>
+    private async Task<bool> ReplayFactAsync(TelemetryFact fact, HashSet<string> skippedSubjects)
+    {
+        var gone = fact.Kind switch
+        {
+            TelemetryFactKind.Lead when !Layout.TryGetBooth(fact.Subject, out _) => $"booth '{fact.Subject}'",
+            TelemetryFactKind.Challenge when ChallengePoints(fact.Subject) <= 0 => $"challenge '{fact.Subject}'",
+            _ => null,
+        };
+        if (gone is not null)
+        {
+            if (skippedSubjects.Add($"{fact.Kind}/{fact.Subject}"))
+            {
+                _logger.LogWarning("The journal holds facts of {Subject}, which the venue layout no longer names (or gives no points); they are not replayed. First: fact {Sequence}.",
+                    gone, fact.Sequence);
+            }
+
+            return false;
+        }
+
+        await ApplyFactAsync(fact);
+        if (fact.Kind == TelemetryFactKind.Challenge)
+        {
+            await AwardChallengeAsync(fact);
+        }
+
+        return true;
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a <= b ? a : b;
@@ -448,7 +488,11 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
 }
 
 /// <summary>What a start's replay fed back through the telemetry grains.</summary>
-public sealed record TelemetryReplay(long Reads, long Facts, long GatePassages);
+public sealed record TelemetryReplay(long Reads, long Facts, long GatePassages)
+{
+    /// <summary>Leads and challenges of booths and challenges the layout no longer names: kept in the journal, not replayed.</summary>
+    public long FactsSkipped { get; init; }
+}
 
 /// <summary>
 /// The telemetry side of an edge in numbers: reads journaled (and duplicates dropped since start),
