@@ -425,11 +425,25 @@ internal sealed class Activation
         }
 
         WorkItem[] forwarded;
+        List<WorkItem>? ticks = null;
         lock (_gate)
         {
             _phase = Phase.Dead;
-            forwarded = [.. _queue];
+            // A timer belongs to its activation: a tick queued here (it fell due during the last turn, or
+            // fired as idle collection began) is dropped with its timer, not handed to the successor,
+            // where it would run as a turn of an activation that never registered it.
+            forwarded = [.. _queue.Where(item => item is not GrainTimer)];
+            if (forwarded.Length != _queue.Count)
+            {
+                ticks = [.. _queue.Where(item => item is GrainTimer)];
+            }
+
             _queue.Clear();
+        }
+
+        foreach (var tick in ticks ?? [])
+        {
+            tick.Abandon(Runtime, activationFailure: null);
         }
 
         // Calls queued here go to a successor that takes this one's place in the directory with them
