@@ -126,7 +126,19 @@ internal sealed class PostgresCentralClaim(Func<CancellationToken, Task<NpgsqlCo
         if (_session is { } session)
         {
             _session = null;
-            await session.DisposeAsync(); // closing the session releases its locks
+            try
+            {
+                // Let go before closing: closing alone ends the server's session after the client has
+                // moved on, so a central started straight after this one could still find the lock held.
+                await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", session) { CommandTimeout = 5 };
+                await release.ExecuteNonQueryAsync();
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                // The session is gone already (the database restarted): so is its lock.
+            }
+
+            await session.DisposeAsync();
         }
     }
 }

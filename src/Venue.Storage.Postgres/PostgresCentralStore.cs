@@ -102,8 +102,12 @@ public sealed partial class PostgresCentralStore : ICentralStore
         await using var connection = await OpenAtStartAsync(_dataSource, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // Concurrent migrators (several central instances starting at once) wait here for each
-        // other, for as long as the first one's migration takes; so do the steps themselves.
-        await using (var lockCommand = new NpgsqlCommand("SET LOCAL lock_timeout = 0; SELECT pg_advisory_xact_lock(@key)", connection)
+        // other, for as long as the first one's migration takes; so do the steps themselves. So that
+        // "as long as" is not two hours when a migrator's host vanishes mid-way, the server probes its
+        // peer after 30 s of silence and ends a transaction left idle for a minute (as for the claim).
+        await using (var lockCommand = new NpgsqlCommand(
+            "SET LOCAL tcp_keepalives_idle = 30; SET LOCAL tcp_keepalives_interval = 10; SET LOCAL tcp_keepalives_count = 3; " +
+            "SET LOCAL idle_in_transaction_session_timeout = '60s'; SET LOCAL lock_timeout = 0; SELECT pg_advisory_xact_lock(@key)", connection)
             .With("key", PostgresCentralSchema.MigrationLock))
         {
             lockCommand.CommandTimeout = 0;

@@ -6,16 +6,23 @@ namespace Venue.Storage.Sqlite;
 /// </summary>
 public static class ExclusiveFile
 {
-    /// <summary>Opens (creating it if need be) and holds <paramref name="path"/>; null when another holder has it.</summary>
+    // What "someone else holds it" looks like: flock's EWOULDBLOCK (11 on Linux, 35 on macOS) as the
+    // HResult .NET gives on Unix; a sharing or lock violation on Windows.
+    private static readonly HashSet<int> HeldElsewhere = [11, 35, unchecked((int)0x80070020), unchecked((int)0x80070021)];
+
+    /// <summary>
+    /// Opens (creating it if need be) and holds <paramref name="path"/>; null when another holder has it.
+    /// Any other failure (a read-only file system, a disk error) is thrown, not taken for a holder.
+    /// </summary>
     public static FileStream? TryHold(string path)
     {
         try
         {
             return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException e) when (e.GetType() == typeof(IOException))
+        catch (IOException e) when (e.GetType() == typeof(IOException) && HeldElsewhere.Contains(e.HResult))
         {
-            return null; // held elsewhere (subclasses such as FileNotFoundException are real errors)
+            return null;
         }
     }
 }

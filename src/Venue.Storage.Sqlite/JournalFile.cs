@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 
 namespace Venue.Storage.Sqlite;
@@ -26,31 +27,43 @@ internal static class JournalFile
         try
         {
             connection.Open();
+            Execute(connection, "PRAGMA busy_timeout=5000;");
+            // Read before anything is written: a file this build will refuse is left as it was found.
+            var version = ReadVersion(connection, metaTable, out var hasMeta, out var tables);
+            var expected = schemaVersion.ToString(CultureInfo.InvariantCulture);
+            // A file with tables this schema does not make and no meta table is some other file under this
+            // name (another journal's, say); adopting it would stamp it and start again at sequence 1.
+            var foreign = tables.Where(t => !Regex.IsMatch(schema, $@"CREATE TABLE IF NOT EXISTS {Regex.Escape(t)}\b", RegexOptions.IgnoreCase)).ToList();
+            if (!hasMeta && foreign.Count > 0)
+            {
+                throw new InvalidDataException(
+                    $"{what} {path} is not a {what.ToLowerInvariant()}: it holds {string.Join(", ", foreign.Take(5))} and no {metaTable} table (another file under this name?).");
+            }
+
+            var from = 0;
+            if (version is not null && version != expected)
+            {
+                from = int.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0;
+                if (from < 1 || from >= schemaVersion || upgrades.Count != schemaVersion - 1)
+                {
+                    throw new InvalidDataException($"{what} {path} has schema version {version}; this build reads version {schemaVersion}.");
+                }
+            }
+
             Execute(connection, $"""
                 PRAGMA journal_mode=WAL;
                 PRAGMA synchronous=FULL;
                 PRAGMA wal_autocheckpoint=0;
-                PRAGMA busy_timeout=5000;
                 PRAGMA journal_size_limit=67108864;
                 CREATE TABLE IF NOT EXISTS {metaTable}(key TEXT PRIMARY KEY, value TEXT NOT NULL);
                 {schema}
                 """);
-            using var check = connection.CreateCommand();
-            check.CommandText = $"SELECT value FROM {metaTable} WHERE key = 'schema'";
-            var version = check.ExecuteScalar() as string;
-            var expected = schemaVersion.ToString(CultureInfo.InvariantCulture);
             if (version is null)
             {
                 Execute(connection, $"INSERT INTO {metaTable}(key, value) VALUES ('schema', '{expected}')");
             }
             else if (version != expected)
             {
-                var from = int.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0;
-                if (from < 1 || from >= schemaVersion || upgrades.Count != schemaVersion - 1)
-                {
-                    throw new InvalidDataException($"{what} {path} has schema version {version}; this build reads version {schemaVersion}.");
-                }
-
                 for (var step = from; step < schemaVersion; step++)
                 {
                     using var transaction = connection.BeginTransaction();
@@ -65,6 +78,12 @@ internal static class JournalFile
                 }
             }
         }
+        catch (SqliteException e)
+        {
+            // "file is not a database", "database is locked": which of the edge's files, said once.
+            connection.Dispose();
+            throw new InvalidDataException($"{what} {path} could not be opened: {e.Message}", e);
+        }
         catch
         {
             connection.Dispose();
@@ -72,6 +91,39 @@ internal static class JournalFile
         }
 
         return connection;
+    }
+
+    /// <summary>The schema version in <paramref name="metaTable"/> (null without one, or without its row), and the file's other tables.</summary>
+    private static string? ReadVersion(SqliteConnection connection, string metaTable, out bool hasMeta, out List<string> otherTables)
+    {
+        otherTables = [];
+        hasMeta = false;
+        using (var list = connection.CreateCommand())
+        {
+            list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name";
+            using var reader = list.ExecuteReader();
+            while (reader.Read())
+            {
+                var name = reader.GetString(0);
+                if (name == metaTable)
+                {
+                    hasMeta = true;
+                }
+                else
+                {
+                    otherTables.Add(name);
+                }
+            }
+        }
+
+        if (!hasMeta)
+        {
+            return null;
+        }
+
+        using var check = connection.CreateCommand();
+        check.CommandText = $"SELECT value FROM {metaTable} WHERE key = 'schema'";
+        return check.ExecuteScalar() as string;
     }
 
     public static SqliteConnection OpenReadOnly(string path)

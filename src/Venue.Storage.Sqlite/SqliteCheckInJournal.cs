@@ -124,6 +124,12 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
     public Task<JournalEntry> AppendAsync(JournalEntry entry, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        // Checked here, so a bad entry is its caller's exception rather than a failed commit for every scan sharing it.
+        if (entry.GateId is null || entry.Nonce is null)
+        {
+            throw new ArgumentException("A journal entry needs a gate id and a nonce.", nameof(entry));
+        }
+
         var completion = new TaskCompletionSource<JournalEntry>();
         _writer.Enqueue(new Pending(entry, completion));
         return completion.Task;

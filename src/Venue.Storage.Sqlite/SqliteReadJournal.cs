@@ -143,6 +143,12 @@ public sealed class SqliteReadJournal : IReadJournal, IDisposable
             {
                 throw new ArgumentException($"Read {i} of the batch has no reader id or EPC.", nameof(reads));
             }
+
+            if (!double.IsFinite(read.PeakRssi))
+            {
+                // SQLite would store NaN as NULL and fail the whole shared commit on the NOT NULL column.
+                throw new ArgumentException($"Read {i} of the batch has a peak RSSI of {read.PeakRssi}.", nameof(reads));
+            }
         }
 
         cancellationToken.ThrowIfCancellationRequested();

@@ -1,0 +1,118 @@
+using Microsoft.Data.Sqlite;
+using Venue.Domain.CheckIn;
+using Venue.Domain.Journal;
+using Venue.Domain.Readers;
+using Venue.Storage.Sqlite;
+
+namespace Venue.Storage.Tests;
+
+/// <summary>
+/// What opening and locking the edge's files says when something is wrong with them, and entries a
+/// group commit must refuse up front rather than fail for everyone sharing the commit.
+/// </summary>
+public sealed class JournalFileTests : IDisposable
+{
+    private static readonly DateTimeOffset Start = new(2030, 6, 1, 9, 0, 0, TimeSpan.Zero);
+    private readonly TempDirectory _directory = new();
+    private readonly ManualTimeProvider _time = new(Start);
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _directory.Dispose();
+    }
+
+    private static TagRead Read(long eventNum) =>
+        new("portal-1", eventNum, $"E280{eventNum:X20}", 1, -60.5, Start.AddMicroseconds(eventNum));
+
+    [Fact]
+    public async Task A_read_with_a_signal_that_is_not_a_number_is_refused_up_front_and_the_next_append_commits()
+    {
+        using var journal = SqliteReadJournal.Open(_directory.File("telemetry.db"), _time);
+
+        var refused = Assert.Throws<ArgumentException>(() => { _ = journal.AppendReadsAsync([Read(1), Read(2) with { PeakRssi = double.NaN }]); });
+        var good = await journal.AppendReadsAsync([Read(3), Read(4)]).WithTimeout("the good append");
+
+        Assert.Contains("Read 1 of the batch has a peak RSSI of NaN", refused.Message, StringComparison.Ordinal);
+        Assert.Equal([3L, 4L], good.Accepted.Select(r => r.Read.EventNum));
+    }
+
+    [Fact]
+    public async Task A_scan_without_a_nonce_is_refused_up_front_and_takes_no_sequence_number()
+    {
+        using var journal = SqliteCheckInJournal.Open(_directory.File("journal.db"), _time);
+        var scan = new JournalEntry("G01", "A-1", ScanDirection.Entry, ScanReason.Admitted, "n1", Start, Start);
+
+        Assert.Throws<ArgumentException>(() => { _ = journal.AppendAsync(scan with { Nonce = null! }); });
+        var stored = await journal.AppendAsync(scan).WithTimeout("the good append");
+
+        Assert.Equal(1, stored.Sequence);
+    }
+
+    [Fact]
+    public void Opening_a_damaged_journal_fails_with_an_error_that_names_the_file()
+    {
+        var path = _directory.File("journal.db");
+        var garbage = new byte[8192];
+        new Random(7).NextBytes(garbage);
+        File.WriteAllBytes(path, garbage);
+
+        var thrown = Assert.Throws<InvalidDataException>(() => SqliteCheckInJournal.Open(path, _time));
+
+        Assert.Contains(path, thrown.Message, StringComparison.Ordinal);
+        Assert.Contains("file is not a database", thrown.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Refusing_a_journal_of_a_newer_version_leaves_that_file_as_it_was()
+    {
+        var path = _directory.File("journal.db");
+        Sql.Execute(path, """
+            CREATE TABLE journal_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            INSERT INTO journal_meta(key, value) VALUES ('schema', '2');
+            CREATE TABLE journal_v2(seq INTEGER PRIMARY KEY, body BLOB NOT NULL);
+            """);
+
+        var thrown = Assert.Throws<InvalidDataException>(() => SqliteCheckInJournal.Open(path, _time));
+
+        Assert.Contains("version 2", thrown.Message, StringComparison.Ordinal);
+        Assert.Equal(0L, Sql.Scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'journal'"));
+        Assert.Equal("delete", Sql.Scalar(path, "PRAGMA journal_mode"));
+    }
+
+    [Fact]
+    public async Task The_read_journal_under_the_check_in_journal_s_name_is_refused_rather_than_adopted_at_sequence_one()
+    {
+        var path = _directory.File("journal.db");
+        using (var reads = SqliteReadJournal.Open(path, _time))
+        {
+            await reads.AppendReadsAsync([Read(1)]).WithTimeout("a read");
+        }
+
+        SqliteConnection.ClearAllPools();
+        var thrown = Assert.Throws<InvalidDataException>(() => SqliteCheckInJournal.Open(path, _time));
+
+        Assert.Contains("is not a journal", thrown.Message, StringComparison.Ordinal);
+        Assert.Contains("reads", thrown.Message, StringComparison.Ordinal);
+        Assert.Equal(0L, Sql.Scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'journal'"));
+    }
+
+    [Fact]
+    public void A_lock_file_that_cannot_be_opened_for_another_reason_is_not_reported_as_held_by_someone()
+    {
+        var path = _directory.File("edge.lock");
+        File.CreateSymbolicLink(path, path); // ELOOP; a read-only file system or a disk error goes the same way
+
+        Assert.ThrowsAny<IOException>(() => ExclusiveFile.TryHold(path)?.Dispose());
+    }
+
+    [Fact]
+    public void A_lock_file_held_by_another_holder_is_reported_as_held()
+    {
+        var path = _directory.File("edge.lock");
+        using var first = ExclusiveFile.TryHold(path);
+
+        Assert.NotNull(first);
+        Assert.Null(ExclusiveFile.TryHold(path));
+    }
+}
