@@ -10,8 +10,9 @@ set -eu
 ctl=${RABBITMQCTL:-rabbitmqctl}
 queue=${VENUE_READS_QUEUE_PATTERN:-'venue\.reads\.'}
 
+# Every look starts an Erlang VM (about a second of CPU): every 3 s is soon enough for readers that retry.
 until "$ctl" -q list_bindings --no-table-headers source_name destination_name 2>/dev/null | grep -Eq "^amq\.topic[[:space:]]+$queue"; do
-  sleep 1
+  sleep "${VENUE_OPEN_READERS_POLL:-3}"
 done
 echo "venue: a reads queue is bound to amq.topic; letting the readers in"
 exec sh "$(dirname "$0")/reader-users.sh" --open

@@ -225,6 +225,36 @@ public sealed class RabbitMqServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The node's HOME, where it keeps its Erlang cookie.</summary>
+    public string Home => Path.Combine(_root, "home");
+
+    /// <summary>
+    /// For a start script under test (compose's start.sh): writes the node's configuration and, at
+    /// <paramref name="path"/>, an executable script that runs the node in the foreground under its
+    /// account, as the image's <c>docker-entrypoint.sh rabbitmq-server</c> does. Hand the process that
+    /// runs it to <see cref="Adopt"/>, so that <see cref="KillAsync"/> and disposing kill the node with it.
+    /// </summary>
+    public async Task<string> WriteServerScriptAsync(string path, CancellationToken cancellationToken = default)
+    {
+        if (!Directory.Exists(_root))
+        {
+            WriteConfiguration();
+        }
+
+        await _account.GrantAsync(_root, cancellationToken);
+        var (fileName, arguments) = _account.Command("/usr/bin/env", [.. NodeEnvironment(), Path.Combine(_scripts, "rabbitmq-server")]);
+        WriteExecutable(path, $"cd {Quote(_root)} && exec {Quote(fileName)} {string.Join(' ', arguments.Select(Quote))}");
+        return path;
+    }
+
+    /// <summary>Takes <paramref name="starter"/>, whose process tree runs this node, as the node's process.</summary>
+    public void Adopt(Process starter)
+    {
+        ArgumentNullException.ThrowIfNull(starter);
+        _process = starter;
+        _exitCleanup ??= ExitCleanup.Register(KillAtExit);
+    }
+
     /// <summary>Stops cleanly and starts again on the same ports with the same data.</summary>
     public async Task RestartAsync(CancellationToken cancellationToken = default)
     {
@@ -254,14 +284,19 @@ public sealed class RabbitMqServer : IAsyncDisposable
     {
         var (fileName, arguments) = _account.Command("/usr/bin/env",
             [.. NodeEnvironment(), Path.Combine(_scripts, "rabbitmqctl"), "-n", NodeName]);
-        static string Quote(string word) => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
-        File.WriteAllText(path, $"#!/bin/sh\nexec {Quote(fileName)} {string.Join(' ', arguments.Select(Quote))} \"$@\"\n");
+        WriteExecutable(path, $"exec {Quote(fileName)} {string.Join(' ', arguments.Select(Quote))} \"$@\"");
+        return path;
+    }
+
+    private static string Quote(string word) => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private static void WriteExecutable(string path, string command)
+    {
+        File.WriteAllText(path, $"#!/bin/sh\n{command}\n");
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
-
-        return path;
     }
 
     /// <summary>The last lines the node wrote to its console and log, for a failure message.</summary>
