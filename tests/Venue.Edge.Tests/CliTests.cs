@@ -686,4 +686,56 @@ public sealed class CliTests(ITestOutputHelper output)
         Assert.Contains("ledger.jsonl does not exist", result.StandardError, StringComparison.Ordinal);
         Assert.Contains("ReverseProxy:KnownProxies: '10.0.0.1' is one value where a list belongs", result.StandardError, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Edge_with_a_mistyped_key_in_its_file_or_environment_exits_2_naming_each_rather_than_starting_on_defaults()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var config = directory.File("edge.json");
+        // Each typo alone would start an edge on a default: another port, no layout, no readers consumed.
+        await File.WriteAllTextAsync(config, $$"""
+            {
+              "Url": "http://127.0.0.1:5999",
+              "Edge": { "EdgeId": "north", "DataDirectory": "{{directory.File("data")}}", "LedgerPath": "{{directory.File("ledger.jsonl")}}",
+                        "LayoutPth": "layout.json", "Readers": { "UseRabitMq": true }, "Gates": [ { "Id": "G01", "Name": "Gate 1", "Zonee": "lobby" } ] }
+            }
+            """);
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Quick, new Dictionary<string, string> { ["VENUE_Edge__Readers__RabbitMq__Prefetch"] = "5" },
+            "edge", "--config", config, "--urls", $"http://127.0.0.1:{VenueExecutable.FreePort()}");
+
+        Assert.Equal(2, result.ExitCode);
+        AssertOneLineError(result, "Url: not a key this silo reads at the top of its file");
+        foreach (var key in new[] { "Edge:LayoutPth:", "Edge:Readers:UseRabitMq:", "Edge:Gates:0:Zonee:", "Edge:Readers:RabbitMq:Prefetch:" })
+        {
+            Assert.Contains(key, result.StandardError, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("Edge:Readers takes MaxBodyBytes, MaxClockAhead, OrderGapTimeout, RabbitMq, UseRabbitMq.", result.StandardError, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(directory.File("data")), "nothing may be created by an edge that refused to start");
+    }
+
+    [Fact]
+    public async Task A_config_file_that_is_not_valid_JSON_is_named_with_its_line_and_column()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var config = directory.File("edge.json");
+        await File.WriteAllTextAsync(config, "{\n  // a comment is fine\n  \"Edge\": {\n    \"EdgeId\": \"north\",\n    \"Readers\": { \"UseRabbitMq\": tru, \"MaxBatch\": 1 }\n  }\n}\n");
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "--config", config);
+
+        Assert.Equal(2, result.ExitCode);
+        AssertOneLineError(result, $"{config} is not valid JSON: line 5, column ");
+        Assert.Contains("Expected the literal 'true'.", result.StandardError, StringComparison.Ordinal);
+    }
 }

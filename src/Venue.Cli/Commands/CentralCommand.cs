@@ -107,6 +107,11 @@ public static class CentralCommand
             .. Venue.Hosting.Configuration.ConfigurationLists.Problems<TicketTypeOptions>(configuration, $"{CentralOptions.Section}:TicketTypes"),
             .. options.Problems(),
             .. Venue.Hosting.ReverseProxy.ReverseProxyOptions.Problems(configuration),
+            .. ConfigFiles.UnknownKeys(configuration, file, CentralOptions.Section, typeof(CentralOptions), new Dictionary<string, Type>
+            {
+                ["Integrator"] = typeof(Venue.Central.Integrator.IntegratorOptions),
+                ["Webhooks"] = typeof(Venue.Central.Webhooks.WebhookDispatcherOptions),
+            }),
         ];
         if (problems.Count > 0)
         {

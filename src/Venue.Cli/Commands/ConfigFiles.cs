@@ -1,4 +1,7 @@
 using Microsoft.Extensions.Configuration;
+using Venue.Hosting.Configuration;
+using Venue.Hosting.ReverseProxy;
+using Venue.OpsConsole.Feed;
 
 namespace Venue.Cli.Commands;
 
@@ -17,15 +20,74 @@ public static class ConfigFiles
             throw new IOException($"Configuration file {file.FullName} does not exist (give one with --config).");
         }
 
-        configuration.AddJsonFile(file.FullName, optional: false, reloadOnChange: false);
+        try
+        {
+            configuration.AddJsonFile(file.FullName, optional: false, reloadOnChange: false);
+        }
+        catch (InvalidDataException e)
+        {
+            throw Unreadable(file, e);
+        }
+
         configuration.AddEnvironmentVariables("VENUE_");
     }
+
+    /// <summary>"Failed to load configuration from file" alone says neither what nor where: the JSON reader's line and column do.</summary>
+    private static InvalidDataException Unreadable(FileInfo file, Exception e)
+    {
+        var innermost = e;
+        while (innermost.InnerException is { } inner)
+        {
+            innermost = inner;
+        }
+
+        // System.Text.Json quotes the rest of the file after a bad literal; its position is what helps.
+        var message = innermost.Message;
+        if (System.Text.RegularExpressions.Regex.Match(message, @"LineNumber: (\d+) \| BytePositionInLine: (\d+)") is { Success: true } at)
+        {
+            var what = message[..at.Index].Trim().TrimEnd('.');
+            if (what.Length > 120)
+            {
+                var expected = what.LastIndexOf("Expected ", StringComparison.Ordinal);
+                what = expected >= 0 ? what[expected..] : "unexpected text";
+            }
+
+            message = $"line {long.Parse(at.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + 1}, " +
+                $"column {long.Parse(at.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) + 1}: {what}.";
+        }
+
+        return new InvalidDataException($"{file.FullName} is not valid JSON: {message}", e);
+    }
+
+    /// <summary>
+    /// Keys of the file (and of VENUE_ variables) that nothing reads: the role's section, the console's
+    /// and the reverse proxy's checked against the options that bind them, and the file's top level
+    /// against the sections a silo has, so a typo stops the silo instead of leaving a default in force.
+    /// </summary>
+    public static IReadOnlyList<string> UnknownKeys(IConfiguration configuration, FileInfo file, string roleSection, Type roleOptions,
+        IReadOnlyDictionary<string, Type>? roleSubsections = null) =>
+    [
+        .. Venue.Hosting.Configuration.UnknownKeys.AtTopOf(file.FullName, [roleSection, "Console", ReverseProxyOptions.Section, "Urls", "Logging", "AllowedHosts", "Kestrel"]),
+        .. Venue.Hosting.Configuration.UnknownKeys.Under(configuration, roleSection, roleOptions, roleSubsections),
+        .. Venue.Hosting.Configuration.UnknownKeys.Under(configuration, "Console", typeof(ConsoleSections), new Dictionary<string, Type> { ["Feed"] = typeof(LiveFeedOptions) }),
+        .. Venue.Hosting.Configuration.UnknownKeys.Under(configuration, ReverseProxyOptions.Section, typeof(ReverseProxyOptions)),
+    ];
+
+    /// <summary>The console's configuration has sections only (<c>Console:Feed</c>).</summary>
+    private sealed class ConsoleSections;
 
     public static IConfiguration Build(FileInfo file)
     {
         var configuration = new ConfigurationBuilder();
         Add(configuration, file);
-        return configuration.Build();
+        try
+        {
+            return configuration.Build();
+        }
+        catch (InvalidDataException e)
+        {
+            throw Unreadable(file, e);
+        }
     }
 
     /// <summary>Binds one section, or says which file lacks it.</summary>

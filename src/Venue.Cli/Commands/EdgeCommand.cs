@@ -38,6 +38,7 @@ public static class EdgeCommand
                 .. Venue.Hosting.Configuration.ConfigurationLists.Problems<Venue.Domain.Gates.GateDefinition>(builder.Configuration, $"{EdgeSiloOptions.Section}:Gates"),
                 .. (builder.Configuration.GetSection(EdgeSiloOptions.Section).Get<EdgeSiloOptions>() ?? new EdgeSiloOptions()).Problems(),
                 .. Venue.Hosting.ReverseProxy.ReverseProxyOptions.Problems(builder.Configuration),
+                .. ConfigFiles.UnknownKeys(builder.Configuration, file, EdgeSiloOptions.Section, typeof(EdgeSiloOptions)),
             ];
             if (problems.Count > 0)
             {
