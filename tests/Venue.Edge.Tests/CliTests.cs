@@ -407,6 +407,29 @@ public sealed class CliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Ledger_generate_with_only_out_writes_its_badges_beside_that_ledger_and_leaves_data_s_badges_alone()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var keys = directory.File("keys");
+        Assert.Equal(0, (await VenueExecutable.RunAsync(directory.Path, Quick, "keys", "create", "--kid", "k1", "--out", keys)).ExitCode);
+        var key = Path.Combine(keys, "k1.private.pem");
+        Assert.Equal(0, (await VenueExecutable.RunAsync(directory.Path, Quick, "ledger", "generate", "--attendees", "30", "--key", key)).ExitCode);
+        var dataBadges = await File.ReadAllTextAsync(directory.File("data/badges.csv"));
+
+        var other = await VenueExecutable.RunAsync(directory.Path, Quick, "ledger", "generate", "--attendees", "10", "--key", key, "--out", directory.File("trial/ledger.jsonl"));
+
+        Assert.True(other.ExitCode == 0, other.ToString());
+        Assert.Equal(dataBadges, await File.ReadAllTextAsync(directory.File("data/badges.csv")));
+        Assert.Equal(11, (await File.ReadAllLinesAsync(directory.File("trial/badges.csv"))).Length);
+        Assert.Contains($"badges: {directory.File("trial/badges.csv")}", other.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Ledger_generate_starts_validity_at_midnight_UTC_whatever_the_host_time_zone()
     {
         if (!VenueBuilt())

@@ -24,7 +24,8 @@ public static class LedgerCommand
         var eventId = new Option<string>("--event") { Description = "Event id printed into badges.", DefaultValueFactory = _ => "demo" };
         var keyFile = new Option<FileInfo>("--key") { Description = "Private key PEM from 'venue keys create' (its file name gives the key id).", Required = true };
         var output = new Option<FileInfo>("--out") { Description = "Ledger snapshot to write.", DefaultValueFactory = _ => new FileInfo("data/ledger.jsonl") };
-        var badges = new Option<FileInfo>("--badges") { Description = "CSV of badges (attendee id, name, ticket type, token) to write.", DefaultValueFactory = _ => new FileInfo("data/badges.csv") };
+        // Next to the ledger unless given: a ledger written elsewhere must not overwrite the badges of the one in data/.
+        var badges = new Option<FileInfo?>("--badges") { Description = "CSV of badges (attendee id, name, ticket type, token) to write. [default: badges.csv next to --out]" };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
         var command = new Command("generate", "Generate a realistic demo ledger (Bogus names, ticket mix, revoked and next-day badges) with signed badges.")
         {
@@ -50,7 +51,9 @@ public static class LedgerCommand
                 throw new IOException($"Key file {keyPath.FullName} does not exist; create one with 'venue keys create'.");
             }
 
-            CheckOutputs(keyPath, parse.GetValue(output)!, parse.GetValue(badges)!);
+            var ledgerFile = parse.GetValue(output)!;
+            var badgesFile = parse.GetValue(badges) ?? new FileInfo(Path.Combine(ledgerFile.DirectoryName ?? ".", "badges.csv"));
+            CheckOutputs(keyPath, ledgerFile, badgesFile);
             var kid = keyPath.Name.EndsWith(".private.pem", StringComparison.Ordinal) ? keyPath.Name[..^".private.pem".Length] : Path.GetFileNameWithoutExtension(keyPath.Name);
             var pem = await File.ReadAllTextAsync(keyPath.FullName, ct);
             if (pem.Contains("-----BEGIN PUBLIC KEY-----", StringComparison.Ordinal))
@@ -66,11 +69,11 @@ public static class LedgerCommand
             var spec = new EventSpec(eventIdValue!, parse.GetValue(attendees), parse.GetValue(gates), parse.GetValue(seed), opening);
             var watch = Stopwatch.StartNew();
             var generated = EventGenerator.Generate(spec, key, new InOrder(n => Console.Error.WriteLine($"  signed {n:N0} badges")), ct);
-            await EventGenerator.WriteFilesAsync(generated, parse.GetValue(output)!.FullName, parse.GetValue(badges)!.FullName,
+            await EventGenerator.WriteFilesAsync(generated, ledgerFile.FullName, badgesFile.FullName,
                 new InOrder(n => Console.Error.WriteLine($"  wrote {n:N0} lines")), ct);
             Console.WriteLine($"Generated {generated.Badges.Count:N0} attendees for event '{spec.EventId}' with key '{kid}' in {watch.Elapsed.TotalSeconds:0.0} s.");
-            Console.WriteLine($"  ledger: {parse.GetValue(output)!.FullName}");
-            Console.WriteLine($"  badges: {parse.GetValue(badges)!.FullName}");
+            Console.WriteLine($"  ledger: {ledgerFile.FullName}");
+            Console.WriteLine($"  badges: {badgesFile.FullName}");
             Console.WriteLine("  gates for the edge's config:");
             foreach (var g in generated.Gates)
             {
