@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Venue.Central.Silo;
 using Venue.Hosting.OpenApi;
 using Venue.Domain.Sync;
@@ -26,7 +27,7 @@ public static class SyncEndpoints
 
     public static RouteGroupBuilder MapSyncApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/sync").WithTags("Sync").RequireAuthorization(VenuePolicies.Edge);
+        var group = app.MapGroup("/v1/sync").WithTags("Sync").RequireAuthorization(VenuePolicies.Edge).AddEndpointFilter(RefuseOtherEvents);
         group.MapGet("/ledger", GetSnapshotAsync).WithSummary("The whole ledger as a venue-ledger/1 snapshot");
         group.MapGet("/changes", GetChangesAsync).ProducesProblem(StatusCodes.Status400BadRequest).WithSummary("Ledger changes and other edges' passages after a cursor (long poll)");
         group.MapGet("/journal/position", GetPositionAsync).WithSummary("Where central's copy of this edge's journal ends without a gap");
@@ -52,6 +53,28 @@ public static class SyncEndpoints
     }
 
     private static string EdgeOf(ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.Name) ?? "";
+
+    /// <summary>
+    /// An edge whose ledger names another event (seeded with a demo ledger, or another event's) would
+    /// upload its scans into this one and be counted: refused with 409 until it runs on this event's
+    /// ledger. An edge without a ledger yet (downloading its first) sends no event.
+    /// </summary>
+    private static ValueTask<object?> RefuseOtherEvents(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        if (http.Request.Headers[SyncHeaders.Event] is { Count: > 0 } sent)
+        {
+            var silo = http.RequestServices.GetRequiredService<CentralSilo>();
+            var eventId = Uri.UnescapeDataString(sent.ToString());
+            if (!string.Equals(eventId, silo.Event.EventId, StringComparison.Ordinal))
+            {
+                return ValueTask.FromResult<object?>(TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Another event's ledger",
+                    detail: $"This edge's ledger is for event '{eventId}'; this central runs '{silo.Event.EventId}'. Nothing was stored. Start the edge on central's ledger: an empty Edge:LedgerPath, and no ledger.jsonl or sync.db in its data directory (it then downloads central's)."));
+            }
+        }
+
+        return next(context);
+    }
 
     private static async Task GetSnapshotAsync(HttpContext context, CentralSilo silo)
     {

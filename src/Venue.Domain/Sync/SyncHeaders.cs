@@ -19,4 +19,11 @@ public static class SyncHeaders
 
     /// <summary>On an answer to <c>/changes</c>: a mark of the entry at the answer's passage cursor; sent back as <c>passagesAt</c>.</summary>
     public const string PassagesAt = "Venue-Passages-At";
+
+    /// <summary>
+    /// On every request of an edge that holds a ledger: the event id of that ledger. Central refuses a
+    /// request naming another event (409), so an edge seeded with the wrong ledger neither uploads its
+    /// scans into this event nor follows its changes.
+    /// </summary>
+    public const string Event = "Venue-Event";
 }

@@ -49,7 +49,8 @@ public sealed class CentralClient : IDisposable
     /// A client for the configured central. <paramref name="handler"/> replaces the default socket
     /// handler (a test's or a simulator's fault-injecting one); it is not disposed with the client.
     /// </summary>
-    public static CentralClient Create(CentralSyncOptions options, HttpMessageHandler? handler = null)
+    /// <param name="eventId">The event of the edge's ledger, sent with every request (<see cref="SyncHeaders.Event"/>); null before it has one.</param>
+    public static CentralClient Create(CentralSyncOptions options, HttpMessageHandler? handler = null, string? eventId = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (!options.IsEnabled)
@@ -70,6 +71,12 @@ public sealed class CentralClient : IDisposable
         http.Timeout = Timeout.InfiniteTimeSpan;
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.Token?.Trim());
         http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("venue-edge", "1"));
+        if (eventId is not null)
+        {
+            // Percent-encoded: an event id is any UTF-8, a header value ASCII.
+            http.DefaultRequestHeaders.Add(SyncHeaders.Event, Uri.EscapeDataString(eventId));
+        }
+
         return new CentralClient(http, options.RequestTimeout, ownsHttp: true);
     }
 

@@ -37,7 +37,7 @@ public sealed class CentralSync : IAsyncDisposable
         _time = time;
         _onDisposed = onDisposed;
         _logger = loggers.CreateLogger<CentralSync>();
-        Client = CentralClient.Create(options, handler);
+        Client = CentralClient.Create(options, handler, silo.Ledger.EventId);
         _startedAt = time.GetUtcNow();
         var uploadLogger = loggers.CreateLogger<JournalUploader>();
         var followLogger = loggers.CreateLogger<LedgerFollower>();

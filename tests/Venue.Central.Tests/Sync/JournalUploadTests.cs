@@ -150,6 +150,31 @@ public sealed class JournalUploadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_edge_whose_ledger_is_for_another_event_is_refused_with_409_and_nothing_it_sends_is_stored()
+    {
+        var north = await _central.EdgeClientAsync("north");
+        var eventId = _central.Silo.Event.EventId;
+        var batch = new[] { Entry(1, "a1", ScanReason.Admitted, Hlc()) };
+
+        north.DefaultRequestHeaders.Add(SyncHeaders.Event, "demo");
+        using var upload = await UploadAsync(north, "north", batch);
+        using var changes = await north.GetAsync("/v1/sync/changes?ledgerAfter=0&passagesAfter=0");
+        north.DefaultRequestHeaders.Remove(SyncHeaders.Event);
+        var problem = System.Text.Json.JsonDocument.Parse(await upload.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.Equal((HttpStatusCode.Conflict, HttpStatusCode.Conflict), (upload.StatusCode, changes.StatusCode));
+        Assert.Contains($"This edge's ledger is for event 'demo'; this central runs '{eventId}'. Nothing was stored.", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, (await _central.Silo.Store.GetTotalsAsync()).Entries);
+
+        // Its own event's name (percent-encoded, as edges send it), or none (an edge downloading its first ledger): accepted.
+        north.DefaultRequestHeaders.Add(SyncHeaders.Event, Uri.EscapeDataString(eventId));
+        Assert.Equal(new JournalReceiptWire(1, 1, 0), await UploadOkAsync(north, "north", batch));
+        north.DefaultRequestHeaders.Remove(SyncHeaders.Event);
+        using var snapshot = await north.GetAsync("/v1/sync/ledger");
+        Assert.Equal(HttpStatusCode.OK, snapshot.StatusCode);
+    }
+
+    [Fact]
     public async Task Reordered_batches_with_a_gap_answer_the_sequence_held_without_a_gap()
     {
         var north = await _central.EdgeClientAsync("north");

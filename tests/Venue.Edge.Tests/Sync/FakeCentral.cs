@@ -331,9 +331,28 @@ public sealed class FakeCentral : IAsyncDisposable
         }
     }
 
+    /// <summary>Every Venue-Event header value edges sent (decoded), null for requests without one.</summary>
+    public IReadOnlyCollection<string?> EventsSent
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _eventsSent];
+            }
+        }
+    }
+
+    private readonly HashSet<string?> _eventsSent = [];
+
     /// <summary>The edge the bearer token names, or null after writing 401.</summary>
     private async Task<string?> AuthenticateAsync(HttpContext context)
     {
+        lock (_gate)
+        {
+            _eventsSent.Add(context.Request.Headers[SyncHeaders.Event] is { Count: > 0 } sent ? Uri.UnescapeDataString(sent.ToString()) : null);
+        }
+
         var header = context.Request.Headers.Authorization.ToString();
         string? edge = null;
         if (header.StartsWith("Bearer ", StringComparison.Ordinal))

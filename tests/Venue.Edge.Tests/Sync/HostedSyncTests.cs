@@ -72,6 +72,9 @@ public sealed class HostedSyncTests(ITestOutputHelper output)
         Assert.Equal(1, sync.GetProperty("journalSequence").GetInt64());
         Assert.Equal(world.Central.LedgerVersion, sync.GetProperty("ledgerVersion").GetInt64());
         Assert.Equal(0, sync.GetProperty("journalLagMs").GetDouble());
+        // Every request named the event of the ledger it synced (central refuses another event's edge),
+        // but the download of its first ledger, when it had none.
+        Assert.Equal(new string?[] { null, TestLedger.EventId }.Order(), world.Central.EventsSent.Order());
     }
 
     [Fact]
