@@ -56,9 +56,17 @@ internal sealed class EdgeSyncStore : IDisposable
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = false,
         }.ToString());
-        connection.Open();
         try
         {
+            connection.Open();
+            // Read before anything is written: a file of a newer build is refused as it was found.
+            Execute(connection, "PRAGMA busy_timeout=5000;");
+            if (Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'sync_meta'") == 1
+                && Scalar(connection, "SELECT coalesce((SELECT value FROM sync_meta WHERE key = 'schema'), 0)") is var found and > SchemaVersion)
+            {
+                throw new InvalidDataException($"{path} has schema version {found}; this build reads version {SchemaVersion}.");
+            }
+
             Execute(connection, """
                 PRAGMA journal_mode=WAL;
                 PRAGMA synchronous=FULL;
@@ -115,6 +123,12 @@ internal sealed class EdgeSyncStore : IDisposable
                 Path = path,
                 _changeRows = (int)Scalar(connection, "SELECT count(*) FROM ledger_change"),
             };
+        }
+        catch (SqliteException e)
+        {
+            // "file is not a database", "database is locked": said with the file's name.
+            connection.Dispose();
+            throw new InvalidDataException($"{path} could not be opened: {e.Message}", e);
         }
         catch
         {
