@@ -223,6 +223,11 @@ internal static class SimulationVerdict
         var repeated = byAttendee.Count(kv => kv.Value != 1);
         var planned = f.Plan.Count(p => p.Kind == ScanKind.PartitionDouble);
         var passed = unexpected.Count == 0 && notRaised.Count == 0 && repeated == 0;
+        if (passed && f.Layout.Edges.Count == 1)
+        {
+            return VerdictCheck.NotExercised(Name, "one edge: no badge can be admitted at two; none raised");
+        }
+
         if (passed && f.Layout.Edges.Count > 1 && f.Layout.Partition is { } cut && doubles.Count == 0 && f.Conflicts.Count == 0)
         {
             // A partition was asked for, but no badge was admitted at two edges during it: nothing to raise, so nothing was judged.

@@ -44,22 +44,20 @@ public static class SimulateCommand
                     throw new ArgumentException($"--report-json {reportFile.FullName}: its directory {missing.FullName} does not exist.");
                 }
 
-                // Opened for writing now (and left as it was): a path that exists but cannot be written (/proc, a read-only mount) shows here too.
-                var existed = reportFile.Exists;
+                // Opened for writing now, so a path that exists but cannot be written (/proc, a read-only
+                // mount) shows here too; and emptied: a run that fails or is cancelled leaves no report,
+                // never an earlier run's for a script to read as this one's.
                 try
                 {
                     using (new FileStream(reportFile.FullName, FileMode.OpenOrCreate, FileAccess.Write))
                     {
                     }
+
+                    File.Delete(reportFile.FullName);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
                     throw new ArgumentException($"--report-json {reportFile.FullName} cannot be written: {e.Message}");
-                }
-
-                if (!existed)
-                {
-                    File.Delete(reportFile.FullName);
                 }
             }
 
@@ -78,6 +76,9 @@ public static class SimulateCommand
                 MqttPort = parse.GetValue(mqttPort),
             };
             options.Validate();
+            // The command line installs its Ctrl+C and SIGTERM handling once the action first yields:
+            // before generating a million badges, not after.
+            await Task.Yield();
             var live = !parse.GetValue(plain) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
             var report = live ? await RunLiveAsync(options, ct) : await RunPlainAsync(options, ct);
             Render(report);
@@ -154,6 +155,7 @@ public static class SimulateCommand
         });
         IReadOnlyList<Dashboard.GateRow> gates = [];
         IReadOnlyList<Dashboard.ZoneRow> zones = [];
+        IReadOnlyList<string> alerts = [];
 
         async Task<Dashboard.DashboardView> ReadAsync()
         {
@@ -170,6 +172,7 @@ public static class SimulateCommand
                     var read = await Task.WhenAll(watching.Select(w => w.ReadAsync()));
                     gates = [.. read.SelectMany(r => r.Gates)];
                     zones = [.. read.SelectMany(r => r.Zones)];
+                    alerts = Dashboard.SiloWatch.LatestAlerts(watching);
                 }
                 catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
                 {
@@ -187,7 +190,7 @@ public static class SimulateCommand
             }
 
             facts.AddRange(consoles);
-            return new Dashboard.DashboardView("venue simulate", facts, gates, zones, Dashboard.NoticeList.Alerts([.. watching.SelectMany(w => w.Alerts)]), []);
+            return new Dashboard.DashboardView("venue simulate", facts, gates, zones, Dashboard.NoticeList.Alerts(alerts), []);
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);

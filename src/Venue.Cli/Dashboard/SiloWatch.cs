@@ -13,7 +13,7 @@ namespace Venue.Cli.Dashboard;
 public sealed class SiloWatch : IDisposable
 {
     private readonly EdgeSilo _silo;
-    private readonly ConcurrentQueue<string> _alerts = new();
+    private readonly ConcurrentQueue<(DateTimeOffset At, string Line)> _alerts = new();
     private readonly IDisposable? _subscription;
 
     public SiloWatch(EdgeSilo silo)
@@ -24,7 +24,7 @@ public sealed class SiloWatch : IDisposable
             _subscription = silo.Streams.SubscribeNamespace<ZoneAlert>(TelemetryStreams.ZoneAlerts, e =>
             {
                 var a = e.Item;
-                _alerts.Enqueue($"{a.At:HH:mm:ss} {silo.EdgeId} {a.ZoneId}: {(a.Raised ? "raised" : "cleared")} {a.Level} at {a.Occupancy:N0}/{a.Capacity:N0}");
+                _alerts.Enqueue((a.At, $"{a.At:HH:mm:ss} {silo.EdgeId} {a.ZoneId}: {(a.Raised ? "raised" : "cleared")} {a.Level} at {a.Occupancy:N0}/{a.Capacity:N0}"));
                 while (_alerts.Count > 50 && _alerts.TryDequeue(out _))
                 {
                 }
@@ -34,7 +34,11 @@ public sealed class SiloWatch : IDisposable
         }
     }
 
-    public IReadOnlyList<string> Alerts => [.. _alerts];
+    public IReadOnlyList<string> Alerts => [.. _alerts.Select(a => a.Line)];
+
+    /// <summary>The latest alerts of several edges, oldest first, so the newest of every edge are at the end.</summary>
+    public static IReadOnlyList<string> LatestAlerts(IEnumerable<SiloWatch> watches) =>
+        [.. watches.SelectMany(w => w._alerts).OrderBy(a => a.At).Select(a => a.Line)];
 
     public async Task<(IReadOnlyList<GateRow> Gates, IReadOnlyList<ZoneRow> Zones)> ReadAsync()
     {

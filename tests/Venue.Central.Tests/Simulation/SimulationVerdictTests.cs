@@ -205,10 +205,12 @@ public sealed class SimulationVerdictTests
         var report = SimulationVerdict.Judge(facts.Build());
 
         var idle = report.Checks.Where(c => !c.Exercised).Select(c => c.Name).ToList();
-        Assert.Equal(3, idle.Count);
+        Assert.Equal(4, idle.Count);
         Assert.Contains(idle, n => n.StartsWith(Pairs, StringComparison.Ordinal));
         Assert.Contains(idle, n => n.StartsWith(Retries, StringComparison.Ordinal));
         Assert.Contains(idle, n => n.StartsWith(OtherEdge, StringComparison.Ordinal));
+        // One edge cannot admit a badge twice across edges: the conflicts check has nothing to judge.
+        Assert.Contains(idle, n => n.StartsWith(Conflicts, StringComparison.Ordinal));
         // Not exercised is not passed: the report does not count it as a pass.
         Assert.All(report.Checks.Where(c => !c.Exercised), c => Assert.False(c.Passed, c.Name));
         Assert.All(report.Checks.Where(c => c.Exercised), c => Assert.True(c.Passed, $"{c.Name}: {c.Detail}"));
