@@ -60,6 +60,51 @@ public sealed class SignalTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Simulate_sent_SIGTERM_while_generating_attendees_says_cancelled_and_exits_130()
+    {
+        if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable (src/Venue.Cli/bin/...)", output)
+            || !Requirement.Met(!OperatingSystem.IsWindows(), "POSIX signals", output))
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var temp = Directory.CreateDirectory(directory.File("tmp")).FullName;
+        // Signing 500,000 badges takes tens of seconds here: the signal lands while they are signed.
+        var info = VenueExecutable.StartInfo(directory.Path, "simulate", "--attendees", "500000", "--no-crowd", "--plain");
+        info.Environment["TMPDIR"] = temp;
+        using var process = Process.Start(info)!;
+        var generating = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data?.Contains("Generating 500,000 attendees", StringComparison.Ordinal) == true)
+            {
+                generating.TrySetResult();
+            }
+        };
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.BeginOutputReadLine();
+        try
+        {
+            await generating.Task.Within(TimeSpan.FromSeconds(60), "simulate to start generating attendees");
+            await Signals.TerminateAsync(process.Id);
+            await process.WaitForExitAsync().Within(TimeSpan.FromSeconds(30), "simulate to stop after SIGTERM");
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        var errors = await stderr;
+        Assert.True(process.ExitCode == 130, $"exit {process.ExitCode}\n{errors}");
+        Assert.Contains("venue: cancelled.", errors, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(temp));
+    }
+
+    [Fact]
     public async Task An_edge_sent_SIGTERM_stops_gracefully_with_exit_0_and_starts_again_on_the_same_data()
     {
         if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable (src/Venue.Cli/bin/...)", output)
