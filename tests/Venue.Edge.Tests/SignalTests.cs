@@ -9,19 +9,49 @@ public sealed class SignalTests(ITestOutputHelper output)
     [Fact]
     public async Task Simulate_sent_SIGTERM_mid_rush_stops_says_cancelled_exits_130_and_leaves_no_temporary_files()
     {
-        if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable (src/Venue.Cli/bin/...)", output)
-            || !Requirement.Met(!OperatingSystem.IsWindows(), "POSIX signals", output))
+        if (!SignalsRunHere())
         {
             return;
         }
 
+        var (exitCode, stdout, errors, temp) = await TerminateSimulateAsync("Morning rush:", "the rush under way", "--attendees", "20000", "--duration", "30", "--plain");
+
+        Assert.True(exitCode == 130, $"exit {exitCode}\n{errors}");
+        Assert.Contains("venue: cancelled.", errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("Verdict", stdout, StringComparison.Ordinal);
+        Assert.Empty(temp);
+    }
+
+    [Fact]
+    public async Task Simulate_sent_SIGTERM_while_generating_attendees_says_cancelled_and_exits_130()
+    {
+        if (!SignalsRunHere())
+        {
+            return;
+        }
+
+        // Signing 500,000 badges takes tens of seconds here: the signal lands while they are signed.
+        var (exitCode, _, errors, temp) = await TerminateSimulateAsync("Generating 500,000 attendees", "attendees being generated", "--attendees", "500000", "--no-crowd", "--plain");
+
+        Assert.True(exitCode == 130, $"exit {exitCode}\n{errors}");
+        Assert.Contains("venue: cancelled.", errors, StringComparison.Ordinal);
+        Assert.Empty(temp);
+    }
+
+    private bool SignalsRunHere() =>
+        Requirement.Met(VenueExecutable.Path is not null, "the built venue executable (src/Venue.Cli/bin/...)", output)
+        && Requirement.Met(!OperatingSystem.IsWindows(), "POSIX signals", output);
+
+    /// <summary>Runs <c>venue simulate</c> until it prints <paramref name="line"/>, sends SIGTERM, and returns how it ended and what its own TMPDIR still holds.</summary>
+    private async Task<(int ExitCode, string Stdout, string Stderr, IReadOnlyList<string> LeftInTemp)> TerminateSimulateAsync(string line, string awaited, params string[] arguments)
+    {
         using var directory = new TempDirectory();
         var temp = Directory.CreateDirectory(directory.File("tmp")).FullName;
-        var info = VenueExecutable.StartInfo(directory.Path, "simulate", "--attendees", "20000", "--duration", "30", "--plain");
+        var info = VenueExecutable.StartInfo(directory.Path, ["simulate", .. arguments]);
         info.Environment["TMPDIR"] = temp;
         using var process = Process.Start(info)!;
         var stdout = new StringBuilder();
-        var rushing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>
         {
             lock (stdout)
@@ -29,17 +59,16 @@ public sealed class SignalTests(ITestOutputHelper output)
                 stdout.AppendLine(e.Data);
             }
 
-            if (e.Data?.Contains("Morning rush:", StringComparison.Ordinal) == true)
+            if (e.Data?.Contains(line, StringComparison.Ordinal) == true)
             {
-                rushing.TrySetResult();
+                reached.TrySetResult();
             }
         };
         var stderr = process.StandardError.ReadToEndAsync();
         process.BeginOutputReadLine();
         try
         {
-            await rushing.Task.Within(TimeSpan.FromSeconds(90), "simulate to report the rush under way");
-
+            await reached.Task.Within(TimeSpan.FromSeconds(90), $"simulate to report {awaited}");
             await Signals.TerminateAsync(process.Id);
             await process.WaitForExitAsync().Within(TimeSpan.FromSeconds(60), "simulate to stop after SIGTERM");
         }
@@ -51,57 +80,9 @@ public sealed class SignalTests(ITestOutputHelper output)
             }
         }
 
-        var errors = await stderr;
-        output.WriteLine(stdout.ToString());
-        Assert.True(process.ExitCode == 130, $"exit {process.ExitCode}\n{errors}");
-        Assert.Contains("venue: cancelled.", errors, StringComparison.Ordinal);
-        Assert.DoesNotContain("Verdict", stdout.ToString(), StringComparison.Ordinal);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(temp));
-    }
-
-    [Fact]
-    public async Task Simulate_sent_SIGTERM_while_generating_attendees_says_cancelled_and_exits_130()
-    {
-        if (!Requirement.Met(VenueExecutable.Path is not null, "the built venue executable (src/Venue.Cli/bin/...)", output)
-            || !Requirement.Met(!OperatingSystem.IsWindows(), "POSIX signals", output))
-        {
-            return;
-        }
-
-        using var directory = new TempDirectory();
-        var temp = Directory.CreateDirectory(directory.File("tmp")).FullName;
-        // Signing 500,000 badges takes tens of seconds here: the signal lands while they are signed.
-        var info = VenueExecutable.StartInfo(directory.Path, "simulate", "--attendees", "500000", "--no-crowd", "--plain");
-        info.Environment["TMPDIR"] = temp;
-        using var process = Process.Start(info)!;
-        var generating = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data?.Contains("Generating 500,000 attendees", StringComparison.Ordinal) == true)
-            {
-                generating.TrySetResult();
-            }
-        };
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.BeginOutputReadLine();
-        try
-        {
-            await generating.Task.Within(TimeSpan.FromSeconds(60), "simulate to start generating attendees");
-            await Signals.TerminateAsync(process.Id);
-            await process.WaitForExitAsync().Within(TimeSpan.FromSeconds(30), "simulate to stop after SIGTERM");
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-
-        var errors = await stderr;
-        Assert.True(process.ExitCode == 130, $"exit {process.ExitCode}\n{errors}");
-        Assert.Contains("venue: cancelled.", errors, StringComparison.Ordinal);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(temp));
+        var printed = stdout.ToString();
+        output.WriteLine(printed);
+        return (process.ExitCode, printed, await stderr, [.. Directory.EnumerateFileSystemEntries(temp)]);
     }
 
     [Fact]
