@@ -404,7 +404,11 @@ public static class SimulationRunner
                 recentRoundTrips.Enqueue(outcome.RoundTripMs);
                 // As the report counts them: admissions (an exit also answers result "admitted", reason
                 // "exited"), each once (a retry hears its first answer again).
-                if (scan.Kind != ScanKind.Retry)
+                if (outcome.Status == 400)
+                {
+                    Interlocked.Increment(ref badRequests);
+                }
+                else if (scan.Kind != ScanKind.Retry)
                 {
                     if (outcome.Reason == "admitted")
                     {
@@ -414,10 +418,6 @@ public static class SimulationRunner
                     {
                         Interlocked.Increment(ref refused);
                     }
-                }
-                else if (outcome.Status == 400)
-                {
-                    Interlocked.Increment(ref badRequests);
                 }
             }
             finally

@@ -721,23 +721,29 @@ public sealed class CliTests(ITestOutputHelper output)
         using var directory = new TempDirectory();
         var config = directory.File("edge.json");
         // Each typo alone would start an edge on a default: another port, no layout, no readers consumed.
+        // Saved with a byte-order mark, as Notepad does; a key an earlier version read is let through.
         await File.WriteAllTextAsync(config, $$"""
             {
               "Url": "http://127.0.0.1:5999",
               "Edge": { "EdgeId": "north", "DataDirectory": "{{directory.File("data")}}", "LedgerPath": "{{directory.File("ledger.jsonl")}}",
-                        "LayoutPth": "layout.json", "Readers": { "UseRabitMq": true }, "Gates": [ { "Id": "G01", "Name": "Gate 1", "Zonee": "lobby" } ] }
+                        "LayoutPth": "layout.json", "Readers": { "UseRabitMq": true }, "Gates": [ { "Id": "G01", "Name": "Gate 1", "Zonee": "lobby" } ] },
+              "Console": { "Feed": { "ClientQueueCapacity": 64 } }
             }
-            """);
+            """, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
 
-        var result = await VenueExecutable.RunAsync(directory.Path, Quick, new Dictionary<string, string> { ["VENUE_Edge__Readers__RabbitMq__Prefetch"] = "5" },
+        // JournalPath is worked out from DataDirectory: binding would pass over it.
+        var result = await VenueExecutable.RunAsync(directory.Path, Quick,
+            new Dictionary<string, string> { ["VENUE_Edge__Readers__RabbitMq__Prefetch"] = "5", ["VENUE_Edge__JournalPath"] = "/elsewhere/journal.db" },
             "edge", "--config", config, "--urls", $"http://127.0.0.1:{VenueExecutable.FreePort()}");
 
         Assert.Equal(2, result.ExitCode);
         AssertOneLineError(result, "Url: not a key this silo reads at the top of its file");
-        foreach (var key in new[] { "Edge:LayoutPth:", "Edge:Readers:UseRabitMq:", "Edge:Gates:0:Zonee:", "Edge:Readers:RabbitMq:Prefetch:" })
+        foreach (var key in new[] { "Edge:LayoutPth:", "Edge:Readers:UseRabitMq:", "Edge:Gates:0:Zonee:", "Edge:Readers:RabbitMq:Prefetch:", "Edge:JournalPath:" })
         {
             Assert.Contains(key, result.StandardError, StringComparison.Ordinal);
         }
+
+        Assert.DoesNotContain("ClientQueueCapacity", result.StandardError, StringComparison.Ordinal);
 
         Assert.Contains("Edge:Readers takes MaxBodyBytes, MaxClockAhead, OrderGapTimeout, RabbitMq, UseRabbitMq.", result.StandardError, StringComparison.Ordinal);
         Assert.False(Directory.Exists(directory.File("data")), "nothing may be created by an edge that refused to start");

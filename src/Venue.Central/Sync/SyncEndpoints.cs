@@ -69,7 +69,7 @@ public static class SyncEndpoints
             if (!string.Equals(eventId, silo.Event.EventId, StringComparison.Ordinal))
             {
                 return ValueTask.FromResult<object?>(TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Another event's ledger",
-                    detail: $"This edge's ledger is for event '{eventId}'; this central runs '{silo.Event.EventId}'. Nothing was stored. Start the edge on central's ledger: an empty Edge:LedgerPath, and no ledger.jsonl or sync.db in its data directory (it then downloads central's)."));
+                    detail: $"This edge's ledger is for event '{eventId}'; this central runs '{silo.Event.EventId}'. Nothing was stored. Start the edge on a fresh data directory (its journal.db holds scans made against the other event's ledger: keep it aside, not in this event) with an empty Edge:LedgerPath: it then downloads central's ledger."));
             }
         }
 

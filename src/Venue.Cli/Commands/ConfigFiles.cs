@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Json;
 using Venue.Hosting.Configuration;
 using Venue.Hosting.ReverseProxy;
 using Venue.OpsConsole.Feed;
@@ -62,16 +63,28 @@ public static class ConfigFiles
     /// <summary>
     /// Keys of the file (and of VENUE_ variables) that nothing reads: the role's section, the console's
     /// and the reverse proxy's checked against the options that bind them, and the file's top level
-    /// against the sections a silo has, so a typo stops the silo instead of leaving a default in force.
+    /// (as its provider read it: a byte-order mark or a pipe as well) against the sections a silo has,
+    /// so a typo stops the silo instead of leaving a default in force. Keys the project once read and
+    /// retired are let through, so a file written for an earlier version still starts.
     /// </summary>
     public static IReadOnlyList<string> UnknownKeys(IConfiguration configuration, FileInfo file, string roleSection, Type roleOptions,
-        IReadOnlyDictionary<string, Type>? roleSubsections = null) =>
-    [
-        .. Venue.Hosting.Configuration.UnknownKeys.AtTopOf(file.FullName, [roleSection, "Console", ReverseProxyOptions.Section, "Urls", "Logging", "AllowedHosts", "Kestrel"]),
-        .. Venue.Hosting.Configuration.UnknownKeys.Under(configuration, roleSection, roleOptions, roleSubsections),
-        .. Venue.Hosting.Configuration.UnknownKeys.Under(configuration, "Console", typeof(ConsoleSections), new Dictionary<string, Type> { ["Feed"] = typeof(LiveFeedOptions) }),
-        .. Venue.Hosting.Configuration.UnknownKeys.Under(configuration, ReverseProxyOptions.Section, typeof(ReverseProxyOptions)),
-    ];
+        IReadOnlyDictionary<string, Type>? roleSubsections = null)
+    {
+        var top = (configuration as IConfigurationRoot)?.Providers.OfType<JsonConfigurationProvider>()
+            .Where(p => string.Equals(Path.GetFileName(p.Source.Path), file.Name, StringComparison.Ordinal))
+            .SelectMany(p => p.GetChildKeys([], null)) ?? [];
+        IReadOnlyList<string> problems =
+        [
+            .. Venue.Hosting.Configuration.UnknownKeys.AtTop(top, [roleSection, "Console", ReverseProxyOptions.Section, "Urls", "Logging", "AllowedHosts", "Kestrel"]),
+            .. Venue.Hosting.Configuration.UnknownKeys.Under(configuration, roleSection, roleOptions, roleSubsections),
+            .. Venue.Hosting.Configuration.UnknownKeys.Under(configuration, "Console", typeof(ConsoleSections), new Dictionary<string, Type> { ["Feed"] = typeof(LiveFeedOptions) }),
+            .. Venue.Hosting.Configuration.UnknownKeys.Under(configuration, ReverseProxyOptions.Section, typeof(ReverseProxyOptions)),
+        ];
+        return [.. problems.Where(p => !Retired.Any(r => p.StartsWith(r + ":", StringComparison.OrdinalIgnoreCase)))];
+    }
+
+    /// <summary>Keys earlier versions read and documented: no longer used, and not a reason to refuse a file.</summary>
+    private static readonly string[] Retired = ["Console:Feed:ClientQueueCapacity"];
 
     /// <summary>The console's configuration has sections only (<c>Console:Feed</c>).</summary>
     private sealed class ConsoleSections;

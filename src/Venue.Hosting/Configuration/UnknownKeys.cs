@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Reflection;
-using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 
 namespace Venue.Hosting.Configuration;
@@ -37,19 +36,14 @@ public static class UnknownKeys
         return problems;
     }
 
-    /// <summary>Top-level keys of the JSON file <paramref name="path"/> other than <paramref name="known"/> (a silo's file holds its sections, Urls and Logging).</summary>
-    public static IReadOnlyList<string> AtTopOf(string path, IReadOnlyCollection<string> known)
-    {
-        using var document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
-        {
-            return [$"{Path.GetFileName(path)} is not a JSON object."];
-        }
-
-        return [.. document.RootElement.EnumerateObject()
-            .Where(p => !known.Contains(p.Name, StringComparer.OrdinalIgnoreCase))
-            .Select(p => $"{p.Name}: not a key this silo reads at the top of its file ({string.Join(", ", known)}); a typo?")];
-    }
+    /// <summary>
+    /// Of <paramref name="keys"/> (the top level of a silo's file, as its configuration provider read
+    /// it), those not in <paramref name="known"/> (a silo's file holds its sections, Urls and Logging).
+    /// </summary>
+    public static IReadOnlyList<string> AtTop(IEnumerable<string> keys, IReadOnlyCollection<string> known) =>
+        [.. keys.Distinct(StringComparer.OrdinalIgnoreCase)
+            .Where(k => !known.Contains(k, StringComparer.OrdinalIgnoreCase))
+            .Select(k => $"{k}: not a key this silo reads at the top of its file ({string.Join(", ", known)}); a typo?")];
 
     private static void Walk(IConfigurationSection node, Type type, string path, List<string> problems)
     {
@@ -88,10 +82,10 @@ public static class UnknownKeys
     private static void Member(IConfigurationSection child, Type type, string path, List<string> problems, IEnumerable<string>? alsoKnown)
     {
         var property = type.GetProperty(child.Key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
-        if (property is null || property.GetIndexParameters().Length > 0)
+        // Only what binding sets: a computed property (JournalPath, from DataDirectory) would be passed over.
+        if (property is null || !Bindable(property))
         {
-            var names = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-                .Where(p => p.GetIndexParameters().Length == 0 && (p.SetMethod?.IsPublic == true || (!IsScalar(p.PropertyType) && ListElement(p.PropertyType) is null)))
+            var names = type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(Bindable)
                 .Select(p => p.Name).Concat(alsoKnown ?? []).Order(StringComparer.Ordinal);
             problems.Add($"{path}:{child.Key}: not a key venue reads (a typo?); {path} takes {string.Join(", ", names)}.");
             return;
@@ -99,6 +93,10 @@ public static class UnknownKeys
 
         Walk(child, property.PropertyType, $"{path}:{child.Key}", problems);
     }
+
+    private static bool Bindable(PropertyInfo property) =>
+        property.GetIndexParameters().Length == 0
+        && (property.SetMethod?.IsPublic == true || (!IsScalar(property.PropertyType) && ListElement(property.PropertyType) is null));
 
     private static bool IsScalar(Type type)
     {

@@ -35,7 +35,7 @@ public sealed class ReverseProxyOptions
         {
             if (!TryParse(entry.Value, out _, out _))
             {
-                problems.Add($"{Section}:{nameof(KnownProxies)}:{entry.Key}: '{entry.Value}' is neither an IP address (10.0.0.5) nor a network (10.0.0.0/24).");
+                problems.Add($"{Section}:{nameof(KnownProxies)}:{entry.Key}: '{entry.Value}' is neither an IP address (10.0.0.5) nor a network written from its first address (10.0.0.0/24).");
             }
         }
 
