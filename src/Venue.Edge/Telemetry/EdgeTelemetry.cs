@@ -355,7 +355,7 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
     /// </summary>
     internal async Task<TelemetryReplay> ReplayAsync(IEnumerable<JournalEntry> checkIns, Func<string, string?> zoneOfGate)
     {
-        long reads = 0, facts = 0, passages = 0, skipped = 0;
+        long reads = 0, facts = 0, passages = 0;
         var skippedSubjects = new HashSet<string>(StringComparer.Ordinal);
         using var readCursor = Journal.ReadAll().GetEnumerator();
         using var factCursor = Journal.ReadFacts().GetEnumerator();
@@ -423,10 +423,6 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
                 {
                     facts++;
                 }
-                else
-                {
-                    skipped++;
-                }
 
                 haveFact = factCursor.MoveNext();
             }
@@ -434,7 +430,7 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
 
         await FlushReadsAsync();
         await RoutedAsync(_router.FlushAsync);
-        return new TelemetryReplay(reads, facts, passages) { FactsSkipped = skipped };
+        return new TelemetryReplay(reads, facts, passages);
     }
 
     /// <summary>
@@ -488,11 +484,7 @@ public sealed class EdgeTelemetry : IReadSink, IDisposable
 }
 
 /// <summary>What a start's replay fed back through the telemetry grains.</summary>
-public sealed record TelemetryReplay(long Reads, long Facts, long GatePassages)
-{
-    /// <summary>Leads and challenges of booths and challenges the layout no longer names: kept in the journal, not replayed.</summary>
-    public long FactsSkipped { get; init; }
-}
+public sealed record TelemetryReplay(long Reads, long Facts, long GatePassages);
 
 /// <summary>
 /// The telemetry side of an edge in numbers: reads journaled (and duplicates dropped since start),

@@ -26,5 +26,7 @@ public sealed class LayoutEditRestartTests
         await expo.Scenario.RestartAsync();
 
         Assert.Equal("admitted", (await expo.Scanner.ScanAsync("G01", expo.Badges["A-2"], "entry")).Reason);
+        // The lead is still in the journal (a layout naming B1 again would replay it).
+        Assert.Equal(1L, (await expo.TelemetryHealthAsync()).GetProperty("lastFactSequence").GetInt64());
     }
 }
