@@ -31,7 +31,7 @@ public static class LiveDashboard
                     (telemetry is null ? "" : $"; {telemetry.ReadsAppended:N0} RFID reads, {telemetry.PortalMovements:N0} movements") +
                     (sync is null ? "; standalone" : $"; central link {sync.Status}, uploaded to {sync.UploadedSequence:N0}"),
             };
-            return new DashboardView($"Edge {silo.EdgeId}", lines, gates, zones, NoticeList.Alerts(watch.Alerts), []);
+            return new DashboardView($"Edge {silo.EdgeId}", lines, gates, zones, NoticeList.Alerts(SiloWatch.LatestAlerts([watch])), []);
         }, stop);
     }
 

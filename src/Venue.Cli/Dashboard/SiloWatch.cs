@@ -34,9 +34,7 @@ public sealed class SiloWatch : IDisposable
         }
     }
 
-    public IReadOnlyList<string> Alerts => [.. _alerts.Select(a => a.Line)];
-
-    /// <summary>The latest alerts of several edges, oldest first, so the newest of every edge are at the end.</summary>
+    /// <summary>The latest alerts of one or more edges, oldest first, so the newest of every edge are at the end.</summary>
     public static IReadOnlyList<string> LatestAlerts(IEnumerable<SiloWatch> watches) =>
         [.. watches.SelectMany(w => w._alerts).OrderBy(a => a.At).Select(a => a.Line)];
 
