@@ -51,7 +51,12 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
 
     public long Appended => Interlocked.Read(ref _appended);
 
-    public static SqliteCheckInJournal Open(string path, TimeProvider time, JournalOptions? options = null)
+    /// <summary>
+    /// Opens (or creates) the journal at <paramref name="path"/>. With <paramref name="eventId"/> the
+    /// journal is claimed for that event: a new (or unstamped) journal is stamped with it, and one stamped
+    /// with another event is refused, unchanged, before anything replays its scans under this event's ledger.
+    /// </summary>
+    public static SqliteCheckInJournal Open(string path, TimeProvider time, JournalOptions? options = null, string? eventId = null)
     {
         options ??= new JournalOptions();
         var connection = JournalFile.Open(path, "Journal", "journal_meta", SchemaVersion, """
@@ -67,6 +72,18 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
                 nonce TEXT NOT NULL,
                 ticket_type TEXT);
             """);
+        if (eventId is not null)
+        {
+            try
+            {
+                ClaimEvent(connection, path, eventId);
+            }
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
+        }
 
         long lastSeq = 0, lastHlc = 0;
         using (var last = connection.CreateCommand())
@@ -81,6 +98,38 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
         }
 
         return new SqliteCheckInJournal(connection, path, time, lastSeq, lastHlc, options);
+    }
+
+    /// <summary>The event this journal's scans were made at, as stamped by <see cref="Open"/>; null if never stamped.</summary>
+    private static string? ReadEvent(SqliteConnection connection)
+    {
+        using var read = connection.CreateCommand();
+        read.CommandText = "SELECT value FROM journal_meta WHERE key = 'event'";
+        return read.ExecuteScalar() as string;
+    }
+
+    private static void ClaimEvent(SqliteConnection connection, string path, string eventId)
+    {
+        // Attendee ids repeat between events ("A00001" is in every generated ledger): replayed under
+        // another event's ledger, yesterday's admissions would refuse today's attendees as already inside,
+        // and the uplink would send them to central as this event's scans.
+        if (ReadEvent(connection) is { } stamped)
+        {
+            if (!string.Equals(stamped, eventId, StringComparison.Ordinal))
+            {
+                throw new InvalidDataException(
+                    $"Journal {path} holds the scans of event '{stamped}', and this edge's ledger is for event '{eventId}'. " +
+                    "Start this event on a fresh data directory (Edge:DataDirectory), or give the edge the ledger of the event its journal belongs to.");
+            }
+
+            return;
+        }
+
+        // Journals made before the stamp existed are taken to belong to the ledger they are next opened with.
+        using var stamp = connection.CreateCommand();
+        stamp.CommandText = "INSERT INTO journal_meta(key, value) VALUES ('event', $event)";
+        stamp.Parameters.AddWithValue("$event", eventId);
+        stamp.ExecuteNonQuery();
     }
 
     /// <summary>

@@ -370,6 +370,44 @@ public sealed class CliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_edge_whose_data_directory_holds_another_event_s_scans_exits_2_in_one_line_and_leaves_its_journal_alone()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var (config, data) = await StandaloneEdgeConfig.WriteAsync(directory, "north");
+        await using (var yesterday = await SiloProcess.StartEdgeAsync(config, directory.Path, Quick))
+        {
+            Assert.Equal("ok", (await yesterday.HealthAsync()).GetProperty("status").GetString());
+        }
+
+        var journal = Path.Combine(data, "journal.db");
+        // The next event's ledger dropped in where the edge reads it; the data directory left as it was.
+        using var key = TicketSigningKey.Create("k1");
+        await EventGenerator.WriteLedgerAsync(EventGenerator.Generate(new EventSpec("expo-day-2", 50, 2, Seed: 4, DateTimeOffset.UtcNow.AddHours(-2)), key),
+            directory.File("ledger.jsonl"));
+
+        var today = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "--config", config, "--urls", $"http://127.0.0.1:{VenueExecutable.FreePort()}");
+
+        AssertOneLineError(today, "holds the scans of event 'north'");
+        Assert.Contains("'expo-day-2'", today.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, today.ExitCode);
+        Assert.Equal("north", StampedEvent(journal));
+    }
+
+    private static string? StampedEvent(string journal)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={journal};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var read = connection.CreateCommand();
+        read.CommandText = "SELECT value FROM journal_meta WHERE key = 'event'";
+        return read.ExecuteScalar() as string;
+    }
+
+    [Fact]
     public async Task Ledger_generate_writes_a_ledger_that_ledger_inspect_reads_back()
     {
         if (!VenueBuilt())

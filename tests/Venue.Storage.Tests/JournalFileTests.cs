@@ -98,6 +98,49 @@ public sealed class JournalFileTests : IDisposable
     }
 
     [Fact]
+    public async Task A_journal_is_stamped_with_its_event_and_refused_unchanged_under_another_event_s_ledger()
+    {
+        var path = _directory.File("journal.db");
+        using (var first = SqliteCheckInJournal.Open(path, _time, eventId: "expo-2030"))
+        {
+            await first.AppendAsync(new JournalEntry("G01", "A-1", ScanDirection.Entry, ScanReason.Admitted, "n1", Start, Start)).WithTimeout("an admission");
+        }
+
+        SqliteConnection.ClearAllPools();
+        var thrown = Assert.Throws<InvalidDataException>(() => SqliteCheckInJournal.Open(path, _time, eventId: "expo-2031"));
+        using (var again = SqliteCheckInJournal.Open(path, _time, eventId: "expo-2030"))
+        {
+            Assert.Equal(1, again.LastSequence);
+        }
+
+        SqliteConnection.ClearAllPools();
+        Assert.Contains("holds the scans of event 'expo-2030'", thrown.Message, StringComparison.Ordinal);
+        Assert.Contains("'expo-2031'", thrown.Message, StringComparison.Ordinal);
+        Assert.Contains(path, thrown.Message, StringComparison.Ordinal);
+        Assert.Equal("expo-2030", Sql.Scalar(path, "SELECT value FROM journal_meta WHERE key = 'event'"));
+    }
+
+    [Fact]
+    public async Task A_journal_from_before_the_event_stamp_is_stamped_with_the_ledger_it_is_next_opened_with()
+    {
+        var path = _directory.File("journal.db");
+        using (var unstamped = SqliteCheckInJournal.Open(path, _time))
+        {
+            await unstamped.AppendAsync(new JournalEntry("G01", "A-1", ScanDirection.Entry, ScanReason.Admitted, "n1", Start, Start)).WithTimeout("an admission");
+        }
+
+        SqliteConnection.ClearAllPools();
+        using (var claimed = SqliteCheckInJournal.Open(path, _time, eventId: "expo-2030"))
+        {
+            Assert.Equal(1, claimed.LastSequence);
+        }
+
+        SqliteConnection.ClearAllPools();
+        Assert.Equal("expo-2030", Sql.Scalar(path, "SELECT value FROM journal_meta WHERE key = 'event'"));
+        Assert.Throws<InvalidDataException>(() => SqliteCheckInJournal.Open(path, _time, eventId: "other"));
+    }
+
+    [Fact]
     public void A_lock_file_that_cannot_be_opened_for_another_reason_is_not_reported_as_held_by_someone()
     {
         var path = _directory.File("edge.lock");

@@ -154,7 +154,7 @@ public sealed class EdgeSilo : IAsyncDisposable
         Directory.CreateDirectory(options.DataDirectory);
         var changes = store is null ? 0 : LedgerBootstrap.ApplyStoredChanges(store, ledger, loggers.CreateLogger<EdgeSilo>());
         IReadOnlyList<(RemotePassage Passage, RemoteOutcome Outcome)> remote = store?.ReadAppliedPassages() ?? [];
-        var journal = SqliteCheckInJournal.Open(options.JournalPath, time);
+        var journal = SqliteCheckInJournal.Open(options.JournalPath, time, eventId: ledger.EventId);
         var state = new MemoryGrainStorage();
         long replayed;
         try
