@@ -19,6 +19,7 @@ public sealed class CentralEvent : IDisposable
         SigningKey = signingKey;
         PublicKeys = publicKeys;
         _ticketTypes = ticketTypes.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        KeysFingerprint = TicketKeyRing.FingerprintOf(publicKeys.Select(k => (k.Kid, Convert.FromBase64String(k.PublicKey))));
     }
 
     public string EventId { get; }
@@ -31,6 +32,9 @@ public sealed class CentralEvent : IDisposable
 
     /// <summary>Every public key edges must hold: the signing key's, then older ones still honoured.</summary>
     public IReadOnlyList<LedgerKey> PublicKeys { get; }
+
+    /// <summary>The fingerprint of <see cref="PublicKeys"/>, sent with every answer to <c>/changes</c>.</summary>
+    public string KeysFingerprint { get; }
 
     public bool TryGetTicketType(string name, out TicketType ticketType) => _ticketTypes.TryGetValue(name, out ticketType!);
 

@@ -30,6 +30,8 @@ public static class SyncEndpoints
         var group = app.MapGroup("/v1/sync").WithTags("Sync").RequireAuthorization(VenuePolicies.Edge).AddEndpointFilter(RefuseOtherEvents);
         group.MapGet("/ledger", GetSnapshotAsync).WithSummary("The whole ledger as a venue-ledger/1 snapshot");
         group.MapGet("/changes", GetChangesAsync).ProducesProblem(StatusCodes.Status400BadRequest).WithSummary("Ledger changes and other edges' passages after a cursor (long poll)");
+        group.MapGet("/keys", (CentralSilo silo) => TypedResults.Ok(new LedgerKeysWire(silo.Event.PublicKeys)))
+            .WithSummary("Every public key central honours; an edge holds exactly these (fetched when /changes shows another Venue-Keys)");
         group.MapGet("/journal/position", GetPositionAsync).WithSummary("Where central's copy of this edge's journal ends without a gap");
         group.MapGet("/journal/entries/{seq:long}", GetEntryAsync)
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -98,6 +100,7 @@ public static class SyncEndpoints
 
         var changes = await silo.ReadChangesAsync(EdgeOf(context.User), ledgerAfter ?? 0, passagesAfter ?? 0,
             TimeSpan.FromSeconds(wait ?? 0), context.RequestAborted, ledgerAt, passagesAt);
+        context.Response.Headers[SyncHeaders.Keys] = silo.Event.KeysFingerprint;
         if (changes.LedgerAt is { } ledgerMark)
         {
             context.Response.Headers[SyncHeaders.LedgerAt] = ledgerMark;

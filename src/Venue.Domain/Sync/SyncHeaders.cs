@@ -26,4 +26,11 @@ public static class SyncHeaders
     /// scans into this event nor follows its changes.
     /// </summary>
     public const string Event = "Venue-Event";
+
+    /// <summary>
+    /// On an answer to <c>/changes</c>: the fingerprint of the public keys central honours
+    /// (<see cref="Tickets.TicketKeyRing.FingerprintOf"/>). An edge whose ring differs fetches
+    /// <c>/v1/sync/keys</c> and holds exactly those, so a rotation reaches edges that already have a ledger.
+    /// </summary>
+    public const string Keys = "Venue-Keys";
 }

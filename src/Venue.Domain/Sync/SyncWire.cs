@@ -43,6 +43,9 @@ public sealed record LedgerChangesWire(
     IReadOnlyList<PassageWire> Passages,
     bool More);
 
+/// <summary>GET /v1/sync/keys: every public key central honours (its signing key's first), the whole set.</summary>
+public sealed record LedgerKeysWire(IReadOnlyList<LedgerKey> Keys);
+
 /// <summary>An admission or exit journaled at another edge, as central relays it.</summary>
 public sealed record PassageWire(string Attendee, string Edge, long Seq, string Gate, string Reason, long Hlc, DateTimeOffset At);
 
@@ -76,6 +79,7 @@ public sealed record BoothSummaryWire(string Booth, string Name, int Leads, long
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(JournalBatchWire))]
+[JsonSerializable(typeof(LedgerKeysWire))]
 [JsonSerializable(typeof(JournalReceiptWire))]
 [JsonSerializable(typeof(JournalPositionWire))]
 [JsonSerializable(typeof(JournalEntryWire))]

@@ -84,6 +84,63 @@ public sealed class TicketKeyRing
 
     public bool Contains(string keyId) => _keys.ContainsKey(keyId);
 
+    /// <summary>A short name for the set of keys held (ids and keys); two rings holding the same keys have the same one.</summary>
+    public string Fingerprint => FingerprintOf(_keys.Select(k => (k.Key, k.Value.ExportSubjectPublicKeyInfo())));
+
+    /// <summary>
+    /// The fingerprint of a set of keys by id and DER SubjectPublicKeyInfo: base64url of the first 16
+    /// bytes of SHA-256 over each id, a zero byte, the key's length and bytes, in ordinal order of ids.
+    /// </summary>
+    public static string FingerprintOf(IEnumerable<(string KeyId, byte[] SubjectPublicKeyInfo)> keys)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> length = stackalloc byte[4];
+        foreach (var (keyId, key) in keys.OrderBy(k => k.KeyId, StringComparer.Ordinal))
+        {
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(keyId));
+            hash.AppendData([0]);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(length, key.Length);
+            hash.AppendData(length);
+            hash.AppendData(key);
+        }
+
+        return System.Buffers.Text.Base64Url.EncodeToString(hash.GetHashAndReset().AsSpan(0, 16));
+    }
+
+    /// <summary>
+    /// Makes the ring hold exactly <paramref name="keys"/>: central's list after a rotation, new keys
+    /// added and retired ones dropped. Every key is checked before anything changes, so a bad list
+    /// leaves the ring as it was. Returns the ids added (or whose key changed) and those dropped.
+    /// </summary>
+    public (IReadOnlyList<string> Added, IReadOnlyList<string> Dropped) ReplaceWith(IReadOnlyList<(string KeyId, byte[] SubjectPublicKeyInfo)> keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var incoming = new TicketKeyRing();
+        foreach (var (keyId, key) in keys)
+        {
+            incoming.Add(keyId, key);
+        }
+
+        var added = new List<string>();
+        foreach (var (keyId, key) in incoming._keys)
+        {
+            if (!_keys.TryGetValue(keyId, out var held) || !held.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(key.ExportSubjectPublicKeyInfo()))
+            {
+                // Not disposed when replaced: a scan on another thread may be verifying with the old key right now.
+                _keys[keyId] = key;
+                added.Add(keyId);
+            }
+        }
+
+        var dropped = _keys.Keys.Where(k => !incoming._keys.ContainsKey(k)).ToList();
+        foreach (var keyId in dropped)
+        {
+            _keys.TryRemove(keyId, out _);
+        }
+
+        return (added.Order(StringComparer.Ordinal).ToList(), dropped.Order(StringComparer.Ordinal).ToList());
+    }
+
     /// <summary>The DER SubjectPublicKeyInfo of a key held, as snapshots carry it.</summary>
     public byte[] ExportPublicKey(string keyId) => _keys[keyId].ExportSubjectPublicKeyInfo();
 

@@ -126,15 +126,20 @@ public sealed class CentralClient : IDisposable
             path.Append("&passagesAt=").Append(Uri.EscapeDataString(passagesAt));
         }
 
-        string? answerLedgerAt = null, answerPassagesAt = null;
+        string? answerLedgerAt = null, answerPassagesAt = null, keys = null;
         var page = await SendAsync(HttpMethod.Get, path.ToString(), null, SyncJsonContext.Default.LedgerChangesWire, _requestTimeout + TimeSpan.FromSeconds(seconds), cancellationToken,
             response =>
             {
                 answerLedgerAt = Header(response, SyncHeaders.LedgerAt);
                 answerPassagesAt = Header(response, SyncHeaders.PassagesAt);
+                keys = Header(response, SyncHeaders.Keys);
             });
-        return new ChangesAnswer(page, answerLedgerAt, answerPassagesAt);
+        return new ChangesAnswer(page, answerLedgerAt, answerPassagesAt) { KeysFingerprint = keys };
     }
+
+    /// <summary>GET /v1/sync/keys: every public key central honours.</summary>
+    public Task<LedgerKeysWire> GetKeysAsync(CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "v1/sync/keys", null, SyncJsonContext.Default.LedgerKeysWire, _requestTimeout, cancellationToken);
 
     private static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;

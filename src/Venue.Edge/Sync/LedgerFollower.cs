@@ -41,6 +41,8 @@ internal sealed class LedgerFollower(
     private long _remoteApplied;
     private readonly Dictionary<(string Edge, long Seq), RemoteOutcome> _appliedUnrecorded = [];
     private DateTimeOffset? _lastAnswerAt;
+    // A key list from central this edge could not hold: not fetched again until central's fingerprint moves on.
+    private string? _refusedKeys;
 
     /// <summary>A remote passage stamped further than this ahead of this edge's clock is logged: one of the two clocks is wrong.</summary>
     internal static readonly TimeSpan ClockAheadWarning = TimeSpan.FromMinutes(2);
@@ -166,12 +168,51 @@ internal sealed class LedgerFollower(
         ledger.Version = page.LedgerVersion;
         Interlocked.Exchange(ref _passagesCursor, page.PassagesCursor);
 
-        if (store.ChangeRows >= options.CompactAfterChanges)
+        // After the page is stored: if fetching the keys fails, the next page brings the fingerprint again.
+        var keysChanged = answer.KeysFingerprint is { } fingerprint && await FollowKeysAsync(fingerprint, cancellationToken);
+        if (keysChanged || store.ChangeRows >= options.CompactAfterChanges)
         {
             var version = await LedgerBootstrap.WriteSnapshotAsync(ledger, snapshotPath, time, cancellationToken);
             store.RecordCompaction(version);
             logger.LogInformation("Rewrote {Snapshot} at ledger version {Version} ({Attendees} attendees) and dropped the stored changes it holds.",
                 snapshotPath, version, ledger.Count);
+        }
+    }
+
+    /// <summary>
+    /// Central's keys differ from the ring's (a rotation, or a key retired at central): the ring takes
+    /// central's whole list, so badges signed with a new key verify here and a retired key stops
+    /// verifying (a badge it signed still passes where the ledger holds that exact token). The
+    /// snapshot is rewritten with the new keys (a restart reads them from there). A list that cannot
+    /// be held is logged once and the old keys kept. Returns whether the ring changed.
+    /// </summary>
+    private async Task<bool> FollowKeysAsync(string fingerprint, CancellationToken cancellationToken)
+    {
+        if (fingerprint == _refusedKeys || fingerprint == ledger.Keys.Fingerprint)
+        {
+            return false;
+        }
+
+        var wire = await client.GetKeysAsync(cancellationToken);
+        try
+        {
+            var keys = (wire.Keys ?? []).Select(k => (k.Kid, Convert.FromBase64String(k.PublicKey))).ToList();
+            if (keys.Count == 0)
+            {
+                throw new InvalidDataException("central lists no key at all");
+            }
+
+            var (added, dropped) = ledger.Keys.ReplaceWith(keys);
+            logger.LogWarning("Central's badge keys changed: this edge now honours {Keys} (new or changed: {Added}; no longer honoured: {Dropped}).",
+                string.Join(", ", keys.Select(k => k.Kid)), added.Count == 0 ? "none" : string.Join(", ", added), dropped.Count == 0 ? "none" : string.Join(", ", dropped));
+            return true;
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or FormatException)
+        {
+            _refusedKeys = fingerprint;
+            logger.LogError("Central's badge keys cannot be held, so this edge keeps {Keys}: {Problem}",
+                string.Join(", ", ledger.Keys.KeyIds.Order(StringComparer.Ordinal)), e.Message);
+            return false;
         }
     }
 

@@ -37,6 +37,30 @@ public sealed class LedgerFeedTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Central_names_its_keys_on_every_changes_answer_with_the_fingerprint_an_edge_holding_its_snapshot_has()
+    {
+        using var keys = new TempDirectory();
+        using var previous = TicketSigningKey.Create("k0");
+        await File.WriteAllTextAsync(keys.File("k0.public.pem"), previous.ExportPublicPem());
+        await using var central = await TestCentral.StartAsync(more: new Dictionary<string, string?> { ["Central:PreviousPublicKeyPaths:0"] = keys.File("k0.public.pem") });
+        await central.RegisterAsync(2);
+        var north = await central.EdgeClientAsync("north");
+
+        using var snapshot = await north.GetAsync("/v1/sync/ledger");
+        var ledger = await LedgerSnapshot.ReadAsync(await snapshot.Content.ReadAsStreamAsync(), "central");
+        using var changes = await north.GetAsync("/v1/sync/changes?ledgerAfter=0&passagesAfter=0");
+        var listed = await north.GetFromJsonAsync("/v1/sync/keys", SyncJsonContext.Default.LedgerKeysWire);
+
+        // The edge compares its ring's fingerprint with this header: equal for the same keys, or it would fetch them on every answer.
+        Assert.Equal(ledger.Keys.Fingerprint, changes.Headers.GetValues(SyncHeaders.Keys).Single());
+        Assert.Equal(["k1", "k0"], listed!.Keys.Select(k => k.Kid));
+        Assert.Equal(Convert.ToBase64String(previous.ExportPublicKey()), listed.Keys[1].PublicKey);
+        var ring = new TicketKeyRing();
+        ring.ReplaceWith([.. listed.Keys.Select(k => (k.Kid, Convert.FromBase64String(k.PublicKey)))]);
+        Assert.Equal(ledger.Keys.Fingerprint, ring.Fingerprint);
+    }
+
+    [Fact]
     public async Task Changes_carry_new_attendees_and_other_edges_passages_but_not_the_asking_edges_own()
     {
         var first = await _central.RegisterAsync(3);

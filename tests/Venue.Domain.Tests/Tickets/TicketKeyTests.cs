@@ -28,6 +28,60 @@ public sealed class TicketKeyTests
     }
 
     [Fact]
+    public void A_ring_replaced_with_central_s_list_verifies_the_new_key_and_no_longer_the_dropped_one()
+    {
+        using var k1 = TicketSigningKey.Create("k1");
+        using var k2 = TicketSigningKey.Create("k2");
+        var ring = new TicketKeyRing();
+        ring.Add("k1", k1.ExportPublicKey());
+
+        var (added, dropped) = ring.ReplaceWith([("k2", k2.ExportPublicKey())]);
+
+        Assert.Equal(["k2"], added);
+        Assert.Equal(["k1"], dropped);
+        Assert.Equal(SignatureCheck.Valid, ring.Verify(Decode(k2.Issue(ClaimsFor("k2")))));
+        Assert.Equal(SignatureCheck.UnknownKey, ring.Verify(Decode(k1.Issue(ClaimsFor("k1")))));
+    }
+
+    [Fact]
+    public void A_replacement_list_with_a_bad_key_leaves_the_ring_as_it_was()
+    {
+        using var k1 = TicketSigningKey.Create("k1");
+        using var k2 = TicketSigningKey.Create("k2");
+        var ring = new TicketKeyRing();
+        ring.Add("k1", k1.ExportPublicKey());
+        var before = ring.Fingerprint;
+
+        Assert.Throws<InvalidDataException>(() => ring.ReplaceWith([("k2", k2.ExportPublicKey()), ("k3", [1, 2, 3])]));
+
+        Assert.Equal(["k1"], ring.KeyIds);
+        Assert.Equal(before, ring.Fingerprint);
+        Assert.Equal(SignatureCheck.Valid, ring.Verify(Decode(k1.Issue(ClaimsFor("k1")))));
+    }
+
+    [Fact]
+    public void A_key_given_another_key_under_its_id_is_replaced_and_the_fingerprint_tells_the_two_sets_apart()
+    {
+        using var first = TicketSigningKey.Create("k1");
+        using var second = TicketSigningKey.Create("k1");
+        var ring = new TicketKeyRing();
+        ring.Add("k1", first.ExportPublicKey());
+        var before = ring.Fingerprint;
+
+        var (added, dropped) = ring.ReplaceWith([("k1", second.ExportPublicKey())]);
+
+        Assert.Equal(["k1"], added);
+        Assert.Empty(dropped);
+        Assert.NotEqual(before, ring.Fingerprint);
+        Assert.Equal(SignatureCheck.Invalid, ring.Verify(Decode(first.Issue(ClaimsFor("k1")))));
+        // Order of listing does not matter; the same set has the same fingerprint.
+        using var other = TicketSigningKey.Create("k0");
+        Assert.Equal(
+            TicketKeyRing.FingerprintOf([("k0", other.ExportPublicKey()), ("k1", second.ExportPublicKey())]),
+            TicketKeyRing.FingerprintOf([("k1", second.ExportPublicKey()), ("k0", other.ExportPublicKey())]));
+    }
+
+    [Fact]
     public void A_badge_naming_one_key_but_signed_with_another_fails_verification()
     {
         using var k1 = TicketSigningKey.Create("k1");

@@ -118,6 +118,7 @@ public sealed class FakeCentral : IAsyncDisposable
         });
         app.MapGet("/v1/sync/ledger", context => central!.SnapshotAsync(context));
         app.MapGet("/v1/sync/changes", context => central!.ChangesAsync(context));
+        app.MapGet("/v1/sync/keys", context => central!.KeysAsync(context));
         app.MapGet("/v1/sync/journal/position", context => central!.PositionAsync(context));
         app.MapGet("/v1/sync/journal/entries/{seq:long}", (HttpContext context, long seq) => central!.EntryAsync(context, seq));
         app.MapPost("/v1/sync/journal", context => central!.UploadAsync(context));
@@ -148,6 +149,22 @@ public sealed class FakeCentral : IAsyncDisposable
         Change(() => _attendees[id] = (line, ++_version));
         return token;
     }
+
+    // The public keys central honours (null: just the test ledger's key), as CentralEvent.Load lists them.
+    private List<LedgerKey>? _publicKeys;
+
+    /// <summary>Central restarted after a rotation: it honours exactly these keys (the first signs), in its snapshot and /v1/sync/keys.</summary>
+    public void RotateTo(params TicketSigningKey[] keys) =>
+        ServeKeys([.. keys.Select(k => new LedgerKey(k.KeyId, Convert.ToBase64String(k.ExportPublicKey())))]);
+
+    /// <summary>The key list central serves, whatever it holds (tests of a list an edge cannot hold).</summary>
+    public void ServeKeys(IReadOnlyList<LedgerKey> keys) => Change(() => _publicKeys = [.. keys]);
+
+    /// <summary>False: answers /changes without the Venue-Keys header, as a central from before it did.</summary>
+    public bool SendsKeysHeader { get; set; } = true;
+
+    private List<LedgerKey> PublicKeys() =>
+        _publicKeys ?? [new LedgerKey(_keys.Key.KeyId, Convert.ToBase64String(_keys.Key.ExportPublicKey()))];
 
     public void RevokeToken(string token) => Change(() => _revoked.Add((TokenHash.Format(TokenHash.Of(token)), ++_version)));
 
@@ -386,7 +403,7 @@ public sealed class FakeCentral : IAsyncDisposable
         lock (_gate)
         {
             header = new LedgerHeader(LedgerSnapshot.Format, TestLedger.EventId, "Fake central's event", _version, DateTimeOffset.UtcNow,
-                [new LedgerKey(_keys.Key.KeyId, Convert.ToBase64String(_keys.Key.ExportPublicKey()))],
+                PublicKeys(),
                 [.. EventGenerator.TicketTypes.Select(t => new LedgerTicketType(t.Name, t.Reentry, t.Gates))],
                 [.. _revoked.Select(r => r.Hash)]);
             lines = [.. _attendees.Values.Select(a => a.Line)];
@@ -397,6 +414,22 @@ public sealed class FakeCentral : IAsyncDisposable
         context.Response.Headers[SyncHeaders.LedgerVersion] = header.Version.ToString(CultureInfo.InvariantCulture);
         context.Response.Headers[SyncHeaders.PassagesCursor] = cursor.ToString(CultureInfo.InvariantCulture);
         await LedgerSnapshot.WriteAsync(context.Response.Body, header, lines, context.RequestAborted);
+    }
+
+    private async Task KeysAsync(HttpContext context)
+    {
+        if (await AuthenticateAsync(context) is null)
+        {
+            return;
+        }
+
+        LedgerKeysWire keys;
+        lock (_gate)
+        {
+            keys = new LedgerKeysWire(PublicKeys());
+        }
+
+        await Results.Json(keys, SyncJsonContext.Default.LedgerKeysWire).ExecuteAsync(context);
     }
 
     private async Task ChangesAsync(HttpContext context)
@@ -424,10 +457,11 @@ public sealed class FakeCentral : IAsyncDisposable
             {
                 Task changed;
                 LedgerChangesWire page;
-                string? ledgerMark, passagesMark;
+                string? ledgerMark, passagesMark, keys;
                 lock (_gate)
                 {
                     changed = _changed.Task;
+                    keys = TicketKeyRing.FingerprintOf(PublicKeys().Select(k => (k.Kid, Convert.FromBase64String(k.PublicKey))));
                     if (!SameHistory(ledgerAfter, query["ledgerAt"], passagesAfter, query["passagesAt"]))
                     {
                         // As central does: positions that name other changes now are answered with 0, at once.
@@ -447,6 +481,11 @@ public sealed class FakeCentral : IAsyncDisposable
                 var edgeAhead = ledgerAfter > page.LedgerVersion || passagesAfter > page.PassagesCursor;
                 if (!empty || edgeAhead || remaining <= TimeSpan.Zero || stop.IsCancellationRequested)
                 {
+                    if (SendsKeysHeader)
+                    {
+                        context.Response.Headers[SyncHeaders.Keys] = keys;
+                    }
+
                     if (ledgerMark is not null)
                     {
                         context.Response.Headers[SyncHeaders.LedgerAt] = ledgerMark;
