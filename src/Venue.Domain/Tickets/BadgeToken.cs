@@ -10,11 +10,14 @@ namespace Venue.Domain.Tickets;
 /// <code>[0x01][len][key id][len][event id][len][attendee id][len][ticket type][valid-from u32 BE][valid-until u32 BE][signature 64 B]</code>.
 /// Strings are UTF-8, each at most 255 bytes; times are unix seconds (0: unbounded). The signature is
 /// ECDSA P-256 over SHA-256 of every byte before it, in IEEE P1363 form (r || s).
-/// A typical badge is about 150 characters, well inside a version 10 QR code.
+/// A typical badge is about 150 characters: a version 11 QR code at error correction Q.
 /// </summary>
 public static class BadgeToken
 {
     public const string Prefix = "VN1.";
+
+    private static readonly System.Buffers.SearchValues<char> Base64UrlAlphabet =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
     public const int SignatureLength = 64;
     private const byte Version = 1;
 
@@ -62,6 +65,14 @@ public static class BadgeToken
         if (string.IsNullOrEmpty(token) || !token.StartsWith(Prefix, StringComparison.Ordinal))
         {
             error = $"a badge token starts with '{Prefix}'";
+            return false;
+        }
+
+        // The decoder also takes padding and skips whitespace anywhere: one badge would then have many
+        // strings. Only the canonical one is a badge, so nothing keyed on the string can be sidestepped.
+        if (token.AsSpan(Prefix.Length).ContainsAnyExcept(Base64UrlAlphabet))
+        {
+            error = "the token is not valid base64url (letters, digits, '-' and '_' only, no padding or spaces)";
             return false;
         }
 

@@ -76,6 +76,37 @@ public sealed class BadgeTokenTests : IDisposable
         Assert.NotEmpty(error);
     }
 
+    [Theory]
+    [InlineData(" ")]
+    [InlineData("\n")]
+    [InlineData("\r\n")]
+    [InlineData("\t")]
+    [InlineData("=")]
+    public void A_genuine_token_with_spaces_or_padding_added_is_not_a_second_string_for_the_same_badge(string added)
+    {
+        var token = IssueWithLength(2);
+        Assert.True(BadgeToken.TryDecode(token, out _, out _));
+
+        foreach (var altered in new[] { token[..20] + added + token[20..], token + added, token + added + added })
+        {
+            Assert.False(BadgeToken.TryDecode(altered, out _, out var error), $"'{altered}' decoded as a badge");
+            Assert.Contains("base64url", error, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>A token whose base64url length leaves 2 over a multiple of 4: the shape '==' padding would complete.</summary>
+    private string IssueWithLength(int remainder)
+    {
+        for (var i = 0; ; i++)
+        {
+            var token = _key.Issue(Typical with { AttendeeId = $"A-{new string('x', i)}" });
+            if ((token.Length - BadgeToken.Prefix.Length) % 4 == remainder)
+            {
+                return token;
+            }
+        }
+    }
+
     [Fact]
     public void A_null_token_is_refused()
     {
