@@ -256,6 +256,38 @@ public sealed class ReadersCliTests(RabbitMqFixture broker, ITestOutputHelper ou
         Assert.Empty(Directory.GetFiles(dir, "*.new"));
     }
 
+    [Fact]
+    public async Task Readers_credentials_over_a_leftover_temporary_file_still_writes_an_owner_only_password_and_not_through_a_symlink()
+    {
+        if (!VenueBuilt() || OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var dir = directory.File("readers");
+        Directory.CreateDirectory(dir);
+        var readers = VenueLayout.Load(Layout).Portals.Select(p => p.ReaderId).Distinct().Order(StringComparer.Ordinal).ToList();
+        // An earlier run killed mid-write left a world-readable temporary; another points elsewhere.
+        var stale = Path.Combine(dir, readers[0] + ".password.new");
+        await File.WriteAllTextAsync(stale, "");
+        File.SetUnixFileMode(stale, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var elsewhere = directory.File("elsewhere.txt");
+        await File.WriteAllTextAsync(elsewhere, "untouched\n");
+        File.CreateSymbolicLink(Path.Combine(dir, readers[1] + ".password.new"), elsewhere);
+
+        var made = await VenueExecutable.RunAsync(directory.Path, Quick, "readers", "credentials", "--layout", Layout, "--dir", dir);
+
+        Assert.True(made.ExitCode == 0, made.ToString());
+        foreach (var reader in readers)
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir, reader + ".password")));
+        }
+
+        Assert.Equal("untouched\n", await File.ReadAllTextAsync(elsewhere));
+        Assert.Empty(Directory.GetFiles(dir, "*.new"));
+    }
+
     [Theory]
     [InlineData("no-such-reader", "no reader of the layout")]
     [InlineData(null, "does not exist")]

@@ -144,14 +144,8 @@ public static partial class DevicesCommand
         }
 
         var temporary = file.FullName + ".new";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
         // The file first: a directory that cannot be written is found before anything is registered.
-        var stream = new FileStream(temporary, options);
+        var stream = SecretFile.CreateTemporary(temporary);
         DeviceCredential credential;
         try
         {
