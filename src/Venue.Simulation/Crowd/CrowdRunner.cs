@@ -258,6 +258,8 @@ public static class CrowdRunner
         var leaderboards = new List<LeaderboardEntry>();
         var noise = new ReaderNoise(0, 0, 0);
         var leadProblems = new List<string>();
+        var pointProblems = new List<string>();
+        var attendeesScored = 0;
         foreach (var edge in edges)
         {
             var status = edge.Telemetry.GetStatus();
@@ -301,14 +303,33 @@ public static class CrowdRunner
                 booths.Add(new BoothFigure(edge.EdgeId, booth.Id, b.Leads, b.Visits, b.DistinctVisitors, b.Score));
             }
 
-            leaderboards.AddRange(await edge.Grains.GetGrain<ILeaderboardGrain>(LeaderboardNames.Attendees).GetTopAsync(3));
+            var board = edge.Grains.GetGrain<ILeaderboardGrain>(LeaderboardNames.Attendees);
+            leaderboards.AddRange(await board.GetTopAsync(3));
+            var quizAwarded = challengeAnswers.Where(a => a.Edge == edge.EdgeId && a.Answer == "awarded").Select(a => a.Attendee).ToHashSet(StringComparer.Ordinal);
+            var scores = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var attendee in edge.Plan.FinalZone.Keys.Concat(edge.Plan.Leads.Select(l => l.AttendeeId)).Concat(quizAwarded))
+            {
+                if (!scores.ContainsKey(attendee))
+                {
+                    scores[attendee] = (await board.GetRankAsync(attendee))?.Score ?? 0;
+                }
+            }
+
+            var quiz = edge.Layout.Challenges.Single(c => c.Id == CrowdLayout.Challenge);
+            pointProblems.AddRange(CrowdVerdict.AttendeePointProblems(edge.EdgeId, scores, edge.Plan.Leads, quizAwarded,
+                edgeZones.Sum(z => (long)z.SessionAttended), edge.Layout.Points, quiz.Points ?? edge.Layout.Points.Challenge));
+            attendeesScored += scores.Count;
         }
 
         var wrongAnswers = CrowdVerdict.DeskAnswersNotAsPlanned(edges.SelectMany(e => e.Plan.Leads), leadAnswers, challengeAnswers);
         var emittedReads = edges.Sum(e => (long)e.Reads.Values.Sum(r => r.Count));
         // In process a batch is delivered twice only when this runner sends it twice; a broker may redeliver on its own.
         var exact = edges.All(e => e.Transport is InProcessTransport);
-        var checks = CrowdVerdict.Judge(new CrowdFacts(facts, redelivered, exact, leadAnswers.Count, booths.Count, challengeAnswers.Length, wrongAnswers, leadProblems));
+        var checks = CrowdVerdict.Judge(new CrowdFacts(facts, redelivered, exact, leadAnswers.Count, booths.Count, challengeAnswers.Length, wrongAnswers, leadProblems)
+        {
+            PointProblems = pointProblems,
+            AttendeesScored = attendeesScored,
+        });
 
         return new CrowdFigures(
             edges[0].Transport.Name, emitted.TotalSeconds, drained.TotalSeconds, emittedReads, sent, redelivered, readsJournaled, duplicates,

@@ -31,14 +31,21 @@ internal sealed record CrowdFacts(
     int Booths,
     int QuizCompletions,
     IReadOnlyList<string> WrongAnswers,
-    IReadOnlyList<string> LeadProblems);
+    IReadOnlyList<string> LeadProblems)
+{
+    /// <summary>Attendees whose points on the attendee board are not what their leads, quiz and sessions earned (<see cref="CrowdVerdict.AttendeePointProblems"/>).</summary>
+    public IReadOnlyList<string> PointProblems { get; init; } = [];
+
+    /// <summary>Attendees whose points were read back and judged.</summary>
+    public int AttendeesScored { get; init; }
+}
 
 /// <summary>Judges the crowd phase by identities, not totals: each person's zone, each read.</summary>
 internal static class CrowdVerdict
 {
     public const string ZonesName = "Everybody in the zone the plan put them in, and zone occupancy equals them";
     public const string ReadsName = "Every read journaled exactly once";
-    public const string LeadsName = "Leads, quiz awards and booth points counted once";
+    public const string LeadsName = "Leads, quiz awards, booth and attendee points counted once";
 
     public static IReadOnlyList<VerdictCheck> Judge(CrowdFacts f) => [Zones(f), Reads(f), Leads(f)];
 
@@ -143,6 +150,43 @@ internal static class CrowdVerdict
         return wrong;
     }
 
+    /// <summary>
+    /// An edge's attendee board against what the plan earned: each attendee's points are the booth
+    /// points of every booth that captured them, the quiz's if their completion was awarded, and the
+    /// session points of some number of sessions (which sessions count depends on when the readers
+    /// decided their passes, so the plan cannot say); those numbers add up to the attendances the
+    /// edge's sessions counted. A lead or quiz paid twice, or a session paid without being counted,
+    /// shows here.
+    /// </summary>
+    public static List<string> AttendeePointProblems(string edgeId, IReadOnlyDictionary<string, long> scores, IEnumerable<PlannedLead> leads,
+        IReadOnlySet<string> quizAwarded, long sessionsAttended, Domain.Leaderboards.PointsTable points, int quizPoints)
+    {
+        var booths = leads.GroupBy(l => l.AttendeeId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(l => l.BoothId).Distinct(StringComparer.Ordinal).Count(), StringComparer.Ordinal);
+        var problems = new List<string>();
+        long sessionAwards = 0;
+        foreach (var (attendee, score) in scores.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            var earned = (long)booths.GetValueOrDefault(attendee) * points.Booth + (quizAwarded.Contains(attendee) ? quizPoints : 0);
+            var rest = score - earned;
+            if (rest < 0 || (points.Session > 0 ? rest % points.Session != 0 : rest != 0))
+            {
+                problems.Add($"{attendee} at {edgeId}: {score} points, {earned} earned at booths and the quiz, and the rest no number of sessions");
+            }
+            else if (points.Session > 0)
+            {
+                sessionAwards += rest / points.Session;
+            }
+        }
+
+        if (problems.Count == 0 && sessionAwards != sessionsAttended)
+        {
+            problems.Add($"{edgeId}: session points paid for {sessionAwards} attendances, its sessions counted {sessionsAttended}");
+        }
+
+        return problems;
+    }
+
     /// <summary>The same tag at the same antenna and time, to the millisecond (Zebra's JSON timestamps carry no finer).</summary>
     private static bool Same(TagRead a, TagRead b) =>
         a.Epc == b.Epc && a.Antenna == b.Antenna && a.ReadAt.ToUnixTimeMilliseconds() == b.ReadAt.ToUnixTimeMilliseconds();
@@ -154,11 +198,13 @@ internal static class CrowdVerdict
             return VerdictCheck.NotExercised(LeadsName, "no lead or quiz completion planned");
         }
 
-        var passed = f.LeadProblems.Count == 0 && f.WrongAnswers.Count == 0;
+        var passed = f.LeadProblems.Count == 0 && f.WrongAnswers.Count == 0 && f.PointProblems.Count == 0;
         return new VerdictCheck(LeadsName, passed,
             passed ? $"{f.LeadScans:N0} leads at {f.Booths} booths, each answered 'captured' (a retried scan 'updated') and counted once; " +
-                     $"{f.QuizCompletions:N0} quiz completions, each attendee awarded once per edge"
+                     $"{f.QuizCompletions:N0} quiz completions, each attendee awarded once per edge; " +
+                     $"{f.AttendeesScored:N0} attendees' points are their leads', quiz's and counted sessions'"
                 : $"{f.WrongAnswers.Count} answers not as planned{(f.WrongAnswers.Count > 0 ? $", e.g. {string.Join("; ", f.WrongAnswers.Take(3))}" : "")}; " +
-                  $"{f.LeadProblems.Count} booths counted wrong{(f.LeadProblems.Count > 0 ? $", e.g. {string.Join("; ", f.LeadProblems.Take(3))}" : "")}");
+                  $"{f.LeadProblems.Count} booths counted wrong{(f.LeadProblems.Count > 0 ? $", e.g. {string.Join("; ", f.LeadProblems.Take(3))}" : "")}; " +
+                  $"{f.PointProblems.Count} attendee point problems{(f.PointProblems.Count > 0 ? $", e.g. {string.Join("; ", f.PointProblems.Take(3))}" : "")}");
     }
 }

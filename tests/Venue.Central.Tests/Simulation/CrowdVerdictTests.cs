@@ -112,6 +112,32 @@ public sealed class CrowdVerdictTests
     }
 
     [Fact]
+    public void Attendee_points_are_leads_quiz_and_counted_sessions_and_a_lead_paid_twice_or_a_session_paid_uncounted_fails()
+    {
+        PlannedLead Lead(string booth, string attendee, bool retried = false) => new(booth, attendee, "t", 3, Noon, retried);
+        // P1: two booths (one scanned twice, a retry) and the quiz; P2: one booth and a session; P3: two sessions.
+        var leads = new[] { Lead("north-B1", "P1"), Lead("north-B2", "P1"), Lead("north-B2", "P1", retried: true), Lead("north-B1", "P2") };
+        var quiz = new HashSet<string>(StringComparer.Ordinal) { "P1" };
+        var points = new Domain.Leaderboards.PointsTable();
+        Dictionary<string, long> Scores(long p1, long p2, long p3) => new(StringComparer.Ordinal) { ["P1"] = p1, ["P2"] = p2, ["P3"] = p3 };
+
+        Assert.Empty(CrowdVerdict.AttendeePointProblems("north", Scores(15 + 15 + 25, 15 + 10, 20), leads, quiz, sessionsAttended: 3, points, quizPoints: 25));
+
+        var leadTwice = CrowdVerdict.AttendeePointProblems("north", Scores(15 + 15 + 15 + 25, 15 + 10, 20), leads, quiz, 3, points, 25);
+        var quizTwice = CrowdVerdict.AttendeePointProblems("north", Scores(15 + 15 + 25 + 25, 15 + 10, 20), leads, quiz, 3, points, 25);
+        var sessionUncounted = CrowdVerdict.AttendeePointProblems("north", Scores(15 + 15 + 25, 15 + 10, 30), leads, quiz, 3, points, 25);
+        var leadUnpaid = CrowdVerdict.AttendeePointProblems("north", Scores(15 + 25, 15 + 10, 20), leads, quiz, 3, points, 25);
+
+        Assert.Contains("P1 at north: 70 points", Assert.Single(leadTwice), StringComparison.Ordinal);
+        Assert.Single(quizTwice);
+        Assert.Contains("session points paid for 4 attendances, its sessions counted 3", Assert.Single(sessionUncounted), StringComparison.Ordinal);
+        Assert.Contains("P1 at north: 40 points", Assert.Single(leadUnpaid), StringComparison.Ordinal);
+        var check = Check(Facts() with { PointProblems = leadTwice, AttendeesScored = 3 }, CrowdVerdict.LeadsName);
+        Assert.False(check.Passed);
+        Assert.Contains("1 attendee point problems", check.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Desk_answers_are_judged_lead_by_lead_and_quiz_awards_once_per_attendee_at_each_edge()
     {
         PlannedLead Lead(string booth, string attendee, bool retried) => new(booth, attendee, "t", 3, Noon, retried);
