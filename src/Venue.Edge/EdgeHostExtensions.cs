@@ -82,7 +82,9 @@ public static class EdgeHostExtensions
             // nulls here too, as the wire format says (no "attendee" when the badge names nobody).
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
-        services.AddOpenApi("v1", openApi => openApi.DescribeAuthProblems());
+        services.AddOpenApiSecurityScheme(DeviceTokenAuthenticationHandler.SchemeName, _ => SecurityRequirements.Bearer("vdt_...",
+            "A device token from 'venue edge devices add --role scanner|reader|ops --name NAME' (a booth app's is a scanner named booth:{boothId})."));
+        services.AddOpenApi("v1", openApi => openApi.DescribeAuthProblems().DescribeSecurity());
         builder.AddEdgeConsole();
         builder.AddVenueReverseProxy();
         return builder;

@@ -68,12 +68,14 @@ public static class IntegratorEndpoints
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder().AddApiKeyPolicies();
+        services.AddOpenApiSecurityScheme(ApiKeyAuthenticationHandler.SchemeName, _ => SecurityRequirements.Bearer("vak_{id}_{secret}",
+            "An integrator API key from 'venue keys api create --name NAME --scope SCOPE' on central's machine; each operation lists the scope it needs."));
         services.AddRateLimiter(limiter => limiter.AddPolicy(ApiKeyRateLimiterPolicy.Name, new ApiKeyRateLimiterPolicy()));
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, IntegratorJsonContext.Default));
         services.AddOpenApi(DocumentName, openApi =>
         {
             openApi.ShouldInclude = description => description.GroupName == DocumentName;
-            openApi.DescribeAuthProblems();
+            openApi.DescribeAuthProblems().DescribeSecurity();
             openApi.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info = new OpenApiInfo
