@@ -45,7 +45,7 @@ public static class CentralHostExtensions
         });
         services.AddOpenApiSecurityScheme(DeviceTokenAuthenticationHandler.SchemeName, _ => SecurityRequirements.Bearer("vdt_...",
             "A device token from 'venue central devices add': an edge's sync token (named after its EdgeId, role edge) or an ops user's (--role ops)."));
-        services.AddOpenApi("v1", openApi => openApi.DescribeAuthProblems().DescribeSecurity());
+        services.AddOpenApi("v1", openApi => openApi.DescribeAuthProblems().DescribeSecurity().DescribeOmittedNulls());
         services.AddIntegratorApi();
         builder.AddCentralConsole();
         builder.AddVenueReverseProxy();

@@ -84,7 +84,7 @@ public static class EdgeHostExtensions
         });
         services.AddOpenApiSecurityScheme(DeviceTokenAuthenticationHandler.SchemeName, _ => SecurityRequirements.Bearer("vdt_...",
             "A device token from 'venue edge devices add --role scanner|reader|ops --name NAME' (a booth app's is a scanner named booth:{boothId})."));
-        services.AddOpenApi("v1", openApi => openApi.DescribeAuthProblems().DescribeSecurity());
+        services.AddOpenApi("v1", openApi => openApi.DescribeAuthProblems().DescribeSecurity().DescribeOmittedNulls());
         builder.AddEdgeConsole();
         builder.AddVenueReverseProxy();
         return builder;

@@ -75,7 +75,7 @@ public static class IntegratorEndpoints
         services.AddOpenApi(DocumentName, openApi =>
         {
             openApi.ShouldInclude = description => description.GroupName == DocumentName;
-            openApi.DescribeAuthProblems().DescribeSecurity();
+            openApi.DescribeAuthProblems().DescribeSecurity().DescribeOmittedNulls();
             openApi.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info = new OpenApiInfo

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -105,7 +106,7 @@ public sealed record StatsBody(
 public sealed record CheckInStatsBody(long Entries, long Late, IReadOnlyDictionary<string, long> ByReason, IReadOnlyDictionary<string, long> ByEdge);
 
 /// <summary>Body of <c>POST /v1/webhooks</c>.</summary>
-public sealed record WebhookRequestBody(string? Url, IReadOnlyList<string>? EventTypes);
+public sealed record WebhookRequestBody([property: Required] string? Url, [property: Required] IReadOnlyList<string>? EventTypes);
 
 /// <summary>A webhook as listed (its secret is shown only once, at creation).</summary>
 public sealed record WebhookBody(string Id, string Url, IReadOnlyList<string> EventTypes, DateTimeOffset CreatedAt);
