@@ -84,7 +84,8 @@ public static class EdgeHostExtensions
         });
         services.AddOpenApiSecurityScheme(DeviceTokenAuthenticationHandler.SchemeName, _ => SecurityRequirements.Bearer("vdt_...",
             "A device token from 'venue edge devices add --role scanner|reader|ops --name NAME' (a booth app's is a scanner named booth:{boothId})."));
-        services.AddOpenApi("v1", openApi => openApi.DescribeAuthProblems().DescribeSecurity().DescribeOmittedNulls());
+        services.AddOpenApi("v1", openApi => openApi.DescribeAuthProblems().DescribeSecurity().DescribeOmittedNulls()
+            .DescribeProblemErrors(typeof(Dictionary<string, string[]>), "On a 400 for an invalid body: each field at fault and what is wrong with it."));
         builder.AddEdgeConsole();
         builder.AddVenueReverseProxy();
         return builder;

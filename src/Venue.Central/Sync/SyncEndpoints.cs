@@ -27,8 +27,10 @@ public static class SyncEndpoints
 
     public static RouteGroupBuilder MapSyncApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/sync").WithTags("Sync").RequireAuthorization(VenuePolicies.Edge).AddEndpointFilter(RefuseOtherEvents);
-        group.MapGet("/ledger", GetSnapshotAsync).WithSummary("The whole ledger as a venue-ledger/1 snapshot");
+        var group = app.MapGroup("/v1/sync").WithTags("Sync").RequireAuthorization(VenuePolicies.Edge).AddEndpointFilter(RefuseOtherEvents)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapGet("/ledger", GetSnapshotAsync).DescribeFileResponse("application/x-ndjson", "A venue-ledger/1 snapshot, one JSON object a line (docs/ledger-format.md).")
+            .WithSummary("The whole ledger as a venue-ledger/1 snapshot");
         group.MapGet("/changes", GetChangesAsync).ProducesProblem(StatusCodes.Status400BadRequest).WithSummary("Ledger changes and other edges' passages after a cursor (long poll)");
         group.MapGet("/keys", (CentralSilo silo) => TypedResults.Ok(new LedgerKeysWire(silo.Event.PublicKeys)))
             .WithSummary("Every public key central honours; an edge holds exactly these (fetched when /changes shows another Venue-Keys)");
@@ -46,6 +48,7 @@ public static class SyncEndpoints
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .WithSummary("Upload journal entries (idempotent by edge and sequence)");
         group.MapPut("/status", PutStatusAsync)
+            .DescribeBody(typeof(EdgeStatusWire), "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
