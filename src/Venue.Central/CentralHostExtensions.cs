@@ -43,7 +43,9 @@ public static class CentralHostExtensions
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, SyncJsonContext.Default);
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
-        services.AddOpenApi("v1", openApi => openApi.DescribeAuthProblems());
+        services.AddOpenApiSecurityScheme(DeviceTokenAuthenticationHandler.SchemeName, _ => SecurityRequirements.Bearer("vdt_...",
+            "A device token from 'venue central devices add': an edge's sync token (named after its EdgeId, role edge) or an ops user's (--role ops)."));
+        services.AddOpenApi("v1", openApi => openApi.DescribeAuthProblems().DescribeSecurity().DescribeOmittedNulls());
         services.AddIntegratorApi();
         builder.AddCentralConsole();
         builder.AddVenueReverseProxy();

@@ -82,7 +82,10 @@ public static class EdgeHostExtensions
             // nulls here too, as the wire format says (no "attendee" when the badge names nobody).
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
-        services.AddOpenApi("v1", openApi => openApi.DescribeAuthProblems());
+        services.AddOpenApiSecurityScheme(DeviceTokenAuthenticationHandler.SchemeName, _ => SecurityRequirements.Bearer("vdt_...",
+            "A device token from 'venue edge devices add --role scanner|reader|ops --name NAME' (a booth app's is a scanner named booth:{boothId})."));
+        services.AddOpenApi("v1", openApi => openApi.DescribeAuthProblems().DescribeSecurity().DescribeOmittedNulls()
+            .DescribeProblemErrors(typeof(Dictionary<string, string[]>), "On a 400 for an invalid body: each field at fault and what is wrong with it."));
         builder.AddEdgeConsole();
         builder.AddVenueReverseProxy();
         return builder;

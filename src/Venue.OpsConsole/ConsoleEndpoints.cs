@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Venue.Domain.Devices;
+using Venue.Hosting.OpenApi;
 using Venue.OpsConsole.Feed;
 using Venue.OpsConsole.Model;
 using Venue.OpsConsole.Security;
@@ -29,7 +30,9 @@ public static class ConsoleEndpoints
         console.MapGet("/", (HttpContext context) => Asset("index.html", context)).AllowAnonymous().ExcludeFromDescription();
         console.MapGet("/{file}", (string file, HttpContext context) => Asset(file, context)).AllowAnonymous().ExcludeFromDescription();
         console.MapPost("/session", SignInAsync).AllowAnonymous().AddEndpointFilter<SameOriginRequests>()
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .DescribeBody(typeof(SessionRequest), "application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Trade an ops device token for a console session cookie");
         console.MapDelete("/session", (Delegate)SignOutAsync).AllowAnonymous().AddEndpointFilter<SameOriginRequests>().WithSummary("End the console session");
@@ -79,7 +82,7 @@ public static class ConsoleEndpoints
     }
 
     private static async Task<Results<Ok<SessionView>, ProblemHttpResult>> SignInAsync(
-        SessionRequest body, HttpContext context, IDeviceCredentialStore store, ConsoleSessions sessions, SignInThrottle throttle, TimeProvider time)
+        HttpContext context, IDeviceCredentialStore store, ConsoleSessions sessions, SignInThrottle throttle, TimeProvider time)
     {
         var address = context.Connection.RemoteIpAddress;
         if (throttle.RetryAfter(address) is { } wait)
@@ -89,7 +92,14 @@ public static class ConsoleEndpoints
                 detail: $"{SignInThrottle.FailuresAllowed} sign-ins from this address failed within {SignInThrottle.Window.TotalSeconds:0} s; try again in {Math.Ceiling(wait.TotalSeconds):0} s.");
         }
 
-        var credential = string.IsNullOrWhiteSpace(body.Token) ? null : await store.AuthenticateAsync(body.Token.Trim(), context.RequestAborted);
+        // A body that cannot be a sign-in is no guess at a token: refused, and not counted against the address.
+        var (body, problem) = await SessionRequests.ReadAsync(context);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var credential = string.IsNullOrWhiteSpace(body!.Token) ? null : await store.AuthenticateAsync(body.Token.Trim(), context.RequestAborted);
         if (credential is null || credential.Role != DeviceRole.Ops)
         {
             throttle.Failed(address);

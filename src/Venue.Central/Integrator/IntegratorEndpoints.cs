@@ -68,12 +68,15 @@ public static class IntegratorEndpoints
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder().AddApiKeyPolicies();
+        services.AddOpenApiSecurityScheme(ApiKeyAuthenticationHandler.SchemeName, _ => SecurityRequirements.Bearer("vak_{id}_{secret}",
+            "An integrator API key from 'venue keys api create --name NAME --scope SCOPE' on central's machine; each operation lists the scope it needs."));
         services.AddRateLimiter(limiter => limiter.AddPolicy(ApiKeyRateLimiterPolicy.Name, new ApiKeyRateLimiterPolicy()));
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, IntegratorJsonContext.Default));
         services.AddOpenApi(DocumentName, openApi =>
         {
             openApi.ShouldInclude = description => description.GroupName == DocumentName;
-            openApi.DescribeAuthProblems();
+            openApi.DescribeAuthProblems().DescribeSecurity().DescribeOmittedNulls()
+                .DescribeProblemErrors(typeof(IReadOnlyList<RowErrorBody>), "On a 400 or 422 whose fields or rows are at fault: which, and what is wrong.");
             openApi.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info = new OpenApiInfo
@@ -103,13 +106,13 @@ public static class IntegratorEndpoints
 
         var attendees = api.MapGroup("/attendees").WithTags("Attendees");
         attendees.MapPost("/", RegisterAsync).RequireAuthorization(ApiKeyPolicies.For(ApiScope.AttendeesWrite))
-            .DescribeBody(null, "application/json")
+            .DescribeBody(typeof(AttendeeRequestBody), "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .WithSummary("Register one attendee (a walk-in)")
             .WithDescription("Validates, signs a badge and stores the attendee; edges get it with their next ledger change. Without an id, central chooses one.");
         attendees.MapPost("/import", ImportAsync).RequireAuthorization(ApiKeyPolicies.For(ApiScope.AttendeesWrite))
-            .DescribeBody(null, "application/json", "text/csv")
+            .DescribeBody(("application/json", typeof(IReadOnlyList<AttendeeRequestBody>)), ("text/csv", typeof(string)))
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Import attendees from JSON or CSV")
@@ -118,7 +121,7 @@ public static class IntegratorEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("An attendee, with their current badge token");
         attendees.MapPatch("/{id}", UpdateAsync).RequireAuthorization(ApiKeyPolicies.For(ApiScope.AttendeesWrite))
-            .DescribeBody(null, "application/json", "application/merge-patch+json")
+            .DescribeBody(typeof(AttendeePatchBody), "application/json", "application/merge-patch+json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .WithSummary("Change an attendee")
@@ -127,11 +130,11 @@ public static class IntegratorEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Revoke an attendee and their badge");
         attendees.MapGet("/{id}/ticket.png", TicketPngAsync).RequireAuthorization(ApiKeyPolicies.For(ApiScope.AttendeesRead))
-            .Produces(StatusCodes.Status200OK, contentType: "image/png")
+            .DescribeFileResponse("image/png", "The badge's QR code.", binary: true)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("The badge as a QR code, PNG");
         attendees.MapGet("/{id}/ticket.svg", TicketSvgAsync).RequireAuthorization(ApiKeyPolicies.For(ApiScope.AttendeesRead))
-            .Produces(StatusCodes.Status200OK, contentType: "image/svg+xml")
+            .DescribeFileResponse("image/svg+xml", "The badge's QR code.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("The badge as a QR code, SVG");
 

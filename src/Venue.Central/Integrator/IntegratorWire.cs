@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -105,7 +106,33 @@ public sealed record StatsBody(
 public sealed record CheckInStatsBody(long Entries, long Late, IReadOnlyDictionary<string, long> ByReason, IReadOnlyDictionary<string, long> ByEdge);
 
 /// <summary>Body of <c>POST /v1/webhooks</c>.</summary>
-public sealed record WebhookRequestBody(string? Url, IReadOnlyList<string>? EventTypes);
+public sealed record WebhookRequestBody([property: Required] string? Url, [property: Required] IReadOnlyList<string>? EventTypes);
+
+/// <summary>
+/// Body of <c>POST /v1/attendees</c>, and one element of a JSON import: the fields <c>AttendeeFields</c>
+/// reads by hand, described here for the OpenAPI document only. Times are ISO 8601 with an offset;
+/// null leaves an optional field empty.
+/// </summary>
+public sealed record AttendeeRequestBody(
+    string? Id,
+    string Name,
+    string? Email,
+    string? Company,
+    string TicketType,
+    DateTimeOffset? ValidFrom,
+    DateTimeOffset? ValidUntil,
+    IReadOnlyList<string>? Gates);
+
+/// <summary>Body of <c>PATCH /v1/attendees/{id}</c>: the fields to change, as <see cref="AttendeeRequestBody"/>; null clears an optional one.</summary>
+public sealed record AttendeePatchBody(
+    string? Id,
+    string? Name,
+    string? Email,
+    string? Company,
+    string? TicketType,
+    DateTimeOffset? ValidFrom,
+    DateTimeOffset? ValidUntil,
+    IReadOnlyList<string>? Gates);
 
 /// <summary>A webhook as listed (its secret is shown only once, at creation).</summary>
 public sealed record WebhookBody(string Id, string Url, IReadOnlyList<string> EventTypes, DateTimeOffset CreatedAt);
@@ -128,6 +155,9 @@ public sealed record WebhooksBody(IReadOnlyList<WebhookBody> Webhooks);
 [JsonSerializable(typeof(SilosBody))]
 [JsonSerializable(typeof(StatsBody))]
 [JsonSerializable(typeof(WebhookRequestBody))]
+[JsonSerializable(typeof(AttendeeRequestBody))]
+[JsonSerializable(typeof(IReadOnlyList<AttendeeRequestBody>))]
+[JsonSerializable(typeof(AttendeePatchBody))]
 [JsonSerializable(typeof(WebhookBody))]
 [JsonSerializable(typeof(WebhookCreatedBody))]
 [JsonSerializable(typeof(WebhooksBody))]

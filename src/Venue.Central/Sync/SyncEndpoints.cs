@@ -27,9 +27,15 @@ public static class SyncEndpoints
 
     public static RouteGroupBuilder MapSyncApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/sync").WithTags("Sync").RequireAuthorization(VenuePolicies.Edge).AddEndpointFilter(RefuseOtherEvents);
-        group.MapGet("/ledger", GetSnapshotAsync).WithSummary("The whole ledger as a venue-ledger/1 snapshot");
-        group.MapGet("/changes", GetChangesAsync).ProducesProblem(StatusCodes.Status400BadRequest).WithSummary("Ledger changes and other edges' passages after a cursor (long poll)");
+        var group = app.MapGroup("/v1/sync").WithTags("Sync").RequireAuthorization(VenuePolicies.Edge).AddEndpointFilter(RefuseOtherEvents)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapGet("/ledger", GetSnapshotAsync).DescribeFileResponse("application/x-ndjson", "A venue-ledger/1 snapshot, one JSON object a line (docs/ledger-format.md).")
+            .WithSummary("The whole ledger as a venue-ledger/1 snapshot");
+        group.MapGet("/changes", GetChangesAsync).ProducesProblem(StatusCodes.Status400BadRequest)
+            .DescribeQueryNumber("ledgerAfter", integer: true, 0, long.MaxValue, "The ledgerVersion of the last answer applied (default 0).")
+            .DescribeQueryNumber("passagesAfter", integer: true, 0, long.MaxValue, "The passagesCursor of the last answer applied (default 0).")
+            .DescribeQueryNumber("wait", integer: false, 0, 30, "Seconds to hold the request open when nothing is new (default 0).")
+            .WithSummary("Ledger changes and other edges' passages after a cursor (long poll)");
         group.MapGet("/keys", (CentralSilo silo) => TypedResults.Ok(new LedgerKeysWire(silo.Event.PublicKeys)))
             .WithSummary("Every public key central honours; an edge holds exactly these (fetched when /changes shows another Venue-Keys)");
         group.MapGet("/journal/position", GetPositionAsync).WithSummary("Where central's copy of this edge's journal ends without a gap");
@@ -46,6 +52,7 @@ public static class SyncEndpoints
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .WithSummary("Upload journal entries (idempotent by edge and sequence)");
         group.MapPut("/status", PutStatusAsync)
+            .DescribeBody(typeof(EdgeStatusWire), "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -90,16 +97,29 @@ public static class SyncEndpoints
     }
 
     private static async Task<Results<Ok<LedgerChangesWire>, ProblemHttpResult>> GetChangesAsync(
-        HttpContext context, CentralSilo silo, long? ledgerAfter, long? passagesAfter, double? wait, string? ledgerAt, string? passagesAt)
+        HttpContext context, CentralSilo silo, string? ledgerAfter, string? passagesAfter, string? wait, string? ledgerAt, string? passagesAt)
     {
-        // Written as "not in range" so that NaN (which compares false with everything) is refused too.
-        if (ledgerAfter is < 0 || passagesAfter is < 0 || wait is not (null or (>= 0 and <= 30)))
+        // Parsed here, not bound as numbers: binding answered "abc" with a 400 that said nothing.
+        if (!TryCursor(ledgerAfter, out var ledger))
         {
-            return BadRequest("ledgerAfter and passagesAfter must be 0 or more, and wait between 0 and 30 seconds.");
+            return BadRequest("ledgerAfter is a whole number, 0 or more: the ledgerVersion of the last answer applied.");
         }
 
-        var changes = await silo.ReadChangesAsync(EdgeOf(context.User), ledgerAfter ?? 0, passagesAfter ?? 0,
-            TimeSpan.FromSeconds(wait ?? 0), context.RequestAborted, ledgerAt, passagesAt);
+        if (!TryCursor(passagesAfter, out var passages))
+        {
+            return BadRequest("passagesAfter is a whole number, 0 or more: the passagesCursor of the last answer applied.");
+        }
+
+        // Written as "not in range" so that NaN (which compares false with everything) is refused too.
+        var seconds = 0d;
+        if (!string.IsNullOrEmpty(wait)
+            && (!double.TryParse(wait, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out seconds) || seconds is not (>= 0 and <= 30)))
+        {
+            return BadRequest("wait is a number of seconds from 0 to 30.");
+        }
+
+        var changes = await silo.ReadChangesAsync(EdgeOf(context.User), ledger, passages,
+            TimeSpan.FromSeconds(seconds), context.RequestAborted, ledgerAt, passagesAt);
         context.Response.Headers[SyncHeaders.Keys] = silo.Event.KeysFingerprint;
         if (changes.LedgerAt is { } ledgerMark)
         {
@@ -112,6 +132,13 @@ public static class SyncEndpoints
         }
 
         return TypedResults.Ok(changes.Page);
+    }
+
+    /// <summary>A cursor from the query: absent or empty is 0.</summary>
+    private static bool TryCursor(string? text, out long cursor)
+    {
+        cursor = 0;
+        return string.IsNullOrEmpty(text) || long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out cursor);
     }
 
     private static async Task<Ok<JournalPositionWire>> GetPositionAsync(HttpContext context, CentralSilo silo)

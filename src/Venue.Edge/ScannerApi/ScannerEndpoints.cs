@@ -44,8 +44,10 @@ public static class ScannerEndpoints
             .WithMetadata(ScanTiming.Timed)
             .WithSummary("Scan a badge at a gate")
             .WithDescription("Admits, lets out or refuses; every scan is journaled. A repeated nonce returns the first answer. The Server-Timing header carries the edge's time in ms: checkin (grains and durable journal) and request (from routing to the answer, authentication and body included).");
-        group.MapGet("/{gateId}", GetGateAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("A gate's state and counters");
-        group.MapGet("/", ListGatesAsync).WithSummary("Every gate this edge serves");
+        // Reads draw on the same per-credential budget as scans (Edge:ScansPerSecondPerDevice).
+        group.MapGet("/{gateId}", GetGateAsync).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithSummary("A gate's state and counters");
+        group.MapGet("/", ListGatesAsync).ProducesProblem(StatusCodes.Status429TooManyRequests).WithSummary("Every gate this edge serves");
         return group;
     }
 

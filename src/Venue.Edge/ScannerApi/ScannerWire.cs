@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Venue.Domain.Gates;
@@ -7,9 +8,12 @@ namespace Venue.Edge.ScannerApi;
 
 // Scanner API wire format, version 1 (path prefix /v1). Written down in docs/scanner-api.md.
 
-/// <summary>Body of <c>POST /v1/gates/{gateId}/scans</c>.</summary>
-public sealed record ScanRequestBody(string? Token, string? Direction, string? Nonce,
-    [property: JsonConverter(typeof(ZonedTimeConverter))] DateTimeOffset? ScannedAt);
+/// <summary>
+/// Body of <c>POST /v1/gates/{gateId}/scans</c>. Nullable so that a missing field is named by the
+/// validation problem rather than a parser message; <see cref="RequiredAttribute"/> keeps all four required in the OpenAPI document.
+/// </summary>
+public sealed record ScanRequestBody([property: Required] string? Token, [property: Required] string? Direction, [property: Required] string? Nonce,
+    [property: Required, JsonConverter(typeof(ZonedTimeConverter))] DateTimeOffset? ScannedAt);
 
 /// <summary>
 /// An ISO 8601 date and time that carries its UTC offset (<c>Z</c> or <c>+01:00</c>), read as reader

@@ -88,6 +88,7 @@ public static class TelemetryEndpoints
             .WithSummary("Every zone's occupancy, level, peak, dwell and per-minute series (404 on an edge without a venue layout)");
         zones.MapGet("/{zoneId}", GetZoneAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("One zone");
         zones.MapGet("/{zoneId}/occupants", GetOccupantsAsync).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .DescribeQueryNumber("limit", integer: true, 1, 10_000, "How many occupants at most (default 100).")
             .WithSummary("Who is in the zone now (up to limit, default 100)");
         app.MapGet("/v1/attendees/{attendeeId}/location", GetLocationAsync).WithTags("Zones").RequireAuthorization(VenuePolicies.Ops)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -98,6 +99,7 @@ public static class TelemetryEndpoints
 
         var boards = app.MapGroup("/v1/leaderboards").WithTags("Leaderboards").RequireAuthorization(VenuePolicies.Staff);
         boards.MapGet("/{board}", GetTopAsync).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .DescribeQueryNumber("top", integer: true, 1, 1000, "How many entries (default 10).")
             .WithSummary("The top entries of a board (attendees or booths); top defaults to 10, at most 1000");
         boards.MapGet("/{board}/entries/{id}", GetRankAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("One entry's score and rank");
         return app;
@@ -355,20 +357,20 @@ public static class TelemetryEndpoints
             : UnknownZone(zoneId);
     }
 
-    private static async Task<Results<Ok<IReadOnlyList<ZoneOccupant>>, ProblemHttpResult>> GetOccupantsAsync(string zoneId, int? limit, EdgeSiloService host)
+    private static async Task<Results<Ok<IReadOnlyList<ZoneOccupant>>, ProblemHttpResult>> GetOccupantsAsync(string zoneId, string? limit, EdgeSiloService host)
     {
         if (host.Silo.Telemetry is not { } telemetry)
         {
             return NoLayout();
         }
 
-        if (limit is < 1 or > 10_000)
+        if (!TryCount(limit, 10_000, 100, out var count))
         {
-            return Problem(StatusCodes.Status400BadRequest, "Bad limit", "limit is 1 to 10,000.");
+            return Problem(StatusCodes.Status400BadRequest, "Bad limit", "limit is a whole number from 1 to 10,000 (leave it out for 100).");
         }
 
         return telemetry.Layout.TryGetZone(zoneId, out _)
-            ? TypedResults.Ok(await host.Silo.Grains.GetGrain<IZoneGrain>(zoneId).GetOccupantsAsync(limit ?? 100))
+            ? TypedResults.Ok(await host.Silo.Grains.GetGrain<IZoneGrain>(zoneId).GetOccupantsAsync(count))
             : UnknownZone(zoneId);
     }
 
@@ -399,7 +401,7 @@ public static class TelemetryEndpoints
         return TypedResults.Ok<IReadOnlyList<PortalStatus>>(all);
     }
 
-    private static async Task<Results<Ok<LeaderboardBody>, ProblemHttpResult>> GetTopAsync(string board, int? top, EdgeSiloService host)
+    private static async Task<Results<Ok<LeaderboardBody>, ProblemHttpResult>> GetTopAsync(string board, string? top, EdgeSiloService host)
     {
         if (host.Silo.Telemetry is null)
         {
@@ -411,12 +413,12 @@ public static class TelemetryEndpoints
             return UnknownBoard(board);
         }
 
-        if (top is < 1 or > 1000)
+        if (!TryCount(top, 1000, 10, out var count))
         {
-            return Problem(StatusCodes.Status400BadRequest, "Bad top", "top is 1 to 1,000.");
+            return Problem(StatusCodes.Status400BadRequest, "Bad top", "top is a whole number from 1 to 1,000 (leave it out for 10).");
         }
 
-        return TypedResults.Ok(new LeaderboardBody(board, await host.Silo.Grains.GetGrain<ILeaderboardGrain>(board).GetTopAsync(top ?? 10)));
+        return TypedResults.Ok(new LeaderboardBody(board, await host.Silo.Grains.GetGrain<ILeaderboardGrain>(board).GetTopAsync(count)));
     }
 
     private static async Task<Results<Ok<LeaderboardEntry>, ProblemHttpResult>> GetRankAsync(string board, string id, EdgeSiloService host)
@@ -434,6 +436,17 @@ public static class TelemetryEndpoints
         return await host.Silo.Grains.GetGrain<ILeaderboardGrain>(board).GetRankAsync(id) is { } entry
             ? TypedResults.Ok(entry)
             : Problem(StatusCodes.Status404NotFound, "No points", $"'{id}' has no points on the {board} board.");
+    }
+
+    /// <summary>
+    /// A count from the query, 1 to <paramref name="max"/>; absent or empty is <paramref name="fallback"/>.
+    /// Bound as text and parsed here: bound as a number, "abc" or 99999999999 got a 400 that said nothing.
+    /// </summary>
+    private static bool TryCount(string? text, int max, int fallback, out int count)
+    {
+        count = fallback;
+        return string.IsNullOrEmpty(text)
+            || (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out count) && count >= 1 && count <= max);
     }
 
     /// <summary>Judges a badge shown at a booth or challenge desk as a gate with no ticket-type limits would.</summary>

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Venue.Domain.Booths;
@@ -14,7 +15,7 @@ namespace Venue.Edge.Telemetry;
 public sealed record ReadsAcceptedBody(string ReaderId, int Reads, int Accepted, int Duplicates, int Ignored, int ClockAhead);
 
 /// <summary>Body of <c>POST /v1/booths/{boothId}/leads</c>: the scanned badge, an optional rating (1 to 5) and notes, and a nonce to retry with.</summary>
-public sealed record LeadRequestBody(string? Token, int? Rating, string? Notes, string? Nonce);
+public sealed record LeadRequestBody([property: Required] string? Token, int? Rating, string? Notes, [property: Required] string? Nonce);
 
 /// <summary>
 /// Answer to a lead capture: <c>captured</c> (a new lead), <c>updated</c> (already a lead here:
@@ -23,7 +24,7 @@ public sealed record LeadRequestBody(string? Token, int? Rating, string? Notes, 
 public sealed record LeadResponseBody(string Result, string? Reason, string BoothId, AttendeeBody? Attendee, BoothLead? Lead);
 
 /// <summary>Body of <c>POST /v1/challenges/{challengeId}/completions</c>.</summary>
-public sealed record ChallengeRequestBody(string? Token, string? Nonce);
+public sealed record ChallengeRequestBody([property: Required] string? Token, [property: Required] string? Nonce);
 
 /// <summary>Answer to a challenge completion: <c>awarded</c>, <c>already_awarded</c>, or <c>refused</c> with the badge's reason.</summary>
 public sealed record ChallengeResponseBody(string Result, string? Reason, string ChallengeId, AttendeeBody? Attendee, LeaderboardEntry? Entry);

@@ -13,10 +13,14 @@ namespace Venue.Hosting.OpenApi;
 public static class RequestBodyDescription
 {
     public static RouteHandlerBuilder DescribeBody(this RouteHandlerBuilder builder, Type? schema, params string[] mediaTypes) =>
+        builder.DescribeBody([.. mediaTypes.Select(m => (m, schema))]);
+
+    /// <summary>A body whose shape depends on its media type (an import as a JSON array or as CSV text).</summary>
+    public static RouteHandlerBuilder DescribeBody(this RouteHandlerBuilder builder, params (string MediaType, Type? Schema)[] bodies) =>
         builder.AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
         {
             var content = new Dictionary<string, OpenApiMediaType>();
-            foreach (var mediaType in mediaTypes)
+            foreach (var (mediaType, schema) in bodies)
             {
                 content[mediaType] = new OpenApiMediaType
                 {

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -137,7 +138,7 @@ public sealed record AttendeeView(
     DateTimeOffset? LastPassageAt);
 
 /// <summary>The body of <c>POST /console/session</c>: an ops device token, exchanged once for a session cookie.</summary>
-public sealed record SessionRequest(string? Token);
+public sealed record SessionRequest([property: Required] string? Token);
 
 public sealed record SessionView(string Name, string Role, DateTimeOffset ExpiresAt);
 

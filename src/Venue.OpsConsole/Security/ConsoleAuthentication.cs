@@ -7,7 +7,10 @@ using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
 using Venue.Domain.Devices;
+using Venue.Hosting.OpenApi;
 using Venue.Hosting.Security;
 
 namespace Venue.OpsConsole.Security;
@@ -67,6 +70,13 @@ public static class ConsoleAuthentication
         // the others out. Each silo's cookie carries its id.
         services.AddOptions<CookieAuthenticationOptions>(Scheme).Configure<IServiceProvider>((cookie, provider) =>
             cookie.Cookie.Name = CookieNameFor(siloId(provider)));
+        services.AddOpenApiSecurityScheme(Scheme, provider => new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.ApiKey,
+            In = ParameterLocation.Cookie,
+            Name = provider.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(Scheme).Cookie.Name,
+            Description = "The console's session cookie, set by POST /console/session in exchange for an ops device token.",
+        });
         services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
             .AddAuthenticationSchemes(DeviceTokenAuthenticationHandler.SchemeName, Scheme)
             .RequireRole(nameof(DeviceRole.Ops)));

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using Venue.Central.Tests.Infrastructure;
 using Venue.Domain.CheckIn;
 using Venue.Domain.Sync;
@@ -123,6 +124,7 @@ public sealed class JournalUploadTests : IAsyncLifetime
     [InlineData("-1")]
     [InlineData("31")]
     [InlineData("Infinity")]
+    [InlineData("soon")]
     public async Task A_changes_request_with_a_wait_outside_0_to_30_seconds_is_refused_with_400(string wait)
     {
         var north = await _central.EdgeClientAsync("north");
@@ -131,6 +133,8 @@ public sealed class JournalUploadTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var detail = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
+        Assert.StartsWith("wait is", detail, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -159,14 +159,20 @@ public sealed class LedgerFeedTests : IAsyncLifetime
         });
     }
 
-    [Fact]
-    public async Task Bad_cursors_get_a_problem_body()
+    [Theory]
+    [InlineData("ledgerAfter=-1&wait=99", "ledgerAfter")]
+    [InlineData("ledgerAfter=abc", "ledgerAfter")]
+    [InlineData("passagesAfter=1.5", "passagesAfter")]
+    [InlineData("passagesAfter=99999999999999999999", "passagesAfter")]
+    public async Task Bad_cursors_get_a_problem_whose_detail_names_the_cursor(string query, string cursor)
     {
         var north = await _central.EdgeClientAsync("north");
 
-        using var response = await north.GetAsync("/v1/sync/changes?ledgerAfter=-1&wait=99");
+        using var response = await north.GetAsync($"/v1/sync/changes?{query}");
 
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var detail = (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("detail").GetString();
+        Assert.StartsWith(cursor + " is", detail, StringComparison.Ordinal);
     }
 }

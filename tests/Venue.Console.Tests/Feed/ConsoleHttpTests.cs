@@ -132,6 +132,51 @@ public sealed class ConsoleHttpTests
         Assert.False(unknown.Headers.Contains("Set-Cookie"));
     }
 
+    [Theory]
+    [InlineData("text/plain", "vdt_x", HttpStatusCode.UnsupportedMediaType)]
+    [InlineData("application/json", "", HttpStatusCode.BadRequest)]
+    [InlineData("application/json", "null", HttpStatusCode.BadRequest)]
+    [InlineData("application/json", "{\"token\":", HttpStatusCode.BadRequest)]
+    [InlineData("application/json", "{\"token\": 42}", HttpStatusCode.BadRequest)]
+    public async Task A_sign_in_that_is_no_JSON_token_gets_a_problem_with_a_detail_and_counts_as_no_failed_guess(string mediaType, string body, HttpStatusCode expected)
+    {
+        await using var edge = await ConsoleEdge.StartAsync();
+        for (var i = 0; i < Venue.OpsConsole.Security.SignInThrottle.FailuresAllowed; i++)
+        {
+            using var bad = await edge.Http.PostAsync("/console/session", new StringContent(body, System.Text.Encoding.UTF8, mediaType));
+            var problem = await bad.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(expected, bad.StatusCode);
+            Assert.Equal("application/problem+json", bad.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("token", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        using var signIn = await edge.Http.PostAsJsonAsync("/console/session", new { token = edge.OpsToken });
+        Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_megabyte_sign_in_is_refused_with_413_at_4_KB_with_or_without_a_length(bool withLength)
+    {
+        await using var edge = await ConsoleEdge.StartAsync();
+        var huge = "{\"token\":\"" + new string('x', 1 << 20) + "\"}";
+        using var content = new StringContent(huge, System.Text.Encoding.UTF8, "application/json");
+        if (!withLength)
+        {
+            // Chunked: no Content-Length to refuse on, so the reading itself stops at the limit.
+            await content.LoadIntoBufferAsync();
+            content.Headers.ContentLength = null;
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/console/session") { Content = content };
+        request.Headers.TransferEncodingChunked = !withLength;
+        using var response = await edge.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("4,096 bytes", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Ten_failed_sign_ins_from_one_address_get_429_with_a_retry_after_until_the_minute_is_over()
     {
