@@ -157,6 +157,9 @@ internal sealed class SqliteCheckInTarget(bool groupCommit) : ICheckInTarget
 
     public Task ResetAsync(CancellationToken cancellationToken) => RunOnWriterAsync(() =>
     {
+        // The warm-up ends with a reset, not a tally: without this its commits counted in the first phase's.
+        Interlocked.Exchange(ref _commits, 0);
+        Interlocked.Exchange(ref _checks, 0);
         Execute("UPDATE attendee SET status = 0 WHERE status <> 0; DELETE FROM scan_journal;");
         // RESTART, not TRUNCATE: the next phase reuses the WAL file's blocks instead of growing it again.
         Execute("PRAGMA wal_checkpoint(RESTART)");
