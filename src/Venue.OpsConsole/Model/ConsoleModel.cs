@@ -69,7 +69,8 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time, AlertAcknowle
     {
         var gate = Gate(scan.Gate, scan.Edge);
         var (reasonCount, minute, minuteCount) = gate.Count(scan);
-        // A scan makes its gate online (as clients assume too); going idle is told by RefreshGates.
+        // By the scan's own time: one uploaded late leaves an idle gate idle. Its event says so (no
+        // gate event follows); going idle later is told by RefreshGates.
         gate.Status = gate.ComputeStatus(time.GetUtcNow());
         var result = scan.Reason switch
         {
@@ -79,7 +80,7 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time, AlertAcknowle
         };
         var view = new ScanEvent(scan.Gate, scan.Edge, scan.Direction == ScanDirection.Exit ? "exit" : "entry", result, scan.Reason.Code(),
             scan.Attendee, scan.At, scan.Journal,
-            new GateCounters(gate.Scans, gate.Admitted, gate.Exited, gate.Refused, reasonCount, minute, minuteCount));
+            new GateCounters(gate.Scans, gate.Admitted, gate.Exited, gate.Refused, reasonCount, minute, minuteCount), gate.Status);
         _recent.Enqueue(view);
         if (_recent.Count > RecentScansKept)
         {

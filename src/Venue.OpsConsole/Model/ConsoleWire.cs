@@ -54,6 +54,8 @@ public sealed record MinuteCount(long Minute, long Count);
 /// <summary>
 /// A scan (event <c>scan</c>), with the gate's counters after it, so a client sets its numbers
 /// rather than adds to them. <see cref="Result"/>: <c>admitted</c>, <c>exited</c> or <c>refused</c>.
+/// <see cref="GateStatus"/>: the gate's status after it as the silo computed it (a scan uploaded late
+/// leaves an idle gate idle): clients set it rather than guess, as no <c>gate</c> event follows.
 /// </summary>
 public sealed record ScanEvent(
     string Gate,
@@ -64,7 +66,8 @@ public sealed record ScanEvent(
     string? Attendee,
     DateTimeOffset At,
     long Journal,
-    GateCounters Counters);
+    GateCounters Counters,
+    string GateStatus);
 
 /// <summary>A gate's counters after a scan; <see cref="ReasonCount"/> counts the scan's reason, <see cref="MinuteCount"/> its minute.</summary>
 public sealed record GateCounters(long Scans, long Admitted, long Exited, long Refused, long ReasonCount, long Minute, long MinuteCount);

@@ -218,8 +218,10 @@ const handlers = {
       gate.minutes.set(c.minute, c.minuteCount);
       if (fresh) forgetOldMinutes(gate);
     }
-    gate.lastScanAt = d.at;
-    if (gate.status === 'idle') gate.status = 'online';
+    // As the silo keeps it: the latest scan's time, which a late upload does not move back.
+    if (!gate.lastScanAt || Date.parse(d.at) > Date.parse(gate.lastScanAt)) gate.lastScanAt = d.at;
+    // The silo's status after the scan, not a guess: one uploaded late leaves an idle gate idle.
+    gate.status = d.gateStatus;
     state.scans.unshift(d);
     if (state.scans.length > 50) state.scans.length = 50;
     dirty.add('gates'); dirty.add('scans');
