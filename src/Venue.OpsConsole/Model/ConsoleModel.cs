@@ -378,11 +378,22 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time, AlertAcknowle
     /// <summary>Entries kept per board: the ones shown and some below them.</summary>
     internal const int LeadersKept = LeadersShown * 4;
 
-    /// <summary>Ascending standing: lower score first, then, on a tie, the id that sorts later (the top shows the earlier id first).</summary>
+    /// <summary>
+    /// Ascending standing, as the leaderboard grain ranks: lower score first; on a tie, who reached the
+    /// score later, told by the higher rank the entry came with (an entry that keeps its score only
+    /// ever moves down, so whoever reached the score after it was ranked below it, whenever each was
+    /// told); then the id that sorts later.
+    /// </summary>
     private static readonly Comparer<LeaderEntry> Order = Comparer<LeaderEntry>.Create((a, b) =>
     {
         var byScore = a.Score.CompareTo(b.Score);
-        return byScore != 0 ? byScore : string.CompareOrdinal(b.Id, a.Id);
+        if (byScore != 0)
+        {
+            return byScore;
+        }
+
+        var byRank = b.Rank.CompareTo(a.Rank);
+        return byRank != 0 ? byRank : string.CompareOrdinal(b.Id, a.Id);
     });
 
     /// <summary>Tests only: how many entries of a board are kept.</summary>

@@ -109,9 +109,14 @@ public sealed record ConflictRemoved(long Id);
 /// <summary>A leaderboard's top entries, best first.</summary>
 public sealed record LeaderboardView(string Board, IReadOnlyList<LeaderEntry> Entries);
 
+/// <summary>An entry of a top: <see cref="Rank"/> is its place in the top shown (1 = best).</summary>
 public sealed record LeaderEntry(string Id, long Score, int Rank);
 
-/// <summary>An entry of a leaderboard changed score (event <c>leader</c>).</summary>
+/// <summary>
+/// An entry of a leaderboard changed score (event <c>leader</c>). <see cref="Rank"/> is its rank on
+/// the leaderboard as it changed: among equal scores the lower rank reached the score first, and
+/// ranks the higher (see <see cref="ConsoleModel"/>'s order).
+/// </summary>
 public sealed record LeaderEvent(string Board, string Id, long Score, int Rank, DateTimeOffset At);
 
 /// <summary>A row of the silo table (event <c>silo</c>): on central every silo, on an edge its own uplink. Lags in milliseconds.</summary>

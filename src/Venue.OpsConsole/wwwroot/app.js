@@ -252,9 +252,10 @@ const handlers = {
   silo(d) { state.silos.set(d.id, d); dirty.add('silos'); },
 };
 
-// The silo's order (ConsoleModel.Top): score down, then id by ordinal (UTF-16 code units, as '<' compares).
+// The leaderboard's own order, as the silo sorts (ConsoleModel.Order): score down; on a tie, who reached
+// the score first, told by the lower rank it came with; then id by ordinal (UTF-16 code units, as '<' compares).
 function byScore(a, b) {
-  return (b.score - a.score) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return (b.score - a.score) || (a.rank - b.rank) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 // As the silo trims (ConsoleModel.TrimAlerts): the oldest cleared alert first, an active one only when none is left.

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Venue.Console.Tests.Infrastructure;
+using Venue.Domain.Leaderboards;
 using Venue.Domain.Telemetry;
 using Venue.Runtime.Streams;
 using Venue.Simulation.Network;
@@ -237,5 +238,39 @@ public sealed class EdgeConsoleBrowserTests(BrowserFixture browser, ITestOutputH
         await Expect(console.Page.Locator("#alerts-note")).ToContainTextAsync("no longer kept");
         await Expect(button).ToBeEnabledAsync();
         Assert.Null(edge.Model.Snapshot().Alerts.Single().AcknowledgedAt);
+    }
+
+    /// <summary>Two booths tie: the leaderboard ranks first the one that reached the score first, whatever their ids, and so does the console.</summary>
+    [Fact]
+    public async Task A_tie_on_a_leaderboard_is_shown_in_the_leaderboards_own_order()
+    {
+        if (!Chromium(output))
+        {
+            return;
+        }
+
+        // A layout turns the edge's telemetry on, and with it the leaderboard grains.
+        using var layoutDirectory = new TempDirectory();
+        var layout = layoutDirectory.File("layout.json");
+        await File.WriteAllTextAsync(layout, """{ "zones": [ { "id": "hall-a", "name": "Hall A", "capacity": 100 } ] }""");
+        await using var edge = await ConsoleEdge.StartAsync(new Dictionary<string, string?> { ["Edge:LayoutPath"] = layout });
+        var console = new ConsolePage(await browser.NewPageAsync(), output);
+        await console.OpenAndSignInAsync(edge.Address, edge.OpsToken);
+
+        var board = edge.Silo.Grains.GetGrain<ILeaderboardGrain>(LeaderboardNames.Booths);
+        await board.AddPointsAsync("zed-robotics", 100, "visit-1");
+        await board.AddPointsAsync("acme", 60, "visit-1");
+        await board.AddPointsAsync("acme", 40, "visit-2");
+        var ranked = (await board.GetTopAsync(10)).Select(e => $"{e.Rank}. {e.Id}").ToList();
+        Assert.Equal(["1. zed-robotics", "2. acme"], ranked);
+
+        var shown = console.Page.Locator($"#boards [data-board='{LeaderboardNames.Booths}'] li .what");
+        await Expect(shown).ToHaveTextAsync([.. ranked]);
+        Assert.Equal(["zed-robotics", "acme"], edge.Model.Snapshot().Leaderboards.Single(b => b.Board == LeaderboardNames.Booths).Entries.Select(e => e.Id));
+
+        // Loaded from the snapshot, too.
+        await console.Page.ReloadAsync();
+        await console.ReadyAsync();
+        await Expect(shown).ToHaveTextAsync([.. ranked]);
     }
 }
