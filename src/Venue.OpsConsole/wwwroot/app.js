@@ -17,6 +17,8 @@ const MINUTES_SHOWN = 15;
 const probe = {
   epoch: null, lastSeq: 0, seqs: [], latencies: [], renderLatencies: [],
   gaps: 0, duplicates: 0, resyncs: 0, stalls: 0, opens: 0, snapshots: 0, renders: 0, ready: false,
+  // Attendee lookups over: answered, failed, or given up for a newer one.
+  lookups: 0,
 };
 window.venueConsole = probe;
 // How much the page holds, by part: for people debugging a console and for the browser tests.
@@ -41,6 +43,8 @@ let retryTimer = 0;
 let renderPending = false;
 let lastRender = 0;
 let pendingSince = 0;
+// The attendee lookup in flight: a newer one (or a sign-out) aborts it, so a slow answer never replaces a later one.
+let lookup = null;
 const dirty = new Set();
 
 function h(tag, props, ...children) {
@@ -433,12 +437,22 @@ function showLogin(message) {
   stop();
   state = null;
   probe.ready = false;
+  clearPage();
   setConn('signed out');
   $('#app').hidden = true;
   $('#logout').hidden = true;
   $('#login').hidden = false;
   $('#login-error').textContent = message || '';
   $('#token').focus();
+}
+
+// A shared tablet: whoever signs in next sees nothing the last user saw, above all the attendee they looked up.
+function clearPage() {
+  if (lookup) { lookup.abort(); lookup = null; }
+  $('#lookup input[name=id]').value = '';
+  for (const part of ['#attendee', '#gates tbody', '#zones', '#alerts', '#conflicts', '#boards', '#silos tbody', '#scans']) $(part).replaceChildren();
+  for (const part of ['#alerts-note', '#conflicts-note', '#seq']) $(part).textContent = '';
+  $('#silo').textContent = '…';
 }
 
 function hideLogin() {
@@ -473,20 +487,44 @@ $('#login').addEventListener('submit', async (event) => {
 });
 
 $('#logout').addEventListener('click', async () => {
-  await fetch('/console/session', { method: 'DELETE', credentials: 'same-origin' });
-  showLogin('Signed out.');
+  let told = true;
+  try {
+    await fetch('/console/session', { method: 'DELETE', credentials: 'same-origin' });
+  } catch {
+    told = false;
+  }
+  // The page is cleared either way: the next user must not see this one's screen.
+  showLogin(told ? 'Signed out.' : 'Signed out here, but the silo could not be told: its session may still be open there.');
 });
 
 $('#lookup').addEventListener('submit', async (event) => {
   event.preventDefault();
   const id = new FormData(event.currentTarget).get('id').trim();
   const out = $('#attendee');
-  const response = await fetch(`/console/api/attendees/${encodeURIComponent(id)}`, { credentials: 'same-origin' });
-  if (!response.ok) {
-    out.replaceChildren(h('p', { class: 'empty' }, response.status === 404 ? `No attendee '${id}'.` : `Lookup failed (${response.status}).`));
+  const say = (text) => out.replaceChildren(h('p', { class: 'empty' }, text));
+  if (lookup) lookup.abort();
+  const mine = lookup = new AbortController();
+  say(`Looking up '${id}'…`);
+  let a;
+  try {
+    const response = await fetch(`/console/api/attendees/${encodeURIComponent(id)}`, { credentials: 'same-origin', signal: mine.signal });
+    if (mine !== lookup) return;
+    if (response.status === 401) {
+      showLogin('Your session ended; sign in again.');
+      return;
+    }
+    if (!response.ok) {
+      say(response.status === 404 ? `No attendee '${id}'.` : `Lookup failed (${response.status}).`);
+      return;
+    }
+    a = await response.json();
+  } catch {
+    if (mine === lookup) say('The silo cannot be reached; try again.');
     return;
+  } finally {
+    probe.lookups++;
+    if (mine === lookup) lookup = null;
   }
-  const a = await response.json();
   const presence = a.inside === undefined ? 'unknown' : a.inside ? 'inside' : 'outside';
   out.replaceChildren(h('dl', { class: 'attendee', data: { attendee: a.id } },
     h('dt', null, 'Name'), h('dd', null, a.name), h('dt', null, 'Ticket'), h('dd', null, `${a.ticketType} (${a.status})`),
