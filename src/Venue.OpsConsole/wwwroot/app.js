@@ -164,11 +164,19 @@ function connect(epoch, seq) {
   }
   // The silo's heartbeat on a quiet stream: it only says the connection is alive.
   es.addEventListener('ping', () => { if (es === source) heard = performance.now(); });
-  es.addEventListener('resync', () => {
+  es.addEventListener('resync', (event) => {
     if (es !== source) return;
     probe.resyncs++;
-    start();
+    let reason = 'unknown';
+    try { reason = JSON.parse(event.data).reason || reason; } catch { /* the reload is what matters */ }
+    resync(reason);
   });
+}
+
+// What was on screen may jump (counters, alerts gone): the user is told the page reloaded, and why.
+function resync(reason) {
+  $('#resynced').textContent = `resynced (${reason}) at ${time(new Date().toISOString())}`;
+  start('resyncing');
 }
 
 function receive(event, apply) {
@@ -178,7 +186,7 @@ function receive(event, apply) {
   if (message.seq !== probe.lastSeq + 1) {
     // Never draw over a hole: reload the snapshot instead.
     probe.gaps++;
-    start();
+    resync('gap');
     return;
   }
   probe.lastSeq = message.seq;
@@ -451,7 +459,7 @@ function clearPage() {
   if (lookup) { lookup.abort(); lookup = null; }
   $('#lookup input[name=id]').value = '';
   for (const part of ['#attendee', '#gates tbody', '#zones', '#alerts', '#conflicts', '#boards', '#silos tbody', '#scans']) $(part).replaceChildren();
-  for (const part of ['#alerts-note', '#conflicts-note', '#seq']) $(part).textContent = '';
+  for (const part of ['#alerts-note', '#conflicts-note', '#resynced', '#seq']) $(part).textContent = '';
   $('#silo').textContent = '…';
 }
 
