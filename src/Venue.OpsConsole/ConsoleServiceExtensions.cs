@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Venue.Hosting.Configuration;
 using Venue.OpsConsole.Feed;
 using Venue.OpsConsole.Model;
@@ -13,7 +14,7 @@ public static class ConsoleServiceExtensions
     /// Registers what every silo's console shares: the feed (options under <c>Console:Feed</c>), the
     /// model, ops sessions and the console's JSON. The silo adds its own feeder and <see cref="IAttendeeLookup"/>.
     /// </summary>
-    /// <param name="dataDirectory">The silo's data directory, where the session cookie keys are kept.</param>
+    /// <param name="dataDirectory">The silo's data directory, where the session cookie keys and the acknowledgements of standing alerts are kept.</param>
     /// <param name="siloId">The silo's id, which names its session cookie.</param>
     public static IServiceCollection AddOpsConsole(this IServiceCollection services, Func<IServiceProvider, string> dataDirectory,
         Func<IServiceProvider, string> siloId)
@@ -21,6 +22,7 @@ public static class ConsoleServiceExtensions
         services.AddOptions<LiveFeedOptions>().BindConfiguration(LiveFeedOptions.Section).ValidateAnnotations(LiveFeedOptions.Section).ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<LiveFeed>();
+        services.AddSingleton(provider => new AlertAcknowledgements(dataDirectory(provider), provider.GetRequiredService<ILogger<AlertAcknowledgements>>()));
         services.AddSingleton<ConsoleModel>();
         services.AddSingleton<OpsCredentialCheck>();
         services.AddSingleton<SignInThrottle>();

@@ -12,7 +12,8 @@ namespace Venue.OpsConsole.Model;
 /// after the sequence it names. Every method is cheap and never waits: callers include grain stream
 /// handlers, whose publishers wait for them.
 /// </summary>
-public sealed class ConsoleModel(LiveFeed feed, TimeProvider time)
+/// <param name="acknowledgements">Where acknowledgements of standing alerts are kept across a restart; by default, in memory only.</param>
+public sealed class ConsoleModel(LiveFeed feed, TimeProvider time, AlertAcknowledgements? acknowledgements = null)
 {
     public const string Format = "venue-console/1";
     public const int RecentScansKept = 50;
@@ -33,6 +34,7 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time)
     private readonly Dictionary<string, Dictionary<string, LeaderEntry>> _boards = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SiloView> _silos = new(StringComparer.Ordinal);
     private readonly Queue<ScanEvent> _recent = new();
+    private readonly AlertAcknowledgements _acknowledgements = acknowledgements ?? new AlertAcknowledgements(null);
     private SiloIdentity _identity = new("", "");
 
     public LiveFeed Feed => feed;
@@ -67,7 +69,8 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time)
     {
         var gate = Gate(scan.Gate, scan.Edge);
         var (reasonCount, minute, minuteCount) = gate.Count(scan);
-        // A scan makes its gate online (as clients assume too); going idle is told by RefreshGates.
+        // By the scan's own time: one uploaded late leaves an idle gate idle. Its event says so (no
+        // gate event follows); going idle later is told by RefreshGates.
         gate.Status = gate.ComputeStatus(time.GetUtcNow());
         var result = scan.Reason switch
         {
@@ -77,7 +80,7 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time)
         };
         var view = new ScanEvent(scan.Gate, scan.Edge, scan.Direction == ScanDirection.Exit ? "exit" : "entry", result, scan.Reason.Code(),
             scan.Attendee, scan.At, scan.Journal,
-            new GateCounters(gate.Scans, gate.Admitted, gate.Exited, gate.Refused, reasonCount, minute, minuteCount));
+            new GateCounters(gate.Scans, gate.Admitted, gate.Exited, gate.Refused, reasonCount, minute, minuteCount), gate.Status);
         _recent.Enqueue(view);
         if (_recent.Count > RecentScansKept)
         {
@@ -134,19 +137,29 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time)
     public long Alert(ZoneAlert alert)
     {
         ArgumentNullException.ThrowIfNull(alert);
-        return feed.Publish("alert", seq =>
+        var seq = feed.Publish("alert", seq =>
         {
             var key = (alert.ZoneId, alert.Level);
             AlertView view;
             if (alert.Raised)
             {
-                view = _activeAlerts.TryGetValue(key, out var id)
-                    ? _alerts[id] with { Occupancy = alert.Occupancy, Capacity = alert.Capacity }
-                    : NewAlert(seq, alert);
+                if (_activeAlerts.TryGetValue(key, out var id))
+                {
+                    view = _alerts[id] with { Occupancy = alert.Occupancy, Capacity = alert.Capacity };
+                }
+                else
+                {
+                    // A new crossing: whatever was acknowledged at this level was another alert.
+                    _acknowledgements.Forget(alert.ZoneId, LevelCode(alert.Level));
+                    view = NewAlert(seq, alert);
+                }
+
                 _activeAlerts[key] = view.Id;
             }
             else
             {
+                // Also when the alert is no longer kept here (trimmed): it is over, and so is its acknowledgement.
+                _acknowledgements.Forget(alert.ZoneId, LevelCode(alert.Level));
                 if (!_activeAlerts.Remove(key, out var id))
                 {
                     return null;
@@ -159,6 +172,9 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time)
             TrimAlerts();
             return Json(view, ConsoleJsonContext.Default.AlertView);
         });
+        // Off this thread: a grain's stream handler must not wait for a disk.
+        _acknowledgements.SaveSoon();
+        return seq;
     }
 
     private static AlertView NewAlert(long seq, ZoneAlert alert) =>
@@ -169,7 +185,9 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time)
     /// from the journals before anyone subscribes to their streams, so without this a zone at
     /// capacity showed no tile and no alert, and its later clear was dropped as clearing nothing.
     /// Call it after subscribing: a zone whose live changes have begun arriving is newer than this
-    /// and is left as it is. One alert is raised per level the zone stands at, as the way up raised them.
+    /// and is left as it is. One alert is raised per level the zone stands at, as the way up raised them;
+    /// one acknowledged before the restart (<see cref="AlertAcknowledgements"/>) is raised acknowledged,
+    /// with the time it was first raised.
     /// </summary>
     public void SeedZone(ZoneOccupancyChanged current)
     {
@@ -184,6 +202,8 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time)
             var view = new ZoneView(current.ZoneId, current.Occupancy, current.Capacity, LevelCode(current.Level), current.At);
             _zones[current.ZoneId] = view;
             _seededZones.Add(current.ZoneId);
+            // Levels the zone no longer stands at cleared while the silo was down (or just before it stopped).
+            _acknowledgements.ForgetAbove(current.ZoneId, current.Level);
             return Json(view, ConsoleJsonContext.Default.ZoneView);
         });
         for (var level = ZoneLevel.Warn; level <= current.Level; level++)
@@ -199,18 +219,28 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time)
                 }
 
                 var view = NewAlert(seq, alert);
+                if (_acknowledgements.Find(alert.ZoneId, LevelCode(alert.Level)) is { } seen)
+                {
+                    view = view with { RaisedAt = seen.RaisedAt, AcknowledgedAt = seen.AcknowledgedAt, AcknowledgedBy = seen.AcknowledgedBy };
+                }
+
                 _activeAlerts[key] = view.Id;
                 _alerts[view.Id] = view;
                 TrimAlerts();
                 return Json(view, ConsoleJsonContext.Default.AlertView);
             });
         }
+
+        _acknowledgements.Save();
     }
 
     /// <summary>An entry of a board's top as it stands when the console starts; an entry already updated live is left as it is.</summary>
     public void SeedLeader(LeaderboardChanged current) => PutLeader(current, onlyIfAbsent: true);
 
-    /// <summary>Marks an alert seen; null when there is no such alert. A second acknowledgement keeps the first.</summary>
+    /// <summary>
+    /// Marks an alert seen; null when there is no such alert. A second acknowledgement keeps the first.
+    /// One still standing is written to disk before this returns, so a restart keeps it seen.
+    /// </summary>
     public AlertView? AcknowledgeAlert(long id, string by)
     {
         AlertView? result = null;
@@ -228,8 +258,14 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time)
             }
 
             result = _alerts[id] = view with { AcknowledgedAt = time.GetUtcNow(), AcknowledgedBy = by };
+            if (result.Active)
+            {
+                _acknowledgements.Record(result);
+            }
+
             return Json(result, ConsoleJsonContext.Default.AlertView);
         });
+        _acknowledgements.Save();
         return result;
     }
 
@@ -342,11 +378,22 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time)
     /// <summary>Entries kept per board: the ones shown and some below them.</summary>
     internal const int LeadersKept = LeadersShown * 4;
 
-    /// <summary>Ascending standing: lower score first, then, on a tie, the id that sorts later (the top shows the earlier id first).</summary>
+    /// <summary>
+    /// Ascending standing, as the leaderboard grain ranks: lower score first; on a tie, who reached the
+    /// score later, told by the higher rank the entry came with (an entry that keeps its score only
+    /// ever moves down, so whoever reached the score after it was ranked below it, whenever each was
+    /// told); then the id that sorts later.
+    /// </summary>
     private static readonly Comparer<LeaderEntry> Order = Comparer<LeaderEntry>.Create((a, b) =>
     {
         var byScore = a.Score.CompareTo(b.Score);
-        return byScore != 0 ? byScore : string.CompareOrdinal(b.Id, a.Id);
+        if (byScore != 0)
+        {
+            return byScore;
+        }
+
+        var byRank = b.Rank.CompareTo(a.Rank);
+        return byRank != 0 ? byRank : string.CompareOrdinal(b.Id, a.Id);
     });
 
     /// <summary>Tests only: how many entries of a board are kept.</summary>
@@ -384,7 +431,7 @@ public sealed class ConsoleModel(LiveFeed feed, TimeProvider time)
         _ => "normal",
     };
 
-    private static ZoneLevel ParseLevel(string code) => code switch
+    internal static ZoneLevel ParseLevel(string code) => code switch
     {
         "warn" => ZoneLevel.Warn,
         "alert" => ZoneLevel.Alert,

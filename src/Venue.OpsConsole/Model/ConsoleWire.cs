@@ -55,6 +55,8 @@ public sealed record MinuteCount(long Minute, long Count);
 /// <summary>
 /// A scan (event <c>scan</c>), with the gate's counters after it, so a client sets its numbers
 /// rather than adds to them. <see cref="Result"/>: <c>admitted</c>, <c>exited</c> or <c>refused</c>.
+/// <see cref="GateStatus"/>: the gate's status after it as the silo computed it (a scan uploaded late
+/// leaves an idle gate idle): clients set it rather than guess, as no <c>gate</c> event follows.
 /// </summary>
 public sealed record ScanEvent(
     string Gate,
@@ -65,7 +67,8 @@ public sealed record ScanEvent(
     string? Attendee,
     DateTimeOffset At,
     long Journal,
-    GateCounters Counters);
+    GateCounters Counters,
+    string GateStatus);
 
 /// <summary>A gate's counters after a scan; <see cref="ReasonCount"/> counts the scan's reason, <see cref="MinuteCount"/> its minute.</summary>
 public sealed record GateCounters(long Scans, long Admitted, long Exited, long Refused, long ReasonCount, long Minute, long MinuteCount);
@@ -107,9 +110,14 @@ public sealed record ConflictRemoved(long Id);
 /// <summary>A leaderboard's top entries, best first.</summary>
 public sealed record LeaderboardView(string Board, IReadOnlyList<LeaderEntry> Entries);
 
+/// <summary>An entry of a top: <see cref="Rank"/> is its place in the top shown (1 = best).</summary>
 public sealed record LeaderEntry(string Id, long Score, int Rank);
 
-/// <summary>An entry of a leaderboard changed score (event <c>leader</c>).</summary>
+/// <summary>
+/// An entry of a leaderboard changed score (event <c>leader</c>). <see cref="Rank"/> is its rank on
+/// the leaderboard as it changed: among equal scores the lower rank reached the score first, and
+/// ranks the higher (see <see cref="ConsoleModel"/>'s order).
+/// </summary>
 public sealed record LeaderEvent(string Board, string Id, long Score, int Rank, DateTimeOffset At);
 
 /// <summary>A row of the silo table (event <c>silo</c>): on central every silo, on an edge its own uplink. Lags in milliseconds.</summary>

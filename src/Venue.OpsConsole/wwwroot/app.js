@@ -17,6 +17,8 @@ const MINUTES_SHOWN = 15;
 const probe = {
   epoch: null, lastSeq: 0, seqs: [], latencies: [], renderLatencies: [],
   gaps: 0, duplicates: 0, resyncs: 0, stalls: 0, opens: 0, snapshots: 0, renders: 0, ready: false,
+  // Attendee lookups over: answered, failed, or given up for a newer one.
+  lookups: 0,
 };
 window.venueConsole = probe;
 // How much the page holds, by part: for people debugging a console and for the browser tests.
@@ -41,6 +43,8 @@ let retryTimer = 0;
 let renderPending = false;
 let lastRender = 0;
 let pendingSince = 0;
+// The attendee lookup in flight: a newer one (or a sign-out) aborts it, so a slow answer never replaces a later one.
+let lookup = null;
 const dirty = new Set();
 
 function h(tag, props, ...children) {
@@ -160,11 +164,19 @@ function connect(epoch, seq) {
   }
   // The silo's heartbeat on a quiet stream: it only says the connection is alive.
   es.addEventListener('ping', () => { if (es === source) heard = performance.now(); });
-  es.addEventListener('resync', () => {
+  es.addEventListener('resync', (event) => {
     if (es !== source) return;
     probe.resyncs++;
-    start();
+    let reason = 'unknown';
+    try { reason = JSON.parse(event.data).reason || reason; } catch { /* the reload is what matters */ }
+    resync(reason);
   });
+}
+
+// What was on screen may jump (counters, alerts gone): the user is told the page reloaded, and why.
+function resync(reason) {
+  $('#resynced').textContent = `resynced (${reason}) at ${time(new Date().toISOString())}`;
+  start('resyncing');
 }
 
 function receive(event, apply) {
@@ -174,7 +186,7 @@ function receive(event, apply) {
   if (message.seq !== probe.lastSeq + 1) {
     // Never draw over a hole: reload the snapshot instead.
     probe.gaps++;
-    start();
+    resync('gap');
     return;
   }
   probe.lastSeq = message.seq;
@@ -218,8 +230,10 @@ const handlers = {
       gate.minutes.set(c.minute, c.minuteCount);
       if (fresh) forgetOldMinutes(gate);
     }
-    gate.lastScanAt = d.at;
-    if (gate.status === 'idle') gate.status = 'online';
+    // As the silo keeps it: the latest scan's time, which a late upload does not move back.
+    if (!gate.lastScanAt || Date.parse(d.at) > Date.parse(gate.lastScanAt)) gate.lastScanAt = d.at;
+    // The silo's status after the scan, not a guess: one uploaded late leaves an idle gate idle.
+    gate.status = d.gateStatus;
     state.scans.unshift(d);
     if (state.scans.length > 50) state.scans.length = 50;
     dirty.add('gates'); dirty.add('scans');
@@ -250,9 +264,10 @@ const handlers = {
   silo(d) { state.silos.set(d.id, d); dirty.add('silos'); },
 };
 
-// The silo's order (ConsoleModel.Top): score down, then id by ordinal (UTF-16 code units, as '<' compares).
+// The leaderboard's own order, as the silo sorts (ConsoleModel.Order): score down; on a tie, who reached
+// the score first, told by the lower rank it came with; then id by ordinal (UTF-16 code units, as '<' compares).
 function byScore(a, b) {
-  return (b.score - a.score) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return (b.score - a.score) || (a.rank - b.rank) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 // As the silo trims (ConsoleModel.TrimAlerts): the oldest cleared alert first, an active one only when none is left.
@@ -430,12 +445,22 @@ function showLogin(message) {
   stop();
   state = null;
   probe.ready = false;
+  clearPage();
   setConn('signed out');
   $('#app').hidden = true;
   $('#logout').hidden = true;
   $('#login').hidden = false;
   $('#login-error').textContent = message || '';
   $('#token').focus();
+}
+
+// A shared tablet: whoever signs in next sees nothing the last user saw, above all the attendee they looked up.
+function clearPage() {
+  if (lookup) { lookup.abort(); lookup = null; }
+  $('#lookup input[name=id]').value = '';
+  for (const part of ['#attendee', '#gates tbody', '#zones', '#alerts', '#conflicts', '#boards', '#silos tbody', '#scans']) $(part).replaceChildren();
+  for (const part of ['#alerts-note', '#conflicts-note', '#resynced', '#seq']) $(part).textContent = '';
+  $('#silo').textContent = '…';
 }
 
 function hideLogin() {
@@ -470,20 +495,44 @@ $('#login').addEventListener('submit', async (event) => {
 });
 
 $('#logout').addEventListener('click', async () => {
-  await fetch('/console/session', { method: 'DELETE', credentials: 'same-origin' });
-  showLogin('Signed out.');
+  let told = true;
+  try {
+    await fetch('/console/session', { method: 'DELETE', credentials: 'same-origin' });
+  } catch {
+    told = false;
+  }
+  // The page is cleared either way: the next user must not see this one's screen.
+  showLogin(told ? 'Signed out.' : 'Signed out here, but the silo could not be told: its session may still be open there.');
 });
 
 $('#lookup').addEventListener('submit', async (event) => {
   event.preventDefault();
   const id = new FormData(event.currentTarget).get('id').trim();
   const out = $('#attendee');
-  const response = await fetch(`/console/api/attendees/${encodeURIComponent(id)}`, { credentials: 'same-origin' });
-  if (!response.ok) {
-    out.replaceChildren(h('p', { class: 'empty' }, response.status === 404 ? `No attendee '${id}'.` : `Lookup failed (${response.status}).`));
+  const say = (text) => out.replaceChildren(h('p', { class: 'empty' }, text));
+  if (lookup) lookup.abort();
+  const mine = lookup = new AbortController();
+  say(`Looking up '${id}'…`);
+  let a;
+  try {
+    const response = await fetch(`/console/api/attendees/${encodeURIComponent(id)}`, { credentials: 'same-origin', signal: mine.signal });
+    if (mine !== lookup) return;
+    if (response.status === 401) {
+      showLogin('Your session ended; sign in again.');
+      return;
+    }
+    if (!response.ok) {
+      say(response.status === 404 ? `No attendee '${id}'.` : `Lookup failed (${response.status}).`);
+      return;
+    }
+    a = await response.json();
+  } catch {
+    if (mine === lookup) say('The silo cannot be reached; try again.');
     return;
+  } finally {
+    probe.lookups++;
+    if (mine === lookup) lookup = null;
   }
-  const a = await response.json();
   const presence = a.inside === undefined ? 'unknown' : a.inside ? 'inside' : 'outside';
   out.replaceChildren(h('dl', { class: 'attendee', data: { attendee: a.id } },
     h('dt', null, 'Name'), h('dd', null, a.name), h('dt', null, 'Ticket'), h('dd', null, `${a.ticketType} (${a.status})`),

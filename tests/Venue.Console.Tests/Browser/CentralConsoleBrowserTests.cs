@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using Venue.Console.Tests.Infrastructure;
+using Venue.OpsConsole.Model;
 using static Microsoft.Playwright.Assertions;
 
 namespace Venue.Console.Tests.Browser;
@@ -43,5 +45,33 @@ public sealed class CentralConsoleBrowserTests(BrowserFixture browser, ITestOutp
         await central.Silo.Store.ReplaceConflictsAsync("a1", []);
         await Expect(console.Page.Locator("#conflicts li[data-conflict-id]")).ToHaveCountAsync(0);
         await Expect(console.Page.Locator("#conflicts li.empty")).ToHaveTextAsync("No conflicts.");
+    }
+
+    /// <summary>An edge back from a partition uploads scans made ten minutes ago: central holds their gate idle, and so must the page.</summary>
+    [Fact]
+    public async Task A_scan_uploaded_late_leaves_its_gate_idle_on_the_page_as_on_the_silo()
+    {
+        if (!Requirement.Met(BrowserFixture.Available, $"Debian's chromium at {BrowserFixture.ChromiumPath}", output))
+        {
+            return;
+        }
+
+        await using var central = await ConsoleCentral.StartAsync();
+        var console = new ConsolePage(await browser.NewPageAsync(), output);
+        await console.OpenAndSignInAsync(central.Address, central.OpsToken);
+        var model = central.Services.GetRequiredService<ConsoleModel>();
+
+        var then = DateTimeOffset.UtcNow.AddMinutes(-10);
+        await central.Silo.IngestAsync("north", [central.NextAdmission("north", "G07", "late-1") with { ScannedAt = then, At = then }]);
+        await Expect(console.Gate("G07", "admitted-count")).ToHaveTextAsync("1");
+        // The status is drawn with the count its scan event carried: no gate event follows to correct it.
+        Assert.Equal("idle", model.Snapshot().Gates.Single(g => g.Id == "G07").Status);
+        Assert.Equal("idle", await console.Gate("G07", "status").TextContentAsync());
+
+        // A scan made now turns it online, on both.
+        await central.UploadAdmissionAsync("north", "G07", "now-1");
+        await Expect(console.Gate("G07", "admitted-count")).ToHaveTextAsync("2");
+        Assert.Equal("online", model.Snapshot().Gates.Single(g => g.Id == "G07").Status);
+        Assert.Equal("online", await console.Gate("G07", "status").TextContentAsync());
     }
 }

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
 using Venue.Console.Tests.Infrastructure;
 using Venue.Simulation.Network;
 using static Microsoft.Playwright.Assertions;
@@ -158,6 +160,75 @@ public sealed class ConsoleLifecycleBrowserTests(BrowserFixture browser, ITestOu
         network.Delay = TimeSpan.Zero;
         network.Partition();
         network.Heal();
+        await Expect(console.Page.Locator("#conn")).ToHaveTextAsync("live");
+        await edge.AdmitAsync("G01");
+        await Expect(console.Gate("G01", "admitted-count")).ToHaveTextAsync("1");
+    }
+
+    [Fact]
+    public async Task A_console_that_fell_behind_reloads_and_says_it_resynced_and_why()
+    {
+        if (!Chromium(output))
+        {
+            return;
+        }
+
+        await using var edge = await ConsoleEdge.StartAsync(new Dictionary<string, string?> { ["Console:Feed:ReplayCapacity"] = "16" });
+        await using var network = FaultProxy.Start(edge.Address);
+        var console = new ConsolePage(await browser.NewPageAsync(), output);
+        await console.OpenAndSignInAsync(network.Address, edge.OpsToken);
+        await Expect(console.Page.Locator("#resynced")).ToBeHiddenAsync();
+
+        // Away for longer than the silo's replay buffer holds: its reconnect is told to resync.
+        network.Partition();
+        await Expect(console.Page.Locator("#conn")).ToHaveTextAsync("reconnecting");
+        for (var i = 0; i < 40; i++)
+        {
+            await edge.AdmitAsync("G01");
+        }
+
+        network.Heal();
+        await Eventually.UntilAsync(async () => (await console.ProbeAsync()).Resyncs >= 1, Signal.Limit, "the page to be told to resync");
+        await Expect(console.Page.Locator("#resynced")).ToHaveTextAsync(new Regex(@"^resynced \(behind\) at "));
+        await Expect(console.Page.Locator("#conn")).ToHaveTextAsync("live");
+        await Expect(console.Gate("G01", "admitted-count")).ToHaveTextAsync("40");
+    }
+
+    [Fact]
+    public async Task A_hole_in_the_stream_reloads_the_snapshot_and_the_page_says_so()
+    {
+        if (!Chromium(output))
+        {
+            return;
+        }
+
+        await using var edge = await ConsoleEdge.StartAsync();
+        var console = new ConsolePage(await browser.NewPageAsync(), output);
+        // The first stream skips an event (its next one is two past the snapshot's); later ones are the silo's.
+        var streams = 0;
+        await console.Page.RouteAsync("**/console/api/stream*", async route =>
+        {
+            if (Interlocked.Increment(ref streams) > 1)
+            {
+                await route.ContinueAsync();
+                return;
+            }
+
+            var after = Uri.UnescapeDataString(new Uri(route.Request.Url).Query.Split("after=")[1]);
+            var epoch = after[..after.LastIndexOf('-')];
+            var next = long.Parse(after[(after.LastIndexOf('-') + 1)..], System.Globalization.CultureInfo.InvariantCulture) + 2;
+            await route.FulfillAsync(new RouteFulfillOptions
+            {
+                Status = 200,
+                ContentType = "text/event-stream",
+                Body = $"retry: 1000\n\nid: {epoch}-{next}\nevent: silo\ndata: {{\"seq\":{next},\"ts\":0,\"data\":{{}}}}\n\n",
+            });
+        });
+        await console.OpenAndSignInAsync(edge.Address, edge.OpsToken);
+
+        await Eventually.UntilAsync(async () => (await console.ProbeAsync()).Gaps >= 1, Signal.Limit, "the page to see the hole");
+        await Expect(console.Page.Locator("#resynced")).ToHaveTextAsync(new Regex(@"^resynced \(gap\) at "));
+        await Eventually.UntilAsync(async () => (await console.ProbeAsync()).Snapshots >= 2, Signal.Limit, "the page to load the snapshot again");
         await Expect(console.Page.Locator("#conn")).ToHaveTextAsync("live");
         await edge.AdmitAsync("G01");
         await Expect(console.Gate("G01", "admitted-count")).ToHaveTextAsync("1");

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Venue.Console.Tests.Infrastructure;
+using Venue.Domain.Leaderboards;
 using Venue.Domain.Telemetry;
 using Venue.Runtime.Streams;
 using Venue.Simulation.Network;
@@ -156,6 +157,48 @@ public sealed class EdgeConsoleBrowserTests(BrowserFixture browser, ITestOutputH
     }
 
     [Fact]
+    public async Task On_a_portrait_tablet_every_gate_column_shows_and_every_control_is_a_44_px_tap_target()
+    {
+        if (!Chromium(output))
+        {
+            return;
+        }
+
+        await using var edge = await ConsoleEdge.StartAsync();
+        // What a tablet gets: a touch screen, so the page sees a coarse pointer.
+        var console = new ConsolePage(await browser.NewPageAsync(width: 768, height: 1024, touch: true), output);
+        await console.OpenAndSignInAsync(edge.Address, edge.OpsToken);
+        var alerts = edge.Silo.Streams.GetStream<ZoneAlert>(new StreamId(TelemetryStreams.ZoneAlerts, "hall-a"));
+        await alerts.OnNextAsync(new ZoneAlert("hall-a", ZoneLevel.Alert, true, 912, 1000, DateTimeOffset.UtcNow));
+        var used = edge.NextBadge();
+        await edge.Scanner.ScanAsync("G01", used.Token);
+        await edge.Scanner.ScanAsync("G01", used.Token);
+        await edge.Scanner.ScanAsync("G01", "not-a-badge");
+        await edge.AdmitAsync("G02");
+        await Expect(console.Gate("G01", "refused-count")).ToHaveTextAsync("2");
+        await Expect(console.Page.Locator("#alerts button.ack-button")).ToBeVisibleAsync();
+        Assert.True(await console.Page.EvaluateAsync<bool>("() => matchMedia('(pointer: coarse)').matches"), "the tablet's pointer is coarse");
+
+        var measured = await console.Page.EvaluateAsync<JsonElement>("""
+            () => {
+              const gates = document.querySelector('#gates').parentElement;
+              const controls = [...document.querySelectorAll('button, input')].filter((e) => e.getClientRects().length > 0)
+                .map((e) => ({ what: e.id || e.name || e.className || e.textContent, height: e.getBoundingClientRect().height }));
+              return { page: document.documentElement.scrollWidth, screen: window.innerWidth,
+                       gatesScroll: gates.scrollWidth, gatesVisible: gates.clientWidth, controls };
+            }
+            """);
+        output.WriteLine(measured.ToString());
+        await console.ScreenshotAsync("edge-tablet-portrait");
+        Assert.True(measured.GetProperty("page").GetInt32() <= measured.GetProperty("screen").GetInt32(), $"the page scrolls sideways: {measured}");
+        Assert.True(measured.GetProperty("gatesScroll").GetInt32() <= measured.GetProperty("gatesVisible").GetInt32(), $"gate columns hidden behind a sideways scroll: {measured}");
+        var controls = measured.GetProperty("controls").EnumerateArray().ToList();
+        // Sign out, Acknowledge, the lookup's field and its button.
+        Assert.True(controls.Count >= 4, $"the controls shown: {measured}");
+        Assert.All(controls, c => Assert.True(c.GetProperty("height").GetDouble() >= 44, $"smaller than a 44 px tap target: {c}"));
+    }
+
+    [Fact]
     public async Task A_late_answer_to_an_acknowledgement_does_not_undo_what_the_stream_said_since()
     {
         if (!Chromium(output))
@@ -237,5 +280,39 @@ public sealed class EdgeConsoleBrowserTests(BrowserFixture browser, ITestOutputH
         await Expect(console.Page.Locator("#alerts-note")).ToContainTextAsync("no longer kept");
         await Expect(button).ToBeEnabledAsync();
         Assert.Null(edge.Model.Snapshot().Alerts.Single().AcknowledgedAt);
+    }
+
+    /// <summary>Two booths tie: the leaderboard ranks first the one that reached the score first, whatever their ids, and so does the console.</summary>
+    [Fact]
+    public async Task A_tie_on_a_leaderboard_is_shown_in_the_leaderboards_own_order()
+    {
+        if (!Chromium(output))
+        {
+            return;
+        }
+
+        // A layout turns the edge's telemetry on, and with it the leaderboard grains.
+        using var layoutDirectory = new TempDirectory();
+        var layout = layoutDirectory.File("layout.json");
+        await File.WriteAllTextAsync(layout, """{ "zones": [ { "id": "hall-a", "name": "Hall A", "capacity": 100 } ] }""");
+        await using var edge = await ConsoleEdge.StartAsync(new Dictionary<string, string?> { ["Edge:LayoutPath"] = layout });
+        var console = new ConsolePage(await browser.NewPageAsync(), output);
+        await console.OpenAndSignInAsync(edge.Address, edge.OpsToken);
+
+        var board = edge.Silo.Grains.GetGrain<ILeaderboardGrain>(LeaderboardNames.Booths);
+        await board.AddPointsAsync("zed-robotics", 100, "visit-1");
+        await board.AddPointsAsync("acme", 60, "visit-1");
+        await board.AddPointsAsync("acme", 40, "visit-2");
+        var ranked = (await board.GetTopAsync(10)).Select(e => $"{e.Rank}. {e.Id}").ToList();
+        Assert.Equal(["1. zed-robotics", "2. acme"], ranked);
+
+        var shown = console.Page.Locator($"#boards [data-board='{LeaderboardNames.Booths}'] li .what");
+        await Expect(shown).ToHaveTextAsync([.. ranked]);
+        Assert.Equal(["zed-robotics", "acme"], edge.Model.Snapshot().Leaderboards.Single(b => b.Board == LeaderboardNames.Booths).Entries.Select(e => e.Id));
+
+        // Loaded from the snapshot, too.
+        await console.Page.ReloadAsync();
+        await console.ReadyAsync();
+        await Expect(shown).ToHaveTextAsync([.. ranked]);
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Venue.Console.Tests.Infrastructure;
 using Venue.Domain.Telemetry;
 using Venue.OpsConsole.Feed;
+using Venue.OpsConsole.Model;
 
 namespace Venue.Console.Tests.Feed;
 
@@ -58,6 +59,53 @@ public sealed class ConsoleHttpTests
         var cleared = after.Alerts.Where(a => !a.Active && a.Zone == "hall-a").Select(a => a.Level).ToList();
         Assert.Contains("full", cleared);
         Assert.Equal(3, cleared.Count + after.Alerts.Count(a => a.Active && a.Zone == "hall-a"));
+    }
+
+    [Fact]
+    public async Task After_a_restart_the_alerts_ops_acknowledged_stay_acknowledged_and_one_raised_again_since_does_not()
+    {
+        using var layoutDirectory = new TempDirectory();
+        var layout = layoutDirectory.File("layout.json");
+        await File.WriteAllTextAsync(layout, """{ "zones": [ { "id": "hall-a", "name": "Hall A", "capacity": 10 } ] }""");
+        await using var edge = await ConsoleEdge.StartAsync(new Dictionary<string, string?> { ["Edge:LayoutPath"] = layout });
+        for (var i = 0; i < 10; i++)
+        {
+            await edge.AdmitAsync();
+        }
+
+        await Eventually.UntilAsync(() => Task.FromResult(edge.Model.Snapshot().Alerts.Count(a => a.Active) == 3), Signal.Limit, "hall A's warn, alert and full alerts");
+        using (var ops = edge.OpsClient())
+        {
+            foreach (var alert in edge.Model.Snapshot().Alerts)
+            {
+                using var ack = await ops.PostAsync($"/console/api/alerts/{alert.Id}/acknowledge", null);
+                Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
+            }
+        }
+
+        // Two leave (full clears below 9 in a hall of 10; alert and warn stand) and two more come: full is raised anew, unseen.
+        var zone = edge.Silo.Grains.GetGrain<Venue.Domain.Zones.IZoneGrain>("hall-a");
+        foreach (var inside in (await zone.GetOccupantsAsync(10)).Take(2))
+        {
+            await zone.LeaveAsync(inside.AttendeeId, DateTimeOffset.UtcNow);
+        }
+
+        await edge.AdmitAsync();
+        await edge.AdmitAsync();
+        await Eventually.UntilAsync(() => Task.FromResult(edge.Model.Snapshot().Alerts.Count(a => a.Active) == 3), Signal.Limit, "hall A's full alert raised again");
+        var before = Standing(edge);
+        Assert.Equal(["alert seen", "full unseen", "warn seen"], before.Select(a => $"{a.Level} {(a.AcknowledgedBy is null ? "unseen" : "seen")}"));
+
+        await edge.RestartAsync();
+
+        var after = Standing(edge);
+        Assert.Equal(before.Select(a => (a.Level, a.AcknowledgedAt, a.AcknowledgedBy)), after.Select(a => (a.Level, a.AcknowledgedAt, a.AcknowledgedBy)));
+        // An acknowledged one also keeps when it was raised (an unseen one is raised anew at the zone's last change, as before).
+        Assert.Equal(before.Where(a => a.AcknowledgedAt is not null).Select(a => a.RaisedAt), after.Where(a => a.AcknowledgedAt is not null).Select(a => a.RaisedAt));
+        Assert.True(File.Exists(Path.Combine(edge.DataDirectory, AlertAcknowledgements.FileName)), "the acknowledgements are kept in the edge's data directory");
+
+        static List<AlertView> Standing(ConsoleEdge edge) =>
+            [.. edge.Model.Snapshot().Alerts.Where(a => a.Active && a.Zone == "hall-a").OrderBy(a => a.Level, StringComparer.Ordinal)];
     }
 
     [Fact]

@@ -40,11 +40,14 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 
     /// <summary>A fresh context (its own cookies) with a tablet-sized landscape viewport.</summary>
-    public async Task<IPage> NewPageAsync(int width = 1280, int height = 900)
+    /// <param name="touch">A touch screen and a mobile browser, as a tablet or phone has: CSS's <c>(pointer: coarse)</c> matches.</param>
+    public async Task<IPage> NewPageAsync(int width = 1280, int height = 900, bool touch = false)
     {
         var context = await Browser!.NewContextAsync(new BrowserNewContextOptions
         {
             ViewportSize = new ViewportSize { Width = width, Height = height },
+            HasTouch = touch,
+            IsMobile = touch,
             Locale = "en-US",
             TimezoneId = "UTC",
         });
