@@ -22,6 +22,7 @@ public static class ConsoleServiceExtensions
         services.AddOptions<LiveFeedOptions>().BindConfiguration(LiveFeedOptions.Section).ValidateAnnotations(LiveFeedOptions.Section).ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<LiveFeed>();
+        services.AddSingleton<StreamLimit>();
         services.AddSingleton(provider => new AlertAcknowledgements(dataDirectory(provider), provider.GetRequiredService<ILogger<AlertAcknowledgements>>()));
         services.AddSingleton<ConsoleModel>();
         services.AddSingleton<OpsCredentialCheck>();

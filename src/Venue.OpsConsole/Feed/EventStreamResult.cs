@@ -39,6 +39,8 @@ public sealed class EventStreamResult(LiveFeed feed, FeedPosition? after, bool u
 
         var stopping = httpContext.RequestServices.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(httpContext.RequestAborted, stopping);
+        // Disposed before ended is: the limit never cancels a disposed source.
+        using var slot = StreamLimit.HolderOf(httpContext.User) is { } holder ? httpContext.RequestServices.GetService<StreamLimit>()?.Open(holder, ended) : null;
         var time = httpContext.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System;
         using var subscription = unreadablePosition ? null : feed.Subscribe(after);
         var watch = WatchCredentialAsync(httpContext, time, ended);

@@ -36,6 +36,14 @@ public sealed class LiveFeedOptions
     public TimeSpan CredentialCheck { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// Live streams one sign-in (one session, or one ops token sent as a bearer) may hold open. A new
+    /// one past this ends the oldest rather than being refused: a tablet whose Wi-Fi drops leaves
+    /// streams the silo has not yet found dead, and its reconnect must not be locked out by them.
+    /// </summary>
+    [Range(1, 1000)]
+    public int StreamsPerSession { get; set; } = 8;
+
+    /// <summary>
     /// How long the browser waits before reconnecting (the SSE <c>retry</c> field). At least 100 ms, so
     /// a stream the server ends (a resync) is not reopened in a tight loop; at most a minute.
     /// </summary>

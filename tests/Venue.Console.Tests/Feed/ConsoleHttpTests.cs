@@ -277,6 +277,36 @@ public sealed class ConsoleHttpTests
     }
 
     [Fact]
+    public async Task A_sign_in_holds_at_most_its_streams_per_session_a_new_one_ending_the_oldest_and_other_sign_ins_untouched()
+    {
+        await using var edge = await ConsoleEdge.StartAsync(new Dictionary<string, string?> { ["Console:Feed:StreamsPerSession"] = "2" });
+        using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = edge.Address };
+        async Task<string> SignInAsync()
+        {
+            using var signIn = await http.PostAsJsonAsync("/console/session", new { token = edge.OpsToken });
+            return signIn.Headers.GetValues("Set-Cookie").Single().Split(';')[0];
+        }
+
+        var tablet = await SignInAsync();
+        var desk = await SignInAsync();
+        await using var deskStream = await SseStream.OpenAsync(http, cookie: desk);
+        await using var first = await SseStream.OpenAsync(http, cookie: tablet);
+        await using var second = await SseStream.OpenAsync(http, cookie: tablet);
+        await Eventually.UntilAsync(() => Task.FromResult(edge.Feed.Clients == 3), Signal.Limit, "three streams to be subscribed");
+
+        // The tablet's Wi-Fi dropped and it reconnected: a third stream of that sign-in.
+        await using var third = await SseStream.OpenAsync(http, cookie: tablet);
+
+        Assert.Equal(HttpStatusCode.OK, third.Status);
+        Assert.True(await first.EndsAsync(), "the sign-in's oldest stream ends");
+        await edge.AdmitAsync();
+        Assert.Equal("scan", (await second.NextAsync("the scan on the second stream")).Type);
+        Assert.Equal("scan", (await third.NextAsync("the scan on the new stream")).Type);
+        Assert.Equal("scan", (await deskStream.NextAsync("the scan on the other sign-in's stream")).Type);
+        Assert.Equal(3, edge.Feed.Clients);
+    }
+
+    [Fact]
     public async Task An_open_stream_ends_when_its_ops_token_is_revoked_and_the_others_go_on()
     {
         await using var edge = await ConsoleEdge.StartAsync(new Dictionary<string, string?> { ["Console:Feed:CredentialCheck"] = "00:00:00.100" });
