@@ -139,6 +139,8 @@ internal sealed partial class VenueEdgeProcess : IAsyncDisposable
                 ScansPerSecondPerDevice = scansPerSecondPerDevice,
                 Gates = venueEvent.Gates.Select(g => new { g.Id, g.Name, g.Zone, g.AllowedTicketTypes, g.OpensAt, g.ClosesAt }),
             },
+            // The console-load clients stand for separate consoles but share one ops token: lift the per-sign-in cap.
+            Console = new { Feed = new { StreamsPerSession = 1000 } },
             // Nothing per request at Warning: the console logger would otherwise cost the edge time in every scan.
             Logging = new { LogLevel = new { Default = "Warning" } },
         };
