@@ -108,13 +108,13 @@ public static class ConsoleEndpoints
         if (credential is null)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unknown token",
-                detail: "The token is unknown or revoked. Ask for an ops token ('venue edge devices add --role ops' or central's equivalent).");
+                detail: "The token is unknown or revoked here. Ask for an ops token of this silo: 'venue edge devices add --role ops' on an edge, 'venue central devices add --role ops' at central.");
         }
 
         if (credential.Role != DeviceRole.Ops)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not an ops token",
-                detail: $"This is a {credential.Role.ToString().ToLowerInvariant()} token; the console needs an ops token.");
+                detail: $"This is {Article(credential.Role.ToString().ToLowerInvariant())} token; the console needs an ops token.");
         }
 
         var expires = time.GetUtcNow() + ConsoleAuthentication.SessionLifetime;
@@ -122,6 +122,8 @@ public static class ConsoleEndpoints
             new AuthenticationProperties { IsPersistent = true, ExpiresUtc = expires });
         return TypedResults.Ok(new SessionView(credential.Name, credential.Role.ToString(), expires));
     }
+
+    private static string Article(string word) => ("aeiou".Contains(word[0], StringComparison.Ordinal) ? "an " : "a ") + word;
 
     private static async Task<NoContent> SignOutAsync(HttpContext context, ConsoleSessions sessions)
     {

@@ -595,12 +595,15 @@ public sealed class CliTests(ITestOutputHelper output)
         using var directory = new TempDirectory();
 
         var healthy = await VenueExecutable.RunAsync(directory.Path, Quick, "health", $"{address}/healthz");
+        var bare = await VenueExecutable.RunAsync(directory.Path, Quick, "health", address);
         var down = await VenueExecutable.RunAsync(directory.Path, Quick, "health", $"{address}/down");
         await app.StopAsync();
         var gone = await VenueExecutable.RunAsync(directory.Path, Quick, "health", $"{address}/healthz");
 
         Assert.True(healthy.ExitCode == 0, healthy.ToString());
         Assert.Contains("200 {\"status\":\"ok\"}", healthy.StandardOutput, StringComparison.Ordinal);
+        // A silo's bare address asks its health endpoint, as 'venue health http://localhost:5080' reads.
+        Assert.True(bare.ExitCode == 0, bare.ToString());
         Assert.True(down.ExitCode == 1, down.ToString());
         Assert.Contains("503", down.StandardOutput, StringComparison.Ordinal);
         AssertOneLineError(gone, "did not answer");
@@ -782,6 +785,10 @@ public sealed class CliTests(ITestOutputHelper output)
         }
 
         Assert.DoesNotContain("ClientQueueCapacity", result.StandardError, StringComparison.Ordinal);
+        // The message starts with the file's name: a key the file does not hold names the variable that set it.
+        Assert.Contains("(set by the environment variable VENUE_Edge__JournalPath, not in the file)", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("(set by the environment variable VENUE_Edge__Readers__RabbitMq__Prefetch, not in the file)", result.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, result.StandardError.Split("not in the file").Length - 1);
 
         Assert.Contains("Edge:Readers takes MaxBodyBytes, MaxClockAhead, OrderGapTimeout, RabbitMq, UseRabbitMq.", result.StandardError, StringComparison.Ordinal);
         Assert.False(Directory.Exists(directory.File("data")), "nothing may be created by an edge that refused to start");

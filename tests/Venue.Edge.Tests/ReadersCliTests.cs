@@ -68,6 +68,23 @@ public sealed class ReadersCliTests(RabbitMqFixture broker, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Readers_simulate_with_a_user_but_no_password_exits_2_naming_the_variable()
+    {
+        if (!VenueBuilt())
+        {
+            return;
+        }
+
+        using var directory = new TempDirectory();
+        var ledger = await LedgerAsync(directory);
+
+        var result = await VenueExecutable.RunAsync(directory.Path, Quick, new Dictionary<string, string> { [ReadersPassword] = "" },
+            "readers", "simulate", "--layout", Layout, "--ledger", ledger, "--port", "1", "--user", "fx-lobby");
+
+        AssertOneLineError(result, 2, $"--user fx-lobby needs its password in the environment, {ReadersPassword}");
+    }
+
+    [Fact]
     public async Task Readers_simulate_with_an_unreadable_number_exits_non_zero_and_names_it()
     {
         if (!VenueBuilt())

@@ -70,9 +70,9 @@ public static class ConfigFiles
     public static IReadOnlyList<string> UnknownKeys(IConfiguration configuration, FileInfo file, string roleSection, Type roleOptions,
         IReadOnlyDictionary<string, Type>? roleSubsections = null)
     {
-        var top = (configuration as IConfigurationRoot)?.Providers.OfType<JsonConfigurationProvider>()
-            .Where(p => string.Equals(Path.GetFileName(p.Source.Path), file.Name, StringComparison.Ordinal))
-            .SelectMany(p => p.GetChildKeys([], null)) ?? [];
+        var files = (configuration as IConfigurationRoot)?.Providers.OfType<JsonConfigurationProvider>()
+            .Where(p => string.Equals(Path.GetFileName(p.Source.Path), file.Name, StringComparison.Ordinal)).ToList() ?? [];
+        var top = files.SelectMany(p => p.GetChildKeys([], null));
         IReadOnlyList<string> problems =
         [
             .. Venue.Hosting.Configuration.UnknownKeys.AtTop(top, [roleSection, "Console", ReverseProxyOptions.Section, "Urls", "Logging", "AllowedHosts", "Kestrel"]),
@@ -80,7 +80,26 @@ public static class ConfigFiles
             .. Venue.Hosting.Configuration.UnknownKeys.Under(configuration, "Console", typeof(ConsoleSections), new Dictionary<string, Type> { ["Feed"] = typeof(LiveFeedOptions) }),
             .. Venue.Hosting.Configuration.UnknownKeys.Under(configuration, ReverseProxyOptions.Section, typeof(ReverseProxyOptions)),
         ];
-        return [.. problems.Where(p => !Retired.Any(r => p.StartsWith(r + ":", StringComparison.OrdinalIgnoreCase)))];
+        return [.. problems.Where(p => !Retired.Any(r => p.StartsWith(r + ":", StringComparison.OrdinalIgnoreCase))).Select(p => FromEnvironment(p, files))];
+    }
+
+    /// <summary>
+    /// A problem about a key the file does not hold names the variable that set it: the message is
+    /// prefixed with the file's name, where an operator would look for the typo in vain.
+    /// </summary>
+    private static string FromEnvironment(string problem, IReadOnlyList<JsonConfigurationProvider> files)
+    {
+        var end = problem.IndexOf(": not a key", StringComparison.Ordinal);
+        if (end < 0)
+        {
+            return problem;
+        }
+
+        var key = problem[..end];
+        var parent = key.Contains(':', StringComparison.Ordinal) ? key[..key.LastIndexOf(':')] : null;
+        var inFile = files.Any(f => f.TryGet(key, out _) || f.GetChildKeys([], key).Any()
+            || (parent is not null && f.GetChildKeys([], parent).Contains(key[(key.LastIndexOf(':') + 1)..], StringComparer.OrdinalIgnoreCase)));
+        return inFile ? problem : $"{problem} (set by the environment variable VENUE_{key.Replace(":", "__", StringComparison.Ordinal)}, not in the file)";
     }
 
     /// <summary>Keys earlier versions read and documented: no longer used, and not a reason to refuse a file.</summary>

@@ -9,7 +9,7 @@ public static class HealthCommand
     {
         var url = new Argument<Uri>("url")
         {
-            Description = "Health endpoint, e.g. http://localhost:5080/healthz.",
+            Description = "Health endpoint, e.g. http://localhost:5080/healthz (a bare http://localhost:5080 asks /healthz).",
             CustomParser = AddressParser.Absolute("url", "http://localhost:5080/healthz", "http", "https"),
         };
         var command = new Command("health", "Check a silo's health endpoint; exits 0 when it answers 200.") { url };
@@ -18,7 +18,7 @@ public static class HealthCommand
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
             try
             {
-                using var response = await http.GetAsync(parse.GetValue(url), ct);
+                using var response = await http.GetAsync(WithHealthPath(parse.GetValue(url)!), ct);
                 Console.WriteLine($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
                 return response.IsSuccessStatusCode ? 0 : 1;
             }
@@ -30,4 +30,8 @@ public static class HealthCommand
         }));
         return command;
     }
+
+    /// <summary>A silo's bare address (<c>http://host:5080</c>) means its health endpoint: it has nothing else at <c>/</c>.</summary>
+    internal static Uri WithHealthPath(Uri url) =>
+        url.AbsolutePath is "" or "/" && string.IsNullOrEmpty(url.Query) ? new Uri(url, "/healthz") : url;
 }

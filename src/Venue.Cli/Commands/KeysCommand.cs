@@ -128,14 +128,23 @@ public static class KeysCommand
             return 0;
         }));
 
-        var id = new Argument<string>("id") { Description = "The key's id, from 'venue keys api list'." };
-        var revoke = new Command("revoke", "Revoke an integrator API key (a running central stops accepting it within 10 s).") { config, id };
+        // --id as 'devices revoke' takes it; the bare id earlier versions documented still works.
+        var id = new Argument<string?>("id") { Description = "The key's id (or give it with --id).", Arity = ArgumentArity.ZeroOrOne };
+        var idOption = new Option<string?>("--id") { Description = "The key's id, from 'venue keys api list'." };
+        var revoke = new Command("revoke", "Revoke an integrator API key (a running central stops accepting it within 10 s).") { config, idOption, id };
         revoke.SetAction((parse, ct) => VenueCommandLine.Guard(async () =>
         {
-            await using var store = await CentralStoreFactory.OpenAsync(CentralCommand.LoadOptions(parse.GetValue(config)!), TimeProvider.System, ct);
-            if (!await store.RevokeApiKeyAsync(parse.GetValue(id)!, DateTimeOffset.UtcNow, ct))
+            var (named, bare) = (parse.GetValue(idOption), parse.GetValue(id));
+            var key = (named, bare) switch
             {
-                await Console.Error.WriteLineAsync($"venue: no active API key '{parse.GetValue(id)}'.");
+                (null, null) => throw new ArgumentException("name the key to revoke: --id ID (the ids are in 'venue keys api list')."),
+                ({ } a, { } b) when a != b => throw new ArgumentException($"--id {a} and the id {b} name two keys: give one."),
+                _ => named ?? bare!,
+            };
+            await using var store = await CentralStoreFactory.OpenAsync(CentralCommand.LoadOptions(parse.GetValue(config)!), TimeProvider.System, ct);
+            if (!await store.RevokeApiKeyAsync(key, DateTimeOffset.UtcNow, ct))
+            {
+                await Console.Error.WriteLineAsync($"venue: no active API key '{key}'.");
                 return 1;
             }
 

@@ -104,6 +104,12 @@ public static class ReadersCommand
                     : $"{PasswordVariable} is set but --credentials gives each reader its own password: unset it");
             }
 
+            if (parse.GetValue(user) is { } named && parse.GetValue(credentials) is null && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(PasswordVariable)))
+            {
+                // The broker would only say "bad user name or password", which does not say where a password goes.
+                problems.Add($"--user {named} needs its password in the environment, {PasswordVariable}");
+            }
+
             if (parse.GetValue(credentials) is { } folder)
             {
                 if (parse.GetValue(user) is not null)

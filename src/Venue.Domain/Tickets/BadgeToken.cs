@@ -10,7 +10,7 @@ namespace Venue.Domain.Tickets;
 /// <code>[0x01][len][key id][len][event id][len][attendee id][len][ticket type][valid-from u32 BE][valid-until u32 BE][signature 64 B]</code>.
 /// Strings are UTF-8, each at most 255 bytes; times are unix seconds (0: unbounded). The signature is
 /// ECDSA P-256 over SHA-256 of every byte before it, in IEEE P1363 form (r || s).
-/// A typical badge is about 150 characters: a version 11 QR code at error correction Q.
+/// A typical badge is about 150 characters: a version 10 or 11 QR code at error correction Q.
 /// </summary>
 public static class BadgeToken
 {

@@ -69,26 +69,30 @@ public sealed class CentralSyncOptions
     public IReadOnlyList<string> Problems(string prefix = "Edge:Central")
     {
         var problems = new List<string>();
-        if (!IsEnabled)
+        if (IsEnabled)
         {
-            return problems;
+            if (!Uri.TryCreate(Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+            {
+                problems.Add($"{prefix}:Url: '{Url}' is not an absolute http:// or https:// address.");
+            }
+
+            if (string.IsNullOrWhiteSpace(Token))
+            {
+                problems.Add($"{prefix}:Token: required when {prefix}:Url is set; set it in the environment as VENUE_Edge__Central__Token (a 'vdt_...' token of role Edge issued by central).");
+            }
+            else if (!DeviceToken.TryParse(Token.Trim(), out _, out _))
+            {
+                // Never echo the value: it is a secret, and this line ends up in logs.
+                problems.Add($"{prefix}:Token: is not a device token (it starts with '{DeviceToken.Prefix}').");
+            }
+        }
+        else if (!string.IsNullOrWhiteSpace(Token))
+        {
+            // A token and no address: the edge would run on its own without a word, its operator believing it syncs.
+            problems.Add($"{prefix}:Token: is set but {prefix}:Url is empty, so this edge would not sync; set the URL (e.g. VENUE_Edge__Central__Url=http://central:5090) or leave the token out.");
         }
 
-        if (!Uri.TryCreate(Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
-        {
-            problems.Add($"{prefix}:Url: '{Url}' is not an absolute http:// or https:// address.");
-        }
-
-        if (string.IsNullOrWhiteSpace(Token))
-        {
-            problems.Add($"{prefix}:Token: required when {prefix}:Url is set; set it in the environment as VENUE_Edge__Central__Token (a 'vdt_...' token of role Edge issued by central).");
-        }
-        else if (!DeviceToken.TryParse(Token.Trim(), out _, out _))
-        {
-            // Never echo the value: it is a secret, and this line ends up in logs.
-            problems.Add($"{prefix}:Token: is not a device token (it starts with '{DeviceToken.Prefix}').");
-        }
-
+        // The rest is checked without a URL too: a bad value would otherwise surface only the day the URL is added.
         if (UploadBatchSize is < 1 or > MaxUploadBatchSize)
         {
             problems.Add($"{prefix}:UploadBatchSize: {UploadBatchSize} is not between 1 and {MaxUploadBatchSize}.");

@@ -75,11 +75,16 @@ public sealed class ApiKeyCliTests(ITestOutputHelper output)
         var created = await VenueExecutable.RunAsync(central.Directory.Path, Quick, "keys", "api", "create", "--name", "crm", "--scope", "stats:read", "--config", config);
         var id = Assert.Single(await central.Silo.Store.ListApiKeysAsync()).Id;
 
-        var revoked = await VenueExecutable.RunAsync(central.Directory.Path, Quick, "keys", "api", "revoke", id, "--config", config);
+        var unnamed = await VenueExecutable.RunAsync(central.Directory.Path, Quick, "keys", "api", "revoke", "--config", config);
+        // --id, as 'devices revoke' takes it; the bare id of earlier versions still works.
+        var revoked = await VenueExecutable.RunAsync(central.Directory.Path, Quick, "keys", "api", "revoke", "--id", id, "--config", config);
         var again = await VenueExecutable.RunAsync(central.Directory.Path, Quick, "keys", "api", "revoke", id, "--config", config);
 
+        Assert.Equal(2, unnamed.ExitCode);
+        Assert.Contains("name the key to revoke: --id ID", unnamed.StandardError, StringComparison.Ordinal);
         Assert.True(revoked.ExitCode == 0, revoked.ToString());
-        Assert.NotEqual(0, again.ExitCode);
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains($"no active API key '{id}'", again.StandardError, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, (await central.Client(created.StandardOutput.Trim()).GetAsync("/v1/stats")).StatusCode);
     }
 

@@ -178,6 +178,8 @@ public sealed class ConsoleHttpTests
         Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, scanner.StatusCode);
         Assert.False(unknown.Headers.Contains("Set-Cookie"));
+        Assert.Contains("'venue central devices add --role ops' at central", (await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("This is a scanner token;", (await scanner.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -9,12 +9,25 @@ public sealed class CentralSyncOptionsTests
     private const string Token = "vdt_0123456789ab_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA";
 
     [Fact]
-    public void Without_a_url_the_edge_is_standalone_and_nothing_else_is_checked()
+    public void Without_a_url_the_edge_is_standalone_but_its_central_settings_are_still_checked()
     {
-        var options = new CentralSyncOptions { Token = null, UploadBatchSize = 0 };
+        var standalone = new CentralSyncOptions();
+        var badBatch = new CentralSyncOptions { UploadBatchSize = 0, RetryMax = TimeSpan.FromDays(2) };
 
-        Assert.False(options.IsEnabled);
-        Assert.Empty(options.Problems());
+        Assert.False(standalone.IsEnabled);
+        Assert.Empty(standalone.Problems());
+        Assert.Equal(2, badBatch.Problems().Count);
+        Assert.Contains(badBatch.Problems(), p => p.StartsWith("Edge:Central:UploadBatchSize", StringComparison.Ordinal));
+        Assert.Contains(badBatch.Problems(), p => p.StartsWith("Edge:Central:RetryMax", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_token_without_a_url_is_a_problem_since_the_edge_would_silently_not_sync()
+    {
+        var problem = Assert.Single(new CentralSyncOptions { Token = Token }.Problems());
+
+        Assert.Contains("Edge:Central:Url is empty, so this edge would not sync", problem, StringComparison.Ordinal);
+        Assert.DoesNotContain(Token, problem, StringComparison.Ordinal);
     }
 
     [Fact]
