@@ -119,7 +119,7 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
             {
                 throw new InvalidDataException(
                     $"Journal {path} holds the scans of event '{stamped}', and this edge's ledger is for event '{eventId}'. " +
-                    "Start this event on a fresh data directory (Edge:DataDirectory), or give the edge the ledger of the event its journal belongs to.");
+                    "Start this event on a fresh data directory (Edge:DataDirectory) and keep this one aside: its journal, and any ledger.jsonl and sync.db beside it, belong to the other event.");
             }
 
             return;

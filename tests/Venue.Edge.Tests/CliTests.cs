@@ -786,8 +786,8 @@ public sealed class CliTests(ITestOutputHelper output)
 
         Assert.DoesNotContain("ClientQueueCapacity", result.StandardError, StringComparison.Ordinal);
         // The message starts with the file's name: a key the file does not hold names the variable that set it.
-        Assert.Contains("(set by the environment variable VENUE_Edge__JournalPath, not in the file)", result.StandardError, StringComparison.Ordinal);
-        Assert.Contains("(set by the environment variable VENUE_Edge__Readers__RabbitMq__Prefetch, not in the file)", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("(set by the environment variable VENUE_Edge__JournalPath, not in the file).", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("(set by the environment variable VENUE_Edge__Readers__RabbitMq__Prefetch, not in the file).", result.StandardError, StringComparison.Ordinal);
         Assert.Equal(2, result.StandardError.Split("not in the file").Length - 1);
 
         Assert.Contains("Edge:Readers takes MaxBodyBytes, MaxClockAhead, OrderGapTimeout, RabbitMq, UseRabbitMq.", result.StandardError, StringComparison.Ordinal);

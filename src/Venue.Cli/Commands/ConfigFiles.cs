@@ -99,7 +99,19 @@ public static class ConfigFiles
         var parent = key.Contains(':', StringComparison.Ordinal) ? key[..key.LastIndexOf(':')] : null;
         var inFile = files.Any(f => f.TryGet(key, out _) || f.GetChildKeys([], key).Any()
             || (parent is not null && f.GetChildKeys([], parent).Contains(key[(key.LastIndexOf(':') + 1)..], StringComparer.OrdinalIgnoreCase)));
-        return inFile ? problem : $"{problem} (set by the environment variable VENUE_{key.Replace(":", "__", StringComparison.Ordinal)}, not in the file)";
+        if (inFile)
+        {
+            return problem;
+        }
+
+        // The variable as it is spelt: Linux names are case-sensitive, configuration keys are not.
+        var wanted = "VENUE_" + key.Replace(":", "__", StringComparison.Ordinal);
+        var variable = Environment.GetEnvironmentVariables().Keys.OfType<string>()
+            .FirstOrDefault(v => string.Equals(v, wanted, StringComparison.OrdinalIgnoreCase));
+        var source = variable is not null
+            ? $"set by the environment variable {variable}, not in the file"
+            : "not in the file: set elsewhere (an environment variable without the VENUE_ prefix, or an appsettings.json in the working directory)";
+        return problem.EndsWith('.') ? $"{problem[..^1]} ({source})." : $"{problem} ({source})";
     }
 
     /// <summary>Keys earlier versions read and documented: no longer used, and not a reason to refuse a file.</summary>

@@ -148,7 +148,7 @@ public static class KeysCommand
                 return 1;
             }
 
-            Console.WriteLine($"Revoked API key {parse.GetValue(id)}.");
+            Console.WriteLine($"Revoked API key {key}.");
             return 0;
         }));
 

@@ -193,7 +193,18 @@ internal sealed class LedgerFollower(
             return false;
         }
 
-        var wire = await client.GetKeysAsync(cancellationToken);
+        LedgerKeysWire wire;
+        try
+        {
+            wire = await client.GetKeysAsync(cancellationToken);
+        }
+        catch (CentralException e)
+        {
+            // The page is applied and stored: the uplink is not failing. The next answer's fingerprint asks again.
+            logger.LogWarning("Central's badge keys changed but could not be fetched; asking again with the next answer: {Problem}", e.Message);
+            return false;
+        }
+
         try
         {
             var keys = (wire.Keys ?? []).Select(k => (k.Kid, Convert.FromBase64String(k.PublicKey))).ToList();

@@ -52,8 +52,9 @@ internal static class SessionRequests
             try
             {
                 var body = JsonSerializer.Deserialize(buffer.AsSpan(0, length), ConsoleJsonContext.Default.SessionRequest);
-                return body is null
-                    ? (null, Problem(StatusCodes.Status400BadRequest, "Malformed sign-in", $"The body is null. {Expected}"))
+                // Unknown members are let through, so a misspelt "token" arrives as none: no guess at a token either.
+                return body is null ? (null, Problem(StatusCodes.Status400BadRequest, "Malformed sign-in", $"The body is null. {Expected}"))
+                    : body.Token is null ? (null, Problem(StatusCodes.Status400BadRequest, "Malformed sign-in", $"The body has no \"token\". {Expected}"))
                     : (body, null);
             }
             catch (JsonException e)

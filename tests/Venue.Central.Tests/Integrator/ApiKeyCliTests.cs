@@ -83,6 +83,7 @@ public sealed class ApiKeyCliTests(ITestOutputHelper output)
         Assert.Equal(2, unnamed.ExitCode);
         Assert.Contains("name the key to revoke: --id ID", unnamed.StandardError, StringComparison.Ordinal);
         Assert.True(revoked.ExitCode == 0, revoked.ToString());
+        Assert.Contains($"Revoked API key {id}.", revoked.StandardOutput, StringComparison.Ordinal);
         Assert.Equal(1, again.ExitCode);
         Assert.Contains($"no active API key '{id}'", again.StandardError, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, (await central.Client(created.StandardOutput.Trim()).GetAsync("/v1/stats")).StatusCode);

@@ -188,6 +188,8 @@ public sealed class ConsoleHttpTests
     [InlineData("application/json", "null", HttpStatusCode.BadRequest)]
     [InlineData("application/json", "{\"token\":", HttpStatusCode.BadRequest)]
     [InlineData("application/json", "{\"token\": 42}", HttpStatusCode.BadRequest)]
+    [InlineData("application/json", "{}", HttpStatusCode.BadRequest)]
+    [InlineData("application/json", "{\"tokn\": \"vdt_x\"}", HttpStatusCode.BadRequest)]
     public async Task A_sign_in_that_is_no_JSON_token_gets_a_problem_with_a_detail_and_counts_as_no_failed_guess(string mediaType, string body, HttpStatusCode expected)
     {
         await using var edge = await ConsoleEdge.StartAsync();

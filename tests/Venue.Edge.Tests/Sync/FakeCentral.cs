@@ -160,6 +160,9 @@ public sealed class FakeCentral : IAsyncDisposable
     /// <summary>The key list central serves, whatever it holds (tests of a list an edge cannot hold).</summary>
     public void ServeKeys(IReadOnlyList<LedgerKey> keys) => Change(() => _publicKeys = [.. keys]);
 
+    /// <summary>True: GET /v1/sync/keys answers 503 (central overloaded), while the rest answers.</summary>
+    public bool KeysUnavailable { get; set; }
+
     /// <summary>False: answers /changes without the Venue-Keys header, as a central from before it did.</summary>
     public bool SendsKeysHeader { get; set; } = true;
 
@@ -420,6 +423,12 @@ public sealed class FakeCentral : IAsyncDisposable
     {
         if (await AuthenticateAsync(context) is null)
         {
+            return;
+        }
+
+        if (KeysUnavailable)
+        {
+            await Problem(503, "Unavailable", "Keys are not available right now.").ExecuteAsync(context);
             return;
         }
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Venue.Domain.CheckIn;
 using Venue.Domain.Ledger;
 using Venue.Domain.Tickets;
+using Venue.Edge.Sync;
 using Venue.Edge.Tests.Infrastructure;
 
 namespace Venue.Edge.Tests.Sync;
@@ -100,6 +101,32 @@ public sealed class KeyRotationTests(ITestOutputHelper output)
         Assert.Equal(ScanReason.Admitted, (await edge.ScanAsync("G01", registered)).Reason);
         Assert.Equal(ScanReason.Admitted, (await edge.ScanAsync("G01", later)).Reason);
         Assert.Single(world.Log.Entries, e => e.Level == LogLevel.Error && e.Message.Contains("cannot be held", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Keys_central_cannot_hand_out_leave_the_uplink_online_and_are_fetched_once_they_can_be()
+    {
+        await using var world = await SyncWorld.StartAsync(output);
+        world.Central.Register("A-1");
+        await using var edge = await world.StartEdgeAsync(world.Edge("north"));
+        await UntilAtVersionAsync(edge, world.Central.LedgerVersion);
+
+        world.Central.KeysUnavailable = true;
+        using var k2 = TicketSigningKey.Create("k2");
+        world.Central.RotateTo(k2);
+        world.Central.Register("A-2");
+        await Eventually.UntilAsync(() => Task.FromResult(world.Log.Contains(LogLevel.Warning, "could not be fetched")), Patience, "the failed fetch logged");
+        await UntilAtVersionAsync(edge, world.Central.LedgerVersion);
+        var status = edge.Sync.GetStatus();
+
+        Assert.Equal(["k1"], edge.Silo.Ledger.Keys.KeyIds);
+        // The page was applied and stored: a failed key fetch is not a failing uplink.
+        Assert.Equal(SyncStatus.Online, status.Status);
+        Assert.Null(status.LastError);
+
+        world.Central.KeysUnavailable = false;
+        world.Central.Register("A-3");
+        await UntilKeysAsync(edge, "k2");
     }
 
     [Fact]
