@@ -10,7 +10,10 @@ public sealed class FlakyHandler() : DelegatingHandler(new SocketsHttpHandler())
 {
     private readonly ConcurrentQueue<Exception> _failures = new();
 
-    public int Failed { get; private set; }
+    private int _failed;
+
+    /// <summary>Requests failed so far. Counted atomically: the uplink's upload and ledger feed send at once.</summary>
+    public int Failed => Volatile.Read(ref _failed);
 
     public void FailNext(params Exception[] failures)
     {
@@ -24,7 +27,7 @@ public sealed class FlakyHandler() : DelegatingHandler(new SocketsHttpHandler())
     {
         if (_failures.TryDequeue(out var failure))
         {
-            Failed++;
+            Interlocked.Increment(ref _failed);
             return Task.FromException<HttpResponseMessage>(failure);
         }
 
