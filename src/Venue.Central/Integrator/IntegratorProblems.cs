@@ -1,9 +1,9 @@
-using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Venue.Central.Registration;
+using Venue.Hosting.Http;
 
 namespace Venue.Central.Integrator;
 
@@ -47,45 +47,26 @@ internal static class IntegratorProblems
             return (default, UnsupportedMediaType("Send the body as JSON with 'Content-Type: application/json'."));
         }
 
-        if (context.Request.ContentLength > limit)
+        using var read = await BoundedBody.ReadAsync(context.Request, limit);
+        switch (read.Status)
         {
-            return (default, TooLarge($"The body is over the limit of {limit:N0} bytes."));
+            case BodyRead.TooLarge:
+                return (default, TooLarge($"The body is over the limit of {limit:N0} bytes."));
+            case BodyRead.Empty:
+                return (default, Problem(StatusCodes.Status400BadRequest, "Empty body", "The request has no body; send a JSON object."));
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(limit + 1);
         try
         {
-            var length = 0;
-            int read;
-            while ((read = await context.Request.Body.ReadAsync(buffer.AsMemory(length, limit + 1 - length), context.RequestAborted)) > 0)
-            {
-                length += read;
-                if (length > limit)
-                {
-                    return (default, TooLarge($"The body is over the limit of {limit:N0} bytes."));
-                }
-            }
-
-            if (length == 0)
-            {
-                return (default, Problem(StatusCodes.Status400BadRequest, "Empty body", "The request has no body; send a JSON object."));
-            }
-
-            try
-            {
-                // A UTF-8 byte order mark (Windows tools write one) is skipped, as imports skip it.
-                var start = buffer.AsSpan(0, length).StartsWith("\uFEFF"u8) ? 3 : 0;
-                using var document = JsonDocument.Parse(buffer.AsMemory(start, length - start));
-                return (document.RootElement.Clone(), null);
-            }
-            catch (JsonException e)
-            {
-                return (default, Problem(StatusCodes.Status400BadRequest, "Malformed JSON", $"The body is not valid JSON: {e.Message}"));
-            }
+            // A UTF-8 byte order mark (Windows tools write one) is skipped, as imports skip it.
+            var bytes = read.Bytes;
+            var start = bytes.Span.StartsWith("\uFEFF"u8) ? 3 : 0;
+            using var document = JsonDocument.Parse(bytes[start..]);
+            return (document.RootElement.Clone(), null);
         }
-        finally
+        catch (JsonException e)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            return (default, Problem(StatusCodes.Status400BadRequest, "Malformed JSON", $"The body is not valid JSON: {e.Message}"));
         }
     }
 }

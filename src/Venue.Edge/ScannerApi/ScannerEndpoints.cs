@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Claims;
@@ -10,9 +9,10 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Venue.Domain.CheckIn;
 using Venue.Domain.Gates;
+using Venue.Edge.Silo;
+using Venue.Hosting.Http;
 using Venue.Hosting.OpenApi;
 using Venue.Hosting.Security;
-using Venue.Edge.Silo;
 using Venue.Storage.Sqlite;
 
 namespace Venue.Edge.ScannerApi;
@@ -155,43 +155,23 @@ public static class ScannerEndpoints
     /// <summary>Reads the body up to the limit: 413 beyond it, 400 for anything that is not a JSON object of the right shape.</summary>
     private static async Task<(ScanRequestBody? Body, ProblemHttpResult? Problem)> ReadBodyAsync(HttpContext context, int limit)
     {
-        if (context.Request.ContentLength > limit)
+        using var read = await BoundedBody.ReadAsync(context.Request, limit);
+        switch (read.Status)
         {
-            return (null, TooLarge(limit));
+            case BodyRead.TooLarge:
+                return (null, TooLarge(limit));
+            case BodyRead.Empty:
+                return (null, BadRequest("The request has no body; send a JSON object with token, direction, nonce and scannedAt."));
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(limit + 1);
         try
         {
-            var length = 0;
-            int read;
-            while ((read = await context.Request.Body.ReadAsync(buffer.AsMemory(length, limit + 1 - length), context.RequestAborted)) > 0)
-            {
-                length += read;
-                if (length > limit)
-                {
-                    return (null, TooLarge(limit));
-                }
-            }
-
-            if (length == 0)
-            {
-                return (null, BadRequest("The request has no body; send a JSON object with token, direction, nonce and scannedAt."));
-            }
-
-            try
-            {
-                var body = JsonSerializer.Deserialize(buffer.AsSpan(0, length), ScannerJsonContext.Default.ScanRequestBody);
-                return body is null ? (null, BadRequest("The body must be a JSON object, not null.")) : (body, null);
-            }
-            catch (JsonException e)
-            {
-                return (null, BadRequest($"The body is not valid JSON for a scan: {e.Message}"));
-            }
+            var body = JsonSerializer.Deserialize(read.Bytes.Span, ScannerJsonContext.Default.ScanRequestBody);
+            return body is null ? (null, BadRequest("The body must be a JSON object, not null.")) : (body, null);
         }
-        finally
+        catch (JsonException e)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            return (null, BadRequest($"The body is not valid JSON for a scan: {e.Message}"));
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Security.Claims;
 using System.Text;
@@ -20,6 +19,7 @@ using Venue.Domain.Readers;
 using Venue.Domain.Zones;
 using Venue.Edge.ScannerApi;
 using Venue.Edge.Silo;
+using Venue.Hosting.Http;
 using Venue.Hosting.OpenApi;
 using Venue.Hosting.Security;
 using Venue.Storage.Sqlite;
@@ -142,15 +142,15 @@ public static class TelemetryEndpoints
         }
 
         var limit = options.Value.Readers.MaxBodyBytes;
-        var (buffer, length, problem) = await ReadBodyAsync(context, limit);
-        if (problem is not null)
+        using var body = await BoundedBody.ReadAsync(context.Request, limit);
+        if (BodyProblem(body, limit) is { } problem)
         {
             return problem;
         }
 
         try
         {
-            var parsed = ReaderPayloads.Parse(readerId, buffer.AsSpan(0, length), limit);
+            var parsed = ReaderPayloads.Parse(readerId, body.Bytes.Span, limit);
             if (parsed.Error is { } error)
             {
                 return Problem(StatusCodes.Status400BadRequest, "Malformed reads", $"Nothing was taken in: {error}");
@@ -163,10 +163,6 @@ public static class TelemetryEndpoints
         {
             return Problem(StatusCodes.Status503ServiceUnavailable, "The read journal is unavailable",
                 $"The reads were not recorded; post them again: {e.InnerException?.Message}");
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -477,56 +473,30 @@ public static class TelemetryEndpoints
             return (null, Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "Send the body as application/json."));
         }
 
-        var (buffer, length, problem) = await ReadBodyAsync(context, MaxRequestBytes);
-        if (problem is not null)
+        using var read = await BoundedBody.ReadAsync(context.Request, MaxRequestBytes);
+        if (BodyProblem(read, MaxRequestBytes) is { } problem)
         {
             return (null, problem);
         }
 
         try
         {
-            var body = JsonSerializer.Deserialize(buffer.AsSpan(0, length), type);
+            var body = JsonSerializer.Deserialize(read.Bytes.Span, type);
             return body is null ? (null, Problem(StatusCodes.Status400BadRequest, "Malformed request", "The body must be a JSON object.")) : (body, null);
         }
         catch (JsonException e)
         {
             return (null, Problem(StatusCodes.Status400BadRequest, "Malformed request", $"The body is not valid JSON of the right shape: {e.Message}"));
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
 
-    /// <summary>Reads the body up to the limit into a pooled buffer the caller returns; 413 beyond the limit, 400 when empty.</summary>
-    private static async Task<(byte[] Buffer, int Length, ProblemHttpResult? Problem)> ReadBodyAsync(HttpContext context, int limit)
+    /// <summary>413 beyond the limit, 400 when empty; null for a body read.</summary>
+    private static ProblemHttpResult? BodyProblem(BoundedBody body, int limit) => body.Status switch
     {
-        if (context.Request.ContentLength > limit)
-        {
-            return ([], 0, TooLarge(limit));
-        }
-
-        var buffer = ArrayPool<byte>.Shared.Rent(limit + 1);
-        var length = 0;
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(buffer.AsMemory(length, limit + 1 - length), context.RequestAborted)) > 0)
-        {
-            length += read;
-            if (length > limit)
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-                return ([], 0, TooLarge(limit));
-            }
-        }
-
-        if (length == 0)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            return ([], 0, Problem(StatusCodes.Status400BadRequest, "Malformed request", "The request has no body."));
-        }
-
-        return (buffer, length, null);
-    }
+        BodyRead.TooLarge => TooLarge(limit),
+        BodyRead.Empty => Problem(StatusCodes.Status400BadRequest, "Malformed request", "The request has no body."),
+        _ => null,
+    };
 
     private static bool IsJson(HttpRequest request) =>
         request.ContentType is { } type && type.Split(';')[0].Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase);

@@ -1,7 +1,7 @@
-using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Venue.Hosting.Http;
 using Venue.OpsConsole.Model;
 
 namespace Venue.OpsConsole.Security;
@@ -25,46 +25,26 @@ internal static class SessionRequests
             return (null, Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", Expected));
         }
 
-        if (context.Request.ContentLength > MaxBodyBytes)
+        using var read = await BoundedBody.ReadAsync(context.Request, MaxBodyBytes);
+        switch (read.Status)
         {
-            return (null, TooLarge());
+            case BodyRead.TooLarge:
+                return (null, TooLarge());
+            case BodyRead.Empty:
+                return (null, Problem(StatusCodes.Status400BadRequest, "Malformed sign-in", $"The request has no body. {Expected}"));
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(MaxBodyBytes + 1);
         try
         {
-            var length = 0;
-            int read;
-            while ((read = await context.Request.Body.ReadAsync(buffer.AsMemory(length, MaxBodyBytes + 1 - length), context.RequestAborted)) > 0)
-            {
-                length += read;
-                if (length > MaxBodyBytes)
-                {
-                    return (null, TooLarge());
-                }
-            }
-
-            if (length == 0)
-            {
-                return (null, Problem(StatusCodes.Status400BadRequest, "Malformed sign-in", $"The request has no body. {Expected}"));
-            }
-
-            try
-            {
-                var body = JsonSerializer.Deserialize(buffer.AsSpan(0, length), ConsoleJsonContext.Default.SessionRequest);
-                // Unknown members are let through, so a misspelt "token" arrives as none: no guess at a token either.
-                return body is null ? (null, Problem(StatusCodes.Status400BadRequest, "Malformed sign-in", $"The body is null. {Expected}"))
-                    : body.Token is null ? (null, Problem(StatusCodes.Status400BadRequest, "Malformed sign-in", $"The body has no \"token\". {Expected}"))
-                    : (body, null);
-            }
-            catch (JsonException e)
-            {
-                return (null, Problem(StatusCodes.Status400BadRequest, "Malformed sign-in", $"The body is not a JSON sign-in: {e.Message} {Expected}"));
-            }
+            var body = JsonSerializer.Deserialize(read.Bytes.Span, ConsoleJsonContext.Default.SessionRequest);
+            // Unknown members are let through, so a misspelt "token" arrives as none: no guess at a token either.
+            return body is null ? (null, Problem(StatusCodes.Status400BadRequest, "Malformed sign-in", $"The body is null. {Expected}"))
+                : body.Token is null ? (null, Problem(StatusCodes.Status400BadRequest, "Malformed sign-in", $"The body has no \"token\". {Expected}"))
+                : (body, null);
         }
-        finally
+        catch (JsonException e)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            return (null, Problem(StatusCodes.Status400BadRequest, "Malformed sign-in", $"The body is not a JSON sign-in: {e.Message} {Expected}"));
         }
     }
 
