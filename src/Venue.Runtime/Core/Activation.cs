@@ -26,9 +26,12 @@ internal sealed class Activation
     [ThreadStatic]
     private static WorkItem? t_next;
 
-    private readonly object _gate = new();
-    private readonly Queue<WorkItem> _queue = new();
-    private readonly TaskCompletionSource _deactivated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // An edge holds an activation per attendee who scanned, a million at a big event, so an idle one
+    // carries no lock object, queue or completion source of its own: it locks itself (the class is
+    // internal, nothing else locks it), and the queue and completion source come when first needed.
+    private Queue<WorkItem>? _queue;
+    private TaskCompletionSource? _deactivated;
+    private bool _deactivationDone;
     private Phase _phase = Phase.Activating;
     private bool _exclusive = true; // the activation turn holds the activation until it is valid
     private int _readers;
@@ -55,11 +58,20 @@ internal sealed class Activation
     public Grain Instance { get; private set; } = null!;
 
     /// <summary>Completes when the activation has finished deactivating.</summary>
-    public Task Deactivated => _deactivated.Task;
+    public Task Deactivated
+    {
+        get
+        {
+            lock (this)
+            {
+                return _deactivationDone ? Task.CompletedTask : (_deactivated ??= new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            }
+        }
+    }
 
     public bool IsValid
     {
-        get { lock (_gate) { return _phase == Phase.Valid; } }
+        get { lock (this) { return _phase == Phase.Valid; } }
     }
 
     /// <summary>
@@ -126,17 +138,17 @@ internal sealed class Activation
         catch (Exception failure)
         {
             WorkItem[] abandoned;
-            lock (_gate)
+            lock (this)
             {
                 _phase = Phase.Dead;
                 _activationFailure = failure;
-                abandoned = [.. _queue];
-                _queue.Clear();
+                abandoned = _queue is null ? [] : [.. _queue];
+                _queue = null;
             }
 
             DisposeTimers();
             Runtime.Remove(this);
-            _deactivated.TrySetResult();
+            CompleteDeactivation();
             foreach (var item in abandoned)
             {
                 item.Abandon(Runtime, failure);
@@ -145,7 +157,7 @@ internal sealed class Activation
             return;
         }
 
-        lock (_gate)
+        lock (this)
         {
             _phase = Phase.Valid;
         }
@@ -159,7 +171,7 @@ internal sealed class Activation
     /// </summary>
     public Task? Invoke<TResult>(GrainRegistration registration, Func<Grain, object?[]?, Task> body, object?[]? arguments, bool readOnly)
     {
-        lock (_gate)
+        lock (this)
         {
             if (_phase == Phase.Dead)
             {
@@ -168,12 +180,12 @@ internal sealed class Activation
                 return _activationFailure is null ? null : FailedActivation<TResult>(_activationFailure);
             }
 
-            var runInline = _phase == Phase.Valid && _queue.Count == 0 && !_exclusive && _pendingDeactivation is null
+            var runInline = _phase == Phase.Valid && IsQueueEmpty && !_exclusive && _pendingDeactivation is null
                 && (readOnly || _readers == 0);
             if (!runInline)
             {
                 var item = new CallItem<TResult>(registration, Id, body, arguments, readOnly);
-                _queue.Enqueue(item);
+                (_queue ??= new()).Enqueue(item);
                 return item.Task;
             }
 
@@ -208,7 +220,7 @@ internal sealed class Activation
     public bool Enqueue(WorkItem item)
     {
         Exception? activationFailure = null;
-        lock (_gate)
+        lock (this)
         {
             if (_phase == Phase.Dead)
             {
@@ -221,7 +233,7 @@ internal sealed class Activation
             }
             else
             {
-                _queue.Enqueue(item);
+                (_queue ??= new()).Enqueue(item);
                 if (_phase != Phase.Valid || _exclusive || _readers > 0)
                 {
                     return true;
@@ -241,6 +253,20 @@ internal sealed class Activation
         return true;
     }
 
+    private bool IsQueueEmpty => _queue is null || _queue.Count == 0;
+
+    private void CompleteDeactivation()
+    {
+        TaskCompletionSource? waiting;
+        lock (this)
+        {
+            _deactivationDone = true;
+            waiting = _deactivated;
+        }
+
+        waiting?.TrySetResult();
+    }
+
     private Task FailedActivation<TResult>(Exception failure)
     {
         var error = new GrainActivationException(Id, failure);
@@ -256,7 +282,7 @@ internal sealed class Activation
         WorkItem? first;
         List<WorkItem>? more;
         DeactivationReason? deactivate;
-        lock (_gate)
+        lock (this)
         {
             if (readOnly)
             {
@@ -285,7 +311,7 @@ internal sealed class Activation
         WorkItem? first;
         List<WorkItem>? more;
         DeactivationReason? deactivate;
-        lock (_gate)
+        lock (this)
         {
             TakeRunnable(out first, out more, out deactivate);
         }
@@ -312,7 +338,7 @@ internal sealed class Activation
             return;
         }
 
-        while (_queue.TryPeek(out var head))
+        while (_queue is not null && _queue.TryPeek(out var head))
         {
             if (head.ReadOnly)
             {
@@ -380,26 +406,27 @@ internal sealed class Activation
     /// <summary>Deactivate once the current turn (if any) has ended.</summary>
     public Task RequestDeactivation(DeactivationReason reason)
     {
-        lock (_gate)
+        lock (this)
         {
             if (_phase is Phase.Deactivating or Phase.Dead)
             {
-                return _deactivated.Task;
+                return Deactivated;
             }
 
             _pendingDeactivation ??= reason;
         }
 
+        var deactivated = Deactivated;
         ScheduleRunnable();
-        return _deactivated.Task;
+        return deactivated;
     }
 
     /// <summary>Begins idle deactivation if nothing has used the activation for <paramref name="age"/> up to <paramref name="now"/> (a timestamp).</summary>
     public bool TryCollect(long now, TimeSpan age)
     {
-        lock (_gate)
+        lock (this)
         {
-            if (_phase != Phase.Valid || _exclusive || _readers > 0 || _queue.Count > 0 || Runtime.Time.GetElapsedTime(_lastUsed, now) < age)
+            if (_phase != Phase.Valid || _exclusive || _readers > 0 || !IsQueueEmpty || Runtime.Time.GetElapsedTime(_lastUsed, now) < age)
             {
                 return false;
             }
@@ -426,19 +453,20 @@ internal sealed class Activation
 
         WorkItem[] forwarded;
         List<WorkItem>? ticks = null;
-        lock (_gate)
+        lock (this)
         {
             _phase = Phase.Dead;
             // A timer belongs to its activation: a tick queued here (it fell due during the last turn, or
             // fired as idle collection began) is dropped with its timer, not handed to the successor,
             // where it would run as a turn of an activation that never registered it.
-            forwarded = [.. _queue.Where(item => item is not GrainTimer)];
-            if (forwarded.Length != _queue.Count)
+            IReadOnlyCollection<WorkItem> queued = _queue is null ? [] : _queue;
+            forwarded = [.. queued.Where(item => item is not GrainTimer)];
+            if (forwarded.Length != queued.Count)
             {
-                ticks = [.. _queue.Where(item => item is GrainTimer)];
+                ticks = [.. queued.Where(item => item is GrainTimer)];
             }
 
-            _queue.Clear();
+            _queue = null;
         }
 
         foreach (var tick in ticks ?? [])
@@ -450,7 +478,7 @@ internal sealed class Activation
         // already queued, so a call arriving meanwhile (it waits for the dead entry to go) queues behind
         // them: calls to a grain run in arrival order across a deactivation too.
         var orphans = Runtime.Replace(this, forwarded);
-        _deactivated.TrySetResult();
+        CompleteDeactivation();
         foreach (var item in orphans)
         {
             item.Abandon(Runtime, activationFailure: null);
@@ -461,7 +489,7 @@ internal sealed class Activation
     {
         ArgumentNullException.ThrowIfNull(callback);
         var timer = new GrainTimer(this, callback, dueTime, period);
-        lock (_gate)
+        lock (this)
         {
             if (_phase is Phase.Deactivating or Phase.Dead)
             {
@@ -477,7 +505,7 @@ internal sealed class Activation
 
     public void RemoveTimer(GrainTimer timer)
     {
-        lock (_gate)
+        lock (this)
         {
             _timers?.Remove(timer);
         }
@@ -486,7 +514,7 @@ internal sealed class Activation
     private void DisposeTimers()
     {
         GrainTimer[] timers;
-        lock (_gate)
+        lock (this)
         {
             timers = _timers is null ? [] : [.. _timers];
             _timers = null;

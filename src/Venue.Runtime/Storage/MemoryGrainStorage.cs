@@ -11,7 +11,8 @@ public sealed class MemoryGrainStorage : IGrainStorage
     private readonly ConcurrentDictionary<GrainId, Entry> _entries = new();
     private long _version;
 
-    private sealed record Entry(object State, string Etag);
+    // A struct, stored in the dictionary's node: one object less per grain (an edge stores a million attendees here).
+    private readonly record struct Entry(object State, string Etag);
 
     public int Count => _entries.Count;
 
