@@ -8,7 +8,11 @@ public sealed class AttendeeState
     /// <summary>How many recent answers an attendee remembers for retried nonces; scanners retry within seconds.</summary>
     public const int RecentMemory = 8;
 
-    private List<(ScanDirection Direction, ScanResult Result)>? _recent;
+    // The latest answer sits in fields of its own: most attendees scan once or twice a day, and an
+    // edge holds this state for each of up to a million of them, so no list until a second answer.
+    private ScanResult? _latest;
+    private ScanDirection _latestDirection;
+    private Queue<(ScanDirection Direction, ScanResult Result)>? _earlier;
 
     public bool Inside { get; set; }
 
@@ -29,9 +33,15 @@ public sealed class AttendeeState
     /// </summary>
     public bool TryGetRecent(string gateId, string nonce, ScanDirection direction, out ScanResult result)
     {
-        foreach (var (d, r) in _recent ?? [])
+        if (_latest is { } latest && Matches(latest, _latestDirection))
         {
-            if (r.Nonce == nonce && r.GateId == gateId && d == direction)
+            result = latest;
+            return true;
+        }
+
+        foreach (var (d, r) in _earlier ?? [])
+        {
+            if (Matches(r, d))
             {
                 result = r;
                 return true;
@@ -40,16 +50,24 @@ public sealed class AttendeeState
 
         result = null!;
         return false;
+
+        bool Matches(ScanResult r, ScanDirection d) => r.Nonce == nonce && r.GateId == gateId && d == direction;
     }
 
     public void Remember(ScanDirection direction, ScanResult result)
     {
-        _recent ??= new List<(ScanDirection, ScanResult)>(2);
-        if (_recent.Count == RecentMemory)
+        if (_latest is { } latest)
         {
-            _recent.RemoveAt(0);
+            _earlier ??= new(RecentMemory - 1);
+            if (_earlier.Count == RecentMemory - 1)
+            {
+                _earlier.Dequeue();
+            }
+
+            _earlier.Enqueue((_latestDirection, latest));
         }
 
-        _recent.Add((direction, result));
+        _latest = result;
+        _latestDirection = direction;
     }
 }
