@@ -849,6 +849,27 @@ public abstract class CentralStoreConformance(ITestOutputHelper output) : IAsync
     }
 
     [Fact]
+    public async Task Delivery_ids_are_never_reused_after_the_outbox_is_pruned_or_a_webhook_deleted()
+    {
+        // Receivers drop repeats by delivery id (Venue-Webhook-Id): an id handed out twice would be a new event dropped.
+        if (!Ready) return;
+        var kept = await Store.CreateWebhookAsync("https://a.example/", ["attendee.registered"], "a", T0);
+        var deleted = await Store.CreateWebhookAsync("https://b.example/", ["conflict.raised"], "b", T0);
+        await Store.EnqueueWebhookEventsAsync([new WebhookEvent("attendee.registered", """{"n":1}""", T0)]);
+        await Store.EnqueueWebhookEventsAsync([new WebhookEvent("conflict.raised", """{"n":2}""", T0)]);
+        var first = await Store.ReadDueDeliveriesAsync(T0, 10);
+        var highest = first.Max(d => d.Id);
+        await Store.MarkDeliveredAsync(first.Single(d => d.Webhook.Id == kept.Id).Id, T0);
+        Assert.True(await Store.DeleteWebhookAsync(deleted.Id));
+        Assert.Equal(1, await Store.PruneWebhookDeliveriesAsync(T0.AddDays(8)));
+        Assert.Equal((0L, 0L, 0L), await Store.CountDeliveriesAsync());
+
+        await Store.EnqueueWebhookEventsAsync([new WebhookEvent("attendee.registered", """{"n":3}""", T0.AddDays(8))]);
+
+        Assert.True(Assert.Single(await Store.ReadDueDeliveriesAsync(T0.AddDays(8), 10)).Id > highest, "a new delivery takes an id never handed out before");
+    }
+
+    [Fact]
     public async Task Due_deliveries_can_be_read_for_one_webhook_without_the_others()
     {
         if (!Ready) return;
