@@ -243,6 +243,19 @@ public sealed class WebhookDeliveryTests
     public void Internal_addresses_are_told_from_public_ones(string address, bool isInternal) =>
         Assert.Equal(isInternal, WebhookAddresses.IsInternal(System.Net.IPAddress.Parse(address)));
 
+    [Theory]
+    [InlineData("http://localhost./hook")]
+    [InlineData("http://LOCALHOST/hook")]
+    [InlineData("http://api.localhost./hook")]
+    [InlineData("http://[fe80::1%25eth0]/hook")]
+    [InlineData("http://[::ffff:169.254.169.254]/hook")]
+    [InlineData("http://2852039166/hook")]
+    [InlineData("http://0x7f000001/hook")]
+    [InlineData("http://127.1/hook")]
+    [InlineData("http://169.254.169.254./hook")]
+    public void An_inward_url_in_any_spelling_is_refused_at_registration(string url) =>
+        Assert.NotNull(WebhookAddresses.Refusal(new Uri(url)));
+
     [Fact]
     public async Task A_delivery_is_given_up_after_the_last_attempt()
     {
