@@ -8,3 +8,6 @@ public sealed record WebhookEvent(string Type, string PayloadJson, DateTimeOffse
 
 /// <summary>One event on its way to one webhook (a row of the outbox).</summary>
 public sealed record WebhookDelivery(long Id, Webhook Webhook, string EventType, string PayloadJson, DateTimeOffset EventAt, int Attempts, DateTimeOffset NextAttemptAt);
+
+/// <summary>One webhook's outbox: deliveries pending, delivered and given up, and the newest undelivered one's error.</summary>
+public sealed record WebhookDeliveryStatus(long Pending, long Delivered, long Failed, string? LastError);

@@ -285,6 +285,44 @@ public sealed class WebhookDeliveryTests
     }
 
     [Fact]
+    public async Task A_given_up_delivery_shows_in_the_webhooks_status_and_is_sent_again_when_the_integrator_retries_it()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(500, 500);
+        await using var central = await IntegratorHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Central:Webhooks:InitialBackoff"] = "00:00:00.010",
+            ["Central:Webhooks:MaxAttempts"] = "2",
+        });
+        var api = central.Client(await central.CreateKeyAsync(ApiScope.WebhooksWrite, ApiScope.AttendeesWrite));
+        using var created = await api.PostAsJsonAsync("/v1/webhooks", new { url = receiver.Url, eventTypes = new[] { "attendee.registered" } });
+        var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        var givenUp = Signal.New();
+        var delivered = Signal.New();
+        central.Dispatcher.Attempted += a => (a.Delivered ? delivered : a.NextAttemptAt is null ? givenUp : null)?.TrySetResult();
+
+        await api.PostAsync("/v1/attendees", new StringContent("""{"id": "A1", "name": "Ada", "ticketType": "general"}""", Encoding.UTF8, "application/json"));
+        await givenUp.Task.WithTimeout("the second failed attempt to give the delivery up");
+        var failed = JsonDocument.Parse(await api.GetStringAsync($"/v1/webhooks/{id}")).RootElement.GetProperty("deliveries");
+        var listed = JsonDocument.Parse(await api.GetStringAsync("/v1/webhooks")).RootElement.GetProperty("webhooks")[0].GetProperty("deliveries");
+        using var retried = await api.PostAsync($"/v1/webhooks/{id}/retry", null);
+        var retriedBody = JsonDocument.Parse(await retried.Content.ReadAsStringAsync()).RootElement;
+        await delivered.Task.WithTimeout("the retried delivery to be delivered");
+        var after = JsonDocument.Parse(await api.GetStringAsync($"/v1/webhooks/{id}")).RootElement.GetProperty("deliveries");
+        using var unknown = await api.PostAsync("/v1/webhooks/nope/retry", null);
+
+        Assert.Equal((0, 0, 1, "HTTP 500 Internal Server Error"), (failed.GetProperty("pending").GetInt64(), failed.GetProperty("delivered").GetInt64(),
+            failed.GetProperty("failed").GetInt64(), failed.GetProperty("lastError").GetString()));
+        Assert.Equal(failed.ToString(), listed.ToString());
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Equal(1, retriedBody.GetProperty("retried").GetInt32());
+        Assert.Equal([500, 500, 200], receiver.Received.Select(h => h.AnsweredWith));
+        Assert.Single(receiver.Received.Select(h => h.Headers[WebhookDispatcher.IdHeader]).Distinct());
+        Assert.Equal((0, 1, 0), (after.GetProperty("pending").GetInt64(), after.GetProperty("delivered").GetInt64(), after.GetProperty("failed").GetInt64()));
+        Assert.False(after.TryGetProperty("lastError", out _), "nothing undelivered failed");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
     public async Task Each_retry_runs_at_its_own_time_not_at_the_next_poll()
     {
         using var directory = new TempDirectory();
