@@ -252,4 +252,36 @@ public sealed partial class PostgresCentralStore
         await reader.ReadAsync(cancellationToken);
         return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
     }
+
+    public async Task<IReadOnlyDictionary<string, WebhookDeliveryStatus>> GetDeliveryStatusAsync(CancellationToken cancellationToken = default)
+    {
+        await using var select = _dataSource.CreateCommand("""
+            SELECT d.webhook_id,
+                   count(*) FILTER (WHERE d.delivered_at IS NULL AND NOT d.given_up),
+                   count(*) FILTER (WHERE d.delivered_at IS NOT NULL),
+                   count(*) FILTER (WHERE d.given_up),
+                   (SELECT e.last_error FROM webhook_deliveries e
+                    WHERE e.webhook_id = d.webhook_id AND e.delivered_at IS NULL AND e.last_error IS NOT NULL
+                    ORDER BY e.id DESC LIMIT 1)
+            FROM webhook_deliveries d
+            GROUP BY d.webhook_id
+            """);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        var status = new Dictionary<string, WebhookDeliveryStatus>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            status[reader.GetString(0)] = new WebhookDeliveryStatus(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetString(4));
+        }
+
+        return status;
+    }
+
+    public async Task<int> RetryGivenUpDeliveriesAsync(string webhookId, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        await using var update = _dataSource.CreateCommand("""
+            UPDATE webhook_deliveries SET given_up = false, attempts = 0, next_attempt_at = @at
+            WHERE webhook_id = @webhook AND given_up AND delivered_at IS NULL
+            """).With("webhook", webhookId).With("at", PostgresValues.Utc(at));
+        return await update.ExecuteNonQueryAsync(cancellationToken);
+    }
 }

@@ -169,6 +169,8 @@ public static class IntegratorEndpoints
         webhooks.MapGet("/", ListWebhooksAsync).WithSummary("Registered webhooks (without secrets)");
         webhooks.MapGet("/{id}", GetWebhookAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("A registered webhook (without its secret)");
         webhooks.MapDelete("/{id}", DeleteWebhookAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Remove a webhook");
+        webhooks.MapPost("/{id}/retry", RetryWebhookAsync).ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Send a webhook's given-up deliveries again, from the first attempt");
         return endpoints;
     }
 
@@ -535,13 +537,45 @@ public static class IntegratorEndpoints
             new WebhookCreatedBody(webhook.Id, webhook.Url, webhook.EventTypes, webhook.Secret, webhook.CreatedAt));
     }
 
-    private static async Task<Ok<WebhooksBody>> ListWebhooksAsync(CentralSilo silo, CancellationToken cancellationToken) =>
-        TypedResults.Ok(new WebhooksBody([.. (await silo.Store.ListWebhooksAsync(cancellationToken)).Select(w => new WebhookBody(w.Id, w.Url, w.EventTypes, w.CreatedAt))]));
+    private static async Task<Ok<WebhooksBody>> ListWebhooksAsync(CentralSilo silo, CancellationToken cancellationToken)
+    {
+        var webhooks = await silo.Store.ListWebhooksAsync(cancellationToken);
+        var status = await silo.Store.GetDeliveryStatusAsync(cancellationToken);
+        return TypedResults.Ok(new WebhooksBody([.. webhooks.Select(w => ToBody(w, status))]));
+    }
 
-    private static async Task<Results<Ok<WebhookBody>, ProblemHttpResult>> GetWebhookAsync(string id, CentralSilo silo, CancellationToken cancellationToken) =>
-        (await silo.Store.ListWebhooksAsync(cancellationToken)).FirstOrDefault(w => string.Equals(w.Id, id, StringComparison.Ordinal)) is { } w
-            ? TypedResults.Ok(new WebhookBody(w.Id, w.Url, w.EventTypes, w.CreatedAt))
-            : IntegratorProblems.NotFound($"No webhook '{id}'.");
+    private static async Task<Results<Ok<WebhookBody>, ProblemHttpResult>> GetWebhookAsync(string id, CentralSilo silo, CancellationToken cancellationToken)
+    {
+        if ((await silo.Store.ListWebhooksAsync(cancellationToken)).FirstOrDefault(w => string.Equals(w.Id, id, StringComparison.Ordinal)) is not { } webhook)
+        {
+            return IntegratorProblems.NotFound($"No webhook '{id}'.");
+        }
+
+        return TypedResults.Ok(ToBody(webhook, await silo.Store.GetDeliveryStatusAsync(cancellationToken)));
+    }
+
+    private static WebhookBody ToBody(Webhook webhook, IReadOnlyDictionary<string, WebhookDeliveryStatus> status)
+    {
+        var s = status.GetValueOrDefault(webhook.Id) ?? new WebhookDeliveryStatus(0, 0, 0, null);
+        return new WebhookBody(webhook.Id, webhook.Url, webhook.EventTypes, webhook.CreatedAt, new WebhookDeliveriesBody(s.Pending, s.Delivered, s.Failed, s.LastError));
+    }
+
+    /// <summary>A receiver back after an outage longer than the retries last asks for what was given up meanwhile.</summary>
+    private static async Task<Results<Ok<WebhookRetryBody>, ProblemHttpResult>> RetryWebhookAsync(string id, CentralSilo silo, CancellationToken cancellationToken)
+    {
+        if (!(await silo.Store.ListWebhooksAsync(cancellationToken)).Any(w => string.Equals(w.Id, id, StringComparison.Ordinal)))
+        {
+            return IntegratorProblems.NotFound($"No webhook '{id}'.");
+        }
+
+        var retried = await silo.Store.RetryGivenUpDeliveriesAsync(id, silo.Time.GetUtcNow(), cancellationToken);
+        if (retried > 0)
+        {
+            silo.Outbox.Notify();
+        }
+
+        return TypedResults.Ok(new WebhookRetryBody(retried));
+    }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteWebhookAsync(string id, CentralSilo silo, CancellationToken cancellationToken) =>
         await silo.Store.DeleteWebhookAsync(id, cancellationToken) ? TypedResults.NoContent() : IntegratorProblems.NotFound($"No webhook '{id}'.");

@@ -134,8 +134,17 @@ public sealed record AttendeePatchBody(
     DateTimeOffset? ValidUntil,
     IReadOnlyList<string>? Gates);
 
-/// <summary>A webhook as listed (its secret is shown only once, at creation).</summary>
-public sealed record WebhookBody(string Id, string Url, IReadOnlyList<string> EventTypes, DateTimeOffset CreatedAt);
+/// <summary>A webhook as listed (its secret is shown only once, at creation), with how its deliveries stand.</summary>
+public sealed record WebhookBody(string Id, string Url, IReadOnlyList<string> EventTypes, DateTimeOffset CreatedAt, WebhookDeliveriesBody Deliveries);
+
+/// <summary>
+/// A webhook's deliveries in the outbox: pending (due or awaiting a retry), delivered and failed (given up)
+/// within the keeping time; <see cref="LastError"/> is the error of the newest one failed and not delivered.
+/// </summary>
+public sealed record WebhookDeliveriesBody(long Pending, long Delivered, long Failed, string? LastError);
+
+/// <summary>Answer of <c>POST /v1/webhooks/{id}/retry</c>: how many given-up deliveries are pending again.</summary>
+public sealed record WebhookRetryBody(int Retried);
 
 /// <summary>A webhook just created, with the secret its deliveries are signed with: store it now, it is not shown again.</summary>
 public sealed record WebhookCreatedBody(string Id, string Url, IReadOnlyList<string> EventTypes, string Secret, DateTimeOffset CreatedAt);
@@ -161,6 +170,7 @@ public sealed record WebhooksBody(IReadOnlyList<WebhookBody> Webhooks);
 [JsonSerializable(typeof(WebhookBody))]
 [JsonSerializable(typeof(WebhookCreatedBody))]
 [JsonSerializable(typeof(WebhooksBody))]
+[JsonSerializable(typeof(WebhookRetryBody))]
 [JsonSerializable(typeof(JsonElement))]
 internal sealed partial class IntegratorJsonContext : JsonSerializerContext;
 

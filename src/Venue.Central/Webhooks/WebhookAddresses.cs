@@ -74,9 +74,11 @@ public static class WebhookAddresses
     public static string? Refusal(Uri url)
     {
         ArgumentNullException.ThrowIfNull(url);
+        // A fully qualified name's trailing dot ("localhost.", "169.254.169.254.") names the same host.
+        var host = url.IdnHost.EndsWith('.') ? url.IdnHost[..^1] : url.IdnHost;
         var internalHost = url.IsLoopback
-            || url.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || url.Host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)
-            || (IPAddress.TryParse(url.IdnHost, out var literal) && IsInternal(literal));
+            || host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)
+            || (IPAddress.TryParse(host, out var literal) && IsInternal(literal));
         return internalHost
             ? $"'{url.Host}' is a loopback, link-local or private address: central does not deliver there unless {WebhookDispatcherOptions.Section}:AllowPrivateAddresses is set (an on-premises receiver)"
             : null;

@@ -33,4 +33,17 @@ public interface IWebhookStore
 
     /// <summary>Counts of outbox rows: pending, delivered, given up.</summary>
     Task<(long Pending, long Delivered, long Failed)> CountDeliveriesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Each webhook's outbox as its integrator sees it (keyed by webhook id; a webhook with no rows is
+    /// absent): the counts of <see cref="CountDeliveriesAsync"/>, and the error of its newest delivery
+    /// that failed and is not delivered (still retried or given up).
+    /// </summary>
+    Task<IReadOnlyDictionary<string, WebhookDeliveryStatus>> GetDeliveryStatusAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Makes <paramref name="webhookId"/>'s given-up deliveries pending again, due at <paramref name="at"/>
+    /// with their attempts counted from zero (a receiver back after a long outage). Returns how many.
+    /// </summary>
+    Task<int> RetryGivenUpDeliveriesAsync(string webhookId, DateTimeOffset at, CancellationToken cancellationToken = default);
 }

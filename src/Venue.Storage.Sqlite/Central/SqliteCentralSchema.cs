@@ -148,5 +148,32 @@ internal static class SqliteCentralSchema
         CREATE INDEX webhook_deliveries_due_by_webhook ON webhook_deliveries(webhook_id, next_attempt_at_us, id)
             WHERE delivered_at_us IS NULL AND given_up = 0;
         """,
+        """
+        -- Delivery ids are what receivers drop repeats by (Venue-Webhook-Id). Without AUTOINCREMENT,
+        -- SQLite hands out the highest id again once its row is pruned or deleted, and a receiver
+        -- would drop a new event as a repeat; PostgreSQL's identity never goes back. The table is
+        -- rebuilt with it (SQLite cannot add it in place); ids freed before this step cannot be known.
+        CREATE TABLE webhook_deliveries_new(
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            webhook_id TEXT NOT NULL,
+            event_type TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            event_at_us INTEGER NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at_us INTEGER NOT NULL,
+            delivered_at_us INTEGER,
+            given_up INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT);
+        INSERT INTO webhook_deliveries_new(id, webhook_id, event_type, payload, event_at_us, attempts, next_attempt_at_us, delivered_at_us, given_up, last_error)
+            SELECT id, webhook_id, event_type, payload, event_at_us, attempts, next_attempt_at_us, delivered_at_us, given_up, last_error
+            FROM webhook_deliveries;
+        DROP TABLE webhook_deliveries;
+        ALTER TABLE webhook_deliveries_new RENAME TO webhook_deliveries;
+        CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at_us, id)
+            WHERE delivered_at_us IS NULL AND given_up = 0;
+        CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries(webhook_id);
+        CREATE INDEX webhook_deliveries_due_by_webhook ON webhook_deliveries(webhook_id, next_attempt_at_us, id)
+            WHERE delivered_at_us IS NULL AND given_up = 0;
+        """,
     ];
 }

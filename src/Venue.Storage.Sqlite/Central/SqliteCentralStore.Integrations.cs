@@ -276,4 +276,38 @@ public sealed partial class SqliteCentralStore
         reader.Read();
         return Task.FromResult((reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)));
     }
+
+    public Task<IReadOnlyDictionary<string, WebhookDeliveryStatus>> GetDeliveryStatusAsync(CancellationToken cancellationToken = default)
+    {
+        using var connection = OpenReader();
+        using var select = connection.Command("""
+            SELECT d.webhook_id,
+                   sum(d.delivered_at_us IS NULL AND d.given_up = 0),
+                   sum(d.delivered_at_us IS NOT NULL),
+                   sum(d.given_up <> 0),
+                   (SELECT e.last_error FROM webhook_deliveries e
+                    WHERE e.webhook_id = d.webhook_id AND e.delivered_at_us IS NULL AND e.last_error IS NOT NULL
+                    ORDER BY e.id DESC LIMIT 1)
+            FROM webhook_deliveries d
+            GROUP BY d.webhook_id
+            """);
+        using var reader = select.ExecuteReader();
+        var status = new Dictionary<string, WebhookDeliveryStatus>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            status[reader.GetString(0)] = new WebhookDeliveryStatus(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetString(4));
+        }
+
+        return Task.FromResult<IReadOnlyDictionary<string, WebhookDeliveryStatus>>(status);
+    }
+
+    public Task<int> RetryGivenUpDeliveriesAsync(string webhookId, DateTimeOffset at, CancellationToken cancellationToken = default) =>
+        WriteAsync(transaction =>
+        {
+            using var update = _writer.Command("""
+                UPDATE webhook_deliveries SET given_up = 0, attempts = 0, next_attempt_at_us = $at
+                WHERE webhook_id = $webhook AND given_up <> 0 AND delivered_at_us IS NULL
+                """, transaction).With("$webhook", webhookId).With("$at", SqliteValues.Micros(at));
+            return update.ExecuteNonQuery();
+        }, cancellationToken);
 }

@@ -243,6 +243,19 @@ public sealed class WebhookDeliveryTests
     public void Internal_addresses_are_told_from_public_ones(string address, bool isInternal) =>
         Assert.Equal(isInternal, WebhookAddresses.IsInternal(System.Net.IPAddress.Parse(address)));
 
+    [Theory]
+    [InlineData("http://localhost./hook")]
+    [InlineData("http://LOCALHOST/hook")]
+    [InlineData("http://api.localhost./hook")]
+    [InlineData("http://[fe80::1%25eth0]/hook")]
+    [InlineData("http://[::ffff:169.254.169.254]/hook")]
+    [InlineData("http://2852039166/hook")]
+    [InlineData("http://0x7f000001/hook")]
+    [InlineData("http://127.1/hook")]
+    [InlineData("http://169.254.169.254./hook")]
+    public void An_inward_url_in_any_spelling_is_refused_at_registration(string url) =>
+        Assert.NotNull(WebhookAddresses.Refusal(new Uri(url)));
+
     [Fact]
     public async Task A_delivery_is_given_up_after_the_last_attempt()
     {
@@ -269,6 +282,44 @@ public sealed class WebhookDeliveryTests
 
         Assert.Equal(3, receiver.Received.Count);
         Assert.Equal((0L, 0L, 1L), await store.CountDeliveriesAsync());
+    }
+
+    [Fact]
+    public async Task A_given_up_delivery_shows_in_the_webhooks_status_and_is_sent_again_when_the_integrator_retries_it()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(500, 500);
+        await using var central = await IntegratorHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Central:Webhooks:InitialBackoff"] = "00:00:00.010",
+            ["Central:Webhooks:MaxAttempts"] = "2",
+        });
+        var api = central.Client(await central.CreateKeyAsync(ApiScope.WebhooksWrite, ApiScope.AttendeesWrite));
+        using var created = await api.PostAsJsonAsync("/v1/webhooks", new { url = receiver.Url, eventTypes = new[] { "attendee.registered" } });
+        var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        var givenUp = Signal.New();
+        var delivered = Signal.New();
+        central.Dispatcher.Attempted += a => (a.Delivered ? delivered : a.NextAttemptAt is null ? givenUp : null)?.TrySetResult();
+
+        await api.PostAsync("/v1/attendees", new StringContent("""{"id": "A1", "name": "Ada", "ticketType": "general"}""", Encoding.UTF8, "application/json"));
+        await givenUp.Task.WithTimeout("the second failed attempt to give the delivery up");
+        var failed = JsonDocument.Parse(await api.GetStringAsync($"/v1/webhooks/{id}")).RootElement.GetProperty("deliveries");
+        var listed = JsonDocument.Parse(await api.GetStringAsync("/v1/webhooks")).RootElement.GetProperty("webhooks")[0].GetProperty("deliveries");
+        using var retried = await api.PostAsync($"/v1/webhooks/{id}/retry", null);
+        var retriedBody = JsonDocument.Parse(await retried.Content.ReadAsStringAsync()).RootElement;
+        await delivered.Task.WithTimeout("the retried delivery to be delivered");
+        var after = JsonDocument.Parse(await api.GetStringAsync($"/v1/webhooks/{id}")).RootElement.GetProperty("deliveries");
+        using var unknown = await api.PostAsync("/v1/webhooks/nope/retry", null);
+
+        Assert.Equal((0, 0, 1, "HTTP 500 Internal Server Error"), (failed.GetProperty("pending").GetInt64(), failed.GetProperty("delivered").GetInt64(),
+            failed.GetProperty("failed").GetInt64(), failed.GetProperty("lastError").GetString()));
+        Assert.Equal(failed.ToString(), listed.ToString());
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Equal(1, retriedBody.GetProperty("retried").GetInt32());
+        Assert.Equal([500, 500, 200], receiver.Received.Select(h => h.AnsweredWith));
+        Assert.Single(receiver.Received.Select(h => h.Headers[WebhookDispatcher.IdHeader]).Distinct());
+        Assert.Equal((0, 1, 0), (after.GetProperty("pending").GetInt64(), after.GetProperty("delivered").GetInt64(), after.GetProperty("failed").GetInt64()));
+        Assert.False(after.TryGetProperty("lastError", out _), "nothing undelivered failed");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
 
     [Fact]

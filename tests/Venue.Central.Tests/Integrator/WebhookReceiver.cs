@@ -11,7 +11,8 @@ namespace Venue.Central.Tests.Integrator;
 
 /// <summary>
 /// An integrator's webhook endpoint: a second Kestrel on a loopback port that records every POST
-/// (headers and raw body) and answers with the status codes it is told, in turn (then 200).
+/// (headers and raw body) and answers with the status codes it is told, in turn (then 200);
+/// <see cref="Hang"/> in place of a status records the request and never answers it.
 /// </summary>
 internal sealed class WebhookReceiver : IAsyncDisposable
 {
@@ -26,6 +27,9 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         _app = app;
         _answers = new ConcurrentQueue<int>(answers);
     }
+
+    /// <summary>Told in place of a status: the request is recorded and left unanswered until the sender goes away.</summary>
+    public const int Hang = 0;
 
     public Uri Url { get; private set; } = null!;
 
@@ -58,6 +62,11 @@ internal sealed class WebhookReceiver : IAsyncDisposable
             {
                 waiter.Signal.TrySetResult();
             }
+        }
+
+        if (status == Hang)
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
         }
 
         return Results.StatusCode(status);

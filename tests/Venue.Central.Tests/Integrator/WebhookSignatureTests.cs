@@ -42,6 +42,19 @@ public sealed class WebhookSignatureTests
     }
 
     [Fact]
+    public void A_webhook_attempt_written_out_as_text_leaves_the_secret_out()
+    {
+        var webhook = new Domain.Central.Webhook("w1", "https://crm.example/hooks", ["attendee.registered"], Secret, Now);
+        var delivery = new Domain.Central.WebhookDelivery(7, webhook, "attendee.registered", "{}", Now, 0, Now);
+
+        // What a log line or a metrics handler of WebhookDispatcher.Attempted would print.
+        var text = new WebhookAttempt(delivery, "HTTP 500", null).ToString();
+
+        Assert.DoesNotContain(Secret, text, StringComparison.Ordinal);
+        Assert.Contains("https://crm.example/hooks", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Retries_back_off_doubling_from_one_second_to_ten_minutes_within_twenty_percent()
     {
         var options = new WebhookDispatcherOptions();

@@ -38,6 +38,12 @@ public sealed class ReconciliationTests : IAsyncLifetime
         var delivery = Assert.Single(await _central.Silo.Store.ReadDueDeliveriesAsync(DateTimeOffset.UtcNow.AddMinutes(1), 10));
         Assert.Equal("conflict.raised", delivery.EventType);
         Assert.Contains($"\"id\":{conflict.Id},\"attendeeId\":\"a1\"", delivery.PayloadJson);
+        // The fields docs/integrator-api.md lists for conflict.raised, no more and no fewer.
+        var data = System.Text.Json.JsonDocument.Parse(delivery.PayloadJson).RootElement;
+        Assert.Equal(["id", "attendeeId", "first", "second", "detectedAt"], data.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["edge", "gate", "at", "seq"], data.GetProperty("first").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(("north", "G01", 1L), (data.GetProperty("first").GetProperty("edge").GetString(), data.GetProperty("first").GetProperty("gate").GetString(),
+            data.GetProperty("first").GetProperty("seq").GetInt64()));
     }
 
     [Fact]

@@ -849,6 +849,60 @@ public abstract class CentralStoreConformance(ITestOutputHelper output) : IAsync
     }
 
     [Fact]
+    public async Task Delivery_ids_are_never_reused_after_the_outbox_is_pruned_or_a_webhook_deleted()
+    {
+        // Receivers drop repeats by delivery id (Venue-Webhook-Id): an id handed out twice would be a new event dropped.
+        if (!Ready) return;
+        var kept = await Store.CreateWebhookAsync("https://a.example/", ["attendee.registered"], "a", T0);
+        var deleted = await Store.CreateWebhookAsync("https://b.example/", ["conflict.raised"], "b", T0);
+        await Store.EnqueueWebhookEventsAsync([new WebhookEvent("attendee.registered", """{"n":1}""", T0)]);
+        await Store.EnqueueWebhookEventsAsync([new WebhookEvent("conflict.raised", """{"n":2}""", T0)]);
+        var first = await Store.ReadDueDeliveriesAsync(T0, 10);
+        var highest = first.Max(d => d.Id);
+        await Store.MarkDeliveredAsync(first.Single(d => d.Webhook.Id == kept.Id).Id, T0);
+        Assert.True(await Store.DeleteWebhookAsync(deleted.Id));
+        Assert.Equal(1, await Store.PruneWebhookDeliveriesAsync(T0.AddDays(8)));
+        Assert.Equal((0L, 0L, 0L), await Store.CountDeliveriesAsync());
+
+        await Store.EnqueueWebhookEventsAsync([new WebhookEvent("attendee.registered", """{"n":3}""", T0.AddDays(8))]);
+
+        Assert.True(Assert.Single(await Store.ReadDueDeliveriesAsync(T0.AddDays(8), 10)).Id > highest, "a new delivery takes an id never handed out before");
+    }
+
+    [Fact]
+    public async Task Each_webhooks_delivery_status_shows_its_given_up_deliveries_which_can_be_retried()
+    {
+        if (!Ready) return;
+        var failing = await Store.CreateWebhookAsync("https://a.example/", ["attendee.registered"], "a", T0);
+        var healthy = await Store.CreateWebhookAsync("https://b.example/", ["attendee.registered"], "b", T0);
+        await Store.CreateWebhookAsync("https://c.example/", ["conflict.raised"], "c", T0);
+        await Store.EnqueueWebhookEventsAsync([.. Enumerable.Range(1, 3).Select(i => new WebhookEvent("attendee.registered", $$"""{"n":{{i}}}""", T0))]);
+        var rows = await Store.ReadDueDeliveriesAsync(T0, 10, failing.Id);
+        await Store.MarkFailedAsync(rows[0].Id, "HTTP 500 Internal Server Error", null);
+        await Store.MarkFailedAsync(rows[1].Id, "HTTP 502 Bad Gateway", null);
+        await Store.MarkFailedAsync(rows[2].Id, "HTTP 503 Service Unavailable", T0.AddMinutes(1));
+        foreach (var row in await Store.ReadDueDeliveriesAsync(T0, 10, healthy.Id))
+        {
+            await Store.MarkDeliveredAsync(row.Id, T0);
+        }
+
+        var status = await Store.GetDeliveryStatusAsync();
+
+        Assert.Equal(new WebhookDeliveryStatus(1, 0, 2, "HTTP 503 Service Unavailable"), status[failing.Id]);
+        Assert.Equal(new WebhookDeliveryStatus(0, 3, 0, null), status[healthy.Id]);
+        Assert.Equal(2, status.Count);
+
+        // Retrying brings back the given-up ones only, due at once, their attempts counted afresh.
+        Assert.Equal(2, await Store.RetryGivenUpDeliveriesAsync(failing.Id, T0.AddHours(3)));
+        Assert.Equal(0, await Store.RetryGivenUpDeliveriesAsync(healthy.Id, T0.AddHours(3)));
+        var due = await Store.ReadDueDeliveriesAsync(T0.AddHours(3), 10, failing.Id);
+        Assert.Equal(rows.Select(r => r.Id).Order(), due.Select(d => d.Id).Order());
+        Assert.Equal([0, 0], due.Where(d => d.Id != rows[2].Id).Select(d => d.Attempts));
+        Assert.Equal(T0.AddHours(3), due.Single(d => d.Id == rows[0].Id).NextAttemptAt);
+        Assert.Equal(new WebhookDeliveryStatus(3, 0, 0, "HTTP 503 Service Unavailable"), (await Store.GetDeliveryStatusAsync())[failing.Id]);
+    }
+
+    [Fact]
     public async Task Due_deliveries_can_be_read_for_one_webhook_without_the_others()
     {
         if (!Ready) return;
