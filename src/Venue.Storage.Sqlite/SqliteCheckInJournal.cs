@@ -37,11 +37,14 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
         _clock = new HybridLogicalClock(time);
         _clock.Observe(lastHlc);
         _committed = new CommittedSequence(lastSequence);
-        _writer = new GroupCommitWriter<Pending>("venue-journal", path, _statements, options, this, CommitQueued);
+        _writer = new GroupCommitWriter<Pending>("venue-journal", path, _statements, options, time, this, CommitQueued);
         _writer.Start();
     }
 
     public string Path { get; }
+
+    /// <summary>Why commits fail (disk full, I/O error) and since when; null while they succeed (/healthz shows it).</summary>
+    public JournalFailure? Failure => _writer.Failure;
 
     /// <summary>Highest sequence committed so far.</summary>
     public long LastSequence => _committed.Value;
@@ -225,6 +228,7 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
         catch (Exception failure)
         {
             sql.Rollback();
+            _writer.Failed(failure, count);
             var waiters = new TaskCompletionSource<JournalEntry>[count];
             for (var i = 0; i < count; i++)
             {
