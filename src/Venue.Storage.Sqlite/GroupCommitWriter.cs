@@ -27,14 +27,17 @@ internal sealed class GroupCommitWriter<T> : IDisposable
     private long _commitsSinceCheckpoint;
     private int _restartWanted;
     private long _walRestarts;
+    private readonly TimeProvider _time;
+    private JournalFailure? _failure;
 
     /// <param name="commit">
     /// Writes and commits what was queued, in queue order, and completes (or fails) each append; runs
     /// on the writer thread, calls <see cref="Committed"/> after each disk commit, and must not throw.
     /// </param>
-    public GroupCommitWriter(string name, string path, RawStatements statements, JournalOptions options, object owner, Action<List<T>> commit)
+    public GroupCommitWriter(string name, string path, RawStatements statements, JournalOptions options, TimeProvider time, object owner, Action<List<T>> commit)
     {
         _path = path;
+        _time = time;
         _statements = statements;
         _options = options;
         _owner = owner;
@@ -68,12 +71,47 @@ internal sealed class GroupCommitWriter<T> : IDisposable
         }
     }
 
-    /// <summary>Counts a disk commit towards the next checkpoint. Writer thread only.</summary>
+    /// <summary>Why commits fail, since when; null while they succeed.</summary>
+    public JournalFailure? Failure => Volatile.Read(ref _failure);
+
+    /// <summary>Notes a failed commit of <paramref name="appends"/> appends. Writer thread only.</summary>
+    public void Failed(Exception error, int appends)
+    {
+        var before = _failure;
+        var now = before is null
+            ? new JournalFailure(_path, error.Message, _time.GetUtcNow(), appends)
+            : before with { Reason = error.Message, RefusedAppends = before.RefusedAppends + appends };
+        Volatile.Write(ref _failure, now);
+        if (before is null)
+        {
+            Tell(_options.Failing, now);
+        }
+    }
+
+    /// <summary>Counts a disk commit towards the next checkpoint, and ends a run of failures. Writer thread only.</summary>
     public void Committed()
     {
+        if (_failure is { } ended)
+        {
+            Volatile.Write(ref _failure, null);
+            Tell(_options.Recovered, ended);
+        }
+
         if (Interlocked.Increment(ref _commitsSinceCheckpoint) == _options.CheckpointEveryCommits)
         {
             _checkpointDue.Set();
+        }
+    }
+
+    private static void Tell(Action<JournalFailure>? listener, JournalFailure failure)
+    {
+        try
+        {
+            listener?.Invoke(failure);
+        }
+        catch (Exception)
+        {
+            // A listener's failure (a broken log sink) must not stop the writer: scans wait on it.
         }
     }
 

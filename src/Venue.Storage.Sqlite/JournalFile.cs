@@ -18,6 +18,7 @@ internal static class JournalFile
         upgrades ??= [];
         ArgumentException.ThrowIfNullOrEmpty(path);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        RefuseEmptiedBesideLog(path, what);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -80,9 +81,9 @@ internal static class JournalFile
         }
         catch (SqliteException e)
         {
-            // "file is not a database", "database is locked": which of the edge's files, said once.
+            // "file is not a database", "database is locked": which of the edge's files, said once, and what to do.
             connection.Dispose();
-            throw new InvalidDataException($"{what} {path} could not be opened: {e.Message}", e);
+            throw Unusable(what, path, "could not be opened", e);
         }
         catch
         {
@@ -92,6 +93,53 @@ internal static class JournalFile
 
         return connection;
     }
+
+    /// <summary>
+    /// SQLite takes a zero-byte file for a new database and, switching it to WAL, throws away the
+    /// write-ahead log beside it: committed entries not yet checkpointed (every scan of the last
+    /// moments, or of the whole day) would be lost without a word. A zero-byte file alone is what an
+    /// edge killed during its first open leaves, and opens as new.
+    /// </summary>
+    private static void RefuseEmptiedBesideLog(string path, string what)
+    {
+        var file = new FileInfo(path);
+        var log = new FileInfo(path + "-wal");
+        if (file.Exists && file.Length == 0 && log.Exists && log.Length > WalHeaderBytes)
+        {
+            throw new InvalidDataException(
+                $"{what} {path} is empty (0 bytes), but its write-ahead log {log.FullName} holds {log.Length} bytes of committed entries: " +
+                $"the database file was truncated or replaced. Both files are left as they were found. {DamagedAdvice(path)}");
+        }
+    }
+
+    private const int WalHeaderBytes = 32;
+
+    /// <summary>
+    /// A journal file SQLite refused or failed on, named, said to be left as it was, with what the
+    /// operator can do about that kind of failure (SQLite's primary result code).
+    /// </summary>
+    public static InvalidDataException Unusable(string what, string path, string failed, SqliteException e)
+    {
+        var advice = (e.SqliteErrorCode & 0xff) switch
+        {
+            // SQLITE_CORRUPT, SQLITE_NOTADB
+            11 or 26 => $"It is left as it was found. {DamagedAdvice(path)}",
+            // SQLITE_BUSY, SQLITE_LOCKED
+            5 or 6 => "Another process has it open: stop it (another edge, or a tool reading the file) and start again.",
+            // SQLITE_PERM, SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_AUTH
+            3 or 8 or 14 or 23 => $"Make {Path.GetDirectoryName(Path.GetFullPath(path))} and the files in it readable and writable by the user running the edge, then start again.",
+            // SQLITE_FULL
+            13 => $"Free space on the disk holding {path}, then start again.",
+            // SQLITE_IOERR
+            10 => $"The disk holding {path} reported an error: check it (dmesg, SMART) before trusting it with scans. It is left as it was found. {DamagedAdvice(path)}",
+            _ => "It is left as it was found.",
+        };
+        return new InvalidDataException($"{what} {path} {failed}: {e.Message} {advice}", e);
+    }
+
+    private static string DamagedAdvice(string path) =>
+        $"Copy the data directory aside as it is (it is the evidence of this edge's scans), then restore {Path.GetFileName(path)} " +
+        "(with its -wal file, if it had one) from a backup, or start this edge on a fresh Edge:DataDirectory under a new Edge:EdgeId (README, 'When a journal is damaged').";
 
     /// <summary>The schema version in <paramref name="metaTable"/> (null without one, or without its row), and the file's other tables.</summary>
     private static string? ReadVersion(SqliteConnection connection, string metaTable, out bool hasMeta, out List<string> otherTables)

@@ -8,4 +8,13 @@ public sealed record JournalOptions
 
     /// <summary>WAL frames (pages) after which the writer finishes a checkpoint so the WAL starts over: 4,096 frames is 16 MiB.</summary>
     public int RestartWalAfterFrames { get; init; } = 4096;
+
+    /// <summary>
+    /// Called once when commits start failing (with the first failure), on the writer thread: where a
+    /// host says so in its log. Exceptions it throws are ignored.
+    /// </summary>
+    public Action<JournalFailure>? Failing { get; init; }
+
+    /// <summary>Called once when a commit succeeds after failures (with the failure that ended), on the writer thread.</summary>
+    public Action<JournalFailure>? Recovered { get; init; }
 }

@@ -37,11 +37,14 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
         _clock = new HybridLogicalClock(time);
         _clock.Observe(lastHlc);
         _committed = new CommittedSequence(lastSequence);
-        _writer = new GroupCommitWriter<Pending>("venue-journal", path, _statements, options, this, CommitQueued);
+        _writer = new GroupCommitWriter<Pending>("venue-journal", path, _statements, options, time, this, CommitQueued);
         _writer.Start();
     }
 
     public string Path { get; }
+
+    /// <summary>Why commits fail (disk full, I/O error) and since when; null while they succeed (/healthz shows it).</summary>
+    public JournalFailure? Failure => _writer.Failure;
 
     /// <summary>Highest sequence committed so far.</summary>
     public long LastSequence => _committed.Value;
@@ -86,15 +89,21 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
         }
 
         long lastSeq = 0, lastHlc = 0;
-        using (var last = connection.CreateCommand())
+        try
         {
+            using var last = connection.CreateCommand();
             last.CommandText = "SELECT seq, hlc FROM journal ORDER BY seq DESC LIMIT 1";
-            using var reader = last.ExecuteReader();
-            if (reader.Read())
+            using var reader = Reading(path, last.ExecuteReader);
+            if (Reading(path, reader.Read))
             {
                 lastSeq = reader.GetInt64(0);
                 lastHlc = reader.GetInt64(1);
             }
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
         }
 
         return new SqliteCheckInJournal(connection, path, time, lastSeq, lastHlc, options);
@@ -219,6 +228,7 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
         catch (Exception failure)
         {
             sql.Rollback();
+            _writer.Failed(failure, count);
             var waiters = new TaskCompletionSource<JournalEntry>[count];
             for (var i = 0; i < count; i++)
             {
@@ -276,8 +286,8 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
             FROM journal WHERE seq > $after ORDER BY seq
             """;
         command.Parameters.AddWithValue("$after", afterSequence);
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        using var reader = Reading(path, command.ExecuteReader);
+        while (Reading(path, reader.Read))
         {
             yield return new JournalEntry(
                 reader.GetString(4),
@@ -296,6 +306,22 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
     }
 
     public IEnumerable<JournalEntry> ReadAll(long afterSequence = 0) => ReadAll(Path, afterSequence);
+
+    /// <summary>
+    /// A page SQLite finds damaged only when a read reaches it (replay at start, an upload): said with
+    /// the file's name and what to do, not as a bare "database disk image is malformed".
+    /// </summary>
+    private static T Reading<T>(string path, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (SqliteException e)
+        {
+            throw JournalFile.Unusable("Journal", path, "could not be read", e);
+        }
+    }
 
     /// <summary>
     /// Times are stored as whole microseconds in UTC; the entry an append hands back carries them so,

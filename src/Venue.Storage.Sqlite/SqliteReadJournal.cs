@@ -42,11 +42,14 @@ public sealed class SqliteReadJournal : IReadJournal, IDisposable
         _statements = new ReadJournalStatements(connection.Handle!);
         _reads = new CommittedSequence(lastRead);
         _facts = new CommittedSequence(lastFact);
-        _writer = new GroupCommitWriter<Pending>("venue-reads", path, _statements, options, this, CommitQueued);
+        _writer = new GroupCommitWriter<Pending>("venue-reads", path, _statements, options, time, this, CommitQueued);
         _writer.Start();
     }
 
     public string Path { get; }
+
+    /// <summary>Why commits fail (disk full, I/O error) and since when; null while they succeed.</summary>
+    public JournalFailure? Failure => _writer.Failure;
 
     /// <summary>Highest read sequence committed so far.</summary>
     public long LastReadSequence => _reads.Value;
@@ -291,6 +294,7 @@ public sealed class SqliteReadJournal : IReadJournal, IDisposable
         {
             // Nothing of the group stays: the transaction is rolled back and the sequences were only local.
             sql.Rollback();
+            _writer.Failed(failure, group.Length);
             // As on success, waiters resume on the pool, never on this thread: a waiter's continuation run
             // here would stall every later commit, and one that disposes the journal would join itself.
             ThreadPool.UnsafeQueueUserWorkItem(static failed =>

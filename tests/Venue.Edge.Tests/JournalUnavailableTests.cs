@@ -46,6 +46,35 @@ public sealed class JournalUnavailableTests
     }
 
     [Fact]
+    public async Task While_the_journal_cannot_commit_healthz_answers_503_with_why_and_since_when_and_ok_again_once_a_scan_commits()
+    {
+        await using var edge = await EdgeScenario.StartAsync(_ => { });
+        var badge = edge.Ledger.Issue("W0001");
+        Execute(edge.JournalPath, $"CREATE TRIGGER refuse BEFORE INSERT ON journal BEGIN SELECT RAISE(ABORT, '{Failure}'); END");
+        AssertUnavailable(await edge.Scanner.ScanAsync("G01", badge, nonce: "lane1-1"));
+        AssertUnavailable(await edge.Scanner.ScanAsync("G01", badge, nonce: "lane1-1"));
+
+        var failing = await edge.Scanner.GetAsync("/healthz");
+
+        Assert.True(failing.Status == HttpStatusCode.ServiceUnavailable, $"expected 503, got {failing}");
+        Assert.Equal("journal_unavailable", failing.Json.GetProperty("status").GetString());
+        var failure = failing.Json.GetProperty("journalFailure");
+        Assert.Equal(edge.JournalPath, failure.GetProperty("path").GetString());
+        Assert.Contains(Failure, failure.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, failure.GetProperty("refusedAppends").GetInt64());
+        Assert.True(failure.TryGetProperty("since", out _), failing.ToString());
+
+        Execute(edge.JournalPath, "DROP TRIGGER refuse");
+        var retried = await edge.Scanner.ScanAsync("G01", badge, nonce: "lane1-1");
+        var healthy = await edge.Scanner.GetAsync("/healthz");
+
+        Assert.True(retried.Result == "admitted", retried.ToString());
+        Assert.True(healthy.Status == HttpStatusCode.OK, healthy.ToString());
+        Assert.Equal("ok", healthy.Json.GetProperty("status").GetString());
+        Assert.False(healthy.Json.TryGetProperty("journalFailure", out _), healthy.ToString());
+    }
+
+    [Fact]
     public async Task Reads_the_journal_cannot_commit_get_503_move_nobody_and_the_same_reads_are_accepted_when_posted_again()
     {
         await using var expo = await Expo.StartAsync(["A-1"]);

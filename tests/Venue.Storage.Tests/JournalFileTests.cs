@@ -64,6 +64,94 @@ public sealed class JournalFileTests : IDisposable
     }
 
     [Fact]
+    public void A_damaged_journal_is_refused_with_what_to_do_and_left_byte_for_byte_as_it_was()
+    {
+        var path = _directory.File("journal.db");
+        var garbage = new byte[8192];
+        new Random(7).NextBytes(garbage);
+        File.WriteAllBytes(path, garbage);
+
+        var thrown = Assert.Throws<InvalidDataException>(() => SqliteCheckInJournal.Open(path, _time));
+
+        Assert.Contains("left as it was found", thrown.Message, StringComparison.Ordinal);
+        Assert.Contains("restore", thrown.Message, StringComparison.Ordinal);
+        Assert.Equal(garbage, File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public async Task A_journal_damaged_in_the_middle_is_named_with_what_to_do_when_a_read_reaches_the_damage()
+    {
+        var path = _directory.File("journal.db");
+        using (var journal = SqliteCheckInJournal.Open(path, _time))
+        {
+            await Task.WhenAll(Enumerable.Range(1, 3000).Select(i =>
+                journal.AppendAsync(new JournalEntry("G01", $"A-{i}", ScanDirection.Entry, ScanReason.Admitted, $"n{i}", Start, Start)))).WithTimeout("3000 appends");
+        }
+
+        SqliteConnection.ClearAllPools();
+        // A leaf page well inside the table, past the schema and short of the last entries: opening
+        // reads neither, reading every entry in order reaches it.
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            file.Position = (4096 * 10) + 8;
+            var garbage = new byte[4000];
+            new Random(3).NextBytes(garbage);
+            file.Write(garbage);
+        }
+
+        using var reopened = SqliteCheckInJournal.Open(path, _time);
+        var thrown = Assert.Throws<InvalidDataException>(() => reopened.ReadAll().Count());
+
+        Assert.Contains(path, thrown.Message, StringComparison.Ordinal);
+        Assert.Contains("malformed", thrown.Message, StringComparison.Ordinal);
+        Assert.Contains("left as it was found", thrown.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_journal_emptied_to_zero_bytes_beside_a_write_ahead_log_with_scans_is_refused_and_the_log_is_kept()
+    {
+        // Committed scans live in journal.db-wal until a checkpoint copies them: a journal.db truncated
+        // (a bad copy, a botched restore) beside it must not be taken for a new journal, which would
+        // throw the log, and the scans in it, away.
+        var path = _directory.File("journal.db");
+        var wal = path + "-wal";
+        byte[] log;
+        using (var journal = SqliteCheckInJournal.Open(path, _time))
+        {
+            for (var i = 1; i <= 3; i++)
+            {
+                await journal.AppendAsync(new JournalEntry("G01", $"A-{i}", ScanDirection.Entry, ScanReason.Admitted, $"n{i}", Start, Start)).WithTimeout("an append");
+            }
+
+            log = File.ReadAllBytes(wal);
+        }
+
+        SqliteConnection.ClearAllPools();
+        File.WriteAllBytes(path, []);
+        File.WriteAllBytes(wal, log);
+
+        var thrown = Assert.Throws<InvalidDataException>(() => SqliteCheckInJournal.Open(path, _time));
+
+        Assert.Contains(path, thrown.Message, StringComparison.Ordinal);
+        Assert.Contains("0 bytes", thrown.Message, StringComparison.Ordinal);
+        Assert.Equal(log, File.ReadAllBytes(wal));
+        Assert.Equal(0, new FileInfo(path).Length);
+    }
+
+    [Fact]
+    public async Task A_zero_byte_journal_with_no_write_ahead_log_beside_it_opens_as_a_new_journal()
+    {
+        // What an edge killed during its very first open leaves: nothing was ever committed to it.
+        var path = _directory.File("journal.db");
+        File.WriteAllBytes(path, []);
+
+        using var journal = SqliteCheckInJournal.Open(path, _time);
+        var stored = await journal.AppendAsync(new JournalEntry("G01", "A-1", ScanDirection.Entry, ScanReason.Admitted, "n1", Start, Start)).WithTimeout("an append");
+
+        Assert.Equal(1, stored.Sequence);
+    }
+
+    [Fact]
     public void Refusing_a_journal_of_a_newer_version_leaves_that_file_as_it_was()
     {
         var path = _directory.File("journal.db");

@@ -66,12 +66,23 @@ public static class ScannerEndpoints
 
     public static IEndpointRouteBuilder MapEdgeHealth(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", (EdgeSiloService host, Telemetry.ReaderQueueService readers) =>
+        app.MapGet("/healthz", Results<Ok<HealthBody>, JsonHttpResult<HealthBody>> (EdgeSiloService host, Telemetry.ReaderQueueService readers) =>
         {
             var silo = host.Silo;
-            return TypedResults.Ok(new HealthBody("ok", silo.EdgeId, silo.Ledger.Count, silo.Journal.LastSequence, silo.Journal.Commits, silo.Gates.All.Count, silo.SyncStatus,
-                silo.Telemetry?.GetStatus(), readers.Stats));
-        }).WithTags("Health").AllowAnonymous();
+            // A journal that cannot commit is an edge that admits nobody: unhealthy (503), so a supervisor
+            // or load balancer sees it, until a commit succeeds again. Reads that cannot be kept leave
+            // admissions working: degraded, still 200.
+            var failure = silo.Journal.Failure;
+            var readsFailure = silo.Telemetry?.Journal.Failure;
+            var status = failure is not null ? "journal_unavailable" : readsFailure is not null ? "degraded" : "ok";
+            var body = new HealthBody(status, silo.EdgeId, silo.Ledger.Count, silo.Journal.LastSequence, silo.Journal.Commits,
+                silo.Gates.All.Count, silo.SyncStatus, silo.Telemetry?.GetStatus(), readers.Stats)
+            {
+                JournalFailure = JournalFailureBody.Of(failure),
+                ReadJournalFailure = JournalFailureBody.Of(readsFailure),
+            };
+            return failure is null ? TypedResults.Ok(body) : TypedResults.Json(body, ScannerJsonContext.Default.HealthBody, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }).WithTags("Health").AllowAnonymous().Produces<HealthBody>(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 

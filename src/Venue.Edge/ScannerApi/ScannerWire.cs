@@ -80,7 +80,20 @@ public sealed record AttendeeBody(string Id, string Name, string TicketType);
 /// RabbitMQ consumer's counters, absent when readers do not come through RabbitMQ.
 /// </summary>
 public sealed record HealthBody(string Status, string EdgeId, int Attendees, long JournalSequence, long JournalCommits, int Gates, Sync.SyncStatus? Sync = null,
-    Telemetry.TelemetryStatus? Telemetry = null, Messaging.RabbitMq.ReaderQueueStats? ReaderQueue = null);
+    Telemetry.TelemetryStatus? Telemetry = null, Messaging.RabbitMq.ReaderQueueStats? ReaderQueue = null)
+{
+    /// <summary>With status <c>journal_unavailable</c> (and HTTP 503): the journal that cannot commit, why, since when, and the appends refused since.</summary>
+    public JournalFailureBody? JournalFailure { get; init; }
+
+    /// <summary>With status <c>degraded</c> (HTTP 200, scans still work): the read journal cannot commit.</summary>
+    public JournalFailureBody? ReadJournalFailure { get; init; }
+}
+
+public sealed record JournalFailureBody(string Path, string Reason, DateTimeOffset Since, long RefusedAppends)
+{
+    public static JournalFailureBody? Of(Venue.Storage.Sqlite.JournalFailure? failure) =>
+        failure is null ? null : new(failure.Path, failure.Reason, failure.Since, failure.RefusedAppends);
+}
 
 // A property given twice (in any case: names match ignoring case) is refused, not "the last one wins".
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, AllowDuplicateProperties = false)]

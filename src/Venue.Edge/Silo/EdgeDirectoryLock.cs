@@ -20,9 +20,22 @@ internal sealed class EdgeDirectoryLock : IDisposable
     public static EdgeDirectoryLock Acquire(string dataDirectory)
     {
         var directory = Path.GetFullPath(dataDirectory);
-        Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, FileName);
-        return new EdgeDirectoryLock(Venue.Storage.Sqlite.ExclusiveFile.TryHold(path) ?? throw new IOException(
+        FileStream? held;
+        try
+        {
+            Directory.CreateDirectory(directory);
+            held = Venue.Storage.Sqlite.ExclusiveFile.TryHold(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The first file the edge writes there: a read-only mount or the wrong owner shows up here.
+            throw new IOException(
+                $"Edge data directory {directory} cannot be written ({e.Message.Trim()}): the edge writes every scan to its journal there. " +
+                "Make it writable by the user running the edge (or mount its disk read-write), or set Edge:DataDirectory to one that is, and start again.", e);
+        }
+
+        return new EdgeDirectoryLock(held ?? throw new IOException(
             $"Edge data directory {directory} is held by another edge (it has {FileName} there open); stop that edge first, or give this one its own Edge:DataDirectory."));
     }
 

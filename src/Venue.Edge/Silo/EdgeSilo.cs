@@ -154,7 +154,7 @@ public sealed class EdgeSilo : IAsyncDisposable
         Directory.CreateDirectory(options.DataDirectory);
         var changes = store is null ? 0 : LedgerBootstrap.ApplyStoredChanges(store, ledger, loggers.CreateLogger<EdgeSilo>());
         IReadOnlyList<(RemotePassage Passage, RemoteOutcome Outcome)> remote = store?.ReadAppliedPassages() ?? [];
-        var journal = SqliteCheckInJournal.Open(options.JournalPath, time, eventId: ledger.EventId);
+        var journal = SqliteCheckInJournal.Open(options.JournalPath, time, JournalLog.Options(loggers.CreateLogger<EdgeSilo>(), JournalLog.Scans, time), eventId: ledger.EventId);
         var state = new MemoryGrainStorage();
         long replayed;
         try
@@ -193,7 +193,7 @@ public sealed class EdgeSilo : IAsyncDisposable
         {
             try
             {
-                telemetry = new EdgeTelemetry(layout, SqliteReadJournal.Open(options.TelemetryJournalPath, time), runtime, loggers.CreateLogger<EdgeTelemetry>(),
+                telemetry = new EdgeTelemetry(layout, SqliteReadJournal.Open(options.TelemetryJournalPath, time, JournalLog.Options(loggers.CreateLogger<EdgeTelemetry>(), JournalLog.Reads, time)), runtime, loggers.CreateLogger<EdgeTelemetry>(),
                     options.Readers.MaxClockAhead, time, attendeeId => ledger.TryGet(attendeeId, out _), options.Readers.OrderGapTimeout);
                 telemetryReplay = await telemetry.ReplayAsync(SqliteCheckInJournal.ReadAll(journal.Path),
                     gateId => gates.TryGet(gateId, out var gate) ? gate.Zone : null);
