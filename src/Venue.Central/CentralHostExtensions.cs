@@ -35,6 +35,7 @@ public static class CentralHostExtensions
         services.AddSingleton<IDeviceCredentialStore>(sp => sp.GetRequiredService<CentralSilo>().Store.Devices);
 
         services.AddProblemDetails();
+        services.AddExceptionHandler<StoreUnavailableHandler>();
         services.AddAuthentication(DeviceTokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, DeviceTokenAuthenticationHandler>(DeviceTokenAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder().AddVenuePolicies();

@@ -123,7 +123,9 @@ public sealed partial class PostgresCentralStore : ICentralStore
         var version = await read.ExecuteScalarAsync(cancellationToken) as int? ?? 0;
         if (version > migrations.Count)
         {
-            throw new InvalidDataException($"The database has schema version {version}; this build knows versions up to {migrations.Count}.");
+            // Nothing is changed: an older build would misread the newer tables, or write rows the newer one cannot read.
+            throw new InvalidDataException(
+                $"The database (PostgreSQL at {_server}) has schema version {version}; this build knows versions up to {migrations.Count}: a newer Venue has upgraded it. Run that build or a later one; nothing was changed.");
         }
 
         for (var step = version; step < migrations.Count; step++)

@@ -93,7 +93,7 @@ public sealed partial class SqliteCentralStore : ICentralStore
         var migrations = SqliteCentralSchema.Migrations;
         if (version > migrations.Count)
         {
-            throw new InvalidDataException($"{Path} has schema version {version}; this build knows versions up to {migrations.Count}.");
+            throw new InvalidDataException($"{Path} has schema version {version}; this build knows versions up to {migrations.Count}: a newer Venue has upgraded it. Run that build or a later one; nothing was changed.");
         }
 
         for (var step = version; step < migrations.Count; step++)
