@@ -9,7 +9,7 @@ internal sealed class CheckInStatements : RawStatements
     private readonly sqlite3_stmt _insert;
 
     public CheckInStatements(sqlite3 db)
-        : base(db)
+        : base(db, "journal_meta")
     {
         _insert = Prepare("""
             INSERT INTO journal(seq, hlc, at_us, scanned_at_us, gate, attendee, direction, reason, nonce, ticket_type)

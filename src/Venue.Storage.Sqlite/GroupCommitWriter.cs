@@ -119,22 +119,32 @@ internal sealed class GroupCommitWriter<T> : IDisposable
     {
         while (true)
         {
-            List<T> batch;
+            List<T>? batch = null;
             lock (_gate)
             {
-                while (_queue.Count == 0 && !_stopping)
+                var probeDue = false;
+                while (_queue.Count == 0 && !_stopping && !probeDue)
                 {
-                    Monitor.Wait(_gate);
+                    // Failing and idle: wake up to try a write of its own, or nothing would end the failure.
+                    probeDue = _failure is null ? !Monitor.Wait(_gate) : !Monitor.Wait(_gate, _options.ProbeInterval);
                 }
 
-                if (_queue.Count == 0)
+                if (_queue.Count > 0)
+                {
+                    batch = _queue;
+                    _queue = _spare;
+                    _spare = batch;
+                }
+                else if (_stopping)
                 {
                     return;
                 }
+            }
 
-                batch = _queue;
-                _queue = _spare;
-                _spare = batch;
+            if (batch is null)
+            {
+                Probe();
+                continue;
             }
 
             _commit(batch);
@@ -144,6 +154,22 @@ internal sealed class GroupCommitWriter<T> : IDisposable
                 FinishCheckpoint();
             }
         }
+    }
+
+    /// <summary>Writer thread, while commits fail: a successful probe ends the failure as a commit does.</summary>
+    private void Probe()
+    {
+        try
+        {
+            _statements.Probe();
+        }
+        catch (Exception)
+        {
+            // Still failing: the failure stands as the last append left it.
+            return;
+        }
+
+        Committed();
     }
 
     private void FinishCheckpoint()

@@ -15,6 +15,13 @@ public sealed record JournalOptions
     /// </summary>
     public Action<JournalFailure>? Failing { get; init; }
 
+    /// <summary>
+    /// While commits fail and nothing is queued, how often the writer tries a write of its own
+    /// (<see cref="RawStatements.Probe"/>): an edge taken out of rotation for its 503 gets no scan
+    /// that could show it has recovered, so it finds out itself.
+    /// </summary>
+    public TimeSpan ProbeInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Called once when a commit succeeds after failures (with the failure that ended), on the writer thread.</summary>
     public Action<JournalFailure>? Recovered { get; init; }
 }

@@ -15,14 +15,17 @@ internal abstract class RawStatements : IDisposable
     private readonly sqlite3_stmt _commit;
     private readonly sqlite3_stmt _rollback;
     private readonly sqlite3_stmt _checkpoint;
+    private readonly sqlite3_stmt _probe;
 
-    protected RawStatements(sqlite3 db)
+    /// <param name="metaTable">The journal's meta table, whose schema row <see cref="Probe"/> rewrites.</param>
+    protected RawStatements(sqlite3 db, string metaTable)
     {
         Db = db;
         _begin = Prepare("BEGIN IMMEDIATE");
         _commit = Prepare("COMMIT");
         _rollback = Prepare("ROLLBACK");
         _checkpoint = Prepare("PRAGMA wal_checkpoint(PASSIVE)");
+        _probe = Prepare($"UPDATE {metaTable} SET value = value WHERE key = 'schema'");
     }
 
     protected sqlite3 Db { get; }
@@ -36,6 +39,25 @@ internal abstract class RawStatements : IDisposable
         // After a failed COMMIT SQLite may already have rolled back; a failing ROLLBACK then is fine.
         raw.sqlite3_step(_rollback);
         raw.sqlite3_reset(_rollback);
+    }
+
+    /// <summary>
+    /// Commits a write that changes nothing (the schema row, rewritten as it is): SQLite still appends
+    /// the page to the WAL and syncs it, so it succeeds only when the journal could commit a scan.
+    /// </summary>
+    public void Probe()
+    {
+        Begin();
+        try
+        {
+            Step(_probe);
+            Commit();
+        }
+        catch
+        {
+            Rollback();
+            throw;
+        }
     }
 
     /// <summary>Copies the WAL into the database; true when every frame was copied (the next commit rewinds the WAL).</summary>

@@ -18,7 +18,7 @@ internal sealed class ReadJournalStatements : RawStatements
     private string? _boundReader;
 
     public ReadJournalStatements(sqlite3 db)
-        : base(db)
+        : base(db, "meta")
     {
         // Not INSERT OR IGNORE: that would also swallow a NOT NULL or CHECK failure as a "duplicate".
         _insertRead = Prepare("""

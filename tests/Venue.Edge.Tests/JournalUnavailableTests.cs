@@ -75,6 +75,36 @@ public sealed class JournalUnavailableTests
     }
 
     [Fact]
+    public async Task An_edge_whose_journal_can_commit_again_is_healthy_again_within_seconds_without_a_scan()
+    {
+        // As behind a load balancer that stopped sending scans once /healthz said 503: no scan will come to show it recovered.
+        await using var edge = await EdgeScenario.StartAsync(_ => { });
+        Execute(edge.JournalPath, $"CREATE TRIGGER refuse BEFORE INSERT ON journal BEGIN SELECT RAISE(ABORT, '{Failure}'); END");
+        Execute(edge.JournalPath, $"CREATE TRIGGER refuse_probe BEFORE UPDATE ON journal_meta BEGIN SELECT RAISE(ABORT, '{Failure}'); END");
+        AssertUnavailable(await edge.Scanner.ScanAsync("G01", edge.Ledger.Issue("W0001"), nonce: "lane1-1"));
+        var before = edge.Journal();
+
+        // Still failing after more than one probe interval (5 s): a probe that fails changes nothing.
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        var failing = await edge.Scanner.GetAsync("/healthz");
+        Assert.True(failing.Status == HttpStatusCode.ServiceUnavailable, $"expected 503 while the probe cannot write either, got {failing}");
+
+        Execute(edge.JournalPath, "DROP TRIGGER refuse");
+        Execute(edge.JournalPath, "DROP TRIGGER refuse_probe");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        var health = await edge.Scanner.GetAsync("/healthz");
+        while (health.Status != HttpStatusCode.OK && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+            health = await edge.Scanner.GetAsync("/healthz");
+        }
+
+        Assert.True(health.Status == HttpStatusCode.OK, $"/healthz did not turn 200 within 20 s of the journal being writable again: {health}");
+        Assert.Equal("ok", health.Json.GetProperty("status").GetString());
+        Assert.Equal(before, edge.Journal());
+    }
+
+    [Fact]
     public async Task Reads_the_journal_cannot_commit_get_503_move_nobody_and_the_same_reads_are_accepted_when_posted_again()
     {
         await using var expo = await Expo.StartAsync(["A-1"]);
