@@ -163,9 +163,14 @@ internal sealed class GroupCommitWriter<T> : IDisposable
         {
             _statements.Probe();
         }
-        catch (Exception)
+        catch (Exception error)
         {
-            // Still failing: the failure stands as the last append left it.
+            // Still failing: the failure stands, with its latest reason and when it was tried.
+            if (_failure is { } failure)
+            {
+                Volatile.Write(ref _failure, failure with { Reason = error.Message, LastProbeAt = _time.GetUtcNow() });
+            }
+
             return;
         }
 

@@ -84,22 +84,16 @@ public sealed class JournalUnavailableTests
         AssertUnavailable(await edge.Scanner.ScanAsync("G01", edge.Ledger.Issue("W0001"), nonce: "lane1-1"));
         var before = edge.Journal();
 
-        // Still failing after more than one probe interval (5 s): a probe that fails changes nothing.
-        await Task.Delay(TimeSpan.FromSeconds(6));
-        var failing = await edge.Scanner.GetAsync("/healthz");
+        // A probe that fails (every 5 s) changes nothing but says when it was tried.
+        var failing = await HealthWhenAsync(edge, h => h.Json.TryGetProperty("journalFailure", out var f) && f.TryGetProperty("lastProbeAt", out _),
+            "a failed probe of the journal in /healthz");
         Assert.True(failing.Status == HttpStatusCode.ServiceUnavailable, $"expected 503 while the probe cannot write either, got {failing}");
+        Assert.Equal(1, failing.Json.GetProperty("journalFailure").GetProperty("refusedAppends").GetInt64());
 
         Execute(edge.JournalPath, "DROP TRIGGER refuse");
         Execute(edge.JournalPath, "DROP TRIGGER refuse_probe");
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        var health = await edge.Scanner.GetAsync("/healthz");
-        while (health.Status != HttpStatusCode.OK && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(200);
-            health = await edge.Scanner.GetAsync("/healthz");
-        }
+        var health = await HealthWhenAsync(edge, h => h.Status == HttpStatusCode.OK, "/healthz to answer 200 once the journal is writable again");
 
-        Assert.True(health.Status == HttpStatusCode.OK, $"/healthz did not turn 200 within 20 s of the journal being writable again: {health}");
         Assert.Equal("ok", health.Json.GetProperty("status").GetString());
         Assert.Equal(before, edge.Journal());
     }
@@ -142,6 +136,21 @@ public sealed class JournalUnavailableTests
     }
 
     /// <summary>Runs SQL on the edge's journal file through a connection of the test's own.</summary>
+    /// <summary>Asks /healthz until <paramref name="done"/> holds, for at most 20 s (four probe intervals).</summary>
+    private static async Task<HttpAnswer> HealthWhenAsync(EdgeScenario edge, Func<HttpAnswer, bool> done, string awaited)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        var health = await edge.Scanner.GetAsync("/healthz");
+        while (!done(health))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Waited 20 s for {awaited}; /healthz last answered {health}");
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+            health = await edge.Scanner.GetAsync("/healthz");
+        }
+
+        return health;
+    }
+
     private static void Execute(string path, string sql)
     {
         using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());

@@ -89,10 +89,10 @@ public sealed record HealthBody(string Status, string EdgeId, int Attendees, lon
     public JournalFailureBody? ReadJournalFailure { get; init; }
 }
 
-public sealed record JournalFailureBody(string Path, string Reason, DateTimeOffset Since, long RefusedAppends)
+public sealed record JournalFailureBody(string Path, string Reason, DateTimeOffset Since, long RefusedAppends, DateTimeOffset? LastProbeAt)
 {
     public static JournalFailureBody? Of(Venue.Storage.Sqlite.JournalFailure? failure) =>
-        failure is null ? null : new(failure.Path, failure.Reason, failure.Since, failure.RefusedAppends);
+        failure is null ? null : new(failure.Path, failure.Reason, failure.Since, failure.RefusedAppends, failure.LastProbeAt);
 }
 
 // A property given twice (in any case: names match ignoring case) is refused, not "the last one wins".
