@@ -131,6 +131,7 @@ public sealed class JournalUnavailableTests
         var problem = answer.Json;
         Assert.Equal(503, problem.GetProperty("status").GetInt32());
         Assert.Contains("journal is unavailable", problem.GetProperty("title").GetString(), StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromSeconds(1), answer.Headers.RetryAfter?.Delta);
         // The detail carries SQLite's reason, so an operator reading the scanner's log learns why.
         Assert.Contains(Failure, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }

@@ -127,8 +127,8 @@ public static class ScannerEndpoints
         }
         catch (JournalWriteException e)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The journal is unavailable",
-                detail: $"The scan was not recorded and nobody was admitted: {e.InnerException?.Message}");
+            return JournalUnavailable.Problem(context, "The journal is unavailable",
+                $"The scan was not recorded and nobody was admitted: {e.InnerException?.Message}");
         }
 
         ScanTiming.Report(context, Stopwatch.GetElapsedTime(started));

@@ -161,7 +161,7 @@ public static class TelemetryEndpoints
         }
         catch (JournalWriteException e)
         {
-            return Problem(StatusCodes.Status503ServiceUnavailable, "The read journal is unavailable",
+            return ScannerApi.JournalUnavailable.Problem(context, "The read journal is unavailable",
                 $"The reads were not recorded; post them again: {e.InnerException?.Message}");
         }
     }
@@ -223,7 +223,7 @@ public static class TelemetryEndpoints
         }
         catch (JournalWriteException e)
         {
-            return Problem(StatusCodes.Status503ServiceUnavailable, "The read journal is unavailable", $"The lead was not recorded; scan again: {e.InnerException?.Message}");
+            return ScannerApi.JournalUnavailable.Problem(context, "The read journal is unavailable", $"The lead was not recorded; scan again: {e.InnerException?.Message}");
         }
     }
 
@@ -273,7 +273,7 @@ public static class TelemetryEndpoints
         }
         catch (JournalWriteException e)
         {
-            return Problem(StatusCodes.Status503ServiceUnavailable, "The read journal is unavailable", $"The completion was not recorded; scan again: {e.InnerException?.Message}");
+            return ScannerApi.JournalUnavailable.Problem(context, "The read journal is unavailable", $"The completion was not recorded; scan again: {e.InnerException?.Message}");
         }
     }
 
