@@ -137,6 +137,22 @@ internal static class JournalFile
         return new InvalidDataException($"{what} {path} {failed}: {e.Message} {advice}", e);
     }
 
+    /// <summary>
+    /// A page SQLite finds damaged only when a read reaches it (replay at start, an upload): said with
+    /// the file's name and what to do, not as a bare "database disk image is malformed".
+    /// </summary>
+    public static T Reading<T>(string what, string path, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (SqliteException e)
+        {
+            throw Unusable(what, path, "could not be read", e);
+        }
+    }
+
     private static string DamagedAdvice(string path) =>
         $"Copy the data directory aside as it is (it is the evidence of this edge's scans), then restore {Path.GetFileName(path)} " +
         "(with its -wal file, if it had one) from a backup, or start this edge on a fresh Edge:DataDirectory under a new Edge:EdgeId (README, 'When a journal is damaged').";

@@ -93,8 +93,8 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
         {
             using var last = connection.CreateCommand();
             last.CommandText = "SELECT seq, hlc FROM journal ORDER BY seq DESC LIMIT 1";
-            using var reader = Reading(path, last.ExecuteReader);
-            if (Reading(path, reader.Read))
+            using var reader = JournalFile.Reading("Journal", path, last.ExecuteReader);
+            if (JournalFile.Reading("Journal", path, reader.Read))
             {
                 lastSeq = reader.GetInt64(0);
                 lastHlc = reader.GetInt64(1);
@@ -286,8 +286,8 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
             FROM journal WHERE seq > $after ORDER BY seq
             """;
         command.Parameters.AddWithValue("$after", afterSequence);
-        using var reader = Reading(path, command.ExecuteReader);
-        while (Reading(path, reader.Read))
+        using var reader = JournalFile.Reading("Journal", path, command.ExecuteReader);
+        while (JournalFile.Reading("Journal", path, reader.Read))
         {
             yield return new JournalEntry(
                 reader.GetString(4),
@@ -306,22 +306,6 @@ public sealed class SqliteCheckInJournal : ICheckInJournal, IDisposable
     }
 
     public IEnumerable<JournalEntry> ReadAll(long afterSequence = 0) => ReadAll(Path, afterSequence);
-
-    /// <summary>
-    /// A page SQLite finds damaged only when a read reaches it (replay at start, an upload): said with
-    /// the file's name and what to do, not as a bare "database disk image is malformed".
-    /// </summary>
-    private static T Reading<T>(string path, Func<T> read)
-    {
-        try
-        {
-            return read();
-        }
-        catch (SqliteException e)
-        {
-            throw JournalFile.Unusable("Journal", path, "could not be read", e);
-        }
-    }
 
     /// <summary>
     /// Times are stored as whole microseconds in UTC; the entry an append hands back carries them so,

@@ -218,8 +218,8 @@ public sealed class SqliteReadJournal : IReadJournal, IDisposable
             FROM reads WHERE seq > $after ORDER BY seq
             """;
         command.Parameters.AddWithValue("$after", afterSequence);
-        using var row = command.ExecuteReader();
-        while (row.Read())
+        using var row = JournalFile.Reading("Read journal", path, command.ExecuteReader);
+        while (JournalFile.Reading("Read journal", path, row.Read))
         {
             var read = new TagRead(row.GetString(1), row.GetInt64(2), row.GetString(3), row.GetInt32(4), row.GetDouble(5), RawStatements.FromMicros(row.GetInt64(6)));
             yield return new JournaledRead(row.GetInt64(0), read, RawStatements.FromMicros(row.GetInt64(7)));
@@ -236,8 +236,8 @@ public sealed class SqliteReadJournal : IReadJournal, IDisposable
             FROM facts WHERE seq > $after ORDER BY seq
             """;
         command.Parameters.AddWithValue("$after", afterSequence);
-        using var row = command.ExecuteReader();
-        while (row.Read())
+        using var row = JournalFile.Reading("Read journal", path, command.ExecuteReader);
+        while (JournalFile.Reading("Read journal", path, row.Read))
         {
             yield return new TelemetryFact((TelemetryFactKind)row.GetInt32(1), row.GetString(2), row.GetString(3), row.GetString(4),
                 RawStatements.FromMicros(row.GetInt64(5)), row.GetString(6))

@@ -108,6 +108,37 @@ public sealed class JournalFileTests : IDisposable
     }
 
     [Fact]
+    public async Task A_read_journal_damaged_in_the_middle_is_named_with_what_to_do_when_a_read_reaches_the_damage()
+    {
+        var path = _directory.File("telemetry.db");
+        using (var journal = SqliteReadJournal.Open(path, _time))
+        {
+            for (var batch = 0; batch < 30; batch++)
+            {
+                await journal.AppendReadsAsync([.. Enumerable.Range(batch * 100, 100).Select(i => Read(i))]).WithTimeout($"read batch {batch}");
+            }
+        }
+
+        SqliteConnection.ClearAllPools();
+        // The middle of the file, past the schema page: the reads' leaf pages and their index's
+        // interleave, so a span this wide is sure to hold some of the reads a full read reaches.
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            var length = file.Length;
+            file.Position = length / 3;
+            var garbage = new byte[length / 3];
+            new Random(3).NextBytes(garbage);
+            file.Write(garbage);
+        }
+
+        var thrown = Assert.Throws<InvalidDataException>(() => SqliteReadJournal.ReadAll(path).Count());
+
+        Assert.Contains(path, thrown.Message, StringComparison.Ordinal);
+        Assert.Contains("malformed", thrown.Message, StringComparison.Ordinal);
+        Assert.Contains("left as it was found", thrown.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_journal_emptied_to_zero_bytes_beside_a_write_ahead_log_with_scans_is_refused_and_the_log_is_kept()
     {
         // Committed scans live in journal.db-wal until a checkpoint copies them: a journal.db truncated
