@@ -35,7 +35,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
 
         var added = await VenueExecutable.RunAsync(directory.Path, TimeSpan.FromSeconds(30), "edge", "devices", "add", "--config", config, "--name", "north lane 1");
         Assert.True(added.ExitCode == 0, added.ToString());
-        var deviceToken = added.StandardOutput.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("vdt_", StringComparison.Ordinal));
+        var deviceToken = added.DeviceToken;
 
         // Each badge presented twice at once at two different gates, so the burst also races duplicates.
         var openGates = generated.Gates.Where(g => g.AllowedTicketTypes is null).Select(g => g.Id).ToList();

@@ -66,7 +66,7 @@ public sealed class DiskFullTests(ITestOutputHelper output)
         }));
         var added = await VenueExecutable.RunAsync(directory.Path, Quick, "edge", "devices", "add", "--config", config, "--name", "lane 1");
         Assert.True(added.ExitCode == 0, added.ToString());
-        var deviceToken = added.StandardOutput.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("vdt_", StringComparison.Ordinal));
+        var deviceToken = added.DeviceToken;
         var gate = generated.Gates.First(g => g.AllowedTicketTypes is null).Id;
         var badges = generated.Badges.Where(b => b.Status == AttendeeStatus.Active && b.ValidToday).ToList();
 

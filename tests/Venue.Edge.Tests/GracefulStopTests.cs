@@ -39,7 +39,7 @@ public sealed class GracefulStopTests(ITestOutputHelper output)
         }));
         var added = await VenueExecutable.RunAsync(directory.Path, TimeSpan.FromSeconds(30), "edge", "devices", "add", "--config", config, "--name", "lane 1");
         Assert.True(added.ExitCode == 0, added.ToString());
-        var deviceToken = added.StandardOutput.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("vdt_", StringComparison.Ordinal));
+        var deviceToken = added.DeviceToken;
         var gates = generated.Gates.Select(g => g.Id).ToList();
         var badges = generated.Badges.Where(b => b.Status == AttendeeStatus.Active && b.ValidToday).ToList();
 

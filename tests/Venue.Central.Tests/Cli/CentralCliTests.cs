@@ -110,7 +110,7 @@ public sealed class CentralCliTests(ITestOutputHelper output)
 
         var added = await VenueExecutable.RunAsync(directory.Path, Limit, "central", "devices", "add", "--config", config, "--name", "north");
         Assert.True(added.ExitCode == 0, added.ToString());
-        var token = added.StandardOutput.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("vdt_", StringComparison.Ordinal));
+        var token = added.DeviceToken;
         Assert.True(Domain.Devices.DeviceToken.TryParse(token, out var id, out _));
 
         var listed = await VenueExecutable.RunAsync(directory.Path, Limit, "central", "devices", "list", "--config", config);

@@ -93,7 +93,7 @@ public sealed class LiveVenue : IAsyncDisposable
             var badges = await RegisterAsync(options, attendees);
             output.WriteLine($"[setup +{clock.Elapsed.TotalSeconds:0.0} s] central's store ({(postgres is null ? "sqlite" : "postgres")}) holds {badges.Count} attendees");
             var syncTokens = (await Task.WhenAll(edgeIds.Select(async id =>
-                (Id: id, Token: TokenIn(await RunAsync(directory, "central", "devices", "add", "--config", centralConfig, "--name", id, "--role", "edge"))))))
+                (Id: id, Token: (await RunAsync(directory, "central", "devices", "add", "--config", centralConfig, "--name", id, "--role", "edge")).DeviceToken))))
                 .ToDictionary(t => t.Id, t => t.Token, StringComparer.Ordinal);
             // Central's counts are for integrators' keys (its /healthz says only that it is up).
             var statsKey = (await RunAsync(directory, "keys", "api", "create", "--config", centralConfig, "--name", "reliability test",
@@ -351,7 +351,7 @@ public sealed class LiveVenue : IAsyncDisposable
     private static async Task<string> CreateScannerAsync(TempDirectory directory, string edgeId, string dataDirectory)
     {
         var config = await LiveEdge.WriteConfigAsync(directory, edgeId, dataDirectory, centralUrl: null);
-        return TokenIn(await RunAsync(directory, "edge", "devices", "add", "--config", config, "--name", $"{edgeId} lane 1"));
+        return (await RunAsync(directory, "edge", "devices", "add", "--config", config, "--name", $"{edgeId} lane 1")).DeviceToken;
     }
 
     private static async Task<ProcessResult> RunAsync(TempDirectory directory, params string[] args)
@@ -360,10 +360,6 @@ public sealed class LiveVenue : IAsyncDisposable
         Assert.True(result.ExitCode == 0, $"venue {string.Join(' ', args)}: {result}");
         return result;
     }
-
-    /// <summary>The device token 'devices add' prints (shown once, on a line of its own).</summary>
-    private static string TokenIn(ProcessResult result) =>
-        result.StandardOutput.Split('\n').Select(l => l.Trim()).Last(l => l.StartsWith("vdt_", StringComparison.Ordinal));
 
     internal static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 

@@ -56,7 +56,7 @@ public sealed class ReaderQueueCrashTests(RabbitMqFixture broker, ITestOutputHel
         var config = await WriteConfigAsync(directory, server, dataDirectory);
         var added = await VenueExecutable.RunAsync(directory.Path, TimeSpan.FromSeconds(30), "edge", "devices", "add", "--config", config, "--name", "ops console", "--role", "ops");
         Assert.True(added.ExitCode == 0, added.ToString());
-        var opsToken = added.StandardOutput.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("vdt_", StringComparison.Ordinal));
+        var opsToken = added.DeviceToken;
         var environment = new Dictionary<string, string> { ["VENUE_Edge__Readers__RabbitMq__Password"] = server.Password };
         var start = SiloStart.Edge(config, directory.Path, environment);
 

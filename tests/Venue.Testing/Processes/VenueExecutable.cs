@@ -9,6 +9,10 @@ namespace Venue.Testing.Processes;
 /// <summary>What a finished <c>venue</c> process left behind.</summary>
 public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError)
 {
+    /// <summary>The device token <c>devices add</c> printed, alone on a line (it is shown once).</summary>
+    public string DeviceToken =>
+        StandardOutput.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("vdt_", StringComparison.Ordinal));
+
     public override string ToString() => $"exit {ExitCode}\n--- stdout\n{StandardOutput}\n--- stderr\n{StandardError}";
 }
 
